@@ -1,0 +1,2 @@
+export { type AppOptions, buildApp } from './build-app.ts';
+export { type Registry, type RegistryEntries, builtinRegistry, extendRegistry } from './registry.ts';

@@ -1,0 +1,52 @@
+import {
+  AuthDB,
+  JobDB,
+  JobLoggingDB,
+  PilotAgentsDB,
+  SandboxMetadataDB,
+  TaskQueueDB,
+  type SqlDbDefinition,
+} from '../db/index.ts';
+import {
+  type AccessPolicy,
+  type RouterDefinition,
+  configRouter,
+  healthRouter,
+  openAccessPolicy,
+  wellKnownRouter,
+} from '../routers/index.ts';
+
+/**
+ * The replaceable parts of the services, each under its DiracX name. The app factory
+ * assembles what is here and nothing else; an extension replaces an entry by using its
+ * name, and adds new parts under new names.
+ */
+export interface Registry {
+  readonly dbs: ReadonlyMap<string, SqlDbDefinition>;
+  readonly routers: ReadonlyMap<string, RouterDefinition>;
+  readonly policies: ReadonlyMap<string, AccessPolicy>;
+}
+
+export interface RegistryEntries {
+  dbs?: readonly SqlDbDefinition[];
+  routers?: readonly RouterDefinition[];
+  policies?: readonly AccessPolicy[];
+}
+
+const byName = <T extends { name: string }>(entries: readonly T[]) =>
+  new Map(entries.map((entry) => [entry.name, entry] as const));
+
+export const builtinRegistry: Registry = {
+  dbs: byName([AuthDB, JobDB, JobLoggingDB, PilotAgentsDB, SandboxMetadataDB, TaskQueueDB]),
+  routers: byName([configRouter, healthRouter, wellKnownRouter]),
+  policies: byName([openAccessPolicy]),
+};
+
+/** A registry where `overrides` replace the entries of `base` that have the same name. */
+export function extendRegistry(base: Registry, overrides: RegistryEntries): Registry {
+  return {
+    dbs: new Map([...base.dbs, ...byName(overrides.dbs ?? [])]),
+    routers: new Map([...base.routers, ...byName(overrides.routers ?? [])]),
+    policies: new Map([...base.policies, ...byName(overrides.policies ?? [])]),
+  };
+}

@@ -1,0 +1,185 @@
+import Type, { type Static, type TSchema } from 'typebox';
+
+/**
+ * The configuration (DIRAC's "CS") as DiracX reads it, with DIRAC's key names and spelling
+ * (`PreferedUsername`, single r). Registry and Operations follow DiracX's Config model;
+ * Resources adds what DIRAC keeps there (sites, CEs and their queues, SEs) and what the
+ * simulator needs, under keys DiracX ignores. The schema doubles as the TypeScript type
+ * and as the response schema of GET /api/config/.
+ */
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const StringList = Type.Array(Type.String());
+/** Unknown keys are mistakes in a configuration file, as in DiracX's model: reject them. */
+const Closed = <P extends Record<string, TSchema>>(properties: P, options: object = {}) =>
+  Type.Object(properties, { additionalProperties: false, ...options });
+
+export const SupportInfoSchema = Closed({
+  Email: Nullable(Type.String()),
+  Webpage: Nullable(Type.String()),
+  Message: Type.String(),
+});
+
+export const UserConfigSchema = Closed({
+  PreferedUsername: Type.String({ description: "The user's name in DIRAC (sic: one r)." }),
+  DNs: StringList,
+  Email: Nullable(Type.String()),
+  Suspended: StringList,
+  Quota: Nullable(Type.Integer()),
+});
+
+export const GroupConfigSchema = Closed({
+  Properties: Type.Array(Type.String(), { description: 'Security properties, sorted.' }),
+  Users: Type.Array(Type.String(), { description: 'IdP subjects of the members.' }),
+  JobShare: Type.Integer({ default: 1000 }),
+  Quota: Nullable(Type.Integer()),
+  AutoAddVOMS: Type.Boolean(),
+  AutoUploadProxy: Type.Boolean(),
+  AutoUploadPilotProxy: Type.Boolean(),
+  AllowBackgroundTQs: Type.Boolean(),
+  VOMSRole: Nullable(Type.String()),
+  AutoSyncVOMS: Type.Boolean(),
+});
+
+export const VOConfigSchema = Closed({
+  IdP: Closed({
+    URL: Type.String({ description: "Issuer URL of the VO's identity provider." }),
+    ClientID: Type.String(),
+  }),
+  DefaultGroup: Type.String(),
+  Support: SupportInfoSchema,
+  DefaultStorageQuota: Type.Number(),
+  DefaultProxyLifeTime: Type.Integer(),
+  VOMSName: Nullable(Type.String()),
+  Users: Type.Record(Type.String(), UserConfigSchema, { description: 'Keyed by IdP subject.' }),
+  Groups: Type.Record(Type.String(), GroupConfigSchema),
+});
+
+export const OperationsConfigSchema = Type.Object(
+  {
+    Services: Closed({
+      JobMonitoring: Closed({ GlobalJobsInfo: Type.Boolean() }),
+      JobScheduling: Closed({
+        MaxRescheduling: Type.Integer(),
+        EnableSharesCorrection: Type.Boolean(),
+      }),
+    }),
+    JobDescription: Closed({
+      DefaultCPUTime: Type.Integer(),
+      DefaultPriority: Type.Integer(),
+      MinCPUTime: Type.Integer(),
+      MinPriority: Type.Integer(),
+      MaxCPUTime: Type.Integer(),
+      MaxPriority: Type.Integer(),
+      MaxInputData: Type.Integer(),
+      AllowedJobTypes: StringList,
+    }),
+  },
+  // DiracX keeps many free-form sections here (Shares, Pilot, DataManagement…).
+  { additionalProperties: true },
+);
+
+export const CE_TYPES = ['HTCondorCE', 'AREX', 'SSH', 'Cloud'] as const;
+export const BATCH_SYSTEMS = ['SLURM', 'Condor'] as const;
+
+export const QueueConfigSchema = Closed({
+  maxCPUTime: Type.Integer({ description: 'Minutes of CPU a pilot may use (DIRAC spelling).' }),
+  SI00: Type.Integer({ description: 'Benchmark of the worker nodes; sets the CPU normalisation.' }),
+  MaxTotalJobs: Type.Integer({ description: 'Pilots running plus waiting, at most.' }),
+  MaxWaitingJobs: Type.Integer({ description: 'Pilots waiting in the batch system, at most.' }),
+  NumberOfProcessors: Type.Integer(),
+  MaxRAM: Type.Integer({ description: 'Megabytes of memory per slot.' }),
+  Platform: Type.String(),
+  Tag: StringList,
+  RequiredTag: StringList,
+});
+
+export const CEConfigSchema = Closed({
+  CEType: Type.Enum([...CE_TYPES]),
+  BatchSystem: Type.Optional(Type.Enum([...BATCH_SYSTEMS], { description: 'For SSH CEs.' })),
+  SubmissionMode: Type.Enum(['Direct', 'Push'], {
+    description: 'Push: jobs are sent to the resource (HPC without outbound network).',
+  }),
+  OS: Type.String(),
+  Tag: StringList,
+  RequiredTag: StringList,
+  Queues: Type.Record(Type.String(), QueueConfigSchema),
+  Simulation: Closed(
+    {
+      SubmissionLatencyS: Type.Number({ description: 'Seconds from submission to the batch queue.' }),
+      PilotFailureProbability: Type.Number({ minimum: 0, maximum: 1 }),
+      DownProbability: Type.Number({ minimum: 0, maximum: 1 }),
+    },
+    { description: 'gridbox only: how the simulator models this CE.' },
+  ),
+});
+
+export const SiteConfigSchema = Closed({
+  Name: Type.String({ description: 'Short name, e.g. CERN for LCG.CERN.cern.' }),
+  Coordinates: Type.String({ description: 'longitude:latitude' }),
+  Mail: Type.String(),
+  CE: Type.Array(Type.String(), { description: 'Names of the CEs below, as DIRAC lists them.' }),
+  SE: Type.Array(Type.String(), { description: 'Names of the local SEs.' }),
+  CEs: Type.Record(Type.String(), CEConfigSchema),
+});
+
+export const SEProtocolSchema = Closed({
+  PluginName: Type.String(),
+  Protocol: Type.String(),
+  Host: Type.String(),
+  Port: Type.Integer(),
+  Path: Type.String(),
+  WSUrl: Type.String(),
+  Access: Type.Enum(['remote', 'local']),
+});
+
+const ACCESS_STATUS = Type.Enum(['Active', 'Degraded', 'Banned']);
+
+export const SEConfigSchema = Closed({
+  BackendType: Type.String(),
+  SEType: Type.String({ description: 'TxDy: x > 0 is tape, y > 0 is disk.' }),
+  ReadAccess: ACCESS_STATUS,
+  WriteAccess: ACCESS_STATUS,
+  RemoveAccess: ACCESS_STATUS,
+  CheckAccess: ACCESS_STATUS,
+  VO: Type.Array(Type.String(), { description: 'VOs allowed; empty means every VO.' }),
+  AccessProtocols: Type.Record(Type.String(), SEProtocolSchema),
+  Simulation: Closed(
+    { CapacityTB: Type.Number(), FailureProbability: Type.Number({ minimum: 0, maximum: 1 }) },
+    { description: 'gridbox only: how the simulator models this SE.' },
+  ),
+});
+
+export const ResourcesConfigSchema = Closed({
+  Computing: Closed({
+    OSCompatibility: Type.Record(Type.String(), StringList, {
+      description: 'DIRAC platform → compatible OS names.',
+    }),
+  }),
+  Sites: Type.Record(Type.String(), Type.Record(Type.String(), SiteConfigSchema), {
+    description: 'Grid (LCG, DIRAC, CLOUD…) → site name → site.',
+  }),
+  StorageElements: Type.Record(Type.String(), SEConfigSchema),
+  StorageElementGroups: Type.Record(Type.String(), StringList),
+});
+
+export const ConfigSchema = Closed({
+  DIRAC: Closed({ NoSetup: Type.Boolean() }),
+  Registry: Type.Record(Type.String(), VOConfigSchema),
+  Operations: Type.Record(Type.String(), OperationsConfigSchema),
+  Resources: ResourcesConfigSchema,
+});
+
+export type SupportInfo = Static<typeof SupportInfoSchema>;
+export type UserConfig = Static<typeof UserConfigSchema>;
+export type GroupConfig = Static<typeof GroupConfigSchema>;
+export type VOConfig = Static<typeof VOConfigSchema>;
+export type OperationsConfig = Static<typeof OperationsConfigSchema>;
+export type QueueConfig = Static<typeof QueueConfigSchema>;
+export type CEConfig = Static<typeof CEConfigSchema>;
+export type CEType = (typeof CE_TYPES)[number];
+export type SiteConfig = Static<typeof SiteConfigSchema>;
+export type SEConfig = Static<typeof SEConfigSchema>;
+export type SEProtocol = Static<typeof SEProtocolSchema>;
+export type ResourcesConfig = Static<typeof ResourcesConfigSchema>;
+export type Config = Static<typeof ConfigSchema>;

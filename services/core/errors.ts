@@ -1,0 +1,73 @@
+/**
+ * The catalogue of errors a gridbox service raises on purpose. Logic throws these; one error
+ * handler in the app factory turns them into a status code and `{"detail": message}`.
+ * Each has a stable `code`; docs/errors.md publishes the list, and a test keeps both in step.
+ */
+export class GridboxError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    code: string,
+    statusCode: number,
+    message: string,
+    headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.statusCode = statusCode;
+    this.headers = headers;
+  }
+}
+
+/** Clients should retry after this many seconds when a dependency is not available yet. */
+export const RETRY_AFTER_S = 10;
+
+export class ConfigNotReadyError extends GridboxError {
+  constructor() {
+    super('GBX_CONFIG_NOT_READY', 503, 'Configuration is not loaded yet', {
+      'Retry-After': String(RETRY_AFTER_S),
+    });
+  }
+}
+
+export class DatabaseUnavailableError extends GridboxError {
+  constructor(dbName: string) {
+    super('GBX_DB_UNAVAILABLE', 503, `${dbName} ping failed`, {
+      'Retry-After': String(RETRY_AFTER_S),
+    });
+  }
+}
+
+export class InvalidRequestError extends GridboxError {
+  constructor(message: string) {
+    super('GBX_INVALID_REQUEST', 400, message);
+  }
+}
+
+export class NotFoundError extends GridboxError {
+  constructor(message = 'Not Found') {
+    super('GBX_NOT_FOUND', 404, message);
+  }
+}
+
+/** Every HTTP-facing error class, by its stable code. */
+export const errorCatalogue = {
+  GBX_CONFIG_NOT_READY: { status: 503, type: ConfigNotReadyError },
+  GBX_DB_UNAVAILABLE: { status: 503, type: DatabaseUnavailableError },
+  GBX_INVALID_REQUEST: { status: 400, type: InvalidRequestError },
+  GBX_NOT_FOUND: { status: 404, type: NotFoundError },
+} as const;
+
+/**
+ * A mistake the person running gridbox made (a bad flag, setting or file). The CLI prints
+ * its message as one sentence and exits 2; it never reaches an HTTP client.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}

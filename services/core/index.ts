@@ -1,0 +1,23 @@
+export { type Clock, ManualClock, systemClock } from './clock.ts';
+export { type Rng, createRng } from './rng.ts';
+export {
+  ConfigNotReadyError,
+  DatabaseUnavailableError,
+  GridboxError,
+  InvalidRequestError,
+  NotFoundError,
+  RETRY_AFTER_S,
+  UsageError,
+  errorCatalogue,
+} from './errors.ts';
+export {
+  type SettingKey,
+  type Settings,
+  SettingsSchema,
+  envName,
+  flagName,
+  parseSettings,
+  settingsTable,
+} from './settings.ts';
+export * from './config/index.ts';
+export { validateAgainst } from './validate.ts';

@@ -1,0 +1,131 @@
+import Type, { type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { UsageError } from './errors.ts';
+
+/**
+ * Every setting of a gridbox box: one key, one default, one description. The CLI reads them
+ * once from flags (`--db-url`) and the environment (`GRIDBOX_DB_URL`), flags winning; code
+ * below the CLI receives the parsed object and never reads `process.env`.
+ * docs/settings.md is generated from this schema (`npm run docs`).
+ */
+export const SettingsSchema = Type.Object({
+  host: Type.String({
+    default: '127.0.0.1',
+    minLength: 1,
+    description: 'Address the API listens on.',
+  }),
+  port: Type.Integer({
+    default: 8000,
+    minimum: 0,
+    maximum: 65535,
+    description: 'TCP port of the API; 0 lets the system pick a free one.',
+  }),
+  seed: Type.Integer({
+    default: 1,
+    minimum: 0,
+    maximum: 4294967295,
+    description: 'Seed of the generated fixtures; the same seed gives the same box.',
+  }),
+  fixtures: Type.Enum(['small', 'large'], {
+    default: 'small',
+    description: 'Size of the generated fixture set (VOs, users, sites, CEs, SEs).',
+  }),
+  configFile: Type.String({
+    default: '',
+    description:
+      'A fixture set written by `gridbox fixtures generate` (YAML or JSON) to serve instead of generating one.',
+  }),
+  dbUrl: Type.String({
+    default: 'sqlite::memory:',
+    pattern: '^(sqlite:.+|mysql://.+)$',
+    description:
+      'SQL database of every DB: `sqlite::memory:`, `sqlite:PATH` (kept across restarts) or `mysql://user:pass@host:port/db`.',
+  }),
+  logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+    description: 'Level of the logs written to stderr.',
+  }),
+});
+
+export type Settings = Static<typeof SettingsSchema>;
+export type SettingKey = keyof Settings;
+
+const ENV_PREFIX = 'GRIDBOX_';
+
+export function envName(key: SettingKey): string {
+  return ENV_PREFIX + key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+}
+
+export function flagName(key: SettingKey): string {
+  return '--' + key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+const keys = Object.keys(SettingsSchema.properties) as SettingKey[];
+
+export interface SettingsSources {
+  /** Values given as flags, by setting key; `undefined` means not given. */
+  flags?: Partial<Record<SettingKey, unknown>>;
+  /** The process environment (only `GRIDBOX_*` names are read). */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Parses and validates settings. A bad or unknown value throws a UsageError whose message
+ * names the flag or variable it came from.
+ */
+export function parseSettings({ flags = {}, env = {} }: SettingsSources): Settings {
+  const known = new Set(keys.map(envName));
+  const unknown = Object.keys(env).filter((name) => name.startsWith(ENV_PREFIX) && !known.has(name));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `Unknown setting ${unknown.sort().join(', ')} in the environment; known settings are ${[...known].join(', ')}.`,
+    );
+  }
+  const settings: Record<string, unknown> = {};
+  for (const key of keys) {
+    const schema = SettingsSchema.properties[key] as unknown as TSchema & { default: unknown };
+    const fromFlag = flags[key];
+    const fromEnv = env[envName(key)];
+    const [raw, origin] =
+      fromFlag !== undefined
+        ? [fromFlag, flagName(key)]
+        : fromEnv !== undefined
+          ? [fromEnv, envName(key)]
+          : [schema.default, `the default of ${key}`];
+    const value = Value.Convert(schema, raw);
+    if (!Value.Check(schema, value)) {
+      throw new UsageError(`Invalid value ${JSON.stringify(raw)} for ${origin}: ${expectation(schema)}.`);
+    }
+    settings[key] = value;
+  }
+  return settings as Settings;
+}
+
+/** What a valid value looks like, in words, for error messages. */
+function expectation(schema: TSchema): string {
+  const s = schema as Record<string, unknown>;
+  if (Array.isArray(s.enum)) return `expected one of ${s.enum.join(', ')}`;
+  if (s.type === 'integer') return `expected an integer from ${String(s.minimum)} to ${String(s.maximum)}`;
+  if (typeof s.pattern === 'string') return `expected ${String(s.description)}`;
+  return 'expected a non-empty string';
+}
+
+/** The settings reference as a Markdown table (docs/settings.md). */
+export function settingsTable(): string {
+  const rows = keys.map((key) => {
+    const schema = SettingsSchema.properties[key] as unknown as TSchema & { default: unknown; description: string };
+    const dflt = schema.default === '' ? '(empty)' : `\`${String(schema.default)}\``;
+    return `| \`${flagName(key)}\` | \`${envName(key)}\` | ${dflt} | ${schema.description} |`;
+  });
+  return [
+    '# Settings',
+    '',
+    'Generated from `services/core/settings.ts` by `npm run docs`; do not edit by hand.',
+    'Flags win over environment variables; an unknown `GRIDBOX_*` variable is an error.',
+    '',
+    '| flag | environment | default | meaning |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}

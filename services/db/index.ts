@@ -1,0 +1,12 @@
+export type { Database, SqlDbDefinition } from './database.ts';
+export { SqlDatabase, defineSqlDb } from './database.ts';
+export { openDatabases, type StartedDatabases } from './open-databases.ts';
+export { openSql, type SqlConnection, type SqlDialectName } from './sql/connection.ts';
+export { migrateDb, type Migrations } from './sql/migrate.ts';
+export { columnTypes, type ColumnTypes } from './sql/column-types.ts';
+export { AuthDB, type AuthDBTables } from './auth/index.ts';
+export { JobDB, type JobDBTables } from './job/index.ts';
+export { JobLoggingDB, type JobLoggingDBTables } from './job-logging/index.ts';
+export { PilotAgentsDB, type PilotAgentsDBTables } from './pilot-agents/index.ts';
+export { SandboxMetadataDB, type SandboxMetadataDBTables } from './sandbox-metadata/index.ts';
+export { TaskQueueDB, type TaskQueueDBTables } from './task-queue/index.ts';

@@ -1,0 +1,5 @@
+import { defineSqlDb } from '../database.ts';
+import { type JobLoggingDBTables, jobLoggingDBMigrations } from './schema.ts';
+
+export type { JobLoggingDBTables } from './schema.ts';
+export const JobLoggingDB = defineSqlDb<JobLoggingDBTables>('JobLoggingDB', jobLoggingDBMigrations);

@@ -1,0 +1,5 @@
+import { defineSqlDb } from '../database.ts';
+import { type JobDBTables, jobDBMigrations } from './schema.ts';
+
+export type { JobDBTables } from './schema.ts';
+export const JobDB = defineSqlDb<JobDBTables>('JobDB', jobDBMigrations);

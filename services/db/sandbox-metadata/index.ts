@@ -1,0 +1,5 @@
+import { defineSqlDb } from '../database.ts';
+import { type SandboxMetadataDBTables, sandboxMetadataDBMigrations } from './schema.ts';
+
+export type { SandboxMetadataDBTables } from './schema.ts';
+export const SandboxMetadataDB = defineSqlDb<SandboxMetadataDBTables>('SandboxMetadataDB', sandboxMetadataDBMigrations);

@@ -1,0 +1,34 @@
+import { sql, type ColumnDataType, type RawBuilder } from 'kysely';
+import type { SqlDialectName } from './connection.ts';
+
+/**
+ * What differs between SQLite and MySQL when creating tables: a few column types, and index
+ * names, which SQLite scopes to the whole database (DiracX reuses names such as `Status` in
+ * several tables, and gridbox keeps every embedded DB in one SQLite database). Everything
+ * else in the migrations is written once through Kysely's schema builder.
+ */
+export type DataTypeExpression = ColumnDataType | RawBuilder<unknown>;
+
+export interface ColumnTypes {
+  /** DATETIME without fraction, as DiracX's SmarterDateTime; values are written by the app. */
+  datetime: DataTypeExpression;
+  /** A native ENUM on MySQL (as SQLAlchemy creates it), a VARCHAR on SQLite. */
+  enumOf(values: readonly string[]): DataTypeExpression;
+  json: DataTypeExpression;
+  double: DataTypeExpression;
+  /** The index name DiracX uses on MySQL, made unique per table on SQLite. */
+  indexName(table: string, name: string): string;
+}
+
+export function columnTypes(dialect: SqlDialectName): ColumnTypes {
+  return {
+    datetime: 'datetime',
+    enumOf: (values) =>
+      dialect === 'mysql'
+        ? sql.raw(`enum(${values.map((v) => `'${v.replaceAll("'", "''")}'`).join(',')})`)
+        : `varchar(${Math.max(...values.map((v) => v.length))})`,
+    json: dialect === 'mysql' ? 'json' : 'text',
+    double: dialect === 'mysql' ? sql.raw('double') : 'real',
+    indexName: (table, name) => (dialect === 'mysql' ? name : `${table}_${name}`),
+  };
+}

@@ -1,0 +1,65 @@
+import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
+import { UsageError } from '../../core/index.ts';
+import { NodeSqliteDatabase } from './node-sqlite-adapter.ts';
+
+export type SqlDialectName = 'sqlite' | 'mysql';
+
+/**
+ * An open SQL database. Every DB (JobDB, AuthDB…) runs its queries through the same Kysely
+ * query builder, so the same code serves SQLite and MySQL/MariaDB.
+ */
+export interface SqlConnection {
+  // The DBs type their own tables; the connection itself is schema-agnostic.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly kysely: Kysely<any>;
+  readonly dialect: SqlDialectName;
+  /** The URL it was opened from, with any password masked. */
+  readonly displayUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `sqlite::memory:`, `sqlite:PATH` or `mysql://user:pass@host:port/db`.
+ * An unusable URL is the user's mistake and throws a UsageError.
+ */
+export async function openSql(url: string): Promise<SqlConnection> {
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+  if (url.startsWith('mysql://')) return openMysql(url);
+  throw new UsageError(`Unsupported database URL ${url}: use sqlite::memory:, sqlite:PATH or mysql://….`);
+}
+
+function openSqlite(location: string): SqlConnection {
+  let database: NodeSqliteDatabase;
+  try {
+    database = new NodeSqliteDatabase(location);
+  } catch (error) {
+    throw new UsageError(`Cannot open the SQLite database ${location}: ${(error as Error).message}.`);
+  }
+  // WAL keeps readers off the writer's back when the file is shared by several processes;
+  // foreign keys are off by default in SQLite and on in MySQL, and the schema relies on them.
+  if (location !== ':memory:') database.exec('PRAGMA journal_mode = WAL');
+  database.exec('PRAGMA foreign_keys = ON');
+  database.exec('PRAGMA busy_timeout = 5000');
+  const kysely = new Kysely({ dialect: new SqliteDialect({ database }) });
+  return {
+    kysely,
+    dialect: 'sqlite',
+    displayUrl: `sqlite:${location}`,
+    close: () => kysely.destroy(),
+  };
+}
+
+async function openMysql(url: string): Promise<SqlConnection> {
+  // Loaded on demand: the embedded default should not pay for the MySQL driver at boot.
+  const { createPool } = await import('mysql2');
+  const pool = createPool({ uri: url, timezone: 'Z', dateStrings: true, connectionLimit: 10 });
+  const kysely = new Kysely({ dialect: new MysqlDialect({ pool }) });
+  const masked = new URL(url);
+  if (masked.password) masked.password = '***';
+  return {
+    kysely,
+    dialect: 'mysql',
+    displayUrl: masked.toString(),
+    close: () => kysely.destroy(),
+  };
+}

@@ -1,0 +1,5 @@
+import { defineSqlDb } from '../database.ts';
+import { type TaskQueueDBTables, taskQueueDBMigrations } from './schema.ts';
+
+export type { TaskQueueDBTables } from './schema.ts';
+export const TaskQueueDB = defineSqlDb<TaskQueueDBTables>('TaskQueueDB', taskQueueDBMigrations);

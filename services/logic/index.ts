@@ -1,0 +1,10 @@
+export {
+  type CacheHeaders,
+  type ConditionalRequest,
+  cacheHeaders,
+  isNotModified,
+  parseHttpDate,
+} from './config/http-cache.ts';
+export { requireConfig } from './config/current.ts';
+export { checkDatabases } from './health/probes.ts';
+export { installationMetadata, type InstallationMetadata } from './well-known/metadata.ts';

@@ -1,0 +1,9 @@
+import './context.ts';
+
+export { type AccessPolicy, openAccessPolicy, policyNamed } from './access-policy.ts';
+export type { RouterDefinition } from './router-definition.ts';
+export { ErrorSchema, UnavailableSchema, ValidationErrorSchema } from './schemas.ts';
+export type { ErrorBody, ValidationErrorBody } from './schemas.ts';
+export { configRouter } from './config/index.ts';
+export { healthRouter } from './health/index.ts';
+export { wellKnownRouter } from './well-known/index.ts';

@@ -1,0 +1,13 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+/**
+ * A system of the API, as a DiracX `diracx.services` entry point: a Fastify plugin mounted
+ * at `prefix`. An extension replaces a system by registering one with the same name.
+ */
+export interface RouterDefinition {
+  /** The system name (`config`, `health`, `.well-known`…). */
+  readonly name: string;
+  /** Where it is mounted: `/api/<name>`, or '' for `.well-known`. */
+  readonly prefix: string;
+  readonly plugin: FastifyPluginAsync;
+}

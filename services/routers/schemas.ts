@@ -1,0 +1,28 @@
+import Type, { type Static } from 'typebox';
+
+/** The body of every deliberate error, as DiracX (FastAPI) sends it. */
+export const ErrorSchema = Type.Object({ detail: Type.String() }, { description: 'An error.' });
+
+/** FastAPI's request-validation error, which DiracX clients know how to print. */
+export const ValidationErrorSchema = Type.Object(
+  {
+    detail: Type.Array(
+      Type.Object({
+        type: Type.String(),
+        loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
+        msg: Type.String(),
+        input: Type.Optional(Type.Unknown()),
+      }),
+    ),
+  },
+  { description: 'The request did not match the schema.' },
+);
+
+export type ErrorBody = Static<typeof ErrorSchema>;
+export type ValidationErrorBody = Static<typeof ValidationErrorSchema>;
+
+/** 503 answers carry Retry-After; declared so that it shows in the OpenAPI document. */
+export const UnavailableSchema = Type.Object(
+  { detail: Type.String() },
+  { description: 'A dependency is not ready; retry after the Retry-After header.' },
+);
