@@ -37,7 +37,9 @@ function validationBody(error: FastifyError, request: FastifyRequest): Validatio
       const path = issue.instancePath
         .split('/')
         .slice(1)
-        .map((part) => (/^\d+$/.test(part) ? Number(part) : part.replaceAll('~1', '/').replaceAll('~0', '~')));
+        .map((part) =>
+          /^\d+$/.test(part) ? Number(part) : part.replaceAll('~1', '/').replaceAll('~0', '~'),
+        );
       const missing = issue.params.missingProperty;
       if (typeof missing === 'string') path.push(missing);
       return {

@@ -1,2 +1,7 @@
 export { type AppOptions, buildApp } from './build-app.ts';
-export { type Registry, type RegistryEntries, builtinRegistry, extendRegistry } from './registry.ts';
+export {
+  type Registry,
+  type RegistryEntries,
+  builtinRegistry,
+  extendRegistry,
+} from './registry.ts';

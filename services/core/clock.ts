@@ -7,6 +7,8 @@ export interface Clock {
   nowMs(): number;
 }
 
+// The one place that reads the wall clock; everything else receives a Clock.
+// eslint-disable-next-line no-restricted-properties
 export const systemClock: Clock = { nowMs: () => Date.now() };
 
 /** A clock that only moves when told to: for tests and virtual time. */

@@ -16,6 +16,7 @@ export {
   SettingsSchema,
   envName,
   flagName,
+  parseSetting,
   parseSettings,
   settingsTable,
 } from './settings.ts';

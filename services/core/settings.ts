@@ -75,7 +75,9 @@ export interface SettingsSources {
  */
 export function parseSettings({ flags = {}, env = {} }: SettingsSources): Settings {
   const known = new Set(keys.map(envName));
-  const unknown = Object.keys(env).filter((name) => name.startsWith(ENV_PREFIX) && !known.has(name));
+  const unknown = Object.keys(env).filter(
+    (name) => name.startsWith(ENV_PREFIX) && !known.has(name),
+  );
   if (unknown.length > 0) {
     throw new UsageError(
       `Unknown setting ${unknown.sort().join(', ')} in the environment; known settings are ${[...known].join(', ')}.`,
@@ -83,29 +85,55 @@ export function parseSettings({ flags = {}, env = {} }: SettingsSources): Settin
   }
   const settings: Record<string, unknown> = {};
   for (const key of keys) {
-    const schema = SettingsSchema.properties[key] as unknown as TSchema & { default: unknown };
     const fromFlag = flags[key];
     const fromEnv = env[envName(key)];
-    const [raw, origin] =
+    settings[key] =
       fromFlag !== undefined
-        ? [fromFlag, flagName(key)]
+        ? parseSetting(key, fromFlag, flagName(key))
         : fromEnv !== undefined
-          ? [fromEnv, envName(key)]
-          : [schema.default, `the default of ${key}`];
-    const value = Value.Convert(schema, raw);
-    if (!Value.Check(schema, value)) {
-      throw new UsageError(`Invalid value ${JSON.stringify(raw)} for ${origin}: ${expectation(schema)}.`);
-    }
-    settings[key] = value;
+          ? parseSetting(key, fromEnv, envName(key))
+          : schemaOf(key).default;
   }
   return settings as Settings;
+}
+
+/**
+ * Converts one raw value (a flag or variable, so usually a string) to the setting's type,
+ * or throws a UsageError naming `origin`, the flag or variable it came from.
+ */
+export function parseSetting<K extends SettingKey>(
+  key: K,
+  raw: unknown,
+  origin: string,
+): Settings[K] {
+  const schema = schemaOf(key);
+  // TypeBox's conversion would truncate "80.5" to 80; a port or seed must be written whole.
+  const value =
+    schema.type === 'integer' && typeof raw === 'string'
+      ? /^-?\d+$/.test(raw)
+        ? Number(raw)
+        : raw
+      : Value.Convert(schema, raw);
+  if (!Value.Check(schema, value)) {
+    throw new UsageError(
+      `Invalid value ${JSON.stringify(raw)} for ${origin}: ${expectation(schema)}.`,
+    );
+  }
+  return value as Settings[K];
+}
+
+type SettingSchema = TSchema & { default: unknown; description: string; type?: string };
+
+function schemaOf(key: SettingKey): SettingSchema {
+  return SettingsSchema.properties[key] as unknown as SettingSchema;
 }
 
 /** What a valid value looks like, in words, for error messages. */
 function expectation(schema: TSchema): string {
   const s = schema as Record<string, unknown>;
   if (Array.isArray(s.enum)) return `expected one of ${s.enum.join(', ')}`;
-  if (s.type === 'integer') return `expected an integer from ${String(s.minimum)} to ${String(s.maximum)}`;
+  if (s.type === 'integer')
+    return `expected an integer from ${String(s.minimum)} to ${String(s.maximum)}`;
   if (typeof s.pattern === 'string') return `expected ${String(s.description)}`;
   return 'expected a non-empty string';
 }
@@ -113,7 +141,7 @@ function expectation(schema: TSchema): string {
 /** The settings reference as a Markdown table (docs/settings.md). */
 export function settingsTable(): string {
   const rows = keys.map((key) => {
-    const schema = SettingsSchema.properties[key] as unknown as TSchema & { default: unknown; description: string };
+    const schema = schemaOf(key);
     const dflt = schema.default === '' ? '(empty)' : `\`${String(schema.default)}\``;
     return `| \`${flagName(key)}\` | \`${envName(key)}\` | ${dflt} | ${schema.description} |`;
   });

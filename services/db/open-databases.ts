@@ -1,10 +1,12 @@
 import type { Database, SqlDbDefinition } from './database.ts';
-import { openSql } from './sql/connection.ts';
+import { type SqlConnection, openSql } from './sql/connection.ts';
 import { migrateDb } from './sql/migrate.ts';
 
 /** The DBs of one box, by name, and the connection they share. */
 export interface StartedDatabases extends AsyncDisposable {
   readonly dbs: ReadonlyMap<string, Database>;
+  /** The connection the DBs share, for work that spans several of them in one transaction. */
+  readonly sql: SqlConnection;
   readonly displayUrl: string;
   close(): Promise<void>;
 }
@@ -25,7 +27,7 @@ export async function openDatabases(
       dbs.set(definition.name, definition.open(conn));
     }
     const close = () => conn.close();
-    return { dbs, displayUrl: conn.displayUrl, close, [Symbol.asyncDispose]: close };
+    return { dbs, sql: conn, displayUrl: conn.displayUrl, close, [Symbol.asyncDispose]: close };
   } catch (error) {
     await conn.close();
     throw error;

@@ -106,7 +106,9 @@ export const CEConfigSchema = Closed({
   Queues: Type.Record(Type.String(), QueueConfigSchema),
   Simulation: Closed(
     {
-      SubmissionLatencyS: Type.Number({ description: 'Seconds from submission to the batch queue.' }),
+      SubmissionLatencyS: Type.Number({
+        description: 'Seconds from submission to the batch queue.',
+      }),
       PilotFailureProbability: Type.Number({ minimum: 0, maximum: 1 }),
       DownProbability: Type.Number({ minimum: 0, maximum: 1 }),
     },

@@ -80,7 +80,9 @@ export const jobDBMigrations: Migrations = (t) => ({
         .addColumn('ApplicationStatus', 'varchar(255)', (c) => c.notNull().defaultTo('Unknown'))
         .addColumn('UserPriority', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('RescheduleCounter', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('VerifiedFlag', t.enumOf(['True', 'False']), (c) => c.notNull().defaultTo('False'))
+        .addColumn('VerifiedFlag', t.enumOf(['True', 'False']), (c) =>
+          c.notNull().defaultTo('False'),
+        )
         .addColumn('AccountedFlag', t.enumOf(['True', 'False', 'Failed']), (c) =>
           c.notNull().defaultTo('False'),
         )
@@ -98,11 +100,17 @@ export const jobDBMigrations: Migrations = (t) => ({
         LastUpdateTime: ['LastUpdateTime'],
       };
       for (const [name, columns] of Object.entries(jobsIndexes)) {
-        await db.schema.createIndex(t.indexName('Jobs', name)).on('Jobs').columns(columns).execute();
+        await db.schema
+          .createIndex(t.indexName('Jobs', name))
+          .on('Jobs')
+          .columns(columns)
+          .execute();
       }
       await db.schema
         .createTable('InputData')
-        .addColumn('JobID', 'integer', (c) => c.notNull().references('Jobs.JobID').onDelete('cascade'))
+        .addColumn('JobID', 'integer', (c) =>
+          c.notNull().references('Jobs.JobID').onDelete('cascade'),
+        )
         .addColumn('LFN', 'varchar(255)', (c) => c.notNull().defaultTo(''))
         .addColumn('Status', 'varchar(32)', (c) => c.notNull().defaultTo('AprioriGood'))
         .addPrimaryKeyConstraint('InputData_pk', ['JobID', 'LFN'])
@@ -110,7 +118,9 @@ export const jobDBMigrations: Migrations = (t) => ({
       for (const table of PARAMETER_TABLES) {
         let builder = db.schema
           .createTable(table)
-          .addColumn('JobID', 'integer', (c) => c.notNull().references('Jobs.JobID').onDelete('cascade'))
+          .addColumn('JobID', 'integer', (c) =>
+            c.notNull().references('Jobs.JobID').onDelete('cascade'),
+          )
           .addColumn('Name', 'varchar(100)', (c) => c.notNull())
           .addColumn('Value', 'text', (c) => c.notNull());
         if (table === 'AtticJobParameters') {
@@ -120,7 +130,9 @@ export const jobDBMigrations: Migrations = (t) => ({
       }
       await db.schema
         .createTable('HeartBeatLoggingInfo')
-        .addColumn('JobID', 'integer', (c) => c.notNull().references('Jobs.JobID').onDelete('cascade'))
+        .addColumn('JobID', 'integer', (c) =>
+          c.notNull().references('Jobs.JobID').onDelete('cascade'),
+        )
         .addColumn('Name', 'varchar(100)', (c) => c.notNull())
         .addColumn('Value', 'text', (c) => c.notNull())
         .addColumn('HeartBeatTime', t.datetime, (c) => c.notNull())
@@ -128,7 +140,9 @@ export const jobDBMigrations: Migrations = (t) => ({
         .execute();
       await db.schema
         .createTable('JobCommands')
-        .addColumn('JobID', 'integer', (c) => c.notNull().references('Jobs.JobID').onDelete('cascade'))
+        .addColumn('JobID', 'integer', (c) =>
+          c.notNull().references('Jobs.JobID').onDelete('cascade'),
+        )
         .addColumn('Command', 'varchar(100)', (c) => c.notNull())
         .addColumn('Arguments', 'varchar(100)', (c) => c.notNull())
         .addColumn('Status', 'varchar(64)', (c) => c.notNull().defaultTo('Received'))

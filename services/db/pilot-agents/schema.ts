@@ -45,7 +45,9 @@ export const pilotAgentsDBMigrations: Migrations = (t) => ({
         .addColumn('LastUpdateTime', t.datetime)
         .addColumn('Status', 'varchar(32)', (c) => c.notNull().defaultTo('Unknown'))
         .addColumn('StatusReason', 'varchar(255)', (c) => c.notNull().defaultTo('Unknown'))
-        .addColumn('AccountingSent', t.enumOf(['True', 'False']), (c) => c.notNull().defaultTo('False'))
+        .addColumn('AccountingSent', t.enumOf(['True', 'False']), (c) =>
+          c.notNull().defaultTo('False'),
+        )
         .execute();
       const indexes: Record<string, string[]> = {
         PilotJobReference: ['PilotJobReference'],

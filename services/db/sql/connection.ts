@@ -25,7 +25,9 @@ export interface SqlConnection {
 export async function openSql(url: string): Promise<SqlConnection> {
   if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
   if (url.startsWith('mysql://')) return openMysql(url);
-  throw new UsageError(`Unsupported database URL ${url}: use sqlite::memory:, sqlite:PATH or mysql://….`);
+  throw new UsageError(
+    `Unsupported database URL ${url}: use sqlite::memory:, sqlite:PATH or mysql://….`,
+  );
 }
 
 function openSqlite(location: string): SqlConnection {
@@ -33,7 +35,9 @@ function openSqlite(location: string): SqlConnection {
   try {
     database = new NodeSqliteDatabase(location);
   } catch (error) {
-    throw new UsageError(`Cannot open the SQLite database ${location}: ${(error as Error).message}.`);
+    throw new UsageError(
+      `Cannot open the SQLite database ${location}: ${(error as Error).message}.`,
+    );
   }
   // WAL keeps readers off the writer's back when the file is shared by several processes;
   // foreign keys are off by default in SQLite and on in MySQL, and the schema relies on them.

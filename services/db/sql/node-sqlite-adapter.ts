@@ -55,7 +55,10 @@ class NodeSqliteStatement implements SqliteStatement {
     return this.#stmt.all(...parameters.map(toSqlite));
   }
 
-  run(parameters: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint } {
+  run(parameters: ReadonlyArray<unknown>): {
+    changes: number | bigint;
+    lastInsertRowid: number | bigint;
+  } {
     return this.#stmt.run(...parameters.map(toSqlite));
   }
 

@@ -17,7 +17,10 @@ export function installationMetadata(config: Config): InstallationMetadata {
   for (const [vo, info] of Object.entries(config.Registry)) {
     virtual_organizations[vo] = {
       groups: Object.fromEntries(
-        Object.entries(info.Groups).map(([group, g]) => [group, { properties: [...g.Properties].sort() }]),
+        Object.entries(info.Groups).map(([group, g]) => [
+          group,
+          { properties: [...g.Properties].sort() },
+        ]),
       ),
       support: {
         message: info.Support.Message,

@@ -1,0 +1,76 @@
+import { stat } from 'node:fs/promises';
+import { type FixtureSet, generateFixtures, loadFixtureSet } from '../../fixtures/index.ts';
+import {
+  parseSettings,
+  snapshotOf,
+  type Settings,
+  type SettingKey,
+} from '../../services/core/index.ts';
+import { type ReadyLine, startBox } from '../box.ts';
+import type { Io } from '../io.ts';
+import { createLogger } from '../logger.ts';
+
+export interface UpFlags extends Partial<Record<SettingKey, string>> {
+  json?: boolean;
+}
+
+/**
+ * `gridbox up`: start the box, print the ready line, serve until SIGINT/SIGTERM, then stop
+ * everything that was started and return 0.
+ */
+export async function up({ json = false, ...settingFlags }: UpFlags, io: Io): Promise<number> {
+  const startedMs = performance.now();
+  const settings = parseSettings({ flags: settingFlags, env: io.env });
+  const logger = await createLogger(settings.logLevel, io);
+  const { fixtureSet, modifiedMs } = await fixturesFor(settings);
+
+  const box = await startBox({
+    settings,
+    fixtureSet,
+    snapshot: snapshotOf(fixtureSet.config, modifiedMs),
+    logger,
+  });
+  logger.info(
+    { url: box.url, bootMs: Math.round(performance.now() - startedMs) },
+    'gridbox is ready',
+  );
+  io.stdout.write(
+    json || !io.stdoutIsTTY ? `${JSON.stringify(box.readyLine)}\n` : humanReadyText(box.readyLine),
+  );
+
+  const signal = await io.waitForStop();
+  logger.info({ signal }, 'stopping');
+  await box.close();
+  return 0;
+}
+
+/** The fixtures to serve and when they last changed (served as Last-Modified). */
+async function fixturesFor(
+  settings: Settings,
+): Promise<{ fixtureSet: FixtureSet; modifiedMs: number }> {
+  if (settings.configFile === '') {
+    const fixtureSet = generateFixtures({ seed: settings.seed, size: settings.fixtures });
+    return { fixtureSet, modifiedMs: Date.parse(fixtureSet.meta.refDate) };
+  }
+  const fixtureSet = await loadFixtureSet(settings.configFile);
+  return { fixtureSet, modifiedMs: (await stat(settings.configFile)).mtimeMs };
+}
+
+function humanReadyText(ready: ReadyLine): string {
+  const width = Math.max(...ready.users.map((u) => u.username.length), 'user'.length);
+  const users = ready.users.map(
+    (u) => `  ${u.username.padEnd(width)}  ${u.password}  ${u.vo}  ${u.groups.join(',')}`,
+  );
+  return [
+    `gridbox is up at ${ready.url}`,
+    `  API docs  ${ready.docs_url}`,
+    `  OpenAPI   ${ready.openapi_url}`,
+    `  database  ${ready.db_url}`,
+    '',
+    `${ready.users.length} users (username, password, VO, groups):`,
+    ...users,
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,111 @@
+import { Command, CommanderError, Option } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
+import { FIXTURE_SIZE_NAMES } from '../fixtures/index.ts';
+import {
+  SettingsSchema,
+  UsageError,
+  envName,
+  flagName,
+  type SettingKey,
+} from '../services/core/index.ts';
+import { generate } from './commands/fixtures.ts';
+import { up } from './commands/up.ts';
+import type { Io } from './io.ts';
+
+/** Exit codes, as ESLint documents them: success, a failed check, a usage error. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/**
+ * Runs the gridbox command line and returns the exit code. Only the bin sets
+ * `process.exitCode`, so nothing here cuts output short or skips cleanup.
+ */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  let exitCode = EXIT_OK;
+  const run = (action: () => Promise<number>) => async () => {
+    exitCode = await action();
+  };
+  const program = createProgram(io, {
+    up: (flags) => run(() => up(flags, io))(),
+    generate: (flags) => run(() => generate(flags, io))(),
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error, io, program.opts<{ debug?: boolean }>().debug === true);
+  }
+}
+
+interface Actions {
+  up(flags: Record<string, string | boolean>): Promise<void>;
+  generate(flags: Record<string, string>): Promise<void>;
+}
+
+function createProgram(io: Io, actions: Actions): Command {
+  const program = new Command('gridbox')
+    .description(
+      'A grid in a box for DIRAC/DiracX: the DiracX services, identity, sites and load tests.',
+    )
+    .version(packageJson.version)
+    .option('--debug', 'print stack traces of unexpected errors')
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+
+  const upCommand = program
+    .command('up')
+    .description('Start the box and serve the DiracX API until interrupted.')
+    .option('--json', 'print the ready line as JSON (the default when stdout is not a terminal)')
+    .addHelpText(
+      'after',
+      `\nEvery option can also be set in the environment (${envName('port')}…); see docs/settings.md.`,
+    )
+    .action(actions.up);
+  for (const key of Object.keys(SettingsSchema.properties) as SettingKey[]) {
+    const schema = SettingsSchema.properties[key] as unknown as {
+      description: string;
+      enum?: string[];
+    };
+    const option = new Option(`${flagName(key)} <value>`, schema.description);
+    upCommand.addOption(schema.enum === undefined ? option : option.choices(schema.enum));
+  }
+
+  const fixtures = program
+    .command('fixtures')
+    .description('Generate the data a box is seeded with.');
+  fixtures
+    .command('generate')
+    .description('Write a fixture set (configuration and users) as YAML or JSON.')
+    .option('--seed <n>', 'seed of the generator; the same seed gives the same bytes', undefined)
+    .addOption(new Option('--size <name>', 'how much to generate').choices(FIXTURE_SIZE_NAMES))
+    .option('--out <file>', 'write to this file instead of stdout (format from its extension)')
+    .addOption(new Option('--format <format>', 'yaml or json').choices(['yaml', 'json']))
+    .action(actions.generate);
+  return program;
+}
+
+function reportError(error: unknown, io: Io, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message or the help text.
+    return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+  }
+  if (error instanceof UsageError) {
+    io.stderr.write(`gridbox: ${sentence(error.message)}\n`);
+    return EXIT_USAGE;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`gridbox: unexpected error: ${sentence(message)}\n`);
+  if (debug && error instanceof Error && error.stack !== undefined)
+    io.stderr.write(`${error.stack}\n`);
+  else io.stderr.write('gridbox: run again with --debug for the stack trace.\n');
+  return EXIT_FAILED;
+}
+
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}

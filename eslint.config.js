@@ -1,0 +1,91 @@
+import js from '@eslint/js';
+import { importX } from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+/** Folders that sit above the client: they reach the services only over HTTP or injection. */
+const ABOVE_CLIENT = ['./cli', './sim', './scenarios', './loadtests', './reports'];
+const SERVICE_LAYERS = [
+  './services/app',
+  './services/routers',
+  './services/logic',
+  './services/db',
+];
+
+/**
+ * Imports point down only (DESIGN.md, Layers): each zone forbids `target` from importing
+ * `from`. A hidden upward import fails the lint instead of waiting for review.
+ */
+const layerZones = (fixturesAllowed) =>
+  [
+    {
+      target: './services/core',
+      from: [...SERVICE_LAYERS, './fixtures', './client', './ca', ...ABOVE_CLIENT],
+    },
+    {
+      target: './services/db',
+      from: [
+        './services/app',
+        './services/routers',
+        './services/logic',
+        './fixtures',
+        ...ABOVE_CLIENT,
+      ],
+    },
+    {
+      target: './services/logic',
+      from: ['./services/app', './services/routers', './fixtures', ...ABOVE_CLIENT],
+    },
+    { target: './services/routers', from: ['./services/app', './fixtures', ...ABOVE_CLIENT] },
+    { target: './services/app', from: ['./fixtures', ...ABOVE_CLIENT] },
+    { target: './fixtures', from: SERVICE_LAYERS.concat(ABOVE_CLIENT) },
+    { target: './client', from: [...SERVICE_LAYERS, ...ABOVE_CLIENT] },
+  ].map((zone) => ({
+    ...zone,
+    from: fixturesAllowed ? zone.from.filter((f) => f !== './fixtures') : zone.from,
+  }));
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'reports/out/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strict,
+  {
+    plugins: { 'import-x': importX },
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', performance: 'readonly' },
+    },
+    rules: {
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { zones: layerZones(false) }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  {
+    // Tests take their shared inputs (users, sites, configurations) from fixtures/.
+    files: ['**/*.test.ts'],
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones(true) }] },
+  },
+  {
+    files: ['services/logic/**', 'services/db/**', 'services/core/**'],
+    rules: {
+      // Logic and below are plain functions over interfaces: no HTTP framework.
+      'no-restricted-imports': ['error', { patterns: ['fastify', '@fastify/*'] }],
+    },
+  },
+  {
+    files: ['services/**', 'fixtures/**', 'sim/**', 'scenarios/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      // Time and randomness are injected (Clock, Rng) so that runs can be replayed.
+      'no-restricted-properties': [
+        'error',
+        { object: 'Math', property: 'random', message: 'draw from the injected Rng' },
+        { object: 'Date', property: 'now', message: 'read the injected Clock' },
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'process', message: 'settings are passed down from cli/' },
+      ],
+    },
+  },
+);

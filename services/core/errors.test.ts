@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { GridboxError, errorCatalogue } from './errors.ts';
+
+/** Rows of the table in docs/errors.md: code → status. */
+function publishedCodes(): Map<string, number> {
+  const text = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
+  const rows = [...text.matchAll(/^\| `(GBX_[A-Z_]+)` \| (\d{3}) \|/gm)];
+  return new Map(rows.map(([, code, status]) => [code!, Number(status)]));
+}
+
+describe('error catalogue', () => {
+  it('lists in docs/errors.md every code it has, with the same status, and nothing else', () => {
+    const catalogue = new Map(Object.entries(errorCatalogue).map(([code, e]) => [code, e.status]));
+    expect(publishedCodes()).toEqual(catalogue);
+  });
+
+  it('builds each error with the code and status it is catalogued under', () => {
+    for (const [code, entry] of Object.entries(errorCatalogue)) {
+      const error = new entry.type('SomeDB');
+      expect(error).toBeInstanceOf(GridboxError);
+      expect(error.code).toBe(code);
+      expect(error.statusCode).toBe(entry.status);
+    }
+  });
+
+  it('tells clients when to retry a 503', () => {
+    for (const entry of Object.values(errorCatalogue)) {
+      const error = new entry.type('SomeDB');
+      if (error.statusCode === 503) expect(error.headers['Retry-After']).toBe('10');
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { UsageError } from './errors.ts';
+import { parseSettings, settingsTable } from './settings.ts';
+
+describe('settings', () => {
+  it('uses the documented defaults when nothing is given', () => {
+    expect(parseSettings({})).toEqual({
+      host: '127.0.0.1',
+      port: 8000,
+      seed: 1,
+      fixtures: 'small',
+      configFile: '',
+      dbUrl: 'sqlite::memory:',
+      logLevel: 'info',
+    });
+  });
+
+  it('reads GRIDBOX_* variables and lets flags win over them', () => {
+    const settings = parseSettings({
+      env: {
+        GRIDBOX_PORT: '9000',
+        GRIDBOX_SEED: '7',
+        GRIDBOX_DB_URL: 'sqlite:/tmp/box.db',
+        PATH: '/bin',
+      },
+      flags: { port: '9100' },
+    });
+    expect(settings).toMatchObject({ port: 9100, seed: 7, dbUrl: 'sqlite:/tmp/box.db' });
+  });
+
+  const valid: [Record<string, string>, Record<string, unknown>][] = [
+    [{ port: '0' }, { port: 0 }],
+    [{ port: '65535' }, { port: 65535 }],
+    [{ fixtures: 'large' }, { fixtures: 'large' }],
+    [
+      { dbUrl: 'mysql://u:p@127.0.0.1:3306/gridbox' },
+      { dbUrl: 'mysql://u:p@127.0.0.1:3306/gridbox' },
+    ],
+    [{ logLevel: 'silent' }, { logLevel: 'silent' }],
+  ];
+  it.each(valid)('accepts %j', (flags, expected) => {
+    expect(parseSettings({ flags })).toMatchObject(expected);
+  });
+
+  const invalid: [Record<string, string>, string][] = [
+    [{ port: 'abc' }, 'Invalid value "abc" for --port: expected an integer from 0 to 65535.'],
+    [{ port: '70000' }, 'Invalid value "70000" for --port: expected an integer from 0 to 65535.'],
+    [{ port: '80.5' }, 'Invalid value "80.5" for --port'],
+    [{ seed: '-1' }, 'Invalid value "-1" for --seed'],
+    [{ fixtures: 'huge' }, 'Invalid value "huge" for --fixtures: expected one of small, large.'],
+    [{ dbUrl: 'postgres://x' }, 'Invalid value "postgres://x" for --db-url'],
+    [{ logLevel: 'loud' }, 'for --log-level: expected one of fatal, error'],
+    [{ host: '' }, 'Invalid value "" for --host'],
+  ];
+  it.each(invalid)('rejects %j naming the flag', (flags, message) => {
+    expect(() => parseSettings({ flags })).toThrow(UsageError);
+    expect(() => parseSettings({ flags })).toThrow(message);
+  });
+
+  it('names the variable when the bad value came from the environment', () => {
+    expect(() => parseSettings({ env: { GRIDBOX_PORT: 'x' } })).toThrow('for GRIDBOX_PORT');
+  });
+
+  it('rejects an unknown GRIDBOX_ variable instead of ignoring a typo', () => {
+    expect(() => parseSettings({ env: { GRIDBOX_PROT: '1' } })).toThrow(
+      /Unknown setting GRIDBOX_PROT in the environment; known settings are GRIDBOX_HOST, GRIDBOX_PORT/,
+    );
+  });
+
+  it('is documented in docs/settings.md exactly as the schema says (npm run docs)', () => {
+    const published = readFileSync(new URL('../../docs/settings.md', import.meta.url), 'utf8');
+    expect(published).toBe(settingsTable());
+  });
+});

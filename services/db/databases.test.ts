@@ -1,0 +1,215 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  AuthDB,
+  JobDB,
+  JobLoggingDB,
+  PilotAgentsDB,
+  SandboxMetadataDB,
+  TaskQueueDB,
+  openDatabases,
+} from './index.ts';
+
+/** DiracX's tables and columns, by DB: what a DiracX sharing the database expects to find. */
+const LEGACY_SCHEMA: Record<string, Record<string, string[]>> = {
+  JobDB: {
+    JobJDLs: ['JobID', 'JDL', 'JobRequirements', 'OriginalJDL'],
+    Jobs: [
+      'JobID',
+      'JobType',
+      'JobGroup',
+      'Site',
+      'JobName',
+      'Owner',
+      'OwnerGroup',
+      'VO',
+      'SubmissionTime',
+      'RescheduleTime',
+      'LastUpdateTime',
+      'StartExecTime',
+      'HeartBeatTime',
+      'EndExecTime',
+      'Status',
+      'MinorStatus',
+      'ApplicationStatus',
+      'UserPriority',
+      'RescheduleCounter',
+      'VerifiedFlag',
+      'AccountedFlag',
+    ],
+    InputData: ['JobID', 'LFN', 'Status'],
+    JobParameters: ['JobID', 'Name', 'Value'],
+    OptimizerParameters: ['JobID', 'Name', 'Value'],
+    AtticJobParameters: ['JobID', 'Name', 'Value', 'RescheduleCycle'],
+    HeartBeatLoggingInfo: ['JobID', 'Name', 'Value', 'HeartBeatTime'],
+    JobCommands: ['JobID', 'Command', 'Arguments', 'Status', 'ReceptionTime', 'ExecutionTime'],
+  },
+  JobLoggingDB: {
+    LoggingInfo: [
+      'JobID',
+      'SeqNum',
+      'Status',
+      'MinorStatus',
+      'ApplicationStatus',
+      'StatusTime',
+      'StatusTimeOrder',
+      'StatusSource',
+    ],
+  },
+  TaskQueueDB: {
+    tq_TaskQueues: ['TQId', 'Owner', 'OwnerGroup', 'VO', 'CPUTime', 'Priority', 'Enabled'],
+    tq_Jobs: ['TQId', 'JobId', 'Priority', 'RealPriority'],
+    tq_TQToSites: ['TQId', 'Value'],
+    tq_TQToGridCEs: ['TQId', 'Value'],
+    tq_TQToBannedSites: ['TQId', 'Value'],
+    tq_TQToPlatforms: ['TQId', 'Value'],
+    tq_TQToJobTypes: ['TQId', 'Value'],
+    tq_TQToTags: ['TQId', 'Value'],
+  },
+  PilotAgentsDB: {
+    PilotAgents: [
+      'PilotID',
+      'InitialJobID',
+      'CurrentJobID',
+      'PilotJobReference',
+      'PilotStamp',
+      'DestinationSite',
+      'Queue',
+      'GridSite',
+      'VO',
+      'GridType',
+      'BenchMark',
+      'SubmissionTime',
+      'LastUpdateTime',
+      'Status',
+      'StatusReason',
+      'AccountingSent',
+    ],
+    JobToPilotMapping: ['PilotID', 'JobID', 'StartTime'],
+    PilotOutput: ['PilotID', 'StdOutput', 'StdError'],
+  },
+  SandboxMetadataDB: {
+    sb_Owners: ['OwnerID', 'Owner', 'OwnerGroup', 'VO'],
+    sb_SandBoxes: [
+      'SBId',
+      'OwnerId',
+      'SEName',
+      'SEPFN',
+      'Bytes',
+      'RegistrationTime',
+      'LastAccessTime',
+      'Assigned',
+    ],
+    sb_EntityMapping: ['SBId', 'EntityId', 'Type'],
+  },
+  AuthDB: {
+    DeviceFlows: [
+      'UserCode',
+      'Status',
+      'CreationTime',
+      'ClientID',
+      'Scope',
+      'DeviceCode',
+      'IDToken',
+    ],
+    AuthorizationFlows: [
+      'UUID',
+      'Status',
+      'ClientID',
+      'CreationTime',
+      'Scope',
+      'CodeChallenge',
+      'CodeChallengeMethod',
+      'RedirectURI',
+      'Code',
+      'IDToken',
+    ],
+    RefreshTokens: ['JTI', 'Status', 'Scope', 'Sub'],
+  },
+};
+
+const scratch = mkdtempSync(join(tmpdir(), 'gridbox-db-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Every backend the conformance suite runs on; MySQL only where a server was provided. */
+const backends: [string, () => string][] = [
+  ['SQLite in memory', () => 'sqlite::memory:'],
+  ['SQLite in a file', () => `sqlite:${join(scratch, `${crypto.randomUUID()}.db`)}`],
+];
+const mysqlUrl = process.env.TEST_MYSQL_URL;
+if (mysqlUrl !== undefined) backends.push(['MySQL/MariaDB', () => mysqlUrl]);
+
+const definitions = () => [
+  AuthDB,
+  JobDB,
+  JobLoggingDB,
+  PilotAgentsDB,
+  SandboxMetadataDB,
+  TaskQueueDB,
+];
+
+describe.each(backends)('SQL DBs on %s', (_backend, url) => {
+  it('creates every DiracX table with its legacy column names', async () => {
+    await using databases = await openDatabases(url(), definitions());
+    const tables = await databases.sql.kysely.introspection.getTables();
+    const columnsOf = new Map(tables.map((t) => [t.name, t.columns.map((c) => c.name)]));
+    for (const [db, expected] of Object.entries(LEGACY_SCHEMA)) {
+      expect(databases.dbs.has(db)).toBe(true);
+      for (const [table, columns] of Object.entries(expected)) {
+        expect(columnsOf.get(table), `${db}.${table}`).toEqual(columns);
+      }
+    }
+  });
+
+  it('answers a ping from every DB while open, and not once closed', async () => {
+    const databases = await openDatabases(url(), definitions());
+    for (const db of databases.dbs.values()) await expect(db.ping()).resolves.toBeUndefined();
+    await databases.close();
+    for (const db of databases.dbs.values()) await expect(db.ping()).rejects.toThrow();
+  });
+
+  it('opens an up-to-date database again without migrating twice', async () => {
+    const target = url();
+    await (await openDatabases(target, definitions())).close();
+    await using again = await openDatabases(target, definitions());
+    expect(again.dbs.size).toBe(definitions().length);
+  });
+});
+
+describe('the embedded backend', () => {
+  it('keeps rows across restarts when given a file', async () => {
+    const url = `sqlite:${join(scratch, 'restart.db')}`;
+    {
+      await using first = await openDatabases(url, definitions());
+      await sql`insert into JobJDLs (JDL, JobRequirements, OriginalJDL) values ('[]', '[]', '[]')`.execute(
+        first.sql.kysely,
+      );
+    }
+    await using second = await openDatabases(url, definitions());
+    const { rows } = await sql<{ n: number }>`select count(*) as n from JobJDLs`.execute(
+      second.sql.kysely,
+    );
+    expect(rows[0]!.n).toBe(1);
+  });
+
+  it('gives each in-memory box its own state', async () => {
+    await using a = await openDatabases('sqlite::memory:', definitions());
+    await using b = await openDatabases('sqlite::memory:', definitions());
+    await sql`insert into JobJDLs (JDL, JobRequirements, OriginalJDL) values ('[]', '[]', '[]')`.execute(
+      a.sql.kysely,
+    );
+    const { rows } = await sql<{ n: number }>`select count(*) as n from JobJDLs`.execute(
+      b.sql.kysely,
+    );
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('rejects a database it cannot open with one sentence', async () => {
+    await expect(openDatabases('sqlite:/nonexistent-dir/x.db', definitions())).rejects.toThrow(
+      /^Cannot open the SQLite database \/nonexistent-dir\/x.db: /,
+    );
+  });
+});
