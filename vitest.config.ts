@@ -8,5 +8,6 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     retry: 0,
+    reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

@@ -20,6 +20,7 @@ export interface UpFlags extends Partial<Record<SettingKey, string>> {
  */
 export async function up({ json = false, ...settingFlags }: UpFlags, io: Io): Promise<number> {
   const startedMs = performance.now();
+  const stopRequested = io.waitForStop();
   const settings = parseSettings({ flags: settingFlags, env: io.env });
   const logger = await createLogger(settings.logLevel, io);
   const { fixtureSet, modifiedMs } = await fixturesFor(settings);
@@ -38,7 +39,7 @@ export async function up({ json = false, ...settingFlags }: UpFlags, io: Io): Pr
     json || !io.stdoutIsTTY ? `${JSON.stringify(box.readyLine)}\n` : humanReadyText(box.readyLine),
   );
 
-  const signal = await io.waitForStop();
+  const signal = await stopRequested;
   logger.info({ signal }, 'stopping');
   await box.close();
   return 0;

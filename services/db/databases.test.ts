@@ -11,6 +11,7 @@ import {
   SandboxMetadataDB,
   TaskQueueDB,
   openDatabases,
+  openSql,
 } from './index.ts';
 
 /** DiracX's tables and columns, by DB: what a DiracX sharing the database expects to find. */
@@ -134,13 +135,38 @@ const LEGACY_SCHEMA: Record<string, Record<string, string[]>> = {
 const scratch = mkdtempSync(join(tmpdir(), 'gridbox-db-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Every backend the conformance suite runs on; MySQL only where a server was provided. */
-const backends: [string, () => string][] = [
-  ['SQLite in memory', () => 'sqlite::memory:'],
-  ['SQLite in a file', () => `sqlite:${join(scratch, `${crypto.randomUUID()}.db`)}`],
+/**
+ * Every backend the conformance suite runs on, each giving a fresh, empty database per call.
+ * MySQL/MariaDB runs where a server is provided (.ci/run starts one).
+ */
+const backends: [string, () => Promise<string>][] = [
+  ['SQLite in memory', () => Promise.resolve('sqlite::memory:')],
+  [
+    'SQLite in a file',
+    () => Promise.resolve(`sqlite:${join(scratch, `${crypto.randomUUID()}.db`)}`),
+  ],
 ];
 const mysqlUrl = process.env.TEST_MYSQL_URL;
-if (mysqlUrl !== undefined) backends.push(['MySQL/MariaDB', () => mysqlUrl]);
+if (mysqlUrl !== undefined) backends.push(['MySQL/MariaDB', () => freshMysqlDatabase(mysqlUrl)]);
+
+const mysqlDatabases: string[] = [];
+async function freshMysqlDatabase(serverUrl: string): Promise<string> {
+  const name = `gridbox_test_${crypto.randomUUID().replaceAll('-', '')}`;
+  const admin = await openSql(serverUrl);
+  await sql`create database ${sql.id(name)}`.execute(admin.kysely);
+  await admin.close();
+  mysqlDatabases.push(name);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+afterAll(async () => {
+  if (mysqlUrl === undefined) return;
+  const admin = await openSql(mysqlUrl);
+  for (const name of mysqlDatabases.splice(0))
+    await sql`drop database ${sql.id(name)}`.execute(admin.kysely);
+  await admin.close();
+});
 
 const definitions = () => [
   AuthDB,
@@ -153,7 +179,7 @@ const definitions = () => [
 
 describe.each(backends)('SQL DBs on %s', (_backend, url) => {
   it('creates every DiracX table with its legacy column names', async () => {
-    await using databases = await openDatabases(url(), definitions());
+    await using databases = await openDatabases(await url(), definitions());
     const tables = await databases.sql.kysely.introspection.getTables();
     const columnsOf = new Map(tables.map((t) => [t.name, t.columns.map((c) => c.name)]));
     for (const [db, expected] of Object.entries(LEGACY_SCHEMA)) {
@@ -165,14 +191,14 @@ describe.each(backends)('SQL DBs on %s', (_backend, url) => {
   });
 
   it('answers a ping from every DB while open, and not once closed', async () => {
-    const databases = await openDatabases(url(), definitions());
+    const databases = await openDatabases(await url(), definitions());
     for (const db of databases.dbs.values()) await expect(db.ping()).resolves.toBeUndefined();
     await databases.close();
     for (const db of databases.dbs.values()) await expect(db.ping()).rejects.toThrow();
   });
 
   it('opens an up-to-date database again without migrating twice', async () => {
-    const target = url();
+    const target = await url();
     await (await openDatabases(target, definitions())).close();
     await using again = await openDatabases(target, definitions());
     expect(again.dbs.size).toBe(definitions().length);

@@ -1,0 +1,172 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateFixtures, serializeFixtureSet } from '../fixtures/index.ts';
+import type { Io } from './io.ts';
+import { main } from './main.ts';
+
+/** An Io that records output and stops when the test says so. */
+function testIo({ env = {}, tty = false }: { env?: Record<string, string>; tty?: boolean } = {}) {
+  let out = '';
+  let err = '';
+  let stop: (signal: string) => void = () => undefined;
+  let gotLine: (line: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => (stop = resolve));
+  const firstLine = new Promise<string>((resolve) => (gotLine = resolve));
+  const io: Io = {
+    stdout: {
+      write: (text: string) => {
+        out += text;
+        if (out.includes('\n')) gotLine(out.slice(0, out.indexOf('\n')));
+      },
+    },
+    stderr: { write: (text: string) => (err += text), isTTY: false },
+    stdoutIsTTY: tty,
+    env,
+    waitForStop: () => stopped,
+  };
+  return { io, stdout: () => out, stderr: () => err, firstLine, stop };
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'gridbox-cli-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('gridbox usage', () => {
+  it.each([['--help'], ['up', '--help'], ['fixtures', 'generate', '--help']])(
+    'prints help for %s and exits 0',
+    async (...argv) => {
+      const t = testIo();
+      expect(await main(argv, t.io)).toBe(0);
+      expect(t.stdout()).toMatch(/^Usage: gridbox/);
+    },
+  );
+
+  it.each([
+    [['bogus'], "error: unknown command 'bogus'"],
+    [['up', '--nope'], "error: unknown option '--nope'"],
+    [
+      ['up', '--port', 'abc'],
+      'gridbox: Invalid value "abc" for --port: expected an integer from 0 to 65535.',
+    ],
+    [['up', '--fixtures', 'huge'], "error: option '--fixtures <value>' argument 'huge' is invalid"],
+    [
+      ['up', '--config-file', '/nonexistent/set.yaml'],
+      'gridbox: Cannot read the fixture file /nonexistent/set.yaml: ENOENT.',
+    ],
+    [['fixtures', 'generate', '--seed', 'x'], 'gridbox: Invalid value "x" for --seed'],
+    [
+      ['fixtures', 'generate', '--size', 'huge'],
+      "error: option '--size <name>' argument 'huge' is invalid",
+    ],
+    [
+      ['fixtures', 'generate', '--out', '/nonexistent/dir/x.yaml'],
+      'gridbox: Cannot write /nonexistent/dir/x.yaml: ENOENT.',
+    ],
+  ])('exits 2 for %j with one line on stderr and nothing on stdout', async (argv, message) => {
+    const t = testIo();
+    expect(await main(argv, t.io)).toBe(2);
+    expect(t.stderr()).toContain(message);
+    expect(t.stderr().trim().split('\n')).toHaveLength(1);
+    expect(t.stdout()).toBe('');
+  });
+
+  it('exits 2 for a setting misspelt in the environment', async () => {
+    const t = testIo({ env: { GRIDBOX_PROT: '9000' } });
+    expect(await main(['up'], t.io)).toBe(2);
+    expect(t.stderr()).toMatch(/^gridbox: Unknown setting GRIDBOX_PROT in the environment/);
+  });
+});
+
+describe('gridbox fixtures generate', () => {
+  it('writes the same YAML for the same seed and other YAML for another', async () => {
+    const runs = await Promise.all(
+      ['5', '5', '6'].map(async (seed) => {
+        const t = testIo();
+        expect(await main(['fixtures', 'generate', '--seed', seed], t.io)).toBe(0);
+        return t.stdout();
+      }),
+    );
+    expect(runs[0]).toBe(runs[1]);
+    expect(runs[0]).not.toBe(runs[2]);
+    expect(parseYaml(runs[0]!).meta).toEqual({
+      seed: 5,
+      size: 'small',
+      refDate: '2026-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('writes JSON to --out when the file name says so, and tells it on stderr', async () => {
+    const out = join(scratch, 'large.json');
+    const t = testIo();
+    expect(await main(['fixtures', 'generate', '--size', 'large', '--out', out], t.io)).toBe(0);
+    expect(t.stdout()).toBe('');
+    expect(t.stderr()).toContain(`to ${out}`);
+    expect(JSON.parse(readFileSync(out, 'utf8')).meta.size).toBe('large');
+  });
+});
+
+describe('gridbox up', () => {
+  it('prints one JSON ready line, serves the API over HTTP, and stops with 0 when asked', async () => {
+    const t = testIo();
+    const exit = main(['up', '--port', '0', '--log-level', 'silent'], t.io);
+    const ready = JSON.parse(await t.firstLine);
+    expect(ready).toMatchObject({
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      idp_url: null,
+      ca_bundle: null,
+    });
+    expect(ready.users).toHaveLength(10);
+    expect(ready.users[0]).toEqual({
+      username: expect.any(String),
+      password: expect.any(String),
+      vo: expect.any(String),
+      groups: expect.arrayContaining([expect.any(String)]),
+    });
+    const live = await fetch(`${ready.url}/api/health/live`);
+    expect(live.status).toBe(200);
+    t.stop('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(t.stdout().trim().split('\n')).toHaveLength(1);
+    await expect(fetch(`${ready.url}/api/health/live`)).rejects.toThrow();
+  });
+
+  it('greets a person at a terminal with the URL and the users instead of JSON', async () => {
+    const t = testIo({ tty: true });
+    const exit = main(['up', '--port', '0', '--log-level', 'silent'], t.io);
+    expect(await t.firstLine).toMatch(/^gridbox is up at http:\/\/127\.0\.0\.1:\d+$/);
+    t.stop('SIGINT');
+    expect(await exit).toBe(0);
+    expect(t.stdout()).toContain('10 users (username, password, VO, groups):');
+  });
+
+  it('serves a fixture file given with --config-file', async () => {
+    const file = join(scratch, 'seed-77.yaml');
+    const set = generateFixtures({ seed: 77, size: 'small' });
+    writeFileSync(file, serializeFixtureSet(set, 'yaml'));
+    const t = testIo({ env: { GRIDBOX_CONFIG_FILE: file, GRIDBOX_LOG_LEVEL: 'silent' } });
+    const exit = main(['up', '--json', '--port', '0'], t.io);
+    const ready = JSON.parse(await t.firstLine);
+    expect(ready.fixtures).toBe(file);
+    expect(await (await fetch(`${ready.url}/api/config/`)).json()).toEqual(set.config);
+    t.stop('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+
+  it('exits 2 with one sentence when the port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const t = testIo();
+      expect(await main(['up', '--port', String(port), '--log-level', 'silent'], t.io)).toBe(2);
+      expect(t.stderr()).toBe(
+        `gridbox: Port ${port} on 127.0.0.1 is already in use; choose another with --port.\n`,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});
