@@ -6,65 +6,58 @@ import { policyNamed } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { UnavailableSchema } from '../schemas.ts';
 
-const statusBody = (status: string) => Type.Object({ status: Type.Literal(status) });
+/** The probes, as DiracX serves them: what each checks and what it answers when all is well. */
+const PROBES = [
+  {
+    path: '/live',
+    operationId: 'health_liveness',
+    summary: 'Answers once the configuration is loaded.',
+    status: 'live',
+    pingsDatabases: false,
+  },
+  {
+    path: '/ready',
+    operationId: 'health_readiness',
+    summary: 'Answers when the configuration is loaded and every DB answers a ping.',
+    status: 'ready',
+    pingsDatabases: true,
+  },
+  {
+    path: '/startup',
+    operationId: 'health_startup',
+    summary: 'Answers once start-up is complete (configuration loaded, DBs reachable).',
+    status: 'startup complete',
+    pingsDatabases: true,
+  },
+] as const;
 
-/** Kubernetes-style probes, as DiracX serves them (no token needed). */
+/** Kubernetes-style probes; no token needed. */
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const policy = policyNamed(app, 'open');
 
-  app.get(
-    '/live',
-    {
-      schema: {
-        operationId: 'health_liveness',
-        tags: ['health'],
-        summary: 'Answers once the configuration is loaded.',
-        response: { 200: statusBody('live'), 503: UnavailableSchema },
+  for (const probe of PROBES) {
+    app.get(
+      probe.path,
+      {
+        schema: {
+          operationId: probe.operationId,
+          tags: ['health'],
+          summary: probe.summary,
+          response: {
+            200: Type.Object({ status: Type.Literal(probe.status) }),
+            503: UnavailableSchema,
+          },
+        },
       },
-    },
-    async (request) => {
-      await policy.check(request, 'read');
-      requireConfig(app.configSource);
-      return { status: 'live' as const };
-    },
-  );
-
-  app.get(
-    '/ready',
-    {
-      schema: {
-        operationId: 'health_readiness',
-        tags: ['health'],
-        summary: 'Answers when the configuration is loaded and every DB answers a ping.',
-        response: { 200: statusBody('ready'), 503: UnavailableSchema },
+      async (request) => {
+        await policy.check(request, 'read');
+        requireConfig(app.configSource);
+        if (probe.pingsDatabases) await checkDatabases(app.dbs.values());
+        return { status: probe.status };
       },
-    },
-    async (request) => {
-      await policy.check(request, 'read');
-      requireConfig(app.configSource);
-      await checkDatabases(app.dbs.values());
-      return { status: 'ready' as const };
-    },
-  );
-
-  app.get(
-    '/startup',
-    {
-      schema: {
-        operationId: 'health_startup',
-        tags: ['health'],
-        summary: 'Answers once start-up is complete (configuration loaded, DBs reachable).',
-        response: { 200: statusBody('startup complete'), 503: UnavailableSchema },
-      },
-    },
-    async (request) => {
-      await policy.check(request, 'read');
-      requireConfig(app.configSource);
-      await checkDatabases(app.dbs.values());
-      return { status: 'startup complete' as const };
-    },
-  );
+    );
+  }
 };
 
 export const healthRouter: RouterDefinition = { name: 'health', prefix: '/api/health', plugin };
