@@ -37,7 +37,8 @@ const layerZones = (fixturesAllowed) =>
     },
     { target: './services/routers', from: ['./services/app', './fixtures', ...ABOVE_CLIENT] },
     { target: './services/app', from: ['./fixtures', ...ABOVE_CLIENT] },
-    { target: './fixtures', from: SERVICE_LAYERS.concat(ABOVE_CLIENT) },
+    { target: './fixtures', from: SERVICE_LAYERS.concat(ABOVE_CLIENT, ['./ca']) },
+    { target: './ca', from: [...SERVICE_LAYERS, './fixtures', './client', ...ABOVE_CLIENT] },
     { target: './client', from: [...SERVICE_LAYERS, ...ABOVE_CLIENT] },
   ].map((zone) => ({
     ...zone,

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { CaDirectory } from '../ca/index.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FixtureSet } from '../fixtures/index.ts';
 import { buildApp } from '../services/index.ts';
@@ -7,6 +10,7 @@ import {
   type Settings,
   UsageError,
   staticConfigSource,
+  systemClock,
 } from '../services/core/index.ts';
 
 /** What `gridbox up --json` prints once the box is ready; other tools parse it. */
@@ -46,10 +50,12 @@ export async function startBox({
   snapshot,
   logger,
 }: BoxOptions): Promise<StartedBox> {
+  const tls = settings.tls ? await hostCertificate(settings) : undefined;
   const app = await buildApp({
     configSource: staticConfigSource(snapshot),
     dbUrl: settings.dbUrl,
     logger,
+    ...(tls === undefined ? {} : { https: tls.https }),
   });
   try {
     await app.listen({ host: settings.host, port: settings.port });
@@ -58,7 +64,7 @@ export async function startBox({
     throw listenError(error as NodeJS.ErrnoException, settings);
   }
   const { port } = app.server.address() as AddressInfo;
-  const url = `http://${urlHost(settings.host)}:${port}`;
+  const url = `${tls === undefined ? 'http' : 'https'}://${urlHost(settings.host)}:${port}`;
   const close = () => app.close();
   return {
     url,
@@ -66,7 +72,7 @@ export async function startBox({
     readyLine: {
       url,
       idp_url: null,
-      ca_bundle: null,
+      ca_bundle: tls?.caBundle ?? null,
       users: fixtureSet.users.map(({ username, password, vo, groups }) => ({
         username,
         password,
@@ -81,6 +87,23 @@ export async function startBox({
     },
     close,
     [Symbol.asyncDispose]: close,
+  };
+}
+
+/** The box's host certificate from its CA folder, covering loopback and the listen address. */
+async function hostCertificate(settings: Settings) {
+  const caDir = new CaDirectory(resolve(settings.caDir), systemClock);
+  const names = ['localhost', '127.0.0.1', '::1'];
+  if (!names.includes(settings.host) && settings.host !== '0.0.0.0' && settings.host !== '::') {
+    names.push(settings.host);
+  }
+  const files = await caDir.ensureHost(names);
+  return {
+    https: {
+      cert: await readFile(files.certPath, 'utf8'),
+      key: await readFile(files.keyPath, 'utf8'),
+    },
+    caBundle: caDir.caCertPath,
   };
 }
 

@@ -3,7 +3,9 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, describe, expect, it } from 'vitest';
+import { verifyProxy } from '../ca/index.ts';
 import { generateFixtures, serializeFixtureSet } from '../fixtures/index.ts';
 import type { Io } from './io.ts';
 import { main } from './main.ts';
@@ -168,5 +170,61 @@ describe('gridbox up', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('gridbox ca', () => {
+  const caDir = join(scratch, 'ca');
+  const users = generateFixtures({ seed: 1, size: 'small' }).users;
+  const alice = users[0]!;
+
+  it('creates the root once and prints where it is', async () => {
+    const first = testIo();
+    expect(await main(['ca', 'init', '--ca-dir', caDir], first.io)).toBe(0);
+    const path = first.stdout().trim();
+    const pem = readFileSync(path, 'utf8');
+    const second = testIo();
+    expect(await main(['ca', 'init', '--ca-dir', caDir], second.io)).toBe(0);
+    expect(second.stdout().trim()).toBe(path);
+    expect(readFileSync(path, 'utf8')).toBe(pem);
+  });
+
+  it("writes a proxy for a fixture user that carries their VO's default group", async () => {
+    const t = testIo();
+    expect(await main(['ca', 'proxy', '--ca-dir', caDir, '--user', alice.username], t.io)).toBe(0);
+    const proxy = readFileSync(t.stdout().trim(), 'utf8');
+    const identity = verifyProxy(proxy, readFileSync(join(caDir, 'ca.pem'), 'utf8'), Date.now());
+    expect(identity).toMatchObject({ dn: alice.dn, group: `${alice.vo}_user` });
+  });
+
+  it.each([
+    [['--user', 'nobody'], /^gridbox: No user nobody in these fixtures/],
+    [['--user', alice.username, '--group', 'someone_elses'], /is not in group someone_elses/],
+    [
+      ['--user', alice.username, '--lifetime-hours', '-1'],
+      /Invalid value "-1" for --lifetime-hours/,
+    ],
+    [[], /--user NAME/],
+  ])('refuses a proxy for %j with exit 2', async (args, message) => {
+    const t = testIo();
+    expect(await main(['ca', 'proxy', '--ca-dir', caDir, ...args], t.io)).toBe(2);
+    expect(t.stderr()).toMatch(message);
+  });
+});
+
+describe('gridbox up --tls', () => {
+  it('serves HTTPS with a certificate of its CA and names the CA bundle in the ready line', async () => {
+    const caDir = join(scratch, 'tls-ca');
+    const t = testIo({ env: { GRIDBOX_CA_DIR: caDir, GRIDBOX_LOG_LEVEL: 'silent' } });
+    const exit = main(['up', '--tls', '--port', '0'], t.io);
+    const ready = JSON.parse(await t.firstLine);
+    expect(ready.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(ready.ca_bundle).toBe(join(caDir, 'ca.pem'));
+    const trusting = new Agent({ connect: { ca: readFileSync(ready.ca_bundle, 'utf8') } });
+    const response = await undiciFetch(`${ready.url}/api/health/live`, { dispatcher: trusting });
+    expect(response.status).toBe(200);
+    await expect(undiciFetch(`${ready.url}/api/health/live`)).rejects.toThrow();
+    t.stop('SIGTERM');
+    expect(await exit).toBe(0);
   });
 });

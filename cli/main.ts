@@ -8,6 +8,7 @@ import {
   flagName,
   type SettingKey,
 } from '../services/core/index.ts';
+import { type CaFlags, caHost, caInit, caProxy, caUser } from './commands/ca.ts';
 import { generate } from './commands/fixtures.ts';
 import { up } from './commands/up.ts';
 import type { Io } from './io.ts';
@@ -29,6 +30,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const program = createProgram(io, {
     up: (flags) => run(() => up(flags, io))(),
     generate: (flags) => run(() => generate(flags, io))(),
+    ca: (command, flags) => run(() => CA_COMMANDS[command](flags, io))(),
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -38,9 +40,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
+const CA_COMMANDS = { init: caInit, host: caHost, user: caUser, proxy: caProxy } as const;
+
 interface Actions {
   up(flags: Record<string, string | boolean>): Promise<void>;
   generate(flags: Record<string, string>): Promise<void>;
+  ca(command: keyof typeof CA_COMMANDS, flags: CaFlags): Promise<void>;
 }
 
 function createProgram(io: Io, actions: Actions): Command {
@@ -70,8 +75,12 @@ function createProgram(io: Io, actions: Actions): Command {
     const schema = SettingsSchema.properties[key] as unknown as {
       description: string;
       enum?: string[];
+      type?: string;
     };
-    const option = new Option(`${flagName(key)} <value>`, schema.description);
+    const option = new Option(
+      schema.type === 'boolean' ? flagName(key) : `${flagName(key)} <value>`,
+      schema.description,
+    );
     upCommand.addOption(schema.enum === undefined ? option : option.choices(schema.enum));
   }
 
@@ -86,6 +95,43 @@ function createProgram(io: Io, actions: Actions): Command {
     .option('--out <file>', 'write to this file instead of stdout (format from its extension)')
     .addOption(new Option('--format <format>', 'yaml or json').choices(['yaml', 'json']))
     .action(actions.generate);
+
+  const ca = program
+    .command('ca')
+    .description(
+      "Manage the box's certificate authority: root, host, user and proxy certificates.",
+    );
+  const caCommand = (name: keyof typeof CA_COMMANDS, description: string) =>
+    ca
+      .command(name)
+      .description(description)
+      .option('--ca-dir <dir>', 'folder of the CA (default .gridbox/ca, or GRIDBOX_CA_DIR)')
+      .action((flags: CaFlags) => actions.ca(name, flags));
+  caCommand('init', 'Create the root CA, once; print the path of its certificate.');
+  caCommand(
+    'host',
+    'Issue a TLS server certificate; print the paths of certificate and key.',
+  ).option(
+    '--name <name...>',
+    'host names and IP addresses to cover (default localhost 127.0.0.1 ::1)',
+  );
+  for (const [name, description] of [
+    ['user', "Issue a fixture user's certificate; print the paths of certificate and key."],
+    ['proxy', 'Issue an RFC 3820 proxy carrying a DIRAC group; print its path.'],
+  ] as const) {
+    const command = caCommand(name, description)
+      .option('--user <name>', 'a user of the fixtures')
+      .option('--seed <n>', 'seed of the fixtures the user comes from')
+      .addOption(
+        new Option('--fixtures <size>', 'size of those fixtures').choices(FIXTURE_SIZE_NAMES),
+      )
+      .option('--config-file <file>', 'a fixture file to take the user from instead');
+    if (name === 'proxy') {
+      command
+        .option('--group <group>', "DIRAC group to carry (default: the VO's default group)")
+        .option('--lifetime-hours <h>', 'hours the proxy is valid (default 12)');
+    }
+  }
   return program;
 }
 

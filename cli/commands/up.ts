@@ -1,16 +1,10 @@
-import { stat } from 'node:fs/promises';
-import { type FixtureSet, generateFixtures, loadFixtureSet } from '../../fixtures/index.ts';
-import {
-  parseSettings,
-  snapshotOf,
-  type Settings,
-  type SettingKey,
-} from '../../services/core/index.ts';
+import { parseSettings, snapshotOf, type SettingKey } from '../../services/core/index.ts';
+import { boxFixtures } from '../box-fixtures.ts';
 import { type ReadyLine, startBox } from '../box.ts';
 import type { Io } from '../io.ts';
 import { createLogger } from '../logger.ts';
 
-export interface UpFlags extends Partial<Record<SettingKey, string>> {
+export interface UpFlags extends Partial<Record<SettingKey, string | boolean>> {
   json?: boolean;
 }
 
@@ -23,7 +17,7 @@ export async function up({ json = false, ...settingFlags }: UpFlags, io: Io): Pr
   const stopRequested = io.waitForStop();
   const settings = parseSettings({ flags: settingFlags, env: io.env });
   const logger = await createLogger(settings.logLevel, io);
-  const { fixtureSet, modifiedMs } = await fixturesFor(settings);
+  const { fixtureSet, modifiedMs } = await boxFixtures(settings);
 
   const box = await startBox({
     settings,
@@ -45,18 +39,6 @@ export async function up({ json = false, ...settingFlags }: UpFlags, io: Io): Pr
   return 0;
 }
 
-/** The fixtures to serve and when they last changed (served as Last-Modified). */
-async function fixturesFor(
-  settings: Settings,
-): Promise<{ fixtureSet: FixtureSet; modifiedMs: number }> {
-  if (settings.configFile === '') {
-    const fixtureSet = generateFixtures({ seed: settings.seed, size: settings.fixtures });
-    return { fixtureSet, modifiedMs: Date.parse(fixtureSet.meta.refDate) };
-  }
-  const fixtureSet = await loadFixtureSet(settings.configFile);
-  return { fixtureSet, modifiedMs: (await stat(settings.configFile)).mtimeMs };
-}
-
 function humanReadyText(ready: ReadyLine): string {
   const width = Math.max(...ready.users.map((u) => u.username.length), 'user'.length);
   const users = ready.users.map(
@@ -67,6 +49,7 @@ function humanReadyText(ready: ReadyLine): string {
     `  API docs  ${ready.docs_url}`,
     `  OpenAPI   ${ready.openapi_url}`,
     `  database  ${ready.db_url}`,
+    ...(ready.ca_bundle === null ? [] : [`  CA        ${ready.ca_bundle}`]),
     '',
     `${ready.users.length} users (username, password, VO, groups):`,
     ...users,

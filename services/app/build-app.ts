@@ -17,6 +17,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Largest request body accepted, in bytes; larger ones get 413. */
   bodyLimitBytes?: number;
+  /** Serve HTTPS with this PEM certificate and key instead of plain HTTP. */
+  https?: { cert: string; key: string };
 }
 
 const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -28,12 +30,14 @@ const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const registry = options.registry ?? builtinRegistry;
+  // The routes never touch the raw server, so an HTTPS app is typed like an HTTP one.
   const app = Fastify({
+    ...(options.https === undefined ? {} : { https: options.https }),
     loggerInstance: options.logger ?? pino({ level: 'silent' }),
     // Per-request log lines would dominate load tests; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
-  });
+  }) as unknown as FastifyInstance;
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }));
 

@@ -41,6 +41,15 @@ export const SettingsSchema = Type.Object({
     description:
       'SQL database of every DB: `sqlite::memory:`, `sqlite:PATH` (kept across restarts) or `mysql://user:pass@host:port/db`.',
   }),
+  tls: Type.Boolean({
+    default: false,
+    description: "Serve HTTPS with a host certificate from the box's CA (see --ca-dir).",
+  }),
+  caDir: Type.String({
+    default: '.gridbox/ca',
+    minLength: 1,
+    description: "Folder of the box's CA: root, host, user and proxy certificates as PEM files.",
+  }),
   logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     default: 'info',
     description: 'Level of the logs written to stderr.',
@@ -132,6 +141,7 @@ function schemaOf(key: SettingKey): SettingSchema {
 function expectation(schema: TSchema): string {
   const s = schema as Record<string, unknown>;
   if (Array.isArray(s.enum)) return `expected one of ${s.enum.join(', ')}`;
+  if (s.type === 'boolean') return 'expected true or false';
   if (s.type === 'integer')
     return `expected an integer from ${String(s.minimum)} to ${String(s.maximum)}`;
   if (typeof s.pattern === 'string') return `expected ${String(s.description)}`;
