@@ -12,6 +12,8 @@ describe('settings', () => {
       fixtures: 'small',
       configFile: '',
       dbUrl: 'sqlite::memory:',
+      tls: false,
+      caDir: '.gridbox/ca',
       logLevel: 'info',
     });
   });
@@ -38,6 +40,8 @@ describe('settings', () => {
       { dbUrl: 'mysql://u:p@127.0.0.1:3306/gridbox' },
     ],
     [{ logLevel: 'silent' }, { logLevel: 'silent' }],
+    [{ tls: 'true' }, { tls: true }],
+    [{ tls: 'false' }, { tls: false }],
   ];
   it.each(valid)('accepts %j', (flags, expected) => {
     expect(parseSettings({ flags })).toMatchObject(expected);
@@ -52,6 +56,7 @@ describe('settings', () => {
     [{ dbUrl: 'postgres://x' }, 'Invalid value "postgres://x" for --db-url'],
     [{ logLevel: 'loud' }, 'for --log-level: expected one of fatal, error'],
     [{ host: '' }, 'Invalid value "" for --host'],
+    [{ tls: 'yes' }, 'Invalid value "yes" for --tls: expected true or false.'],
   ];
   it.each(invalid)('rejects %j naming the flag', (flags, message) => {
     expect(() => parseSettings({ flags })).toThrow(UsageError);
