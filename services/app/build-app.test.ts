@@ -162,6 +162,8 @@ describe('OpenAPI', () => {
     const documented = Object.keys(document.paths).sort();
     expect(documented).toEqual([
       '/.well-known/dirac-metadata',
+      '/.well-known/jwks.json',
+      '/api/auth/userinfo',
       '/api/config/',
       '/api/health/live',
       '/api/health/ready',
@@ -201,6 +203,7 @@ describe('OpenAPI', () => {
 const echoRouter: RouterDefinition = {
   name: 'echo',
   prefix: '/api/echo',
+  requiresAuth: false,
   plugin: async (app) => {
     app.post(
       '/',
@@ -290,6 +293,7 @@ describe('registry', () => {
     const replacement: RouterDefinition = {
       name: 'config',
       prefix: '/api/config',
+      requiresAuth: false,
       plugin: async (app) => {
         app.get(
           '/',

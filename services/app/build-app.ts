@@ -2,6 +2,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { pino } from 'pino';
 import { type Clock, type ConfigSource, systemClock } from '../core/index.ts';
 import { openDatabases } from '../db/index.ts';
+import { type Keystore, generateKeystore } from '../logic/index.ts';
+import { type AuthContext, authenticate } from '../routers/index.ts';
 import { handleError } from './error-handler.ts';
 import { registerOpenApi } from './openapi.ts';
 import { type Registry, builtinRegistry } from './registry.ts';
@@ -19,7 +21,25 @@ export interface AppOptions {
   bodyLimitBytes?: number;
   /** Serve HTTPS with this PEM certificate and key instead of plain HTTP. */
   https?: { cert: string; key: string };
+  auth?: AuthOptions;
 }
+
+/** Token settings, with DiracX's defaults. */
+export interface AuthOptions {
+  /** Signing and verification keys; a fresh Ed25519 key when not given. */
+  keystore?: Keystore;
+  /**
+   * `iss` of the tokens. A constant rather than the URL the app listens on, so replicas
+   * behind one load balancer accept each other's tokens.
+   */
+  issuer?: string;
+  accessTokenExpireMinutes?: number;
+  refreshTokenExpireMinutes?: number;
+}
+
+const DEFAULT_ISSUER = 'gridbox';
+const DEFAULT_ACCESS_TOKEN_EXPIRE_MINUTES = 20;
+const DEFAULT_REFRESH_TOKEN_EXPIRE_MINUTES = 60;
 
 const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -40,6 +60,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance;
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }));
+  const clock = options.clock ?? systemClock;
+  const keystore = options.auth?.keystore ?? (await generateKeystore(clock));
 
   const databases = await openDatabases(options.dbUrl ?? 'sqlite::memory:', registry.dbs.values());
   app.addHook('onClose', () => databases.close());
@@ -47,13 +69,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.decorate('configSource', options.configSource);
     app.decorate('dbs', databases.dbs);
     app.decorate('policies', registry.policies);
-    app.decorate('clock', options.clock ?? systemClock);
+    app.decorate('clock', clock);
+    app.decorate('auth', authContext(options.auth ?? {}, keystore, clock));
+    app.decorateRequest('user', null);
 
     await registerOpenApi(app);
     // DiracX mounts systems in sorted name order; so do we, so route overrides behave alike.
     const routers = [...registry.routers.values()].sort((a, b) => a.name.localeCompare(b.name));
     for (const router of routers) {
-      await app.register(router.plugin, { prefix: router.prefix });
+      await app.register(
+        async (scope) => {
+          if (router.requiresAuth) scope.addHook('onRequest', authenticate);
+          await scope.register(router.plugin);
+        },
+        { prefix: router.prefix },
+      );
     }
     await app.ready();
     return app;
@@ -61,4 +91,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.close();
     throw error;
   }
+}
+
+function authContext(options: AuthOptions, keystore: Keystore, clock: Clock): AuthContext {
+  return {
+    keystore,
+    clock,
+    issuer: options.issuer ?? DEFAULT_ISSUER,
+    accessTokenExpireMinutes:
+      options.accessTokenExpireMinutes ?? DEFAULT_ACCESS_TOKEN_EXPIRE_MINUTES,
+    refreshTokenExpireMinutes:
+      options.refreshTokenExpireMinutes ?? DEFAULT_REFRESH_TOKEN_EXPIRE_MINUTES,
+  };
 }

@@ -1,4 +1,4 @@
-export { type AppOptions, buildApp } from './build-app.ts';
+export { type AppOptions, type AuthOptions, buildApp } from './build-app.ts';
 export {
   type Registry,
   type RegistryEntries,

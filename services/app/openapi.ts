@@ -16,6 +16,14 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         description: 'The DiracX API as served by gridbox, a grid in a box.',
         version: packageJson.version,
       },
+      components: {
+        securitySchemes: {
+          OpenIDConnect: {
+            type: 'openIdConnect',
+            openIdConnectUrl: '/.well-known/openid-configuration',
+          },
+        },
+      },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });

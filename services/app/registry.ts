@@ -10,6 +10,7 @@ import {
 import {
   type AccessPolicy,
   type RouterDefinition,
+  authRouter,
   configRouter,
   healthRouter,
   openAccessPolicy,
@@ -38,7 +39,7 @@ const byName = <T extends { name: string }>(entries: readonly T[]) =>
 
 export const builtinRegistry: Registry = {
   dbs: byName([AuthDB, JobDB, JobLoggingDB, PilotAgentsDB, SandboxMetadataDB, TaskQueueDB]),
-  routers: byName([configRouter, healthRouter, wellKnownRouter]),
+  routers: byName([authRouter, configRouter, healthRouter, wellKnownRouter]),
   policies: byName([openAccessPolicy]),
 };
 

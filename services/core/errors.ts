@@ -53,12 +53,20 @@ export class NotFoundError extends GridboxError {
   }
 }
 
+/** No usable credentials. `challenge` adds `WWW-Authenticate: Bearer`, as DiracX does when the header is missing. */
+export class UnauthorizedError extends GridboxError {
+  constructor(message = 'Invalid JWT', challenge = false) {
+    super('GBX_UNAUTHORIZED', 401, message, challenge ? { 'WWW-Authenticate': 'Bearer' } : {});
+  }
+}
+
 /** Every HTTP-facing error class, by its stable code. */
 export const errorCatalogue = {
   GBX_CONFIG_NOT_READY: { status: 503, type: ConfigNotReadyError },
   GBX_DB_UNAVAILABLE: { status: 503, type: DatabaseUnavailableError },
   GBX_INVALID_REQUEST: { status: 400, type: InvalidRequestError },
   GBX_NOT_FOUND: { status: 404, type: NotFoundError },
+  GBX_UNAUTHORIZED: { status: 401, type: UnauthorizedError },
 } as const;
 
 /**

@@ -7,6 +7,7 @@ export {
   InvalidRequestError,
   NotFoundError,
   RETRY_AFTER_S,
+  UnauthorizedError,
   UsageError,
   errorCatalogue,
 } from './errors.ts';
@@ -22,3 +23,4 @@ export {
 } from './settings.ts';
 export * from './config/index.ts';
 export { validateAgainst } from './validate.ts';
+export { uuid7, uuid7TimeMs } from './uuid7.ts';

@@ -8,3 +8,4 @@ export {
 export { requireConfig } from './config/current.ts';
 export { checkDatabases } from './health/probes.ts';
 export { installationMetadata, type InstallationMetadata } from './well-known/metadata.ts';
+export * from './auth/index.ts';

@@ -1,6 +1,17 @@
 import type { Clock, ConfigSource } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
+import type { AccessTokenClaims, Keystore } from '../logic/index.ts';
 import type { AccessPolicy } from './access-policy.ts';
+
+/** How this box issues and checks tokens. */
+export interface AuthContext {
+  readonly keystore: Keystore;
+  readonly clock: Clock;
+  /** `iss` written into every token and required of every token presented. */
+  readonly issuer: string;
+  readonly accessTokenExpireMinutes: number;
+  readonly refreshTokenExpireMinutes: number;
+}
 
 // The shared services every router may use; the app factory decorates them before any
 // router is registered.
@@ -10,5 +21,10 @@ declare module 'fastify' {
     dbs: ReadonlyMap<string, Database>;
     policies: ReadonlyMap<string, AccessPolicy>;
     clock: Clock;
+    auth: AuthContext;
+  }
+  interface FastifyRequest {
+    /** The verified access token of the caller; null on routes that do not authenticate. */
+    user: AccessTokenClaims | null;
   }
 }

@@ -4,6 +4,9 @@ export { type AccessPolicy, openAccessPolicy, policyNamed } from './access-polic
 export type { RouterDefinition } from './router-definition.ts';
 export { ErrorSchema, UnavailableSchema, ValidationErrorSchema } from './schemas.ts';
 export type { ErrorBody, ValidationErrorBody } from './schemas.ts';
+export { authRouter } from './auth/index.ts';
+export { authenticate, currentUser } from './authenticate.ts';
+export type { AuthContext } from './context.ts';
 export { configRouter } from './config/index.ts';
 export { healthRouter } from './health/index.ts';
 export { wellKnownRouter } from './well-known/index.ts';

@@ -9,5 +9,7 @@ export interface RouterDefinition {
   readonly name: string;
   /** Where it is mounted: `/api/<name>`, or '' for `.well-known`. */
   readonly prefix: string;
+  /** Every route needs a valid access token (DiracX's `require_auth`). */
+  readonly requiresAuth: boolean;
   readonly plugin: FastifyPluginAsync;
 }

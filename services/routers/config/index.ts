@@ -53,4 +53,10 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   );
 };
 
-export const configRouter: RouterDefinition = { name: 'config', prefix: '/api/config', plugin };
+export const configRouter: RouterDefinition = {
+  name: 'config',
+  prefix: '/api/config',
+  // DiracX requires a token here; gridbox keeps it open until its login flows are complete.
+  requiresAuth: false,
+  plugin,
+};

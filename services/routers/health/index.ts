@@ -60,4 +60,9 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   }
 };
 
-export const healthRouter: RouterDefinition = { name: 'health', prefix: '/api/health', plugin };
+export const healthRouter: RouterDefinition = {
+  name: 'health',
+  prefix: '/api/health',
+  requiresAuth: false,
+  plugin,
+};

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { installationMetadata, requireConfig } from '../../logic/index.ts';
+import { installationMetadata, publicJwks, requireConfig } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { UnavailableSchema } from '../schemas.ts';
@@ -21,10 +21,35 @@ const MetadataSchema = Type.Object({
   ),
 });
 
+const JwksSchema = Type.Object({
+  keys: Type.Array(
+    Type.Object(
+      { kty: Type.String(), kid: Type.String(), alg: Type.String() },
+      { additionalProperties: true },
+    ),
+  ),
+});
+
 /** Discovery documents at the root, outside /api, as DiracX serves them. */
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const policy = policyNamed(app, 'open');
+
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      schema: {
+        operationId: 'well_known_get_jwks',
+        tags: ['well-known'],
+        summary: 'The public keys that verify the tokens this installation issues.',
+        response: { 200: JwksSchema },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'read');
+      return publicJwks(app.auth.keystore) as { keys: { kty: string; kid: string; alg: string }[] };
+    },
+  );
 
   app.get(
     '/.well-known/dirac-metadata',
@@ -43,4 +68,9 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   );
 };
 
-export const wellKnownRouter: RouterDefinition = { name: '.well-known', prefix: '', plugin };
+export const wellKnownRouter: RouterDefinition = {
+  name: '.well-known',
+  prefix: '',
+  requiresAuth: false,
+  plugin,
+};

@@ -1,0 +1,17 @@
+export {
+  ACCEPTED_ALGORITHMS,
+  type Keystore,
+  type TokenAlgorithm,
+  generateKeystore,
+  publicJwks,
+  signingKey,
+} from './keystore.ts';
+export {
+  type AccessTokenClaims,
+  InvalidTokenError,
+  type TokenDeps,
+  issueAccessToken,
+  sign,
+  verifyAccessToken,
+  verifyToken,
+} from './tokens.ts';

@@ -1,0 +1,118 @@
+import type { FastifyInstance } from 'fastify';
+import Type from 'typebox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFixtures } from '../../../fixtures/index.ts';
+import { builtinRegistry, buildApp, extendRegistry } from '../../app/index.ts';
+import { ManualClock, snapshotOf, staticConfigSource } from '../../core/index.ts';
+import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
+import { currentUser } from '../authenticate.ts';
+import type { RouterDefinition } from '../router-definition.ts';
+
+const NOW = Date.UTC(2026, 5, 1, 12);
+const clock = new ManualClock(NOW);
+const keystore = await generateKeystore(clock);
+const issuer = 'https://box.test';
+const alice = {
+  sub: 'lhcb:3f2a',
+  vo: 'lhcb',
+  preferred_username: 'alice',
+  dirac_group: 'lhcb_user',
+  dirac_properties: ['NormalUser'],
+};
+const { token } = await issueAccessToken({ keystore, clock, issuer }, alice, 20);
+
+/** A system that, like DiracX's jobs, needs a token on every route. */
+const whoamiRouter: RouterDefinition = {
+  name: 'whoami',
+  prefix: '/api/whoami',
+  requiresAuth: true,
+  plugin: async (app) => {
+    app.get(
+      '/',
+      { schema: { response: { 200: Type.Object({ user: Type.String() }) } } },
+      (request) => ({
+        user: currentUser(request).preferred_username,
+      }),
+    );
+  },
+};
+
+let app: FastifyInstance;
+beforeAll(async () => {
+  app = await buildApp({
+    configSource: staticConfigSource(
+      snapshotOf(generateFixtures({ seed: 1, size: 'small' }).config, NOW),
+    ),
+    registry: extendRegistry(builtinRegistry, { routers: [whoamiRouter] }),
+    auth: { keystore, issuer },
+    clock,
+  });
+});
+afterAll(() => app.close());
+
+const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
+const changedByte = `${token.slice(0, -5)}${token.at(-5) === 'A' ? 'B' : 'A'}${token.slice(-4)}`;
+
+describe('GET /api/auth/userinfo', () => {
+  it('describes the bearer of a valid token', async () => {
+    const response = await app.inject({ url: '/api/auth/userinfo', headers: bearer(token) });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      sub: 'lhcb:3f2a',
+      vo: 'lhcb',
+      dirac_group: 'lhcb_user',
+      properties: ['NormalUser'],
+      policies: {},
+      preferred_username: 'alice',
+    });
+  });
+
+  it.each([
+    ['no Authorization header', {}, 401, 'Authorization header is missing'],
+    [
+      'a header that is not Bearer',
+      { authorization: `Token ${token}` },
+      400,
+      'Invalid authorization header',
+    ],
+    ['the same token with one byte changed', bearer(changedByte), 401, 'Invalid JWT'],
+    ['garbage', bearer('x.y.z'), 401, 'Invalid JWT'],
+  ])('refuses %s', async (_name, headers, status, detail) => {
+    const response = await app.inject({ url: '/api/auth/userinfo', headers });
+    expect(response.statusCode).toBe(status);
+    expect(response.json()).toEqual({ detail });
+  });
+
+  it('challenges a request that brought no token', async () => {
+    const response = await app.inject('/api/auth/userinfo');
+    expect(response.headers['www-authenticate']).toBe('Bearer');
+  });
+});
+
+describe('systems that require authentication', () => {
+  it('serve the holder of a valid token', async () => {
+    const response = await app.inject({ url: '/api/whoami/', headers: bearer(token) });
+    expect(response.json()).toEqual({ user: 'alice' });
+  });
+
+  it('refuse everyone else on every route, before the handler runs', async () => {
+    expect((await app.inject('/api/whoami/')).statusCode).toBe(401);
+    expect(
+      (await app.inject({ url: '/api/whoami/', headers: bearer(changedByte) })).statusCode,
+    ).toBe(401);
+  });
+});
+
+describe('GET /.well-known/jwks.json', () => {
+  it('publishes the verification keys and never a private part', async () => {
+    const { keys } = (await app.inject('/.well-known/jwks.json')).json();
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatchObject({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      alg: 'Ed25519',
+      kid: keystore.keys[0]!.kid,
+    });
+    expect(keys[0]).not.toHaveProperty('d');
+  });
+});
