@@ -81,7 +81,7 @@ export default tseslint.config(
   },
   {
     files: ['services/**', 'fixtures/**', 'sim/**', 'scenarios/**'],
-    ignores: ['**/*.test.ts'],
+    ignores: ['**/*.test.ts', '**/*.testkit.ts'],
     rules: {
       // Time and randomness are injected (Clock, Rng) so that runs can be replayed.
       'no-restricted-properties': [

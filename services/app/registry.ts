@@ -1,10 +1,10 @@
 import {
-  AuthDB,
-  JobDB,
-  JobLoggingDB,
-  PilotAgentsDB,
-  SandboxMetadataDB,
-  TaskQueueDB,
+  authDb,
+  jobDb,
+  jobLoggingDb,
+  pilotAgentsDb,
+  sandboxMetadataDb,
+  taskQueueDb,
   type SqlDbDefinition,
 } from '../db/index.ts';
 import {
@@ -38,7 +38,7 @@ const byName = <T extends { name: string }>(entries: readonly T[]) =>
   new Map(entries.map((entry) => [entry.name, entry] as const));
 
 export const builtinRegistry: Registry = {
-  dbs: byName([AuthDB, JobDB, JobLoggingDB, PilotAgentsDB, SandboxMetadataDB, TaskQueueDB]),
+  dbs: byName([authDb, jobDb, jobLoggingDb, pilotAgentsDb, sandboxMetadataDb, taskQueueDb]),
   routers: byName([authRouter, configRouter, healthRouter, wellKnownRouter]),
   policies: byName([openAccessPolicy]),
 };

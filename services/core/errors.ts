@@ -60,6 +60,13 @@ export class UnauthorizedError extends GridboxError {
   }
 }
 
+/** The caller is known but may not do this. */
+export class ForbiddenError extends GridboxError {
+  constructor(message = 'Forbidden') {
+    super('GBX_FORBIDDEN', 403, message);
+  }
+}
+
 /** Every HTTP-facing error class, by its stable code. */
 export const errorCatalogue = {
   GBX_CONFIG_NOT_READY: { status: 503, type: ConfigNotReadyError },
@@ -67,6 +74,7 @@ export const errorCatalogue = {
   GBX_INVALID_REQUEST: { status: 400, type: InvalidRequestError },
   GBX_NOT_FOUND: { status: 404, type: NotFoundError },
   GBX_UNAUTHORIZED: { status: 401, type: UnauthorizedError },
+  GBX_FORBIDDEN: { status: 403, type: ForbiddenError },
 } as const;
 
 /**

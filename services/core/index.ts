@@ -3,6 +3,7 @@ export { type Rng, createRng } from './rng.ts';
 export {
   ConfigNotReadyError,
   DatabaseUnavailableError,
+  ForbiddenError,
   GridboxError,
   InvalidRequestError,
   NotFoundError,
@@ -24,3 +25,4 @@ export {
 export * from './config/index.ts';
 export { validateAgainst } from './validate.ts';
 export { uuid7, uuid7TimeMs } from './uuid7.ts';
+export { SECURITY_PROPERTIES } from './properties.ts';

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { sqlBackends } from './sql-backends.testkit.ts';
 import {
-  AuthDB,
-  JobDB,
-  JobLoggingDB,
-  PilotAgentsDB,
-  SandboxMetadataDB,
-  TaskQueueDB,
+  authDb,
+  jobDb,
+  jobLoggingDb,
+  pilotAgentsDb,
+  sandboxMetadataDb,
+  taskQueueDb,
   openDatabases,
-  openSql,
 } from './index.ts';
 
 /** DiracX's tables and columns, by DB: what a DiracX sharing the database expects to find. */
@@ -135,49 +135,16 @@ const LEGACY_SCHEMA: Record<string, Record<string, string[]>> = {
 const scratch = mkdtempSync(join(tmpdir(), 'gridbox-db-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/**
- * Every backend the conformance suite runs on, each giving a fresh, empty database per call.
- * MySQL/MariaDB runs where a server is provided (.ci/run starts one).
- */
-const backends: [string, () => Promise<string>][] = [
-  ['SQLite in memory', () => Promise.resolve('sqlite::memory:')],
-  [
-    'SQLite in a file',
-    () => Promise.resolve(`sqlite:${join(scratch, `${crypto.randomUUID()}.db`)}`),
-  ],
-];
-const mysqlUrl = process.env.TEST_MYSQL_URL;
-if (mysqlUrl !== undefined) backends.push(['MySQL/MariaDB', () => freshMysqlDatabase(mysqlUrl)]);
-
-const mysqlDatabases: string[] = [];
-async function freshMysqlDatabase(serverUrl: string): Promise<string> {
-  const name = `gridbox_test_${crypto.randomUUID().replaceAll('-', '')}`;
-  const admin = await openSql(serverUrl);
-  await sql`create database ${sql.id(name)}`.execute(admin.kysely);
-  await admin.close();
-  mysqlDatabases.push(name);
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-afterAll(async () => {
-  if (mysqlUrl === undefined) return;
-  const admin = await openSql(mysqlUrl);
-  for (const name of mysqlDatabases.splice(0))
-    await sql`drop database ${sql.id(name)}`.execute(admin.kysely);
-  await admin.close();
-});
-
 const definitions = () => [
-  AuthDB,
-  JobDB,
-  JobLoggingDB,
-  PilotAgentsDB,
-  SandboxMetadataDB,
-  TaskQueueDB,
+  authDb,
+  jobDb,
+  jobLoggingDb,
+  pilotAgentsDb,
+  sandboxMetadataDb,
+  taskQueueDb,
 ];
 
-describe.each(backends)('SQL DBs on %s', (_backend, url) => {
+describe.each(sqlBackends)('SQL DBs on %s', (_backend, url) => {
   it('creates every DiracX table with its legacy column names', async () => {
     await using databases = await openDatabases(await url(), definitions());
     const tables = await databases.sql.kysely.introspection.getTables();

@@ -4,9 +4,19 @@ export { openDatabases, type StartedDatabases } from './open-databases.ts';
 export { openSql, type SqlConnection, type SqlDialectName } from './sql/connection.ts';
 export { migrateDb, type Migrations } from './sql/migrate.ts';
 export { columnTypes, type ColumnTypes } from './sql/column-types.ts';
-export { AuthDB, type AuthDBTables } from './auth/index.ts';
-export { JobDB, type JobDBTables } from './job/index.ts';
-export { JobLoggingDB, type JobLoggingDBTables } from './job-logging/index.ts';
-export { PilotAgentsDB, type PilotAgentsDBTables } from './pilot-agents/index.ts';
-export { SandboxMetadataDB, type SandboxMetadataDBTables } from './sandbox-metadata/index.ts';
-export { TaskQueueDB, type TaskQueueDBTables } from './task-queue/index.ts';
+export {
+  type AuthDB,
+  type AuthDBTables,
+  authDb,
+  type AuthorizationFlow,
+  type DeviceFlow,
+  type RefreshTokenRow,
+  SqlAuthDB,
+  sha256Hex,
+} from './auth/index.ts';
+export { fromSqlDateTime, toSqlDateTime } from './sql/datetime.ts';
+export { jobDb, type JobDBTables } from './job/index.ts';
+export { jobLoggingDb, type JobLoggingDBTables } from './job-logging/index.ts';
+export { pilotAgentsDb, type PilotAgentsDBTables } from './pilot-agents/index.ts';
+export { sandboxMetadataDb, type SandboxMetadataDBTables } from './sandbox-metadata/index.ts';
+export { taskQueueDb, type TaskQueueDBTables } from './task-queue/index.ts';

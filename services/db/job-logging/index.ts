@@ -2,4 +2,4 @@ import { defineSqlDb } from '../database.ts';
 import { type JobLoggingDBTables, jobLoggingDBMigrations } from './schema.ts';
 
 export type { JobLoggingDBTables } from './schema.ts';
-export const JobLoggingDB = defineSqlDb<JobLoggingDBTables>('JobLoggingDB', jobLoggingDBMigrations);
+export const jobLoggingDb = defineSqlDb<JobLoggingDBTables>('JobLoggingDB', jobLoggingDBMigrations);

@@ -2,4 +2,4 @@ import { defineSqlDb } from '../database.ts';
 import { type JobDBTables, jobDBMigrations } from './schema.ts';
 
 export type { JobDBTables } from './schema.ts';
-export const JobDB = defineSqlDb<JobDBTables>('JobDB', jobDBMigrations);
+export const jobDb = defineSqlDb<JobDBTables>('JobDB', jobDBMigrations);

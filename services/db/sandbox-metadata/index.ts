@@ -2,7 +2,7 @@ import { defineSqlDb } from '../database.ts';
 import { type SandboxMetadataDBTables, sandboxMetadataDBMigrations } from './schema.ts';
 
 export type { SandboxMetadataDBTables } from './schema.ts';
-export const SandboxMetadataDB = defineSqlDb<SandboxMetadataDBTables>(
+export const sandboxMetadataDb = defineSqlDb<SandboxMetadataDBTables>(
   'SandboxMetadataDB',
   sandboxMetadataDBMigrations,
 );

@@ -2,4 +2,4 @@ import { defineSqlDb } from '../database.ts';
 import { type TaskQueueDBTables, taskQueueDBMigrations } from './schema.ts';
 
 export type { TaskQueueDBTables } from './schema.ts';
-export const TaskQueueDB = defineSqlDb<TaskQueueDBTables>('TaskQueueDB', taskQueueDBMigrations);
+export const taskQueueDb = defineSqlDb<TaskQueueDBTables>('TaskQueueDB', taskQueueDBMigrations);

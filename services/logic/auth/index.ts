@@ -15,3 +15,4 @@ export {
   verifyAccessToken,
   verifyToken,
 } from './tokens.ts';
+export { type GrantedIdentity, type ScopeInfo, grantScope, parseScope } from './scope.ts';
