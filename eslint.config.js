@@ -39,12 +39,16 @@ const layerZones = (forTests) =>
     { target: './services/app', from: ['./fixtures', ...ABOVE_CLIENT] },
     { target: './fixtures', from: SERVICE_LAYERS.concat(ABOVE_CLIENT, ['./ca']) },
     { target: './ca', from: [...SERVICE_LAYERS, './fixtures', './client', ...ABOVE_CLIENT] },
-    { target: './client', from: [...SERVICE_LAYERS, ...ABOVE_CLIENT] },
+    { target: './client', from: [...SERVICE_LAYERS, './idp', ...ABOVE_CLIENT] },
+    {
+      target: './idp',
+      from: [...SERVICE_LAYERS, './fixtures', './client', './ca', ...ABOVE_CLIENT],
+    },
   ].map((zone) => ({
     ...zone,
     // Tests take shared inputs from fixtures/ and may build the whole app to drive a router.
     from: forTests
-      ? zone.from.filter((f) => f !== './fixtures' && f !== './services/app')
+      ? zone.from.filter((f) => !['./fixtures', './services/app', './client'].includes(f))
       : zone.from,
   }));
 

@@ -1,0 +1,6 @@
+export {
+  type IdpAccount,
+  type IdpOptions,
+  type StartedIdp,
+  startIdp,
+} from './identity-provider.ts';
