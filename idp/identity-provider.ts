@@ -72,6 +72,15 @@ export async function startIdp(options: IdpOptions): Promise<StartedIdp> {
     cookies: { keys: [randomBytes(32).toString('hex')] },
     claims: { openid: ['sub'], profile: ['preferred_username', 'name'], email: ['email'] },
     features: { devInteractions: { enabled: false } },
+    // Seconds; a sign-in page left open for an hour still works, a session lasts a day.
+    ttl: {
+      Interaction: 3600,
+      Session: 86400,
+      Grant: 86400,
+      AuthorizationCode: 600,
+      IdToken: 3600,
+      AccessToken: 3600,
+    },
     renderError: (ctx, out) => {
       ctx.type = 'html';
       ctx.body = errorPage({
