@@ -28,12 +28,13 @@ function servedPaths(app: FastifyInstance): string[] {
   const stack: string[] = [];
   const paths: string[] = [];
   for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
-    const match = /^([│ ]*)[├└]── (\S+)/.exec(line);
+    const match = /^([│ ]*)[├└]── (\S+)( \(.*\))?/.exec(line);
     if (match === null) continue;
     const depth = match[1]!.length / 4;
     stack.length = depth;
     stack.push(match[2]!);
-    paths.push(stack.join(''));
+    // Nodes without methods are shared prefixes, not routes.
+    if (match[3] !== undefined) paths.push(stack.join('').replace(/:(\w+)/g, '{$1}'));
   }
   return paths;
 }
@@ -163,6 +164,18 @@ describe('OpenAPI', () => {
     expect(documented).toEqual([
       '/.well-known/dirac-metadata',
       '/.well-known/jwks.json',
+      '/.well-known/openid-configuration',
+      '/api/auth/authorize',
+      '/api/auth/authorize/complete',
+      '/api/auth/device',
+      '/api/auth/device/complete',
+      '/api/auth/device/complete/finished',
+      '/api/auth/legacy-exchange',
+      '/api/auth/proxy-exchange',
+      '/api/auth/refresh-tokens',
+      '/api/auth/refresh-tokens/{jti}',
+      '/api/auth/revoke',
+      '/api/auth/token',
       '/api/auth/userinfo',
       '/api/config/',
       '/api/health/live',
@@ -185,7 +198,9 @@ describe('OpenAPI', () => {
       for (const operation of Object.values(operations)) {
         expect(operation.operationId).toMatch(/^[a-z_]+$/);
         expect(operation.tags).toHaveLength(1);
-        expect(Object.keys(operation.responses as object)).toContain('200');
+        expect(
+          Object.keys(operation.responses as object).some((status) => /^[23]/.test(status)),
+        ).toBe(true);
       }
     }
   });

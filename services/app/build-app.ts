@@ -1,8 +1,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { pino } from 'pino';
-import { type Clock, type ConfigSource, systemClock } from '../core/index.ts';
+import { randomBytes } from 'node:crypto';
+import { type Clock, type ConfigSource, SECURITY_PROPERTIES, systemClock } from '../core/index.ts';
 import { openDatabases } from '../db/index.ts';
-import { type Keystore, generateKeystore } from '../logic/index.ts';
+import type { Dispatcher } from 'undici';
+import { type AuthSettings, IdpClient, type Keystore, generateKeystore } from '../logic/index.ts';
 import { type AuthContext, authenticate } from '../routers/index.ts';
 import { handleError } from './error-handler.ts';
 import { registerOpenApi } from './openapi.ts';
@@ -24,7 +26,7 @@ export interface AppOptions {
   auth?: AuthOptions;
 }
 
-/** Token settings, with DiracX's defaults. */
+/** How the box authenticates; everything has DiracX's default. */
 export interface AuthOptions {
   /** Signing and verification keys; a fresh Ed25519 key when not given. */
   keystore?: Keystore;
@@ -33,13 +35,29 @@ export interface AuthOptions {
    * behind one load balancer accept each other's tokens.
    */
   issuer?: string;
-  accessTokenExpireMinutes?: number;
-  refreshTokenExpireMinutes?: number;
+  settings?: Partial<AuthSettings>;
+  /** TLS settings for reaching identity providers (a CA bundle). */
+  idpDispatcher?: Dispatcher;
+  /** The CA that proxies must chain to for the proxy exchange. */
+  caCertPem?: string;
 }
 
 const DEFAULT_ISSUER = 'gridbox';
-const DEFAULT_ACCESS_TOKEN_EXPIRE_MINUTES = 20;
-const DEFAULT_REFRESH_TOKEN_EXPIRE_MINUTES = 60;
+
+function authSettings(overrides: Partial<AuthSettings>): AuthSettings {
+  return {
+    clientId: 'myDIRACClientID',
+    allowedRedirects: [],
+    deviceFlowExpirationS: 600,
+    authorizationFlowExpirationS: 300,
+    accessTokenExpireMinutes: 20,
+    refreshTokenExpireMinutes: 60,
+    stateKey: randomBytes(32),
+    availableProperties: SECURITY_PROPERTIES,
+    legacyExchangeHashedApiKey: undefined,
+    ...overrides,
+  };
+}
 
 const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -98,9 +116,8 @@ function authContext(options: AuthOptions, keystore: Keystore, clock: Clock): Au
     keystore,
     clock,
     issuer: options.issuer ?? DEFAULT_ISSUER,
-    accessTokenExpireMinutes:
-      options.accessTokenExpireMinutes ?? DEFAULT_ACCESS_TOKEN_EXPIRE_MINUTES,
-    refreshTokenExpireMinutes:
-      options.refreshTokenExpireMinutes ?? DEFAULT_REFRESH_TOKEN_EXPIRE_MINUTES,
+    settings: authSettings(options.settings ?? {}),
+    idp: new IdpClient(clock, options.idpDispatcher),
+    caCertPem: options.caCertPem,
   };
 }

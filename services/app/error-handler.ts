@@ -17,7 +17,7 @@ const LOCATION: Record<string, string> = {
  */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof GridboxError) {
-    return reply.code(error.statusCode).headers(error.headers).send({ detail: error.message });
+    return reply.code(error.statusCode).headers(error.headers).send(error.body);
   }
   if (error.validation !== undefined) {
     return reply.code(422).send(validationBody(error, request));

@@ -24,10 +24,9 @@ describe('error catalogue', () => {
     }
   });
 
-  it('tells clients when to retry a 503', () => {
-    for (const entry of Object.values(errorCatalogue)) {
-      const error = new entry.type('SomeDB');
-      if (error.statusCode === 503) expect(error.headers['Retry-After']).toBe('10');
+  it('tells clients when to retry while a dependency is not ready', () => {
+    for (const entry of [errorCatalogue.GBX_CONFIG_NOT_READY, errorCatalogue.GBX_DB_UNAVAILABLE]) {
+      expect(new entry.type('SomeDB').headers['Retry-After']).toBe('10');
     }
   });
 });

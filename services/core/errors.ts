@@ -7,18 +7,22 @@ export class GridboxError extends Error {
   readonly code: string;
   readonly statusCode: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** The response body: `{"detail": message}` unless an error needs another shape. */
+  readonly body: Readonly<Record<string, unknown>>;
 
   constructor(
     code: string,
     statusCode: number,
     message: string,
     headers: Record<string, string> = {},
+    body: Record<string, unknown> = { detail: message },
   ) {
     super(message);
     this.name = new.target.name;
     this.code = code;
     this.statusCode = statusCode;
     this.headers = headers;
+    this.body = body;
   }
 }
 
@@ -42,8 +46,31 @@ export class DatabaseUnavailableError extends GridboxError {
 }
 
 export class InvalidRequestError extends GridboxError {
-  constructor(message: string) {
-    super('GBX_INVALID_REQUEST', 400, message);
+  /** `oauthError`, when given, is also sent as `error`, as OAuth clients expect of the token endpoint. */
+  constructor(message: string, oauthError?: string) {
+    super(
+      'GBX_INVALID_REQUEST',
+      400,
+      message,
+      {},
+      oauthError === undefined ? { detail: message } : { detail: message, error: oauthError },
+    );
+  }
+}
+
+/**
+ * The device-flow poll before the user has signed in: DiracX answers 400 with
+ * `{"error": "authorization_pending"}` (no detail), and its client relies on that shape.
+ */
+export class AuthorizationPendingError extends GridboxError {
+  constructor() {
+    super(
+      'GBX_AUTHORIZATION_PENDING',
+      400,
+      'authorization_pending',
+      {},
+      { error: 'authorization_pending' },
+    );
   }
 }
 
@@ -67,14 +94,31 @@ export class ForbiddenError extends GridboxError {
   }
 }
 
+/** A service gridbox depends on (an identity provider) failed or could not be reached. */
+export class BadGatewayError extends GridboxError {
+  constructor(message: string) {
+    super('GBX_BAD_GATEWAY', 502, message);
+  }
+}
+
+/** The legacy exchange is switched off (no API key configured), as DiracX answers then. */
+export class LegacyExchangeDisabledError extends GridboxError {
+  constructor() {
+    super('GBX_LEGACY_EXCHANGE_DISABLED', 503, 'Legacy exchange is not enabled');
+  }
+}
+
 /** Every HTTP-facing error class, by its stable code. */
 export const errorCatalogue = {
   GBX_CONFIG_NOT_READY: { status: 503, type: ConfigNotReadyError },
   GBX_DB_UNAVAILABLE: { status: 503, type: DatabaseUnavailableError },
   GBX_INVALID_REQUEST: { status: 400, type: InvalidRequestError },
+  GBX_AUTHORIZATION_PENDING: { status: 400, type: AuthorizationPendingError },
   GBX_NOT_FOUND: { status: 404, type: NotFoundError },
   GBX_UNAUTHORIZED: { status: 401, type: UnauthorizedError },
   GBX_FORBIDDEN: { status: 403, type: ForbiddenError },
+  GBX_BAD_GATEWAY: { status: 502, type: BadGatewayError },
+  GBX_LEGACY_EXCHANGE_DISABLED: { status: 503, type: LegacyExchangeDisabledError },
 } as const;
 
 /**

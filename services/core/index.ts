@@ -1,11 +1,14 @@
 export { type Clock, ManualClock, systemClock } from './clock.ts';
 export { type Rng, createRng } from './rng.ts';
 export {
+  AuthorizationPendingError,
+  BadGatewayError,
   ConfigNotReadyError,
   DatabaseUnavailableError,
   ForbiddenError,
   GridboxError,
   InvalidRequestError,
+  LegacyExchangeDisabledError,
   NotFoundError,
   RETRY_AFTER_S,
   UnauthorizedError,

@@ -1,6 +1,6 @@
 import type { Clock, ConfigSource } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
-import type { AccessTokenClaims, Keystore } from '../logic/index.ts';
+import type { AccessTokenClaims, AuthSettings, IdpClient, Keystore } from '../logic/index.ts';
 import type { AccessPolicy } from './access-policy.ts';
 
 /** How this box issues and checks tokens. */
@@ -9,8 +9,11 @@ export interface AuthContext {
   readonly clock: Clock;
   /** `iss` written into every token and required of every token presented. */
   readonly issuer: string;
-  readonly accessTokenExpireMinutes: number;
-  readonly refreshTokenExpireMinutes: number;
+  readonly settings: AuthSettings;
+  /** DiracX's side of the VOs' identity providers. */
+  readonly idp: IdpClient;
+  /** The CA that proxies must chain to for the proxy exchange; undefined disables it. */
+  readonly caCertPem: string | undefined;
 }
 
 // The shared services every router may use; the app factory decorates them before any

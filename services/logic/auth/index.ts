@@ -1,3 +1,15 @@
+export type { AuthDeps, AuthSettings } from './deps.ts';
+export {
+  DEVICE_CODE_GRANT,
+  listRefreshTokens,
+  redeemAuthorizationCode,
+  redeemDeviceCode,
+  redeemRefreshToken,
+  revokeRefreshTokenById,
+  revokeToken,
+} from './grants.ts';
+export { IdpClient, type IdpMetadata, pkcePair, s256 } from './idp-client.ts';
+export { type IssueRequest, type TokenResponse, issueTokens } from './issue-tokens.ts';
 export {
   ACCEPTED_ALGORITHMS,
   type Keystore,
@@ -7,6 +19,16 @@ export {
   signingKey,
 } from './keystore.ts';
 export {
+  type DeviceAuthorization,
+  finishAuthorizationFlow,
+  finishDeviceFlowLogin,
+  initiateDeviceFlow,
+  startAuthorizationFlow,
+  startDeviceFlowLogin,
+} from './login-flows.ts';
+export { type GrantedIdentity, type ScopeInfo, grantScope, parseScope } from './scope.ts';
+export { decryptState, encryptState } from './state.ts';
+export {
   type AccessTokenClaims,
   InvalidTokenError,
   type TokenDeps,
@@ -15,4 +37,4 @@ export {
   verifyAccessToken,
   verifyToken,
 } from './tokens.ts';
-export { type GrantedIdentity, type ScopeInfo, grantScope, parseScope } from './scope.ts';
+export { legacyExchange, proxyExchange } from './legacy-exchange.ts';

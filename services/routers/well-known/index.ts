@@ -1,7 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { installationMetadata, publicJwks, requireConfig } from '../../logic/index.ts';
+import {
+  ACCEPTED_ALGORITHMS,
+  installationMetadata,
+  publicJwks,
+  requireConfig,
+} from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { UnavailableSchema } from '../schemas.ts';
@@ -21,6 +26,22 @@ const MetadataSchema = Type.Object({
   ),
 });
 
+const OpenIdConfigurationSchema = Type.Object({
+  issuer: Type.String(),
+  token_endpoint: Type.String(),
+  userinfo_endpoint: Type.String(),
+  authorization_endpoint: Type.String(),
+  device_authorization_endpoint: Type.String(),
+  revocation_endpoint: Type.String(),
+  jwks_uri: Type.String(),
+  grant_types_supported: Type.Array(Type.String()),
+  scopes_supported: Type.Array(Type.String()),
+  response_types_supported: Type.Array(Type.String()),
+  token_endpoint_auth_signing_alg_values_supported: Type.Array(Type.String()),
+  token_endpoint_auth_methods_supported: Type.Array(Type.String()),
+  code_challenge_methods_supported: Type.Array(Type.String()),
+});
+
 const JwksSchema = Type.Object({
   keys: Type.Array(
     Type.Object(
@@ -34,6 +55,48 @@ const JwksSchema = Type.Object({
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const policy = policyNamed(app, 'open');
+
+  app.get(
+    '/.well-known/openid-configuration',
+    {
+      schema: {
+        operationId: 'well_known_get_openid_configuration',
+        tags: ['well-known'],
+        summary: 'OpenID discovery: where the token, device and authorization endpoints are.',
+        response: { 200: OpenIdConfigurationSchema, 503: UnavailableSchema },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'read');
+      const { config } = requireConfig(app.configSource);
+      const base = `${request.protocol}://${request.host}`;
+      const scopes = Object.entries(config.Registry).flatMap(([vo, info]) => [
+        `vo:${vo}`,
+        ...Object.keys(info.Groups).map((group) => `group:${group}`),
+      ]);
+      return {
+        issuer: app.auth.issuer,
+        token_endpoint: `${base}/api/auth/token`,
+        userinfo_endpoint: `${base}/api/auth/userinfo`,
+        authorization_endpoint: `${base}/api/auth/authorize`,
+        device_authorization_endpoint: `${base}/api/auth/device`,
+        revocation_endpoint: `${base}/api/auth/revoke`,
+        jwks_uri: `${base}/.well-known/jwks.json`,
+        grant_types_supported: [
+          'authorization_code',
+          'urn:ietf:params:oauth:grant-type:device_code',
+        ],
+        scopes_supported: [
+          ...scopes,
+          ...app.auth.settings.availableProperties.map((p) => `property:${p}`),
+        ],
+        response_types_supported: ['code'],
+        token_endpoint_auth_signing_alg_values_supported: [...ACCEPTED_ALGORITHMS],
+        token_endpoint_auth_methods_supported: ['none'],
+        code_challenge_methods_supported: ['S256'],
+      };
+    },
+  );
 
   app.get(
     '/.well-known/jwks.json',

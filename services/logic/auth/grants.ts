@@ -1,0 +1,170 @@
+import {
+  AuthorizationPendingError,
+  ForbiddenError,
+  InvalidRequestError,
+  NotFoundError,
+  UnauthorizedError,
+} from '../../core/index.ts';
+import type { RefreshTokenRow } from '../../db/index.ts';
+import type { AuthDeps } from './deps.ts';
+import { s256 } from './idp-client.ts';
+import { type TokenResponse, issueTokens } from './issue-tokens.ts';
+import { InvalidTokenError, verifyToken } from './tokens.ts';
+
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+
+/** The subject claim of the identity provider, stored with the flow. */
+function idpSubOf(idToken: Record<string, unknown> | null): string {
+  if (typeof idToken?.sub !== 'string')
+    throw new InvalidRequestError('The flow has no identity', 'invalid_grant');
+  return idToken.sub;
+}
+
+/** The device_code grant: polled by `dirac login` until the user has signed in. */
+export async function redeemDeviceCode(
+  deps: AuthDeps,
+  request: { deviceCode: string; clientId: string },
+): Promise<TokenResponse> {
+  const flow = await deps.authDb.getDeviceFlowByDeviceCode(request.deviceCode);
+  // DiracX answers 500 here (an unhandled lookup); an unknown code is the client's mistake.
+  if (flow === undefined) throw new InvalidRequestError('Invalid device code', 'invalid_grant');
+  if (deps.tokens.clock.nowMs() - flow.createdMs > deps.settings.deviceFlowExpirationS * 1000) {
+    throw new UnauthorizedError('Device code expired');
+  }
+  if (flow.status === 'PENDING') throw new AuthorizationPendingError();
+  if (flow.status !== 'READY' || !(await deps.authDb.redeemDeviceFlow(flow.userCode))) {
+    throw new InvalidRequestError('Code was already used', 'invalid_grant');
+  }
+  if (flow.clientId !== request.clientId)
+    throw new InvalidRequestError('Bad client_id', 'invalid_client');
+  return issueTokens(deps, { scope: flow.scope, idpSub: idpSubOf(flow.idToken) });
+}
+
+/** The authorization_code grant, with the PKCE check. */
+export async function redeemAuthorizationCode(
+  deps: AuthDeps,
+  request: { code: string; clientId: string; redirectUri: string; codeVerifier: string },
+): Promise<TokenResponse> {
+  const flow = await deps.authDb.getAuthorizationFlowByCode(request.code);
+  const age = flow === undefined ? Infinity : deps.tokens.clock.nowMs() - flow.createdMs;
+  if (flow === undefined || age > deps.settings.authorizationFlowExpirationS * 1000) {
+    throw new InvalidRequestError('Invalid or expired code', 'invalid_grant');
+  }
+  if (flow.status !== 'READY' || !(await deps.authDb.redeemAuthorizationFlow(flow.uuid))) {
+    throw new InvalidRequestError('Code was already used', 'invalid_grant');
+  }
+  if (flow.redirectUri !== request.redirectUri)
+    throw new InvalidRequestError('Invalid redirect_uri', 'invalid_grant');
+  if (flow.clientId !== request.clientId)
+    throw new InvalidRequestError('Bad client_id', 'invalid_client');
+  if (s256(request.codeVerifier) !== flow.codeChallenge) {
+    throw new InvalidRequestError('Invalid code_challenge', 'invalid_grant');
+  }
+  return issueTokens(deps, { scope: flow.scope, idpSub: idpSubOf(flow.idToken) });
+}
+
+interface RefreshClaims {
+  jti: string;
+  exp: number;
+  legacy: boolean;
+}
+
+async function readRefreshToken(deps: AuthDeps, token: string): Promise<RefreshClaims> {
+  try {
+    const payload = await verifyToken(deps.tokens.keystore, token, deps.tokens.clock);
+    if (typeof payload.jti !== 'string' || typeof payload.exp !== 'number')
+      throw new InvalidTokenError('not a refresh token');
+    return { jti: payload.jti, exp: payload.exp, legacy: payload.legacy_exchange === true };
+  } catch (error) {
+    if (error instanceof InvalidTokenError)
+      throw new UnauthorizedError(`Invalid refresh token: ${error.message}`, true);
+    throw error;
+  }
+}
+
+/**
+ * The refresh_token grant. Tokens rotate: the one presented is revoked and a new one keeps
+ * its absolute expiry. Presenting a revoked token again means it was stolen or replayed,
+ * so every refresh token of that user is revoked. Legacy-exchange tokens do not rotate.
+ */
+export async function redeemRefreshToken(
+  deps: AuthDeps,
+  request: { refreshToken: string },
+): Promise<TokenResponse> {
+  const claims = await readRefreshToken(deps, request.refreshToken);
+  const row = await deps.authDb.getRefreshToken(claims.jti);
+  if (row === undefined)
+    throw new InvalidRequestError(`Token ${claims.jti} not found`, 'invalid_grant');
+  const idpSub = row.Sub.slice(row.Sub.indexOf(':') + 1);
+  if (claims.legacy) {
+    const issued = await issueTokens(deps, {
+      scope: row.Scope,
+      idpSub,
+      refreshExpiresAtS: claims.exp,
+      legacyExchange: true,
+    });
+    return { ...issued, refresh_token: request.refreshToken };
+  }
+  // The compare-and-set decides between two racing refreshes: only one rotates.
+  if (row.Status === 'REVOKED' || !(await deps.authDb.revokeRefreshToken(claims.jti))) {
+    await deps.authDb.revokeUserRefreshTokens(row.Sub);
+    throw new UnauthorizedError(
+      'Revoked refresh token reused: potential attack detected. You must authenticate again',
+      true,
+    );
+  }
+  return issueTokens(deps, { scope: row.Scope, idpSub, refreshExpiresAtS: claims.exp });
+}
+
+/**
+ * POST /api/auth/revoke (RFC 7009): revokes a refresh token. Like DiracX, a token that
+ * cannot be read or is an access token is answered with success; unlike DiracX, an expired
+ * or foreign one is too, instead of a 500.
+ */
+export async function revokeToken(
+  deps: AuthDeps,
+  request: { token: string; tokenTypeHint: string | undefined; clientId: string },
+): Promise<string> {
+  if (request.clientId !== deps.settings.clientId)
+    throw new UnauthorizedError('Unrecognised client_id');
+  if (request.tokenTypeHint === 'access_token') {
+    throw new InvalidRequestError('unsupported_token_type', 'unsupported_token_type');
+  }
+  let claims: RefreshClaims;
+  try {
+    claims = await readRefreshToken(deps, request.token);
+  } catch (error) {
+    if (error instanceof UnauthorizedError) return 'Refresh token revoked';
+    throw error;
+  }
+  if ((await deps.authDb.getRefreshToken(claims.jti)) === undefined) {
+    throw new InvalidRequestError(`Token ${claims.jti} not found`);
+  }
+  await deps.authDb.revokeRefreshToken(claims.jti);
+  return 'Refresh token revoked';
+}
+
+/** The caller's live refresh tokens; all tokens for ProxyManagement. */
+export async function listRefreshTokens(
+  deps: AuthDeps,
+  caller: { sub: string; properties: readonly string[] },
+): Promise<RefreshTokenRow[]> {
+  return deps.authDb.listRefreshTokens(
+    caller.properties.includes('ProxyManagement') ? undefined : caller.sub,
+  );
+}
+
+/** DELETE /api/auth/refresh-tokens/{jti}: the owner, or ProxyManagement, may revoke. */
+export async function revokeRefreshTokenById(
+  deps: AuthDeps,
+  caller: { sub: string; properties: readonly string[] },
+  jti: string,
+): Promise<string> {
+  const row = await deps.authDb.getRefreshToken(jti);
+  if (row === undefined) throw new NotFoundError(`Token ${jti} not found`);
+  if (row.Sub !== caller.sub && !caller.properties.includes('ProxyManagement')) {
+    throw new ForbiddenError('Cannot revoke a refresh token belonging to another user');
+  }
+  await deps.authDb.revokeRefreshToken(jti);
+  return `Refresh token ${jti} revoked`;
+}
