@@ -1,24 +1,28 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
-import { CaDirectory } from '../ca/index.ts';
 import type { FastifyBaseLogger } from 'fastify';
+import { Agent } from 'undici';
+import { CaDirectory } from '../ca/index.ts';
 import type { FixtureSet } from '../fixtures/index.ts';
+import { type StartedIdp, startIdp } from '../idp/index.ts';
 import { buildApp } from '../services/index.ts';
 import {
-  type ConfigSnapshot,
+  type Config,
   type Settings,
   UsageError,
+  snapshotOf,
   staticConfigSource,
   systemClock,
 } from '../services/core/index.ts';
+import { type Keystore, generateKeystore } from '../services/logic/index.ts';
 
 /** What `gridbox up --json` prints once the box is ready; other tools parse it. */
 export interface ReadyLine {
   url: string;
-  /** The box's identity provider; null until it has one. */
-  idp_url: string | null;
-  /** PEM bundle of the box's CA; null while the box serves plain HTTP. */
+  /** The box's identity provider (issuer URL). */
+  idp_url: string;
+  /** PEM bundle of the box's CA, to trust its HTTPS and check its proxies; null over plain HTTP. */
   ca_bundle: string | null;
   users: { username: string; password: string; vo: string; groups: string[] }[];
   openapi_url: string;
@@ -28,7 +32,7 @@ export interface ReadyLine {
   fixtures: string;
 }
 
-/** A running box: the API listening, its DBs open. */
+/** A running box: the identity provider and the API listening, their DBs open. */
 export interface StartedBox extends AsyncDisposable {
   readonly url: string;
   readonly port: number;
@@ -39,71 +43,163 @@ export interface StartedBox extends AsyncDisposable {
 export interface BoxOptions {
   settings: Settings;
   fixtureSet: FixtureSet;
-  snapshot: ConfigSnapshot;
+  /** When the fixtures last changed, served as Last-Modified of the configuration. */
+  modifiedMs: number;
   logger: FastifyBaseLogger;
 }
 
-/** Starts everything a box serves and returns the handle that stops it. */
+/**
+ * Starts everything a box serves and returns the handle that stops it:
+ * 1. the CA (created once in --ca-dir), and a host certificate with --tls;
+ * 2. the identity provider, whose URL then goes into each VO's Registry entry;
+ * 3. the API, listening;
+ * 4. the API's callback URLs, registered as redirect URIs at the identity provider.
+ */
 export async function startBox({
   settings,
   fixtureSet,
-  snapshot,
+  modifiedMs,
   logger,
 }: BoxOptions): Promise<StartedBox> {
-  const tls = settings.tls ? await hostCertificate(settings) : undefined;
-  const app = await buildApp({
-    configSource: staticConfigSource(snapshot),
-    dbUrl: settings.dbUrl,
-    logger,
-    ...(tls === undefined ? {} : { https: tls.https }),
+  const caDir = new CaDirectory(resolve(settings.caDir), systemClock);
+  const ca = await caDir.ensureCa();
+  const tls = settings.tls ? await hostCertificate(caDir, settings.host) : undefined;
+  const trustBox = tls === undefined ? undefined : new Agent({ connect: { ca: ca.certPem } });
+
+  const idp = await startIdp({
+    host: settings.host,
+    port: settings.idpPort,
+    accounts: fixtureSet.users.map(({ sub, username, password, email }) => ({
+      sub,
+      username,
+      password,
+      email,
+    })),
+    ...(tls === undefined ? {} : { https: tls }),
+  }).catch((error: unknown) => {
+    throw listenError(
+      error as NodeJS.ErrnoException,
+      settings.host,
+      settings.idpPort,
+      '--idp-port',
+    );
   });
   try {
-    await app.listen({ host: settings.host, port: settings.port });
-  } catch (error) {
-    await app.close();
-    throw listenError(error as NodeJS.ErrnoException, settings);
-  }
-  const { port } = app.server.address() as AddressInfo;
-  const url = `${tls === undefined ? 'http' : 'https'}://${urlHost(settings.host)}:${port}`;
-  const close = () => app.close();
-  return {
-    url,
-    port,
-    readyLine: {
+    const config = withIdentityProvider(fixtureSet.config, idp.issuer);
+    const app = await buildApp({
+      configSource: staticConfigSource(snapshotOf(config, modifiedMs)),
+      dbUrl: settings.dbUrl,
+      logger,
+      ...(tls === undefined ? {} : { https: tls }),
+      auth: {
+        issuer: settings.tokenIssuer,
+        caCertPem: ca.certPem,
+        keystore:
+          settings.tokenKeystore === ''
+            ? await generateKeystore(systemClock, settings.tokenAlgorithm)
+            : await readKeystore(settings.tokenKeystore),
+        ...(trustBox === undefined ? {} : { idpDispatcher: trustBox }),
+        settings: {
+          accessTokenExpireMinutes: settings.accessTokenExpireMinutes,
+          refreshTokenExpireMinutes: settings.refreshTokenExpireMinutes,
+          legacyExchangeHashedApiKey: settings.legacyExchangeHashedApiKey || undefined,
+          allowedRedirects: settings.allowedRedirects.split(',').filter((uri) => uri !== ''),
+        },
+      },
+    });
+    try {
+      await app.listen({ host: settings.host, port: settings.port });
+    } catch (error) {
+      await app.close();
+      throw listenError(error as NodeJS.ErrnoException, settings.host, settings.port, '--port');
+    }
+    const { port } = app.server.address() as AddressInfo;
+    const url = `${tls === undefined ? 'http' : 'https'}://${urlHost(settings.host)}:${port}`;
+    registerCallbacks(idp, config, url);
+    const close = async () => {
+      await app.close();
+      await idp.close();
+      await trustBox?.close();
+    };
+    return {
       url,
-      idp_url: null,
-      ca_bundle: tls?.caBundle ?? null,
-      users: fixtureSet.users.map(({ username, password, vo, groups }) => ({
-        username,
-        password,
+      port,
+      readyLine: {
+        url,
+        idp_url: idp.issuer,
+        ca_bundle: tls === undefined ? null : caDir.caCertPath,
+        users: fixtureSet.users.map(({ username, password, vo, groups }) => ({
+          username,
+          password,
+          vo,
+          groups,
+        })),
+        openapi_url: `${url}/api/openapi.json`,
+        docs_url: `${url}/api/docs`,
+        db_url: settings.dbUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'),
+        seed: fixtureSet.meta.seed,
+        fixtures: settings.configFile || fixtureSet.meta.size,
+      },
+      close,
+      [Symbol.asyncDispose]: close,
+    };
+  } catch (error) {
+    await idp.close();
+    throw error;
+  }
+}
+
+/** The configuration with every VO pointing at the box's identity provider. */
+function withIdentityProvider(config: Config, issuer: string): Config {
+  return {
+    ...config,
+    Registry: Object.fromEntries(
+      Object.entries(config.Registry).map(([vo, info]) => [
         vo,
-        groups,
-      })),
-      openapi_url: `${url}/api/openapi.json`,
-      docs_url: `${url}/api/docs`,
-      db_url: settings.dbUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'),
-      seed: fixtureSet.meta.seed,
-      fixtures: settings.configFile || fixtureSet.meta.size,
-    },
-    close,
-    [Symbol.asyncDispose]: close,
+        { ...info, IdP: { ...info.IdP, URL: issuer } },
+      ]),
+    ),
   };
 }
 
-/** The box's host certificate from its CA folder, covering loopback and the listen address. */
-async function hostCertificate(settings: Settings) {
-  const caDir = new CaDirectory(resolve(settings.caDir), systemClock);
-  const names = ['localhost', '127.0.0.1', '::1'];
-  if (!names.includes(settings.host) && settings.host !== '0.0.0.0' && settings.host !== '::') {
-    names.push(settings.host);
+/** Lets each VO's IdP client send browsers back to the API, by IP or by name. */
+function registerCallbacks(idp: StartedIdp, config: Config, url: string): void {
+  const bases = [url, url.replace('://127.0.0.1:', '://localhost:')];
+  const callbacks = [...new Set(bases)].flatMap((base) => [
+    `${base}/api/auth/device/complete`,
+    `${base}/api/auth/authorize/complete`,
+  ]);
+  for (const info of Object.values(config.Registry))
+    idp.registerClient(info.IdP.ClientID, callbacks);
+}
+
+async function readKeystore(path: string): Promise<Keystore> {
+  let keystore: unknown;
+  try {
+    keystore = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`Cannot read the token keystore ${path}: ${(error as Error).message}`);
   }
+  const keys = (keystore as { keys?: unknown }).keys;
+  if (
+    !Array.isArray(keys) ||
+    !keys.some((k: { key_ops?: unknown }) => Array.isArray(k.key_ops) && k.key_ops.includes('sign'))
+  ) {
+    throw new UsageError(
+      `The token keystore ${path} must be a JWKS with a key whose key_ops include "sign"`,
+    );
+  }
+  return keystore as Keystore;
+}
+
+/** The box's host certificate from its CA folder, covering loopback and the listen address. */
+async function hostCertificate(caDir: CaDirectory, host: string) {
+  const names = ['localhost', '127.0.0.1', '::1'];
+  if (!names.includes(host) && host !== '0.0.0.0' && host !== '::') names.push(host);
   const files = await caDir.ensureHost(names);
   return {
-    https: {
-      cert: await readFile(files.certPath, 'utf8'),
-      key: await readFile(files.keyPath, 'utf8'),
-    },
-    caBundle: caDir.caCertPath,
+    cert: await readFile(files.certPath, 'utf8'),
+    key: await readFile(files.keyPath, 'utf8'),
   };
 }
 
@@ -114,12 +210,17 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-function listenError(error: NodeJS.ErrnoException, settings: Settings): Error {
-  const where = `${settings.host}:${settings.port}`;
+function listenError(
+  error: NodeJS.ErrnoException,
+  host: string,
+  port: number,
+  flag: string,
+): Error {
+  const where = `${host}:${port}`;
   switch (error.code) {
     case 'EADDRINUSE':
       return new UsageError(
-        `Port ${settings.port} on ${settings.host} is already in use; choose another with --port`,
+        `Port ${port} on ${host} is already in use; choose another with ${flag}`,
       );
     case 'EADDRNOTAVAIL':
     case 'ENOTFOUND':
@@ -128,7 +229,7 @@ function listenError(error: NodeJS.ErrnoException, settings: Settings): Error {
       );
     case 'EACCES':
       return new UsageError(
-        `Not allowed to listen on ${where}; choose a port above 1023 with --port`,
+        `Not allowed to listen on ${where}; choose a port above 1023 with ${flag}`,
       );
     default:
       return error;

@@ -10,6 +10,7 @@ import {
 } from '../services/core/index.ts';
 import { type CaFlags, caHost, caInit, caProxy, caUser } from './commands/ca.ts';
 import { generate } from './commands/fixtures.ts';
+import { type LoginFlags, login, token } from './commands/token.ts';
 import { up } from './commands/up.ts';
 import type { Io } from './io.ts';
 
@@ -31,6 +32,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     up: (flags) => run(() => up(flags, io))(),
     generate: (flags) => run(() => generate(flags, io))(),
     ca: (command, flags) => run(() => CA_COMMANDS[command](flags, io))(),
+    token: (flags) => run(() => token(flags, io))(),
+    login: (flags) => run(() => login(flags, io))(),
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -46,6 +49,8 @@ interface Actions {
   up(flags: Record<string, string | boolean>): Promise<void>;
   generate(flags: Record<string, string>): Promise<void>;
   ca(command: keyof typeof CA_COMMANDS, flags: CaFlags): Promise<void>;
+  token(flags: LoginFlags): Promise<void>;
+  login(flags: LoginFlags): Promise<void>;
 }
 
 function createProgram(io: Io, actions: Actions): Command {
@@ -132,6 +137,31 @@ function createProgram(io: Io, actions: Actions): Command {
         .option('--lifetime-hours <h>', 'hours the proxy is valid (default 12)');
     }
   }
+  const serverOptions = (command: Command) =>
+    command
+      .option('--url <url>', 'the DiracX server (default DIRACX_URL, else http://127.0.0.1:8000)')
+      .option('--ca-bundle <file>', 'CA certificates to trust for HTTPS (default DIRACX_CA_PATH)')
+      .option('--group <group>', "DIRAC group to ask for (default: the VO's default group)");
+  serverOptions(
+    program
+      .command('token')
+      .description('Log a fixture user in through the real device flow; print the access token.')
+      .option('--user <name>', 'a user of the fixtures')
+      .option('--vo <vo>', "VO to ask for (default: the user's)")
+      .option('--seed <n>', 'seed of the fixtures the user comes from')
+      .addOption(
+        new Option('--fixtures <size>', 'size of those fixtures').choices(FIXTURE_SIZE_NAMES),
+      )
+      .option('--config-file <file>', 'a fixture file to take the user from instead'),
+  ).action(actions.token);
+  serverOptions(
+    program
+      .command('login')
+      .description(
+        'Log in interactively through the device flow; store the tokens for DiracX clients.',
+      )
+      .option('--vo <vo>', 'VO to log in to'),
+  ).action(actions.login);
   return program;
 }
 

@@ -1,4 +1,4 @@
-import { parseSettings, snapshotOf, type SettingKey } from '../../services/core/index.ts';
+import { parseSettings, type SettingKey } from '../../services/core/index.ts';
 import { boxFixtures } from '../box-fixtures.ts';
 import { type ReadyLine, startBox } from '../box.ts';
 import type { Io } from '../io.ts';
@@ -19,12 +19,7 @@ export async function up({ json = false, ...settingFlags }: UpFlags, io: Io): Pr
   const logger = await createLogger(settings.logLevel, io);
   const { fixtureSet, modifiedMs } = await boxFixtures(settings);
 
-  const box = await startBox({
-    settings,
-    fixtureSet,
-    snapshot: snapshotOf(fixtureSet.config, modifiedMs),
-    logger,
-  });
+  const box = await startBox({ settings, fixtureSet, modifiedMs, logger });
   logger.info(
     { url: box.url, bootMs: Math.round(performance.now() - startedMs) },
     'gridbox is ready',
@@ -48,6 +43,7 @@ function humanReadyText(ready: ReadyLine): string {
     `gridbox is up at ${ready.url}`,
     `  API docs  ${ready.docs_url}`,
     `  OpenAPI   ${ready.openapi_url}`,
+    `  IdP       ${ready.idp_url}`,
     `  database  ${ready.db_url}`,
     ...(ready.ca_bundle === null ? [] : [`  CA        ${ready.ca_bundle}`]),
     '',

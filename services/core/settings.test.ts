@@ -12,6 +12,14 @@ describe('settings', () => {
       fixtures: 'small',
       configFile: '',
       dbUrl: 'sqlite::memory:',
+      idpPort: 0,
+      tokenIssuer: 'gridbox',
+      accessTokenExpireMinutes: 20,
+      refreshTokenExpireMinutes: 60,
+      tokenAlgorithm: 'Ed25519',
+      allowedRedirects: '',
+      tokenKeystore: '',
+      legacyExchangeHashedApiKey: '',
       tls: false,
       caDir: '.gridbox/ca',
       logLevel: 'info',
@@ -57,6 +65,8 @@ describe('settings', () => {
     [{ logLevel: 'loud' }, 'for --log-level: expected one of fatal, error'],
     [{ host: '' }, 'Invalid value "" for --host'],
     [{ tls: 'yes' }, 'Invalid value "yes" for --tls: expected true or false.'],
+    [{ legacyExchangeHashedApiKey: 'abc' }, 'for --legacy-exchange-hashed-api-key'],
+    [{ accessTokenExpireMinutes: '0' }, 'for --access-token-expire-minutes'],
   ];
   it.each(invalid)('rejects %j naming the flag', (flags, message) => {
     expect(() => parseSettings({ flags })).toThrow(UsageError);

@@ -41,6 +41,50 @@ export const SettingsSchema = Type.Object({
     description:
       'SQL database of every DB: `sqlite::memory:`, `sqlite:PATH` (kept across restarts) or `mysql://user:pass@host:port/db`.',
   }),
+  idpPort: Type.Integer({
+    default: 0,
+    minimum: 0,
+    maximum: 65535,
+    description: "TCP port of the box's identity provider; 0 lets the system pick a free one.",
+  }),
+  tokenIssuer: Type.String({
+    default: 'gridbox',
+    minLength: 1,
+    description:
+      '`iss` of the tokens the box issues; replicas sharing a database must agree on it.',
+  }),
+  accessTokenExpireMinutes: Type.Integer({
+    default: 20,
+    minimum: 1,
+    maximum: 525600,
+    description: 'Lifetime of access tokens, as DiracX ACCESS_TOKEN_EXPIRE_MINUTES.',
+  }),
+  refreshTokenExpireMinutes: Type.Integer({
+    default: 60,
+    minimum: 1,
+    maximum: 525600,
+    description: 'Lifetime of a chain of refresh tokens, as DiracX REFRESH_TOKEN_EXPIRE_MINUTES.',
+  }),
+  tokenAlgorithm: Type.Enum(['Ed25519', 'EdDSA'], {
+    default: 'Ed25519',
+    description:
+      'JWS `alg` written in token headers for a generated key: DiracX writes RFC 9864 `Ed25519`; both are accepted.',
+  }),
+  allowedRedirects: Type.String({
+    default: '',
+    description:
+      'Comma-separated redirect URIs the authorization-code flow may return to (the API docs page is always allowed).',
+  }),
+  tokenKeystore: Type.String({
+    default: '',
+    description:
+      'A JWKS file with private keys (DiracX TOKEN_KEYSTORE); empty generates an Ed25519 key at start.',
+  }),
+  legacyExchangeHashedApiKey: Type.String({
+    default: '',
+    pattern: '^([0-9a-f]{64})?$',
+    description: 'SHA-256 hex of the API key the legacy exchange accepts; empty disables it.',
+  }),
   tls: Type.Boolean({
     default: false,
     description: "Serve HTTPS with a host certificate from the box's CA (see --ca-dir).",

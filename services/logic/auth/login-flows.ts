@@ -121,10 +121,12 @@ export async function startAuthorizationFlow(
     codeChallenge: string;
     state: string;
     callbackUri: string;
+    /** The server's own pages that may receive codes (its API docs), besides the setting's. */
+    ownRedirects: readonly string[];
   },
 ): Promise<string> {
   checkClient(deps, request.clientId);
-  if (!deps.settings.allowedRedirects.includes(request.redirectUri)) {
+  if (![...deps.settings.allowedRedirects, ...request.ownRedirects].includes(request.redirectUri)) {
     throw new InvalidRequestError('Unrecognised redirect_uri');
   }
   parseScope(request.scope, deps.config, deps.settings.availableProperties);

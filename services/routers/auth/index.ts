@@ -158,6 +158,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         codeChallenge: request.query.code_challenge,
         state: request.query.state,
         callbackUri: `${baseUrl(request)}/api/auth/authorize/complete`,
+        ownRedirects: [`${baseUrl(request)}/api/docs/oauth2-redirect`],
       });
       return reply.redirect(location, 307);
     },

@@ -1,0 +1,27 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { TokenResponse } from './diracx-auth.ts';
+
+/** DiracX's client renews a token this many seconds before it expires. */
+const EXPIRY_MARGIN_S = 15;
+
+/** Where DiracX's client looks for its tokens: DIRACX_CREDENTIALS_PATH or ~/.cache/diracx. */
+export function credentialsPath(env: Readonly<Record<string, string | undefined>>): string {
+  return env.DIRACX_CREDENTIALS_PATH ?? join(homedir(), '.cache', 'diracx', 'credentials.json');
+}
+
+/** Writes tokens in DiracX's credentials format (mode 0600), so its client picks them up. */
+export async function writeCredentials(
+  path: string,
+  tokens: TokenResponse,
+  nowMs: number,
+): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const credentials = {
+    access_token: tokens.access_token,
+    refresh_token: tokens.refresh_token,
+    expires_on: Math.floor(nowMs / 1000) + tokens.expires_in - EXPIRY_MARGIN_S,
+  };
+  await writeFile(path, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
+}
