@@ -160,6 +160,9 @@ export async function revokeRefreshTokenById(
   caller: { sub: string; properties: readonly string[] },
   jti: string,
 ): Promise<string> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(jti)) {
+    throw new InvalidRequestError(`Invalid JTI: ${jti} is not a UUID`);
+  }
   const row = await deps.authDb.getRefreshToken(jti);
   if (row === undefined) throw new NotFoundError(`Token ${jti} not found`);
   if (row.Sub !== caller.sub && !caller.properties.includes('ProxyManagement')) {

@@ -34,12 +34,16 @@ export function signingKey(keystore: Keystore): JWK & { kid: string; alg: string
   return key as JWK & { kid: string; alg: string };
 }
 
-/** The keystore as published at /.well-known/jwks.json: private parts removed, as DiracX does. */
+/**
+ * The keystore as published at /.well-known/jwks.json: private parts removed. DiracX keeps
+ * the private key's `key_ops` (sign, verify), which WebCrypto-based verifiers (jose, browsers)
+ * refuse to import as a public key; a public key can only verify, so it says so.
+ */
 export function publicJwks(keystore: Keystore): { keys: JWK[] } {
   return {
     keys: keystore.keys.map((key) => {
       const { d: _private, ...rest } = key;
-      return rest;
+      return { ...rest, key_ops: ['verify'] };
     }),
   };
 }

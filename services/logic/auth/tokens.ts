@@ -103,16 +103,11 @@ export async function verifyToken(
 
 const verifiers = new WeakMap<Keystore, ReturnType<typeof createLocalJWKSet>>();
 
-/**
- * The public keys for jose, built once per keystore so imported keys are reused across
- * requests. Their declared uses are dropped, since WebCrypto refuses "sign" on a public key.
- */
+/** The public keys for jose, built once per keystore so imported keys are reused across requests. */
 function verificationKeys(keystore: Keystore) {
   let keys = verifiers.get(keystore);
   if (keys === undefined) {
-    keys = createLocalJWKSet({
-      keys: publicJwks(keystore).keys.map(({ key_ops: _uses, ...key }) => key),
-    });
+    keys = createLocalJWKSet(publicJwks(keystore));
     verifiers.set(keystore, keys);
   }
   return keys;

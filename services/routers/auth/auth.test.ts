@@ -89,6 +89,85 @@ describe('GET /api/auth/userinfo', () => {
   });
 });
 
+describe('time', () => {
+  it('refuses an access token once it has expired', async () => {
+    const later = new ManualClock(NOW);
+    const timed = await buildApp({
+      configSource: staticConfigSource(
+        snapshotOf(generateFixtures({ seed: 1, size: 'small' }).config, NOW),
+      ),
+      auth: { keystore, issuer },
+      clock: later,
+    });
+    try {
+      expect(
+        (await timed.inject({ url: '/api/auth/userinfo', headers: bearer(token) })).statusCode,
+      ).toBe(200);
+      later.advance(20 * 60_000 + 1000);
+      const response = await timed.inject({ url: '/api/auth/userinfo', headers: bearer(token) });
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toEqual({ detail: 'Invalid JWT' });
+    } finally {
+      await timed.close();
+    }
+  });
+
+  it('answers a device-flow poll "authorization_pending", then "Device code expired" after ten minutes', async () => {
+    const later = new ManualClock(NOW);
+    const fixtures = generateFixtures({ seed: 1, size: 'small' });
+    const timed = await buildApp({
+      configSource: staticConfigSource(snapshotOf(fixtures.config, NOW)),
+      auth: { keystore, issuer },
+      clock: later,
+    });
+    try {
+      const vo = Object.keys(fixtures.config.Registry)[0]!;
+      const started = await timed.inject({
+        method: 'POST',
+        url: `/api/auth/device?client_id=myDIRACClientID&scope=vo:${vo}`,
+      });
+      expect(started.statusCode).toBe(200);
+      expect(started.json()).toMatchObject({
+        expires_in: 600,
+        verification_uri: 'http://localhost:80/api/auth/device',
+      });
+      const poll = () =>
+        timed.inject({
+          method: 'POST',
+          url: '/api/auth/token',
+          payload: new URLSearchParams({
+            grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+            client_id: 'myDIRACClientID',
+            device_code: started.json().device_code,
+          }).toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        });
+      const pending = await poll();
+      expect(pending.statusCode).toBe(400);
+      expect(pending.json()).toEqual({ error: 'authorization_pending' });
+      later.advance(601_000);
+      const expired = await poll();
+      expect(expired.statusCode).toBe(401);
+      expect(expired.json()).toEqual({ detail: 'Device code expired' });
+    } finally {
+      await timed.close();
+    }
+  });
+
+  it.each([
+    ['an unknown client id', 'client_id=someone&scope=vo:x', 'Unrecognised client ID'],
+    [
+      'a scope without a VO',
+      'client_id=myDIRACClientID&scope=property:NormalUser',
+      /^No vo scope requested/,
+    ],
+  ])('refuses to start a device flow for %s', async (_name, query, detail) => {
+    const response = await app.inject({ method: 'POST', url: `/api/auth/device?${query}` });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().detail).toMatch(detail);
+  });
+});
+
 describe('systems that require authentication', () => {
   it('serve the holder of a valid token', async () => {
     const response = await app.inject({ url: '/api/whoami/', headers: bearer(token) });

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import formBody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
@@ -38,6 +38,10 @@ const FINISHED_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>gridbox: signed in</title></head>
 <body><h1>You are signed in</h1><p>You can close this window and go back to your terminal.</p></body></html>
 `;
+
+/** DiracX answers some routes with a bare JSON string; Fastify would send a string as text. */
+const jsonString = (reply: FastifyReply, text: string) =>
+  reply.type('application/json; charset=utf-8').send(JSON.stringify(text));
 
 const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((s) => [s, s === 422 ? ValidationErrorSchema : ErrorSchema]));
@@ -251,13 +255,14 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         response: { 200: Type.String(), 400: OAuthErrorSchema, ...errors(401, 422) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       await policy.check(request, 'manage');
-      return revokeToken(authDeps(app), {
+      const message = await revokeToken(authDeps(app), {
         token: request.body.token,
         tokenTypeHint: request.body.token_type_hint,
         clientId: request.body.client_id,
       });
+      return jsonString(reply, message);
     },
   );
 
@@ -289,18 +294,19 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         tags,
         security,
         summary: 'Revoke one of the caller’s refresh tokens (anyone’s with ProxyManagement).',
-        params: Type.Object({ jti: Type.String({ format: 'uuid' }) }),
+        params: Type.Object({ jti: Type.String() }),
         response: { 200: Type.String(), ...errors(400, 401, 403, 404, 422) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       await policy.check(request, 'manage');
       const user = currentUser(request);
-      return revokeRefreshTokenById(
+      const message = await revokeRefreshTokenById(
         authDeps(app),
         { sub: user.sub, properties: user.dirac_properties },
         request.params.jti,
       );
+      return jsonString(reply, message);
     },
   );
 

@@ -1,0 +1,400 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCa, issueProxy, issueUserCertificate } from '../ca/index.ts';
+import { browserLogin } from '../client/index.ts';
+import { generateFixtures } from '../fixtures/index.ts';
+import { ManualClock, parseSettings } from '../services/core/index.ts';
+import { type StartedBox, startBox } from './box.ts';
+import type { Io } from './io.ts';
+import { main } from './main.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'gridbox-login-'));
+const CLIENT_REDIRECT = 'http://127.0.0.1:9/callback';
+const fixtureSet = generateFixtures({ seed: 1, size: 'small' });
+const [vo, otherVo] = Object.keys(fixtureSet.config.Registry) as [string, string];
+const alice = fixtureSet.users.find((u) => u.vo === vo && u.groups.includes(`${vo}_admin`))!;
+const bob = fixtureSet.users.find((u) => u.vo === vo && u.groups.length === 1)!;
+let box: StartedBox;
+
+beforeAll(async () => {
+  const settings = parseSettings({
+    flags: { port: '0', caDir: join(scratch, 'ca'), allowedRedirects: CLIENT_REDIRECT },
+  });
+  box = await startBox({ settings, fixtureSet, modifiedMs: 0, logger: pino({ level: 'silent' }) });
+});
+afterAll(async () => {
+  await box.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+function cliIo(): Io & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (text: string) => (out += text) },
+    stderr: { write: (text: string) => (err += text) },
+    stdoutIsTTY: false,
+    env: { DIRACX_CREDENTIALS_PATH: join(scratch, 'credentials.json') },
+    waitForStop: () => new Promise(() => undefined),
+    out: () => out,
+    err: () => err,
+  };
+}
+
+async function post(path: string, form: Record<string, string>) {
+  const response = await fetch(`${box.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const userinfo = (token: string) =>
+  fetch(`${box.url}/api/auth/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+
+describe('gridbox token (the device flow, driven end to end)', () => {
+  it('prints a verifiable JWT with DiracX claims and stores DiracX credentials', async () => {
+    const io = cliIo();
+    expect(await main(['token', '--user', alice.username, '--url', box.url], io)).toBe(0);
+    const token = io.out().trim();
+
+    const header = decodeProtectedHeader(token);
+    expect(header.alg).toBe('Ed25519');
+    const jwks = (await (await fetch(`${box.url}/.well-known/jwks.json`)).json()) as {
+      keys: { kid: string }[];
+    };
+    expect(jwks.keys.map((k) => k.kid)).toContain(header.kid);
+    const { payload } = await jwtVerify(
+      token,
+      createRemoteJWKSet(new URL(`${box.url}/.well-known/jwks.json`)),
+      {
+        algorithms: ['Ed25519', 'EdDSA'],
+      },
+    );
+    expect(payload).toMatchObject({
+      vo,
+      sub: `${vo}:${alice.sub}`,
+      iss: 'gridbox',
+      dirac_group: `${vo}_user`,
+      dirac_properties: ['NormalUser'],
+      preferred_username: alice.username,
+      jti: expect.any(String),
+      exp: expect.any(Number),
+    });
+
+    expect((await userinfo(token)).status).toBe(200);
+    const tampered = `${token.slice(0, -5)}${token.at(-5) === 'A' ? 'B' : 'A'}${token.slice(-4)}`;
+    expect((await userinfo(tampered)).status).toBe(401);
+
+    const credentialsFile = join(scratch, 'credentials.json');
+    const credentials = JSON.parse(readFileSync(credentialsFile, 'utf8'));
+    expect(credentials).toEqual({
+      access_token: token,
+      refresh_token: expect.any(String),
+      expires_on: expect.any(Number),
+    });
+    expect(statSync(credentialsFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('grants the group asked for, with its properties', async () => {
+    const io = cliIo();
+    expect(
+      await main(
+        ['token', '--user', alice.username, '--group', `${vo}_admin`, '--url', box.url],
+        io,
+      ),
+    ).toBe(0);
+    const body = (await (await userinfo(io.out().trim())).json()) as {
+      dirac_group: string;
+      properties: string[];
+    };
+    expect(body.dirac_group).toBe(`${vo}_admin`);
+    expect(body.properties).toContain('JobAdministrator');
+  });
+
+  it.each([
+    [
+      'a group the user is not in',
+      () => ['--user', bob.username, '--group', `${vo}_admin`],
+      /not a member of the requested group/,
+    ],
+    [
+      'another VO (cross-VO scope)',
+      () => ['--user', bob.username, '--vo', otherVo],
+      /is not registered in VO/,
+    ],
+    ['a user the fixtures do not have', () => ['--user', 'nobody'], /No user nobody/],
+  ])('refuses %s with exit 2 and one sentence', async (_name, args, message) => {
+    const io = cliIo();
+    expect(await main(['token', ...args(), '--url', box.url], io)).toBe(2);
+    expect(io.err()).toMatch(message);
+    expect(io.out()).toBe('');
+  });
+});
+
+describe('gridbox login (a person opens the link)', () => {
+  it('waits for the sign-in, then stores the tokens', async () => {
+    const io = cliIo();
+    const exit = main(['login', '--vo', vo, '--url', box.url], io);
+    let link: string | undefined;
+    for (let i = 0; i < 200 && link === undefined; i++) {
+      link = /https?:\/\/\S+user_code=\S+/.exec(io.err())?.[0];
+      if (link === undefined) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(link, 'login printed no verification link').toBeDefined();
+    await browserLogin(link!, { username: bob.username, password: bob.password });
+    expect(await exit).toBe(0);
+    expect((await userinfo(io.out().trim())).status).toBe(200);
+  });
+});
+
+describe('the authorization-code flow with PKCE', () => {
+  async function authorize(verifier: string) {
+    const url = new URL(`${box.url}/api/auth/authorize`);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+      client_id: 'myDIRACClientID',
+      redirect_uri: CLIENT_REDIRECT,
+      scope: `vo:${vo}`,
+      state: 'client-state',
+    }).toString();
+    const landed = await browserLogin(url.href, {
+      username: alice.username,
+      password: alice.password,
+      isDone: (u) => u.href.startsWith(CLIENT_REDIRECT),
+    });
+    expect(landed.searchParams.get('state')).toBe('client-state');
+    return landed.searchParams.get('code')!;
+  }
+
+  const redeem = (code: string, verifier: string) =>
+    post('/api/auth/token', {
+      grant_type: 'authorization_code',
+      client_id: 'myDIRACClientID',
+      code,
+      redirect_uri: CLIENT_REDIRECT,
+      code_verifier: verifier,
+    });
+
+  it('issues tokens for the code when the verifier matches, once', async () => {
+    const verifier = randomBytes(32).toString('base64url');
+    const code = await authorize(verifier);
+    const first = await redeem(code, verifier);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ token_type: 'Bearer', expires_in: 1200 });
+    const again = await redeem(code, verifier);
+    expect(again).toEqual({
+      status: 400,
+      body: { detail: 'Code was already used', error: 'invalid_grant' },
+    });
+  });
+
+  it('refuses the code with a verifier that does not match', async () => {
+    const code = await authorize(randomBytes(32).toString('base64url'));
+    const response = await redeem(code, randomBytes(32).toString('base64url'));
+    expect(response).toEqual({
+      status: 400,
+      body: { detail: 'Invalid code_challenge', error: 'invalid_grant' },
+    });
+  });
+
+  it('refuses a redirect URI that is not allowed', async () => {
+    const url = `${box.url}/api/auth/authorize?response_type=code&code_challenge=x&code_challenge_method=S256&client_id=myDIRACClientID&redirect_uri=${encodeURIComponent('http://evil.example/')}&scope=vo:${vo}&state=s`;
+    const response = await fetch(url, { redirect: 'manual' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ detail: 'Unrecognised redirect_uri' });
+  });
+});
+
+describe('refresh tokens', () => {
+  async function freshTokens() {
+    const io = cliIo();
+    expect(await main(['token', '--user', alice.username, '--url', box.url], io)).toBe(0);
+    return JSON.parse(readFileSync(join(scratch, 'credentials.json'), 'utf8')) as {
+      refresh_token: string;
+    };
+  }
+  const refresh = (token: string) =>
+    post('/api/auth/token', {
+      grant_type: 'refresh_token',
+      client_id: 'myDIRACClientID',
+      refresh_token: token,
+    });
+
+  it('rotate, keep their absolute expiry, and revoke the whole family when a rotated one is reused', async () => {
+    const { refresh_token: first } = await freshTokens();
+    const rotated = await refresh(first);
+    expect(rotated.status).toBe(200);
+    const second = String(rotated.body.refresh_token);
+    expect(second).not.toBe(first);
+    const expOf = (t: string) =>
+      JSON.parse(Buffer.from(t.split('.')[1]!, 'base64url').toString()).exp as number;
+    expect(expOf(second)).toBe(expOf(first));
+
+    const reuse = await refresh(first);
+    expect(reuse.status).toBe(401);
+    expect(reuse.body.detail).toMatch(/^Revoked refresh token reused/);
+    expect((await refresh(second)).status).toBe(401);
+  });
+
+  it('cannot be used once revoked', async () => {
+    const { refresh_token: token } = await freshTokens();
+    const revoked = await post('/api/auth/revoke', {
+      token,
+      token_type_hint: 'refresh_token',
+      client_id: 'myDIRACClientID',
+    });
+    expect(revoked).toEqual({
+      status: 200,
+      body: 'Refresh token revoked' as unknown as Record<string, unknown>,
+    });
+    expect((await refresh(token)).status).toBe(401);
+  });
+
+  it('refuses a wrong device code and an unknown grant', async () => {
+    const wrong = await post('/api/auth/token', {
+      grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+      client_id: 'myDIRACClientID',
+      device_code: 'not-a-device-code',
+    });
+    expect(wrong).toEqual({
+      status: 400,
+      body: { detail: 'Invalid device code', error: 'invalid_grant' },
+    });
+    expect((await post('/api/auth/token', { grant_type: 'password', client_id: 'x' })).status).toBe(
+      422,
+    );
+  });
+});
+
+describe('the proxy exchange', () => {
+  const exchange = async (proxy: string) => {
+    const response = await fetch(`${box.url}/api/auth/proxy-exchange`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ proxy }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('trades a proxy made by gridbox ca proxy for a token of the group it carries', async () => {
+    const io = cliIo();
+    const caArgs = [
+      '--ca-dir',
+      join(scratch, 'ca'),
+      '--user',
+      alice.username,
+      '--group',
+      `${vo}_admin`,
+    ];
+    expect(await main(['ca', 'proxy', ...caArgs], io)).toBe(0);
+    const { status, body } = await exchange(readFileSync(io.out().trim(), 'utf8'));
+    expect(status).toBe(200);
+    const info = (await (await userinfo(String(body.access_token))).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(info).toMatchObject({
+      vo,
+      dirac_group: `${vo}_admin`,
+      preferred_username: alice.username,
+    });
+  });
+
+  it.each([
+    [
+      'a proxy from an unknown CA',
+      () => {
+        const foreign = createCa(new ManualClock(Date.now()));
+        return issueProxy(
+          issueUserCertificate(foreign, alice.dn, new ManualClock(Date.now())),
+          `${vo}_user`,
+          new ManualClock(Date.now()),
+        );
+      },
+    ],
+    [
+      'an expired proxy',
+      () => {
+        const io = readFileSync(
+          join(scratch, 'ca', 'users', alice.username, 'usercert.pem'),
+          'utf8',
+        );
+        const key = readFileSync(
+          join(scratch, 'ca', 'users', alice.username, 'userkey.pem'),
+          'utf8',
+        );
+        return issueProxy(
+          { certPem: io, keyPem: key },
+          `${vo}_user`,
+          new ManualClock(Date.now() - 7200_000),
+          60,
+        );
+      },
+    ],
+  ])('refuses %s with 401', async (_name, make) => {
+    const { status, body } = await exchange(make());
+    expect(status).toBe(401);
+    expect(typeof body.detail).toBe('string');
+  });
+});
+
+describe('refresh-token management', () => {
+  async function login(user: typeof alice, group?: string) {
+    const io = cliIo();
+    const args = [
+      'token',
+      '--user',
+      user.username,
+      '--url',
+      box.url,
+      ...(group === undefined ? [] : ['--group', group]),
+    ];
+    expect(await main(args, io)).toBe(0);
+    const credentials = JSON.parse(readFileSync(join(scratch, 'credentials.json'), 'utf8')) as {
+      refresh_token: string;
+    };
+    const jti = JSON.parse(
+      Buffer.from(credentials.refresh_token.split('.')[1]!, 'base64url').toString(),
+    ).jti as string;
+    return { access: io.out().trim(), jti };
+  }
+  const call = (method: string, path: string, token: string) =>
+    fetch(`${box.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+
+  it('lists a user their own tokens and lets them revoke one, but not somebody else’s', async () => {
+    const mine = await login(bob);
+    const theirs = await login(alice);
+    const listed = (await (await call('GET', '/api/auth/refresh-tokens', mine.access)).json()) as {
+      JTI: string;
+      Sub: string;
+    }[];
+    expect(listed.map((row) => row.JTI)).toContain(mine.jti);
+    expect(listed.every((row) => row.Sub === `${vo}:${bob.sub}`)).toBe(true);
+
+    const forbidden = await call('DELETE', `/api/auth/refresh-tokens/${theirs.jti}`, mine.access);
+    expect(forbidden.status).toBe(403);
+    const revoked = await call('DELETE', `/api/auth/refresh-tokens/${mine.jti}`, mine.access);
+    expect(revoked.status).toBe(200);
+    expect(await revoked.json()).toBe(`Refresh token ${mine.jti} revoked`);
+    expect((await call('DELETE', '/api/auth/refresh-tokens/not-a-uuid', mine.access)).status).toBe(
+      400,
+    );
+  });
+
+  it('shows everyone’s tokens, revoked ones too, to a ProxyManagement holder', async () => {
+    const admin = await login(alice, `${vo}_admin`);
+    const listed = (await (await call('GET', '/api/auth/refresh-tokens', admin.access)).json()) as {
+      Status: string;
+    }[];
+    expect(listed.some((row) => row.Status === 'REVOKED')).toBe(true);
+  });
+});
