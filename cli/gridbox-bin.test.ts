@@ -1,9 +1,14 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 const BIN = fileURLToPath(new URL('../bin/gridbox.js', import.meta.url));
 const READY_DEADLINE_MS = 20_000;
+const caDir = mkdtempSync(join(tmpdir(), 'gridbox-bin-'));
+afterAll(() => rmSync(caDir, { recursive: true, force: true }));
 
 interface Running {
   child: ChildProcess;
@@ -19,7 +24,7 @@ afterEach(() => {
 /** Starts `gridbox up` as a real process and resolves with its ready line. */
 function startBox(node: string, args: string[]): Running {
   const child = spawn(node, [BIN, 'up', '--json', '--port', '0', ...args], {
-    env: { ...process.env, GRIDBOX_LOG_LEVEL: 'info' },
+    env: { ...process.env, GRIDBOX_LOG_LEVEL: 'info', GRIDBOX_CA_DIR: caDir },
   });
   children.push(child);
   let stdout = '';

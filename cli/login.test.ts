@@ -398,3 +398,94 @@ describe('refresh-token management', () => {
     expect(listed.some((row) => row.Status === 'REVOKED')).toBe(true);
   });
 });
+
+describe('pilot credentials', () => {
+  async function tokenOf(user: typeof alice, group?: string) {
+    const io = cliIo();
+    const args = [
+      'token',
+      '--user',
+      user.username,
+      '--url',
+      box.url,
+      ...(group === undefined ? [] : ['--group', group]),
+    ];
+    expect(await main(args, io)).toBe(0);
+    return io.out().trim();
+  }
+  const register = (token: string | undefined, body: Record<string, unknown>) =>
+    fetch(`${box.url}/api/pilots/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+      body: JSON.stringify(body),
+    });
+  const exchange = (body: Record<string, unknown>) =>
+    fetch(`${box.url}/api/auth/pilot-token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('gives a registered pilot a secret it trades for a GenericPilot token of its VO', async () => {
+    const admin = await tokenOf(alice, `${vo}_admin`);
+    const registered = await register(admin, {
+      pilot_stamp: 'stamp-0001',
+      vo,
+      grid_site: 'LCG.Test.ch',
+    });
+    expect(registered.status).toBe(201);
+    const { pilot_secret } = (await registered.json()) as { pilot_secret: string };
+
+    const traded = await exchange({ pilot_stamp: 'stamp-0001', pilot_secret });
+    expect(traded.status).toBe(200);
+    const { access_token } = (await traded.json()) as { access_token: string };
+    const info = (await (await userinfo(access_token)).json()) as Record<string, unknown>;
+    expect(info).toMatchObject({ vo, dirac_group: `${vo}_pilot`, sub: `${vo}:pilot:stamp-0001` });
+    expect(info.properties).toContain('GenericPilot');
+
+    const wrong = await exchange({ pilot_stamp: 'stamp-0001', pilot_secret: 'guess' });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toEqual({ detail: 'Invalid pilot credentials' });
+    expect((await exchange({ pilot_stamp: 'no-such-stamp', pilot_secret })).status).toBe(401);
+  });
+
+  it.each([
+    ['a stamp that exists', 'admin', { pilot_stamp: 'stamp-dup', vo }, 409],
+    ['a VO that does not exist', 'admin', { pilot_stamp: 'stamp-vo', vo: 'nosuchvo' }, 400],
+    ['an unknown key', 'admin', { pilot_stamp: 'stamp-key', vo, colour: 'red' }, 422],
+    ['a normal user', 'user', { pilot_stamp: 'stamp-user', vo }, 403],
+    ['no token', 'none', { pilot_stamp: 'stamp-anon', vo }, 401],
+  ])('refuses to register with %s', async (_name, who, body, status) => {
+    const token =
+      who === 'none'
+        ? undefined
+        : who === 'admin'
+          ? await tokenOf(alice, `${vo}_admin`)
+          : await tokenOf(bob);
+    if (status === 409) expect((await register(token, body)).status).toBe(201);
+    expect((await register(token, body)).status).toBe(status);
+  });
+
+  it("trades the VO pilot's proxy (the legacy path) for a GenericPilot token", async () => {
+    const io = cliIo();
+    expect(
+      await main(['ca', 'proxy', '--ca-dir', join(scratch, 'ca'), '--user', `${vo}-pilot`], io),
+    ).toBe(0);
+    const response = await fetch(`${box.url}/api/auth/proxy-exchange`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ proxy: readFileSync(io.out().trim(), 'utf8') }),
+    });
+    expect(response.status).toBe(200);
+    const { access_token } = (await response.json()) as { access_token: string };
+    const info = (await (await userinfo(access_token)).json()) as {
+      properties: string[];
+      dirac_group: string;
+    };
+    expect(info.dirac_group).toBe(`${vo}_pilot`);
+    expect(info.properties).toContain('GenericPilot');
+  });
+});

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { CaDirectory } from '../../ca/index.ts';
-import type { FixtureUser } from '../../fixtures/index.ts';
 import {
   type SettingKey,
   UsageError,
@@ -56,7 +55,9 @@ export async function caProxy(flags: CaFlags, io: Io): Promise<number> {
   const { settings, dir } = caDirectory(flags, io);
   const { fixtureSet } = await boxFixtures(settings);
   const user = await fixtureUser(flags, settings);
-  const group = flags.group ?? fixtureSet.config.Registry[user.vo]!.DefaultGroup;
+  const defaultGroup = fixtureSet.config.Registry[user.vo]!.DefaultGroup;
+  const group =
+    flags.group ?? (user.groups.includes(defaultGroup) ? defaultGroup : user.groups[0]!);
   if (!user.groups.includes(group)) {
     throw new UsageError(
       `User ${user.username} is not in group ${group}; their groups are ${user.groups.join(', ')}`,
@@ -69,22 +70,39 @@ export async function caProxy(flags: CaFlags, io: Io): Promise<number> {
   return 0;
 }
 
+/** Whom a certificate is for: a person of the fixtures, or a Registry identity such as a VO's pilot. */
+interface CertificateHolder {
+  username: string;
+  dn: string;
+  vo: string;
+  groups: string[];
+}
+
 async function fixtureUser(
   flags: CaFlags,
   settings: Parameters<typeof boxFixtures>[0],
-): Promise<FixtureUser> {
+): Promise<CertificateHolder> {
   if (flags.user === undefined)
     throw new UsageError('Say whose certificate it is with --user NAME');
   const { fixtureSet } = await boxFixtures(settings);
-  const user = fixtureSet.users.find((u) => u.username === flags.user);
-  if (user === undefined) {
-    const known = fixtureSet.users
-      .slice(0, 5)
-      .map((u) => u.username)
-      .join(', ');
-    throw new UsageError(`No user ${flags.user} in these fixtures; users include ${known}`);
+  const person = fixtureSet.users.find((u) => u.username === flags.user);
+  if (person !== undefined) return person;
+  for (const [vo, info] of Object.entries(fixtureSet.config.Registry)) {
+    const found = Object.entries(info.Users).find(
+      ([, user]) => user.PreferedUsername === flags.user,
+    );
+    if (found === undefined || found[1].DNs[0] === undefined) continue;
+    const [sub, user] = found;
+    const groups = Object.entries(info.Groups)
+      .filter(([, group]) => group.Users.includes(sub))
+      .map(([name]) => name);
+    return { username: user.PreferedUsername, dn: user.DNs[0]!, vo, groups };
   }
-  return user;
+  const known = fixtureSet.users
+    .slice(0, 5)
+    .map((u) => u.username)
+    .join(', ');
+  throw new UsageError(`No user ${flags.user} in these fixtures; users include ${known}`);
 }
 
 function parseLifetimeHours(text: string | undefined): number {

@@ -55,6 +55,7 @@ function authSettings(overrides: Partial<AuthSettings>): AuthSettings {
     stateKey: randomBytes(32),
     availableProperties: SECURITY_PROPERTIES,
     legacyExchangeHashedApiKey: undefined,
+    pilotSecretLifetimeS: 86400,
     ...overrides,
   };
 }
@@ -75,6 +76,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Per-request log lines would dominate load tests; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // Unknown keys are refused with 422, as FastAPI does, rather than silently dropped.
+    ajv: { customOptions: { removeAdditional: false } },
   }) as unknown as FastifyInstance;
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }));

@@ -14,6 +14,8 @@ import {
   configRouter,
   healthRouter,
   openAccessPolicy,
+  pilotPolicy,
+  pilotsRouter,
   wellKnownRouter,
 } from '../routers/index.ts';
 
@@ -39,8 +41,8 @@ const byName = <T extends { name: string }>(entries: readonly T[]) =>
 
 export const builtinRegistry: Registry = {
   dbs: byName([authDb, jobDb, jobLoggingDb, pilotAgentsDb, sandboxMetadataDb, taskQueueDb]),
-  routers: byName([authRouter, configRouter, healthRouter, wellKnownRouter]),
-  policies: byName([openAccessPolicy]),
+  routers: byName([authRouter, configRouter, healthRouter, pilotsRouter, wellKnownRouter]),
+  policies: byName([openAccessPolicy, pilotPolicy]),
 };
 
 /** A registry where `overrides` replace the entries of `base` that have the same name. */

@@ -87,6 +87,13 @@ export class UnauthorizedError extends GridboxError {
   }
 }
 
+/** The request would create something that already exists. */
+export class ConflictError extends GridboxError {
+  constructor(message: string) {
+    super('GBX_CONFLICT', 409, message);
+  }
+}
+
 /** The caller is known but may not do this. */
 export class ForbiddenError extends GridboxError {
   constructor(message = 'Forbidden') {
@@ -117,6 +124,7 @@ export const errorCatalogue = {
   GBX_NOT_FOUND: { status: 404, type: NotFoundError },
   GBX_UNAUTHORIZED: { status: 401, type: UnauthorizedError },
   GBX_FORBIDDEN: { status: 403, type: ForbiddenError },
+  GBX_CONFLICT: { status: 409, type: ConflictError },
   GBX_BAD_GATEWAY: { status: 502, type: BadGatewayError },
   GBX_LEGACY_EXCHANGE_DISABLED: { status: 503, type: LegacyExchangeDisabledError },
 } as const;

@@ -4,6 +4,7 @@ export {
   AuthorizationPendingError,
   BadGatewayError,
   ConfigNotReadyError,
+  ConflictError,
   DatabaseUnavailableError,
   ForbiddenError,
   GridboxError,

@@ -17,6 +17,12 @@ export {
 export { fromSqlDateTime, toSqlDateTime } from './sql/datetime.ts';
 export { jobDb, type JobDBTables } from './job/index.ts';
 export { jobLoggingDb, type JobLoggingDBTables } from './job-logging/index.ts';
-export { pilotAgentsDb, type PilotAgentsDBTables } from './pilot-agents/index.ts';
+export {
+  type NewPilot,
+  type PilotAgentsDB,
+  type PilotAgentsDBTables,
+  type PilotSecret,
+  pilotAgentsDb,
+} from './pilot-agents/index.ts';
 export { sandboxMetadataDb, type SandboxMetadataDBTables } from './sandbox-metadata/index.ts';
 export { taskQueueDb, type TaskQueueDBTables } from './task-queue/index.ts';

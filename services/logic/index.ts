@@ -9,3 +9,4 @@ export { requireConfig } from './config/current.ts';
 export { checkDatabases } from './health/probes.ts';
 export { installationMetadata, type InstallationMetadata } from './well-known/metadata.ts';
 export * from './auth/index.ts';
+export * from './pilots/index.ts';

@@ -6,8 +6,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
  */
 export interface AccessPolicy {
   readonly name: string;
-  /** Resolves when `request` may perform `action`; throws a 401/403 error otherwise. */
-  check(request: FastifyRequest, action: string): Promise<void>;
+  /**
+   * Resolves when `request` may perform `action` (on `target`, when the policy needs to
+   * know what is touched); throws a 401/403 error otherwise.
+   */
+  check(request: FastifyRequest, action: string, target?: unknown): Promise<void>;
 }
 
 /** DiracX's `open_access`: any caller that reached the route may use it. */

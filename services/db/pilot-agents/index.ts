@@ -1,8 +1,16 @@
-import { defineSqlDb } from '../database.ts';
-import { type PilotAgentsDBTables, pilotAgentsDBMigrations } from './schema.ts';
+import type { SqlDbDefinition } from '../database.ts';
+import { type PilotAgentsDB, SqlPilotAgentsDB } from './pilot-agents-db.ts';
+import { pilotAgentsDBMigrations } from './schema.ts';
 
 export type { PilotAgentsDBTables } from './schema.ts';
-export const pilotAgentsDb = defineSqlDb<PilotAgentsDBTables>(
-  'PilotAgentsDB',
-  pilotAgentsDBMigrations,
-);
+export {
+  type NewPilot,
+  type PilotAgentsDB,
+  type PilotSecret,
+  SqlPilotAgentsDB,
+} from './pilot-agents-db.ts';
+export const pilotAgentsDb: SqlDbDefinition<PilotAgentsDB> = {
+  name: 'PilotAgentsDB',
+  migrations: pilotAgentsDBMigrations,
+  open: (conn) => new SqlPilotAgentsDB('PilotAgentsDB', conn),
+};

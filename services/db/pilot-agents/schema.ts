@@ -22,6 +22,14 @@ export interface PilotAgentsDBTables {
   };
   JobToPilotMapping: { PilotID: number; JobID: number; StartTime: string };
   PilotOutput: { PilotID: number; StdOutput: string; StdError: string };
+  /** gridbox: the secret a pilot trades for tokens, stored as a SHA-256 hash. */
+  PilotSecrets: {
+    PilotStamp: string;
+    VO: string;
+    HashedSecret: string;
+    CreationTime: string;
+    ExpirationTime: string;
+  };
 }
 
 export const pilotAgentsDBMigrations: Migrations = (t) => ({
@@ -81,6 +89,20 @@ export const pilotAgentsDBMigrations: Migrations = (t) => ({
         .addColumn('PilotID', 'integer', (c) => c.primaryKey())
         .addColumn('StdOutput', 'text', (c) => c.notNull())
         .addColumn('StdError', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  // Not a DIRAC table: pilots registered through gridbox get a secret (DiracX's direction
+  // for pilot credentials), kept apart so the legacy tables stay as DIRAC has them.
+  '0002_pilot_secrets': {
+    async up(db) {
+      await db.schema
+        .createTable('PilotSecrets')
+        .addColumn('PilotStamp', 'varchar(32)', (c) => c.primaryKey())
+        .addColumn('VO', 'varchar(128)', (c) => c.notNull())
+        .addColumn('HashedSecret', 'char(64)', (c) => c.notNull())
+        .addColumn('CreationTime', t.datetime, (c) => c.notNull())
+        .addColumn('ExpirationTime', t.datetime, (c) => c.notNull())
         .execute();
     },
   },

@@ -16,6 +16,8 @@ export interface AuthSettings {
   /** 32 bytes encrypting the state sent through identity providers. */
   stateKey: Buffer;
   availableProperties: readonly string[];
+  /** How long a pilot's secret can be traded for tokens. */
+  pilotSecretLifetimeS: number;
   /** SHA-256 hex of the API key accepted by the legacy exchange; undefined disables it. */
   legacyExchangeHashedApiKey: string | undefined;
 }

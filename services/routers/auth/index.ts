@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { PilotAgentsDB } from '../../db/index.ts';
 import formBody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
@@ -9,6 +10,7 @@ import {
   finishDeviceFlowLogin,
   initiateDeviceFlow,
   legacyExchange,
+  pilotToken,
   listRefreshTokens,
   proxyExchange,
   redeemAuthorizationCode,
@@ -361,6 +363,39 @@ const plugin: FastifyPluginAsync = async (fastify) => {
           ? {}
           : { expiresMinutes: request.query.expires_minutes }),
       });
+    },
+  );
+
+  app.post(
+    '/pilot-token',
+    {
+      schema: {
+        operationId: 'auth_pilot_token',
+        tags,
+        summary: 'gridbox: a registered pilot trades its stamp and secret for an access token.',
+        body: Type.Object(
+          {
+            pilot_stamp: Type.String({ maxLength: 32 }),
+            pilot_secret: Type.String({ maxLength: 256 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            access_token: Type.String(),
+            expires_in: Type.Integer(),
+            token_type: Type.Literal('Bearer'),
+          }),
+          ...errors(401, 403, 422),
+        },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'create');
+      return pilotToken(
+        { ...authDeps(app), pilotAgentsDb: app.dbs.get('PilotAgentsDB') as PilotAgentsDB },
+        { stamp: request.body.pilot_stamp, secret: request.body.pilot_secret },
+      );
     },
   );
 

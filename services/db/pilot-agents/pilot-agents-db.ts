@@ -1,0 +1,100 @@
+import type { Clock } from '../../core/index.ts';
+import { type Database, SqlDatabase } from '../database.ts';
+import { fromSqlDateTime, toSqlDateTime } from '../sql/datetime.ts';
+import type { PilotAgentsDBTables } from './schema.ts';
+
+export interface NewPilot {
+  stamp: string;
+  vo: string;
+  gridType: string;
+  gridSite: string;
+  destinationSite: string;
+  reference: string;
+  status: string;
+}
+
+export interface PilotSecret {
+  stamp: string;
+  vo: string;
+  hashedSecret: string;
+  expiresMs: number;
+}
+
+/** Pilots, their jobs, and (gridbox) their secrets. */
+export interface PilotAgentsDB extends Database {
+  /** The stamps among `stamps` that are already registered. */
+  existingStamps(stamps: readonly string[]): Promise<string[]>;
+  /** Records new pilots and their secrets together (one transaction). */
+  registerPilots(
+    pilots: readonly NewPilot[],
+    secrets: readonly PilotSecret[],
+    clock: Clock,
+  ): Promise<void>;
+  getPilotSecret(stamp: string): Promise<PilotSecret | undefined>;
+}
+
+export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implements PilotAgentsDB {
+  async existingStamps(stamps: readonly string[]) {
+    if (stamps.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('PilotAgents')
+      .select('PilotStamp')
+      .where('PilotStamp', 'in', [...stamps])
+      .execute();
+    return rows.map((row) => row.PilotStamp);
+  }
+
+  async registerPilots(pilots: readonly NewPilot[], secrets: readonly PilotSecret[], clock: Clock) {
+    const now = toSqlDateTime(clock.nowMs());
+    await this.db.transaction().execute(async (tx) => {
+      if (pilots.length > 0) {
+        await tx
+          .insertInto('PilotAgents')
+          .values(
+            pilots.map((p) => ({
+              PilotStamp: p.stamp,
+              VO: p.vo,
+              GridType: p.gridType,
+              GridSite: p.gridSite,
+              DestinationSite: p.destinationSite,
+              PilotJobReference: p.reference,
+              Status: p.status,
+              SubmissionTime: now,
+              LastUpdateTime: now,
+            })),
+          )
+          .execute();
+      }
+      if (secrets.length > 0) {
+        await tx
+          .insertInto('PilotSecrets')
+          .values(
+            secrets.map((s) => ({
+              PilotStamp: s.stamp,
+              VO: s.vo,
+              HashedSecret: s.hashedSecret,
+              CreationTime: now,
+              ExpirationTime: toSqlDateTime(s.expiresMs),
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  async getPilotSecret(stamp: string) {
+    const row = await this.db
+      .selectFrom('PilotSecrets')
+      .selectAll()
+      .where('PilotStamp', '=', stamp)
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : {
+          stamp: row.PilotStamp,
+          vo: row.VO,
+          hashedSecret: row.HashedSecret,
+          expiresMs: fromSqlDateTime(row.ExpirationTime),
+        };
+  }
+}

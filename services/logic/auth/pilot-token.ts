@@ -1,0 +1,53 @@
+import { timingSafeEqual } from 'node:crypto';
+import { ForbiddenError, UnauthorizedError } from '../../core/index.ts';
+import type { PilotAgentsDB } from '../../db/index.ts';
+import { hashSecret } from '../pilots/register.ts';
+import type { AuthDeps } from './deps.ts';
+import { issueAccessToken } from './tokens.ts';
+
+export interface PilotTokenResponse {
+  access_token: string;
+  expires_in: number;
+  token_type: 'Bearer';
+}
+
+/**
+ * A registered pilot trades its stamp and secret for an access token in its VO's pilot
+ * group (the group with GenericPilot). No refresh token: the pilot asks again.
+ * Every refusal reads the same, so a caller cannot tell stamps from secrets.
+ */
+export async function pilotToken(
+  deps: AuthDeps & { pilotAgentsDb: PilotAgentsDB },
+  request: { stamp: string; secret: string },
+): Promise<PilotTokenResponse> {
+  const stored = await deps.pilotAgentsDb.getPilotSecret(request.stamp);
+  const given = Buffer.from(hashSecret(request.secret), 'hex');
+  const valid =
+    stored !== undefined &&
+    timingSafeEqual(given, Buffer.from(stored.hashedSecret, 'hex')) &&
+    stored.expiresMs > deps.tokens.clock.nowMs();
+  if (!valid) throw new UnauthorizedError('Invalid pilot credentials');
+  const registry = deps.config.Registry[stored.vo];
+  const group = Object.entries(registry?.Groups ?? {})
+    .filter(([, g]) => g.Properties.includes('GenericPilot'))
+    .map(([name]) => name)
+    .sort()[0];
+  if (group === undefined)
+    throw new ForbiddenError(`VO ${stored.vo} has no group with the GenericPilot property`);
+  const { token } = await issueAccessToken(
+    deps.tokens,
+    {
+      sub: `${stored.vo}:pilot:${stored.stamp}`,
+      vo: stored.vo,
+      dirac_group: group,
+      preferred_username: `pilot-${stored.stamp}`,
+      dirac_properties: [...registry!.Groups[group]!.Properties].sort(),
+    },
+    deps.settings.accessTokenExpireMinutes,
+  );
+  return {
+    access_token: token,
+    expires_in: deps.settings.accessTokenExpireMinutes * 60,
+    token_type: 'Bearer',
+  };
+}

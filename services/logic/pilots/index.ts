@@ -1,0 +1,7 @@
+export {
+  type PilotDeps,
+  type PilotRegistration,
+  type RegisteredPilot,
+  hashSecret,
+  registerPilot,
+} from './register.ts';
