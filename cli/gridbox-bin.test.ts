@@ -54,13 +54,28 @@ function startBox(node: string, args: string[]): Running {
 describe('the gridbox executable', () => {
   it('serves the box from its ready line until SIGTERM, then exits 0', async () => {
     const box = startBox(process.execPath, []);
-    const { url } = (await box.ready) as { url: string };
+    const { url, users } = (await box.ready) as { url: string; users: { username: string }[] };
 
     expect((await fetch(`${url}/api/health/live`)).status).toBe(200);
-    const config = await fetch(`${url}/api/config/`);
+    expect((await fetch(`${url}/api/config/`)).status).toBe(401);
+
+    // A token the way a CI job gets one: the gridbox executable drives the device flow.
+    const login = spawnSync(
+      process.execPath,
+      [BIN, 'token', '--user', users[0]!.username, '--url', url],
+      {
+        env: { ...process.env, DIRACX_CREDENTIALS_PATH: join(caDir, 'credentials.json') },
+      },
+    );
+    expect(login.status, login.stderr.toString()).toBe(0);
+    const authorization = `Bearer ${login.stdout.toString().trim()}`;
+
+    const config = await fetch(`${url}/api/config/`, { headers: { authorization } });
     expect(config.status).toBe(200);
     const etag = config.headers.get('etag')!;
-    const again = await fetch(`${url}/api/config/`, { headers: { 'If-None-Match': etag } });
+    const again = await fetch(`${url}/api/config/`, {
+      headers: { authorization, 'If-None-Match': etag },
+    });
     expect(again.status).toBe(304);
     const openapi = (await (await fetch(`${url}/api/openapi.json`)).json()) as { paths: object };
     expect(Object.keys(openapi.paths)).toContain('/api/config/');

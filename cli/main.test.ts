@@ -156,7 +156,16 @@ describe('gridbox up', () => {
     const exit = main(['up', '--json', '--port', '0'], t.io);
     const ready = JSON.parse(await t.firstLine);
     expect(ready.fixtures).toBe(file);
-    const served = (await (await fetch(`${ready.url}/api/config/`)).json()) as typeof set.config;
+    const login = testIo({
+      env: { GRIDBOX_CONFIG_FILE: file, DIRACX_CREDENTIALS_PATH: join(scratch, 'creds.json') },
+    });
+    expect(
+      await main(['token', '--user', set.users[0]!.username, '--url', ready.url], login.io),
+    ).toBe(0);
+    const headers = { authorization: `Bearer ${login.stdout().trim()}` };
+    const served = (await (
+      await fetch(`${ready.url}/api/config/`, { headers })
+    ).json()) as typeof set.config;
     // The box points every VO at its own identity provider; the rest is the file.
     for (const info of Object.values(set.config.Registry)) info.IdP.URL = ready.idp_url;
     expect(served).toEqual(set.config);

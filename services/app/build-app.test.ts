@@ -3,7 +3,8 @@ import { pino } from 'pino';
 import Type from 'typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../fixtures/index.ts';
-import { type ConfigSource, snapshotOf, staticConfigSource } from '../core/index.ts';
+import { type ConfigSource, snapshotOf, staticConfigSource, systemClock } from '../core/index.ts';
+import { generateKeystore, issueAccessToken } from '../logic/index.ts';
 import type { RouterDefinition } from '../routers/index.ts';
 import { type AppOptions, buildApp } from './build-app.ts';
 import { builtinRegistry, extendRegistry } from './registry.ts';
@@ -17,8 +18,26 @@ afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
 
+const keystore = await generateKeystore(systemClock);
+const { token } = await issueAccessToken(
+  { keystore, clock: systemClock, issuer: 'gridbox' },
+  {
+    sub: 'vo:alice',
+    vo: 'vo',
+    dirac_group: 'vo_user',
+    preferred_username: 'alice',
+    dirac_properties: ['NormalUser'],
+  },
+  20,
+);
+const authHeader = { authorization: `Bearer ${token}` };
+
 async function build(options: Partial<AppOptions> = {}): Promise<FastifyInstance> {
-  const app = await buildApp({ configSource: staticConfigSource(snapshot), ...options });
+  const app = await buildApp({
+    configSource: staticConfigSource(snapshot),
+    auth: { keystore },
+    ...options,
+  });
   apps.push(app);
   return app;
 }
@@ -76,7 +95,9 @@ describe('health probes', () => {
   it.each(['/api/health/live', '/api/health/ready', '/api/config/', '/.well-known/dirac-metadata'])(
     '%s answers 503 with Retry-After while the configuration is not loaded',
     async (url) => {
-      const response = await (await build({ configSource: notLoaded })).inject(url);
+      const response = await (
+        await build({ configSource: notLoaded })
+      ).inject({ url, headers: authHeader });
       expect(response.statusCode).toBe(503);
       expect(response.headers['retry-after']).toBe('10');
       expect(response.json()).toEqual({ detail: 'Configuration is not loaded yet' });
@@ -85,8 +106,14 @@ describe('health probes', () => {
 });
 
 describe('GET /api/config/', () => {
-  it('serves the whole configuration with an ETag and Last-Modified', async () => {
+  it('needs a token, as in DiracX', async () => {
     const response = await (await build()).inject('/api/config/');
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toEqual({ detail: 'Authorization header is missing' });
+  });
+
+  it('serves the whole configuration with an ETag and Last-Modified', async () => {
+    const response = await (await build()).inject({ url: '/api/config/', headers: authHeader });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual(fixtures.config);
     expect(response.headers.etag).toMatch(/^[0-9a-f]{40}$/);
@@ -95,10 +122,10 @@ describe('GET /api/config/', () => {
 
   it('answers 304 with no body to a client that sends the ETag back', async () => {
     const app = await build();
-    const first = await app.inject('/api/config/');
+    const first = await app.inject({ url: '/api/config/', headers: authHeader });
     const second = await app.inject({
       url: '/api/config/',
-      headers: { 'if-none-match': String(first.headers.etag) },
+      headers: { ...authHeader, 'if-none-match': String(first.headers.etag) },
     });
     expect(second.statusCode).toBe(304);
     expect(second.body).toBe('');
@@ -116,9 +143,13 @@ describe('GET /api/config/', () => {
     ],
     ['a date it cannot read', { 'if-modified-since': 'tomorrow' }, 200],
   ])('with %s answers %s', async (_name, headers, status) => {
-    expect((await (await build()).inject({ url: '/api/config/', headers })).statusCode).toBe(
-      status,
-    );
+    expect(
+      (
+        await (
+          await build()
+        ).inject({ url: '/api/config/', headers: { ...authHeader, ...headers } })
+      ).statusCode,
+    ).toBe(status);
   });
 
   it('changes the ETag when the configuration changes', async () => {
@@ -126,10 +157,10 @@ describe('GET /api/config/', () => {
       generateFixtures({ seed: 8, size: 'small' }).config,
       Date.UTC(2026, 0, 1),
     );
-    const a = await (await build()).inject('/api/config/');
+    const a = await (await build()).inject({ url: '/api/config/', headers: authHeader });
     const b = await (
       await build({ configSource: staticConfigSource(other) })
-    ).inject('/api/config/');
+    ).inject({ url: '/api/config/', headers: authHeader });
     expect(a.headers.etag).not.toBe(b.headers.etag);
   });
 });
@@ -326,7 +357,9 @@ describe('registry', () => {
     const app = await build({
       registry: extendRegistry(builtinRegistry, { routers: [replacement] }),
     });
-    expect((await app.inject('/api/config/')).json()).toEqual({ replaced: true });
+    expect((await app.inject({ url: '/api/config/', headers: authHeader })).json()).toEqual({
+      replaced: true,
+    });
     expect((await app.inject('/api/health/live')).statusCode).toBe(200);
   });
 
@@ -339,7 +372,9 @@ describe('registry', () => {
         },
       ],
     });
-    const response = await (await build({ registry })).inject('/api/config/');
+    const response = await (
+      await build({ registry })
+    ).inject({ url: '/api/config/', headers: authHeader });
     expect(response.statusCode).toBe(403);
     expect(response.json()).toEqual({ detail: 'Forbidden' });
   });

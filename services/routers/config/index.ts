@@ -5,7 +5,7 @@ import { ConfigSchema } from '../../core/index.ts';
 import { cacheHeaders, isNotModified, requireConfig } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
-import { UnavailableSchema, ValidationErrorSchema } from '../schemas.ts';
+import { ErrorSchema, UnavailableSchema, ValidationErrorSchema } from '../schemas.ts';
 
 const CacheHeadersSchema = Type.Object({
   ETag: Type.String({ description: 'Revision of the configuration (unquoted).' }),
@@ -13,8 +13,8 @@ const CacheHeadersSchema = Type.Object({
 });
 
 /**
- * GET /api/config/: the whole configuration, with DiracX's conditional-request rules.
- * DiracX requires a token here; gridbox serves it openly until token checks exist.
+ * GET /api/config/: the whole configuration, with DiracX's conditional-request rules, to
+ * anyone with a valid token (DiracX's open_access behind require_auth).
  */
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -27,6 +27,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         operationId: 'config_serve_config',
         tags: ['config'],
         summary: 'The latest configuration; 304 when the client already has it.',
+        security: [{ OpenIDConnect: [] }],
         headers: Type.Object({
           'if-none-match': Type.Optional(Type.String()),
           'if-modified-since': Type.Optional(Type.String()),
@@ -34,6 +35,8 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         response: {
           200: { ...ConfigSchema, headers: CacheHeadersSchema },
           304: { type: 'null', description: 'Not modified.', headers: CacheHeadersSchema },
+          400: ErrorSchema,
+          401: ErrorSchema,
           422: ValidationErrorSchema,
           503: UnavailableSchema,
         },
@@ -56,7 +59,6 @@ const plugin: FastifyPluginAsync = async (fastify) => {
 export const configRouter: RouterDefinition = {
   name: 'config',
   prefix: '/api/config',
-  // DiracX requires a token here; gridbox keeps it open until its login flows are complete.
-  requiresAuth: false,
+  requiresAuth: true,
   plugin,
 };
