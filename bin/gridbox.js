@@ -27,6 +27,9 @@ if (major < REQUIRED_MAJOR) {
     process.exitCode = code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1);
   });
 } else {
+  // Reuses compiled code across runs (in the system's temp folder): boots a few hundred ms faster.
+  const { enableCompileCache } = await import('node:module');
+  enableCompileCache?.();
   const { main } = await import('../cli/main.ts');
   const { processIo } = await import('../cli/io.ts');
   process.exitCode = await main(process.argv.slice(2), processIo());
