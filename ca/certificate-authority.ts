@@ -54,20 +54,11 @@ export function issueHostCertificate(
   validityDays = 397,
 ): KeyPair {
   if (names.length === 0) throw new Error('a host certificate needs at least one name');
-  const key = generateRsaKey();
-  const cert = newCertificate(
-    key,
-    [
-      { shortName: 'O', value: 'GridBox' },
-      { shortName: 'CN', value: names[0]! },
-    ],
-    ca.cert.subject.attributes as NameAttribute[],
-    clock,
-    validityDays,
-  );
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+  const subject = [
+    { shortName: 'O', value: 'GridBox' },
+    { shortName: 'CN', value: names[0]! },
+  ];
+  return issueLeaf(ca, subject, clock, validityDays, [
     { name: 'extKeyUsage', serverAuth: true },
     {
       name: 'subjectAltName',
@@ -76,8 +67,6 @@ export function issueHostCertificate(
       ),
     },
   ]);
-  cert.sign(ca.key, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(key) };
 }
 
 /** A grid user certificate for `dn` (DIRAC slash form), usable as a TLS client. */
@@ -87,18 +76,26 @@ export function issueUserCertificate(
   clock: Clock,
   validityDays = 365,
 ): KeyPair {
+  return issueLeaf(ca, parseDn(dn), clock, validityDays, [
+    { name: 'extKeyUsage', clientAuth: true },
+  ]);
+}
+
+/** An end-entity certificate signed by the CA, with its own new key and these extensions. */
+function issueLeaf(
+  ca: CertificateAuthority,
+  subject: NameAttribute[],
+  clock: Clock,
+  validityDays: number,
+  extensions: object[],
+): KeyPair {
   const key = generateRsaKey();
-  const cert = newCertificate(
-    key,
-    parseDn(dn),
-    ca.cert.subject.attributes as NameAttribute[],
-    clock,
-    validityDays,
-  );
+  const issuer = ca.cert.subject.attributes as NameAttribute[];
+  const cert = newCertificate(key, subject, issuer, clock, validityDays);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', clientAuth: true },
+    ...extensions,
   ]);
   cert.sign(ca.key, forge.md.sha256.create());
   return { certPem: forge.pki.certificateToPem(cert), keyPem: forge.pki.privateKeyToPem(key) };

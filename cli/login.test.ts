@@ -46,6 +46,21 @@ function cliIo(): Io & { out: () => string; err: () => string } {
   };
 }
 
+/** Logs `user` in through `gridbox token`: the access token printed, and the refresh token stored. */
+async function loginAs(user: typeof alice, group?: string) {
+  const io = cliIo();
+  const groupArgs = group === undefined ? [] : ['--group', group];
+  expect(await main(['token', '--user', user.username, '--url', box.url, ...groupArgs], io)).toBe(
+    0,
+  );
+  const stored = JSON.parse(readFileSync(join(scratch, 'credentials.json'), 'utf8')) as {
+    refresh_token: string;
+  };
+  const jti = JSON.parse(Buffer.from(stored.refresh_token.split('.')[1]!, 'base64url').toString())
+    .jti as string;
+  return { access: io.out().trim(), refresh: stored.refresh_token, jti };
+}
+
 async function post(path: string, form: Record<string, string>) {
   const response = await fetch(`${box.url}${path}`, {
     method: 'POST',
@@ -215,13 +230,6 @@ describe('the authorization-code flow with PKCE', () => {
 });
 
 describe('refresh tokens', () => {
-  async function freshTokens() {
-    const io = cliIo();
-    expect(await main(['token', '--user', alice.username, '--url', box.url], io)).toBe(0);
-    return JSON.parse(readFileSync(join(scratch, 'credentials.json'), 'utf8')) as {
-      refresh_token: string;
-    };
-  }
   const refresh = (token: string) =>
     post('/api/auth/token', {
       grant_type: 'refresh_token',
@@ -230,7 +238,7 @@ describe('refresh tokens', () => {
     });
 
   it('rotate, keep their absolute expiry, and revoke the whole family when a rotated one is reused', async () => {
-    const { refresh_token: first } = await freshTokens();
+    const { refresh: first } = await loginAs(alice);
     const rotated = await refresh(first);
     expect(rotated.status).toBe(200);
     const second = String(rotated.body.refresh_token);
@@ -246,7 +254,7 @@ describe('refresh tokens', () => {
   });
 
   it('cannot be used once revoked', async () => {
-    const { refresh_token: token } = await freshTokens();
+    const { refresh: token } = await loginAs(alice);
     const revoked = await post('/api/auth/revoke', {
       token,
       token_type_hint: 'refresh_token',
@@ -348,31 +356,12 @@ describe('the proxy exchange', () => {
 });
 
 describe('refresh-token management', () => {
-  async function login(user: typeof alice, group?: string) {
-    const io = cliIo();
-    const args = [
-      'token',
-      '--user',
-      user.username,
-      '--url',
-      box.url,
-      ...(group === undefined ? [] : ['--group', group]),
-    ];
-    expect(await main(args, io)).toBe(0);
-    const credentials = JSON.parse(readFileSync(join(scratch, 'credentials.json'), 'utf8')) as {
-      refresh_token: string;
-    };
-    const jti = JSON.parse(
-      Buffer.from(credentials.refresh_token.split('.')[1]!, 'base64url').toString(),
-    ).jti as string;
-    return { access: io.out().trim(), jti };
-  }
   const call = (method: string, path: string, token: string) =>
     fetch(`${box.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
 
   it('lists a user their own tokens and lets them revoke one, but not somebody else’s', async () => {
-    const mine = await login(bob);
-    const theirs = await login(alice);
+    const mine = await loginAs(bob);
+    const theirs = await loginAs(alice);
     const listed = (await (await call('GET', '/api/auth/refresh-tokens', mine.access)).json()) as {
       JTI: string;
       Sub: string;
@@ -391,7 +380,7 @@ describe('refresh-token management', () => {
   });
 
   it('shows everyone’s tokens, revoked ones too, to a ProxyManagement holder', async () => {
-    const admin = await login(alice, `${vo}_admin`);
+    const admin = await loginAs(alice, `${vo}_admin`);
     const listed = (await (await call('GET', '/api/auth/refresh-tokens', admin.access)).json()) as {
       Status: string;
     }[];
@@ -400,19 +389,6 @@ describe('refresh-token management', () => {
 });
 
 describe('pilot credentials', () => {
-  async function tokenOf(user: typeof alice, group?: string) {
-    const io = cliIo();
-    const args = [
-      'token',
-      '--user',
-      user.username,
-      '--url',
-      box.url,
-      ...(group === undefined ? [] : ['--group', group]),
-    ];
-    expect(await main(args, io)).toBe(0);
-    return io.out().trim();
-  }
   const register = (token: string | undefined, body: Record<string, unknown>) =>
     fetch(`${box.url}/api/pilots/`, {
       method: 'POST',
@@ -430,7 +406,7 @@ describe('pilot credentials', () => {
     });
 
   it('gives a registered pilot a secret it trades for a GenericPilot token of its VO', async () => {
-    const admin = await tokenOf(alice, `${vo}_admin`);
+    const { access: admin } = await loginAs(alice, `${vo}_admin`);
     const registered = await register(admin, {
       pilot_stamp: 'stamp-0001',
       vo,
@@ -463,8 +439,8 @@ describe('pilot credentials', () => {
       who === 'none'
         ? undefined
         : who === 'admin'
-          ? await tokenOf(alice, `${vo}_admin`)
-          : await tokenOf(bob);
+          ? (await loginAs(alice, `${vo}_admin`)).access
+          : (await loginAs(bob)).access;
     if (status === 409) expect((await register(token, body)).status).toBe(201);
     expect((await register(token, body)).status).toBe(status);
   });
