@@ -99,11 +99,11 @@ export class CaDirectory {
     return files;
   }
 
-  /** A new proxy of the user's certificate carrying `group`; returns the file's path. */
+  /** A new proxy of the user's certificate carrying the VO and group; returns the file's path. */
   async writeProxy(
     username: string,
     dn: string,
-    group: string,
+    attributes: { vo: string; group: string },
     lifetimeS: number,
   ): Promise<string> {
     const files = await this.ensureUser(username, dn);
@@ -111,8 +111,13 @@ export class CaDirectory {
       certPem: await readFile(files.certPath, 'utf8'),
       keyPem: await readFile(files.keyPath, 'utf8'),
     };
-    const path = join(this.dir, 'users', safeName(username), `proxy-${safeName(group)}.pem`);
-    await writeFile(path, issueProxy(user, group, this.#clock, lifetimeS), { mode: 0o600 });
+    const path = join(
+      this.dir,
+      'users',
+      safeName(username),
+      `proxy-${safeName(attributes.group)}.pem`,
+    );
+    await writeFile(path, issueProxy(user, attributes, this.#clock, lifetimeS), { mode: 0o600 });
     return path;
   }
 

@@ -37,10 +37,11 @@ function problemOf(run: () => unknown): string {
 
 describe('proxies', () => {
   it('carry the user DN and DIRAC group through verification', () => {
-    const proxy = issueProxy(alice, 'lhcb_user', clock, 3600);
+    const proxy = issueProxy(alice, { vo: 'lhcb', group: 'lhcb_user' }, clock, 3600);
     expect(verifyProxy(proxy, ca.certPem, NOW)).toEqual({
       dn: DN,
       group: 'lhcb_user',
+      vo: 'lhcb',
       notAfterMs: NOW + 3600 * 1000,
     });
   });
@@ -51,7 +52,7 @@ describe('proxies', () => {
       'from another CA',
       () =>
         verifyProxy(
-          issueProxy(issueUserCertificate(otherCa, DN, clock), 'g', clock),
+          issueProxy(issueUserCertificate(otherCa, DN, clock), { vo: 'lhcb', group: 'g' }, clock),
           ca.certPem,
           NOW,
         ),
@@ -59,7 +60,12 @@ describe('proxies', () => {
     ],
     [
       'after it expired',
-      () => verifyProxy(issueProxy(alice, 'g', clock, 3600), ca.certPem, NOW + 3601 * 1000),
+      () =>
+        verifyProxy(
+          issueProxy(alice, { vo: 'lhcb', group: 'g' }, clock, 3600),
+          ca.certPem,
+          NOW + 3601 * 1000,
+        ),
       'expired',
     ],
     [
@@ -71,7 +77,11 @@ describe('proxies', () => {
       "signed by a key that is not the user's",
       () => {
         const impostor = issueUserCertificate(ca, '/O=GridBox/OU=lhcb/CN=mallory', clock);
-        const forged = issueProxy({ certPem: alice.certPem, keyPem: impostor.keyPem }, 'g', clock);
+        const forged = issueProxy(
+          { certPem: alice.certPem, keyPem: impostor.keyPem },
+          { vo: 'lhcb', group: 'g' },
+          clock,
+        );
         return verifyProxy(forged, ca.certPem, NOW);
       },
       'not-a-proxy',
@@ -88,7 +98,10 @@ describe('proxies', () => {
       const proxyPath = join(scratch, 'proxy.pem');
       const caPath = join(scratch, 'ca.pem');
       const userPath = join(scratch, 'user.pem');
-      writeFileSync(proxyPath, issueProxy(alice, 'lhcb_user', new ManualClock(Date.now())));
+      writeFileSync(
+        proxyPath,
+        issueProxy(alice, { vo: 'lhcb', group: 'lhcb_user' }, new ManualClock(Date.now())),
+      );
       writeFileSync(caPath, ca.certPem);
       writeFileSync(userPath, alice.certPem);
       const text = execFileSync('openssl', [
@@ -153,7 +166,7 @@ describe('CaDirectory', () => {
 
   it('writes a proxy that verifies against the CA it keeps', async () => {
     const dir = new CaDirectory(join(scratch, 'proxies'), clock);
-    const path = await dir.writeProxy('alice', DN, 'lhcb_user', 3600);
+    const path = await dir.writeProxy('alice', DN, { vo: 'lhcb', group: 'lhcb_user' }, 3600);
     const identity = verifyProxy(
       readFileSync(path, 'utf8'),
       readFileSync(dir.caCertPath, 'utf8'),

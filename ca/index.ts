@@ -11,6 +11,7 @@ export {
 export { dnOf, formatDn, parseDn } from './distinguished-name.ts';
 export {
   DIRAC_GROUP_OID,
+  GRIDBOX_VO_OID,
   type ProxyIdentity,
   type ProxyProblem,
   ProxyVerificationError,

@@ -9,6 +9,11 @@ const PROXY_CERT_INFO_OID = '1.3.6.1.5.5.7.1.14';
 const INHERIT_ALL_OID = '1.3.6.1.5.5.7.21.1';
 /** The extension in which DIRAC proxies carry the DIRAC group (a text value). */
 export const DIRAC_GROUP_OID = '1.2.42.42';
+/**
+ * gridbox's extension for the VO, next to DIRAC's group: a text value standing in for the
+ * VOMS attribute certificate (1.3.6.1.4.1.8005.100.100.5) that real grid proxies carry.
+ */
+export const GRIDBOX_VO_OID = '1.2.42.43';
 
 export type ProxyProblem = 'malformed' | 'unknown-ca' | 'expired' | 'not-a-proxy' | 'no-group';
 
@@ -28,17 +33,20 @@ export interface ProxyIdentity {
   /** DN of the end-entity (user or host) certificate that signed the proxy chain. */
   readonly dn: string;
   readonly group: string;
+  /** The VO the proxy names; undefined for proxies made by tools that only set the group. */
+  readonly vo: string | undefined;
   /** When the shortest-lived certificate of the chain expires. */
   readonly notAfterMs: number;
 }
 
 /**
- * Makes an RFC 3820 proxy of `user` that carries `group`, as `dirac-proxy-init -g` would.
- * Returns the proxy file: proxy certificate, its key, then the user certificate.
+ * Makes an RFC 3820 proxy of `user` that carries the VO and `group`, as
+ * `dirac-proxy-init -g` would. Returns the proxy file: proxy certificate, its key, then the
+ * user certificate.
  */
 export function issueProxy(
   user: KeyPair,
-  group: string,
+  { vo, group }: { vo: string; group: string },
   clock: Clock,
   lifetimeS = 12 * 3600,
 ): string {
@@ -81,6 +89,10 @@ export function issueProxy(
       id: DIRAC_GROUP_OID,
       value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.IA5STRING, false, group),
     },
+    {
+      id: GRIDBOX_VO_OID,
+      value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.IA5STRING, false, vo),
+    },
   ]);
   cert.sign(userKey, forge.md.sha256.create());
   return [forge.pki.certificateToPem(cert), forge.pki.privateKeyToPem(key), user.certPem].join('');
@@ -115,12 +127,13 @@ export function verifyProxy(chainPem: string, caCertPem: string, nowMs: number):
       );
     }
   }
-  const group = chain.map(diracGroupOf).find((g) => g !== undefined);
+  const group = chain.map((c) => textExtension(c, DIRAC_GROUP_OID)).find((g) => g !== undefined);
   if (group === undefined)
     throw new ProxyVerificationError('no-group', 'The proxy carries no DIRAC group');
   return {
     dn: dnOf(endEntity.subject),
     group,
+    vo: chain.map((c) => textExtension(c, GRIDBOX_VO_OID)).find((v) => v !== undefined),
     notAfterMs: Math.min(...chain.map((c) => c.validity.notAfter.getTime())),
   };
 }
@@ -148,8 +161,8 @@ function isProxyOf(proxy: forge.pki.Certificate, parent: forge.pki.Certificate):
   return extendsParent && extensionValue(proxy, PROXY_CERT_INFO_OID) !== undefined;
 }
 
-function diracGroupOf(cert: forge.pki.Certificate): string | undefined {
-  const value = extensionValue(cert, DIRAC_GROUP_OID);
+function textExtension(cert: forge.pki.Certificate, oid: string): string | undefined {
+  const value = extensionValue(cert, oid);
   if (value === undefined) return undefined;
   try {
     return String(forge.asn1.fromDer(value).value);

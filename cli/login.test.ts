@@ -15,6 +15,7 @@ import { main } from './main.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'gridbox-login-'));
 const CLIENT_REDIRECT = 'http://127.0.0.1:9/callback';
+const LEGACY_API_KEY = randomBytes(32);
 const fixtureSet = generateFixtures({ seed: 1, size: 'small' });
 const [vo, otherVo] = Object.keys(fixtureSet.config.Registry) as [string, string];
 const alice = fixtureSet.users.find((u) => u.vo === vo && u.groups.includes(`${vo}_admin`))!;
@@ -23,7 +24,12 @@ let box: StartedBox;
 
 beforeAll(async () => {
   const settings = parseSettings({
-    flags: { port: '0', caDir: join(scratch, 'ca'), allowedRedirects: CLIENT_REDIRECT },
+    flags: {
+      port: '0',
+      caDir: join(scratch, 'ca'),
+      allowedRedirects: CLIENT_REDIRECT,
+      legacyExchangeHashedApiKey: createHash('sha256').update(LEGACY_API_KEY).digest('hex'),
+    },
   });
   box = await startBox({ settings, fixtureSet, modifiedMs: 0, logger: pino({ level: 'silent' }) });
 });
@@ -324,7 +330,7 @@ describe('the proxy exchange', () => {
         const foreign = createCa(new ManualClock(Date.now()));
         return issueProxy(
           issueUserCertificate(foreign, alice.dn, new ManualClock(Date.now())),
-          `${vo}_user`,
+          { vo, group: `${vo}_user` },
           new ManualClock(Date.now()),
         );
       },
@@ -332,7 +338,7 @@ describe('the proxy exchange', () => {
     [
       'an expired proxy',
       () => {
-        const io = readFileSync(
+        const cert = readFileSync(
           join(scratch, 'ca', 'users', alice.username, 'usercert.pem'),
           'utf8',
         );
@@ -341,8 +347,8 @@ describe('the proxy exchange', () => {
           'utf8',
         );
         return issueProxy(
-          { certPem: io, keyPem: key },
-          `${vo}_user`,
+          { certPem: cert, keyPem: key },
+          { vo, group: `${vo}_user` },
           new ManualClock(Date.now() - 7200_000),
           60,
         );
@@ -352,6 +358,19 @@ describe('the proxy exchange', () => {
     const { status, body } = await exchange(make());
     expect(status).toBe(401);
     expect(typeof body.detail).toBe('string');
+  });
+
+  it('refuses a proxy whose VO does not own its group with 403', async () => {
+    const dir = join(scratch, 'ca', 'users', alice.username);
+    const user = {
+      certPem: readFileSync(join(dir, 'usercert.pem'), 'utf8'),
+      keyPem: readFileSync(join(dir, 'userkey.pem'), 'utf8'),
+    };
+    const { status, body } = await exchange(
+      issueProxy(user, { vo: otherVo, group: `${vo}_user` }, new ManualClock(Date.now())),
+    );
+    expect(status).toBe(403);
+    expect(body.detail).toMatch(/names VO/);
   });
 });
 
@@ -463,5 +482,41 @@ describe('pilot credentials', () => {
     };
     expect(info.dirac_group).toBe(`${vo}_pilot`);
     expect(info.properties).toContain('GenericPilot');
+  });
+});
+
+describe('the legacy exchange (a DIRAC server with the API key)', () => {
+  const exchange = (authorization: string, username = alice.username) =>
+    fetch(
+      `${box.url}/api/auth/legacy-exchange?${new URLSearchParams({ preferred_username: username, scope: `vo:${vo}` })}`,
+      { headers: { authorization } },
+    );
+  const withKey = (key: Buffer) => `Bearer diracx:legacy:${key.toString('base64url')}`;
+
+  it('issues tokens for the user it names, whose refresh token does not rotate', async () => {
+    const response = await exchange(withKey(LEGACY_API_KEY));
+    expect(response.status).toBe(200);
+    const tokens = (await response.json()) as { access_token: string; refresh_token: string };
+    expect(await (await userinfo(tokens.access_token)).json()).toMatchObject({
+      preferred_username: alice.username,
+    });
+    const refreshed = await post('/api/auth/token', {
+      grant_type: 'refresh_token',
+      client_id: 'myDIRACClientID',
+      refresh_token: tokens.refresh_token,
+    });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refresh_token).toBe(tokens.refresh_token);
+  });
+
+  it.each([
+    ['a wrong key', () => withKey(randomBytes(32)), 401],
+    ['a header of another shape', () => `Bearer ${LEGACY_API_KEY.toString('base64url')}`, 400],
+  ])('refuses %s', async (_name, header, status) => {
+    expect((await exchange(header())).status).toBe(status);
+  });
+
+  it('refuses a user the VO does not have', async () => {
+    expect((await exchange(withKey(LEGACY_API_KEY), 'nobody')).status).toBe(400);
   });
 });

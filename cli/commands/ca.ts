@@ -65,7 +65,7 @@ export async function caProxy(flags: CaFlags, io: Io): Promise<number> {
   }
   const lifetimeH = parseLifetimeHours(flags.lifetimeHours);
   io.stdout.write(
-    `${await dir.writeProxy(user.username, user.dn, group, Math.round(lifetimeH * 3600))}\n`,
+    `${await dir.writeProxy(user.username, user.dn, { vo: user.vo, group }, Math.round(lifetimeH * 3600))}\n`,
   );
   return 0;
 }

@@ -76,6 +76,11 @@ export async function proxyExchange(
   );
   if (vo === undefined)
     throw new ForbiddenError(`Group ${identity.group} is not known to this installation`);
+  if (identity.vo !== undefined && identity.vo !== vo) {
+    throw new ForbiddenError(
+      `The proxy names VO ${identity.vo}, but group ${identity.group} belongs to ${vo}`,
+    );
+  }
   const sub = Object.entries(deps.config.Registry[vo]!.Users).find(([, user]) =>
     user.DNs.includes(identity.dn),
   )?.[0];
