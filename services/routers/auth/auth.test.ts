@@ -168,6 +168,17 @@ describe('time', () => {
   });
 });
 
+describe('GET /api/auth/legacy-exchange', () => {
+  it('answers 503 when no API key is configured, as DiracX does', async () => {
+    const response = await app.inject({
+      url: '/api/auth/legacy-exchange?preferred_username=alice&scope=vo:lhcb',
+      headers: { authorization: 'Bearer diracx:legacy:c2VjcmV0' },
+    });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({ detail: 'Legacy exchange is not enabled' });
+  });
+});
+
 describe('systems that require authentication', () => {
   it('serve the holder of a valid token', async () => {
     const response = await app.inject({ url: '/api/whoami/', headers: bearer(token) });
