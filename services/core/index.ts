@@ -30,3 +30,4 @@ export * from './config/index.ts';
 export { validateAgainst } from './validate.ts';
 export { uuid7, uuid7TimeMs } from './uuid7.ts';
 export { SECURITY_PROPERTIES } from './properties.ts';
+export * from './jdl/index.ts';
