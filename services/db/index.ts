@@ -15,8 +15,8 @@ export {
   sha256Hex,
 } from './auth/index.ts';
 export { fromSqlDateTime, toSqlDateTime } from './sql/datetime.ts';
-export { jobDb, type JobDBTables } from './job/index.ts';
-export { jobLoggingDb, type JobLoggingDBTables } from './job-logging/index.ts';
+export * from './job/index.ts';
+export * from './job-logging/index.ts';
 export {
   type NewPilot,
   type PilotAgentsDB,
@@ -25,4 +25,4 @@ export {
   pilotAgentsDb,
 } from './pilot-agents/index.ts';
 export { sandboxMetadataDb, type SandboxMetadataDBTables } from './sandbox-metadata/index.ts';
-export { taskQueueDb, type TaskQueueDBTables } from './task-queue/index.ts';
+export * from './task-queue/index.ts';

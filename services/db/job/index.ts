@@ -1,5 +1,11 @@
-import { defineSqlDb } from '../database.ts';
-import { type JobDBTables, jobDBMigrations } from './schema.ts';
+import type { SqlDbDefinition } from '../database.ts';
+import { type JobDB, SqlJobDB } from './job-db.ts';
+import { jobDBMigrations } from './schema.ts';
 
 export type { JobDBTables } from './schema.ts';
-export const jobDb = defineSqlDb<JobDBTables>('JobDB', jobDBMigrations);
+export { type JobDB, type NewJob, SqlJobDB, compressJdl, decompressJdl } from './job-db.ts';
+export const jobDb: SqlDbDefinition<JobDB> = {
+  name: 'JobDB',
+  migrations: jobDBMigrations,
+  open: (conn) => new SqlJobDB('JobDB', conn),
+};

@@ -1,5 +1,19 @@
-import { defineSqlDb } from '../database.ts';
-import { type TaskQueueDBTables, taskQueueDBMigrations } from './schema.ts';
+import type { SqlDbDefinition } from '../database.ts';
+import { SqlTaskQueueDB, type TaskQueueDB } from './task-queue-db.ts';
+import { taskQueueDBMigrations } from './schema.ts';
 
 export type { TaskQueueDBTables } from './schema.ts';
-export const taskQueueDb = defineSqlDb<TaskQueueDBTables>('TaskQueueDB', taskQueueDBMigrations);
+export {
+  CPU_TIME_BUCKETS_S,
+  MAX_JOBS_PER_TASK_QUEUE,
+  SqlTaskQueueDB,
+  type TaskQueueDB,
+  type TaskQueueKey,
+  cpuTimeBucket,
+  realPriority,
+} from './task-queue-db.ts';
+export const taskQueueDb: SqlDbDefinition<TaskQueueDB> = {
+  name: 'TaskQueueDB',
+  migrations: taskQueueDBMigrations,
+  open: (conn) => new SqlTaskQueueDB('TaskQueueDB', conn),
+};

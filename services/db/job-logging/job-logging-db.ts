@@ -1,0 +1,68 @@
+import { sql } from 'kysely';
+import { type Database, SqlDatabase } from '../database.ts';
+import { toSqlDateTime } from '../sql/datetime.ts';
+import { type JobLoggingDBTables, STATUS_TIME_ORDER_EPOCH_S } from './schema.ts';
+
+/** One line of a job's history. Fields not given are stored as DIRAC's `idem`. */
+export interface JobLoggingRecord {
+  jobId: number;
+  status?: string;
+  minorStatus?: string;
+  applicationStatus?: string;
+  timeMs: number;
+  source: string;
+}
+
+/** The history of every job's statuses. */
+export interface JobLoggingDB extends Database {
+  insertRecords(records: readonly JobLoggingRecord[]): Promise<void>;
+  /** A job's records in the order they were written. */
+  getRecords(jobId: number): Promise<JobLoggingDBTables['LoggingInfo'][]>;
+}
+
+const IDEM = 'idem';
+const MAX_SOURCE_LENGTH = 32;
+
+export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements JobLoggingDB {
+  async insertRecords(records: readonly JobLoggingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      const jobIds = [...new Set(records.map((r) => r.jobId))];
+      const last = await tx
+        .selectFrom('LoggingInfo')
+        .select(['JobID', sql<number>`max(SeqNum)`.as('seq')])
+        .where('JobID', 'in', jobIds)
+        .groupBy('JobID')
+        .execute();
+      const nextSeq = new Map(last.map((row) => [row.JobID, Number(row.seq) + 1]));
+      await tx
+        .insertInto('LoggingInfo')
+        .values(
+          records.map((record) => {
+            const seq = nextSeq.get(record.jobId) ?? 1;
+            nextSeq.set(record.jobId, seq + 1);
+            return {
+              JobID: record.jobId,
+              SeqNum: seq,
+              Status: record.status ?? IDEM,
+              MinorStatus: record.minorStatus ?? IDEM,
+              ApplicationStatus: record.applicationStatus ?? IDEM,
+              StatusTime: toSqlDateTime(record.timeMs),
+              StatusTimeOrder: Math.round(record.timeMs - STATUS_TIME_ORDER_EPOCH_S * 1000) / 1000,
+              StatusSource: record.source.slice(0, MAX_SOURCE_LENGTH),
+            };
+          }),
+        )
+        .execute();
+    });
+  }
+
+  async getRecords(jobId: number) {
+    return this.db
+      .selectFrom('LoggingInfo')
+      .selectAll()
+      .where('JobID', '=', jobId)
+      .orderBy('SeqNum')
+      .execute();
+  }
+}

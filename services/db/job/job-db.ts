@@ -1,0 +1,90 @@
+import { deflateSync, inflateSync } from 'node:zlib';
+import type { Insertable, Updateable } from 'kysely';
+import { type Database, SqlDatabase } from '../database.ts';
+import type { JobDBTables } from './schema.ts';
+
+/** A job as submission writes it: its Jobs row (less the id) and its JDLs. */
+export interface NewJob {
+  /** Called with the job's id to produce the processed JDL (`%j` replaced, requirements added). */
+  jdl: (jobId: number) => string;
+  originalJdl: string;
+  jobRequirements: string;
+  attributes: Omit<Insertable<JobDBTables['Jobs']>, 'JobID'>;
+  inputData: readonly string[];
+}
+
+/** DiracX stores JDLs zlib-compressed and base64-encoded. */
+export const compressJdl = (jdl: string) => deflateSync(jdl).toString('base64');
+export const decompressJdl = (stored: string) =>
+  inflateSync(Buffer.from(stored, 'base64')).toString('utf8');
+
+/** Jobs, their JDLs and input data. */
+export interface JobDB extends Database {
+  /** Inserts the jobs in one transaction and returns their new ids, in order. */
+  insertJobs(jobs: readonly NewJob[]): Promise<number[]>;
+  /** The processed JDL of a job, decompressed. */
+  getJdl(jobId: number): Promise<string | undefined>;
+  /** Sets Status, MinorStatus and LastUpdateTime (and more) of jobs, without the state machine. */
+  setAttributes(
+    jobIds: readonly number[],
+    attributes: Updateable<JobDBTables['Jobs']>,
+  ): Promise<void>;
+}
+
+export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
+  async insertJobs(jobs: readonly NewJob[]): Promise<number[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const ids: number[] = [];
+      for (const job of jobs) {
+        // The id comes from JobJDLs' auto-increment; the processed JDL needs it (%j).
+        const inserted = await tx
+          .insertInto('JobJDLs')
+          .values({
+            JDL: '',
+            JobRequirements: job.jobRequirements,
+            OriginalJDL: compressJdl(job.originalJdl),
+          })
+          .executeTakeFirstOrThrow();
+        const jobId = Number(inserted.insertId);
+        await tx
+          .updateTable('JobJDLs')
+          .set({ JDL: compressJdl(job.jdl(jobId)) })
+          .where('JobID', '=', jobId)
+          .execute();
+        await tx
+          .insertInto('Jobs')
+          .values({ JobID: jobId, ...job.attributes })
+          .execute();
+        if (job.inputData.length > 0) {
+          await tx
+            .insertInto('InputData')
+            .values([...new Set(job.inputData)].map((lfn) => ({ JobID: jobId, LFN: lfn })))
+            .execute();
+        }
+        ids.push(jobId);
+      }
+      return ids;
+    });
+  }
+
+  async getJdl(jobId: number): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('JobJDLs')
+      .select('JDL')
+      .where('JobID', '=', jobId)
+      .executeTakeFirst();
+    return row === undefined ? undefined : decompressJdl(row.JDL);
+  }
+
+  async setAttributes(
+    jobIds: readonly number[],
+    attributes: Parameters<JobDB['setAttributes']>[1],
+  ): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.db
+      .updateTable('Jobs')
+      .set(attributes)
+      .where('JobID', 'in', [...jobIds])
+      .execute();
+  }
+}

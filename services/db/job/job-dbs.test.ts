@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabases } from '../open-databases.ts';
+import { sqlBackends } from '../sql-backends.testkit.ts';
+import { type JobLoggingDB, jobLoggingDb } from '../job-logging/index.ts';
+import {
+  MAX_JOBS_PER_TASK_QUEUE,
+  type TaskQueueDB,
+  type TaskQueueKey,
+  cpuTimeBucket,
+  realPriority,
+  taskQueueDb,
+} from '../task-queue/index.ts';
+import { type JobDB, type NewJob, jobDb } from './index.ts';
+
+const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
+
+async function open(url: string) {
+  const databases = await openDatabases(url, [jobDb, jobLoggingDb, taskQueueDb]);
+  return {
+    jobs: databases.dbs.get('JobDB') as JobDB,
+    logging: databases.dbs.get('JobLoggingDB') as JobLoggingDB,
+    queues: databases.dbs.get('TaskQueueDB') as TaskQueueDB,
+    sql: databases.sql,
+    [Symbol.asyncDispose]: () => databases.close(),
+  };
+}
+
+const newJob = (name: string, inputData: string[] = []): NewJob => ({
+  originalJdl: `[ Executable = "run.sh"; JobName = "${name}"; Arguments = "%j" ]`,
+  jdl: (id) => `[ Executable = "run.sh"; JobName = "${name}"; Arguments = "${id}" ]`,
+  jobRequirements: '[ CPUTime = 3600 ]',
+  attributes: {
+    JobName: name,
+    Owner: 'alice',
+    OwnerGroup: 'lhcb_user',
+    VO: 'lhcb',
+    Status: 'Received',
+    MinorStatus: 'Job accepted',
+    ApplicationStatus: 'Unknown',
+    SubmissionTime: '2026-06-01 12:00:00',
+    LastUpdateTime: '2026-06-01 12:00:00',
+    UserPriority: 1,
+    VerifiedFlag: 'True',
+  },
+  inputData,
+});
+
+const key = (overrides: Partial<TaskQueueKey> = {}): TaskQueueKey => ({
+  owner: 'alice',
+  ownerGroup: 'lhcb_user',
+  vo: 'lhcb',
+  cpuTime: 3000,
+  sites: [],
+  gridCEs: [],
+  bannedSites: [],
+  platforms: ['x86_64-el9'],
+  jobTypes: ['User'],
+  tags: [],
+  ...overrides,
+});
+
+describe.each(sqlBackends)('job DBs on %s', (_backend, url) => {
+  it('gives jobs consecutive ids and stores their JDL with the id in place of %j', async () => {
+    await using db = await open(await url());
+    const ids = await db.jobs.insertJobs([
+      newJob('a', ['LFN:/lhcb/f1', 'LFN:/lhcb/f1']),
+      newJob('b'),
+    ]);
+    expect(ids[1]).toBe(ids[0]! + 1);
+    expect(await db.jobs.getJdl(ids[0]!)).toBe(
+      `[ Executable = "run.sh"; JobName = "a"; Arguments = "${ids[0]}" ]`,
+    );
+    const inputData = await db.sql.kysely.selectFrom('InputData').selectAll().execute();
+    expect(inputData).toEqual([{ JobID: ids[0], LFN: 'LFN:/lhcb/f1', Status: 'AprioriGood' }]);
+  });
+
+  it('numbers each job’s logging records in the order they were written', async () => {
+    await using db = await open(await url());
+    const [id] = await db.jobs.insertJobs([newJob('a')]);
+    await db.logging.insertRecords([
+      {
+        jobId: id!,
+        status: 'Received',
+        minorStatus: 'Job accepted',
+        applicationStatus: 'Unknown',
+        timeMs: T0,
+        source: 'JobManager',
+      },
+      {
+        jobId: id!,
+        status: 'Checking',
+        minorStatus: 'JobSanity',
+        timeMs: T0 + 1500,
+        source: 'x'.repeat(40),
+      },
+    ]);
+    await db.logging.insertRecords([
+      { jobId: id!, status: 'Waiting', timeMs: T0 + 2000, source: 'JobScheduling' },
+    ]);
+    const records = await db.logging.getRecords(id!);
+    expect(records.map((r) => [r.SeqNum, r.Status, r.MinorStatus, r.ApplicationStatus])).toEqual([
+      [1, 'Received', 'Job accepted', 'Unknown'],
+      [2, 'Checking', 'JobSanity', 'idem'],
+      [3, 'Waiting', 'idem', 'idem'],
+    ]);
+    expect(Number(records[1]!.StatusTimeOrder)).toBeCloseTo(T0 / 1000 + 1.5 - 1270000000, 3);
+    expect(records[1]!.StatusSource).toHaveLength(32);
+  });
+
+  it('groups jobs with equal requirements into one task queue, and others apart', async () => {
+    await using db = await open(await url());
+    const same1 = await db.queues.insertJob(1, 1, key({ cpuTime: 3000, sites: ['B', 'A'] }));
+    const same2 = await db.queues.insertJob(2, 5, key({ cpuTime: 3600, sites: ['A', 'B'] }));
+    const otherSites = await db.queues.insertJob(3, 1, key({ sites: ['A'] }));
+    const otherBucket = await db.queues.insertJob(4, 1, key({ cpuTime: 3601 }));
+    const otherOwner = await db.queues.insertJob(5, 1, key({ owner: 'bob' }));
+    expect(same2).toBe(same1);
+    expect(new Set([same1, otherSites, otherBucket, otherOwner]).size).toBe(4);
+    expect(await db.queues.taskQueueOf(2)).toBe(same1);
+    const rows = await db.sql.kysely
+      .selectFrom('tq_Jobs')
+      .selectAll()
+      .where('JobId', '=', 2)
+      .execute();
+    expect(rows).toEqual([{ TQId: same1, JobId: 2, Priority: 5, RealPriority: 5 }]);
+  });
+
+  it(`opens a new queue once one holds ${MAX_JOBS_PER_TASK_QUEUE} jobs`, async () => {
+    await using db = await open(await url());
+    const first = await db.queues.insertJob(1, 1, key());
+    const jobs = Array.from({ length: MAX_JOBS_PER_TASK_QUEUE - 1 }, (_, i) => ({
+      TQId: first,
+      JobId: i + 2,
+      Priority: 1,
+      RealPriority: 1,
+    }));
+    for (let i = 0; i < jobs.length; i += 1000) {
+      await db.sql.kysely
+        .insertInto('tq_Jobs')
+        .values(jobs.slice(i, i + 1000))
+        .execute();
+    }
+    expect(await db.queues.insertJob(MAX_JOBS_PER_TASK_QUEUE + 1, 1, key())).not.toBe(first);
+  });
+});
+
+describe('task-queue arithmetic', () => {
+  it.each([
+    [1, 360],
+    [360, 360],
+    [361, 1800],
+    [86400, 86400],
+    [2_000_000, 1080000],
+  ])('puts CPUTime %i in the %i s bucket', (cpu, bucket) => {
+    expect(cpuTimeBucket(cpu)).toBe(bucket);
+  });
+
+  it.each([
+    [0, 1e-5],
+    [1, 1],
+    [9, 9],
+    [10, 1e6],
+  ])('gives priority %i the real priority %d', (priority, real) => {
+    expect(realPriority(priority)).toBe(real);
+  });
+});

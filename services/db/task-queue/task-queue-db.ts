@@ -1,0 +1,152 @@
+import { type Database, SqlDatabase } from '../database.ts';
+import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
+
+/** What groups jobs into one task queue: equal owner, group, VO, CPU bucket and sets. */
+export interface TaskQueueKey {
+  owner: string;
+  ownerGroup: string;
+  vo: string;
+  /** Seconds, before bucketing. */
+  cpuTime: number;
+  sites: readonly string[];
+  gridCEs: readonly string[];
+  bannedSites: readonly string[];
+  platforms: readonly string[];
+  jobTypes: readonly string[];
+  tags: readonly string[];
+}
+
+type SetName = Exclude<keyof TaskQueueKey, 'owner' | 'ownerGroup' | 'vo' | 'cpuTime'>;
+
+/** Which table holds which set of a task queue's requirements. */
+const SET_TABLES: Record<SetName, (typeof TQ_REQUIREMENT_TABLES)[number]> = {
+  sites: 'tq_TQToSites',
+  gridCEs: 'tq_TQToGridCEs',
+  bannedSites: 'tq_TQToBannedSites',
+  platforms: 'tq_TQToPlatforms',
+  jobTypes: 'tq_TQToJobTypes',
+  tags: 'tq_TQToTags',
+};
+const SET_NAMES = Object.keys(SET_TABLES) as SetName[];
+
+/** DIRAC's CPU-time buckets (seconds): a job's CPUTime is rounded up to the first that holds it. */
+export const CPU_TIME_BUCKETS_S = [
+  360, 1800, 3600, 21600, 43200, 86400, 172800, 259200, 345600, 518400, 691200, 864000, 1080000,
+];
+/** A task queue holds at most this many jobs; more open a new queue with the same key. */
+export const MAX_JOBS_PER_TASK_QUEUE = 5000;
+
+export function cpuTimeBucket(cpuTimeS: number): number {
+  return CPU_TIME_BUCKETS_S.find((bucket) => bucket >= cpuTimeS) ?? CPU_TIME_BUCKETS_S.at(-1)!;
+}
+
+/** DIRAC's RealPriority: 0 becomes 1e-5 and 10 becomes 1e6, so 10 nearly always wins. */
+export function realPriority(priority: number): number {
+  const p = Math.trunc(priority);
+  if (p <= 0) return 1e-5;
+  if (p >= 10) return 1e6;
+  return p;
+}
+
+/** Waiting jobs grouped by their requirements, ready for the matcher. */
+export interface TaskQueueDB extends Database {
+  /** Puts a job in the task queue of its key (creating one if needed); returns the queue id. */
+  insertJob(jobId: number, userPriority: number, key: TaskQueueKey): Promise<number>;
+  /** The queue a job waits in, if any. */
+  taskQueueOf(jobId: number): Promise<number | undefined>;
+}
+
+export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements TaskQueueDB {
+  async insertJob(jobId: number, userPriority: number, key: TaskQueueKey): Promise<number> {
+    const cpuTime = cpuTimeBucket(key.cpuTime);
+    const wanted = Object.fromEntries(
+      SET_NAMES.map((name) => [name, [...new Set(key[name])].sort()]),
+    ) as Record<SetName, string[]>;
+    return this.db.transaction().execute(async (tx) => {
+      const candidates = await tx
+        .selectFrom('tq_TaskQueues')
+        .select('TQId')
+        .where('Owner', '=', key.owner)
+        .where('OwnerGroup', '=', key.ownerGroup)
+        .where('VO', '=', key.vo)
+        .where('CPUTime', '=', cpuTime)
+        .execute();
+      let tqId: number | undefined;
+      if (candidates.length > 0) {
+        const ids = candidates.map((c) => c.TQId);
+        const sets = new Map(
+          ids.map((id) => [
+            id,
+            Object.fromEntries(SET_NAMES.map((n) => [n, [] as string[]])) as Record<
+              SetName,
+              string[]
+            >,
+          ]),
+        );
+        for (const name of SET_NAMES) {
+          const rows = await tx
+            .selectFrom(SET_TABLES[name])
+            .select(['TQId', 'Value'])
+            .where('TQId', 'in', ids)
+            .execute();
+          for (const row of rows) sets.get(row.TQId)![name].push(row.Value);
+        }
+        const sizes = await tx
+          .selectFrom('tq_Jobs')
+          .select(['TQId', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('TQId', 'in', ids)
+          .groupBy('TQId')
+          .execute();
+        const sizeOf = new Map(sizes.map((s) => [s.TQId, Number(s.n)]));
+        const same = ids.filter((id) =>
+          SET_NAMES.every(
+            (name) => sets.get(id)![name].sort().join('\u0000') === wanted[name].join('\u0000'),
+          ),
+        );
+        tqId = same
+          .filter((id) => (sizeOf.get(id) ?? 0) < MAX_JOBS_PER_TASK_QUEUE)
+          .sort((a, b) => (sizeOf.get(a) ?? 0) - (sizeOf.get(b) ?? 0) || a - b)[0];
+      }
+      if (tqId === undefined) {
+        const inserted = await tx
+          .insertInto('tq_TaskQueues')
+          .values({
+            Owner: key.owner,
+            OwnerGroup: key.ownerGroup,
+            VO: key.vo,
+            CPUTime: cpuTime,
+            Priority: 1,
+            Enabled: 1,
+          })
+          .executeTakeFirstOrThrow();
+        tqId = Number(inserted.insertId);
+        for (const name of SET_NAMES) {
+          if (wanted[name].length === 0) continue;
+          await tx
+            .insertInto(SET_TABLES[name])
+            .values(wanted[name].map((value) => ({ TQId: tqId!, Value: value })))
+            .execute();
+        }
+      }
+      await tx
+        .insertInto('tq_Jobs')
+        .values({
+          TQId: tqId,
+          JobId: jobId,
+          Priority: userPriority,
+          RealPriority: realPriority(userPriority),
+        })
+        .execute();
+      return tqId;
+    });
+  }
+
+  async taskQueueOf(jobId: number): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('tq_Jobs')
+      .select('TQId')
+      .where('JobId', '=', jobId)
+      .executeTakeFirst();
+    return row?.TQId;
+  }
+}
