@@ -1,5 +1,6 @@
 import { type Database, SqlDatabase } from '../database.ts';
-import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
+import type { TQ_REQUIREMENT_TABLES} from './schema.ts';
+import { type TaskQueueDBTables } from './schema.ts';
 
 /** What groups jobs into one task queue: equal owner, group, VO, CPU bucket and sets. */
 export interface TaskQueueKey {
