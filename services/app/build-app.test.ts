@@ -213,6 +213,8 @@ describe('OpenAPI', () => {
       '/api/health/live',
       '/api/health/ready',
       '/api/health/startup',
+      '/api/jobs/',
+      '/api/jobs/jdl',
       '/api/pilots/',
     ]);
     const served = servedPaths(app).filter(

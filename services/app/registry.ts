@@ -13,10 +13,12 @@ import {
   authRouter,
   configRouter,
   healthRouter,
+  jobsRouter,
   openAccessPolicy,
   pilotPolicy,
   pilotsRouter,
   wellKnownRouter,
+  wmsPolicy,
 } from '../routers/index.ts';
 
 /**
@@ -41,8 +43,15 @@ const byName = <T extends { name: string }>(entries: readonly T[]) =>
 
 export const builtinRegistry: Registry = {
   dbs: byName([authDb, jobDb, jobLoggingDb, pilotAgentsDb, sandboxMetadataDb, taskQueueDb]),
-  routers: byName([authRouter, configRouter, healthRouter, pilotsRouter, wellKnownRouter]),
-  policies: byName([openAccessPolicy, pilotPolicy]),
+  routers: byName([
+    authRouter,
+    configRouter,
+    healthRouter,
+    jobsRouter,
+    pilotsRouter,
+    wellKnownRouter,
+  ]),
+  policies: byName([openAccessPolicy, pilotPolicy, wmsPolicy]),
 };
 
 /** A registry where `overrides` replace the entries of `base` that have the same name. */

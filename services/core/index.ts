@@ -31,3 +31,4 @@ export { validateAgainst } from './validate.ts';
 export { uuid7, uuid7TimeMs } from './uuid7.ts';
 export { SECURITY_PROPERTIES } from './properties.ts';
 export * from './jdl/index.ts';
+export * from './models/job.ts';

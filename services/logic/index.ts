@@ -10,3 +10,4 @@ export { checkDatabases } from './health/probes.ts';
 export { installationMetadata, type InstallationMetadata } from './well-known/metadata.ts';
 export * from './auth/index.ts';
 export * from './pilots/index.ts';
+export * from './jobs/index.ts';

@@ -9,6 +9,8 @@ export { authenticate, currentUser } from './authenticate.ts';
 export type { AuthContext } from './context.ts';
 export { configRouter } from './config/index.ts';
 export { healthRouter } from './health/index.ts';
+export { type WmsAction, wmsPolicy } from './jobs/access-policy.ts';
+export { jobsRouter } from './jobs/index.ts';
 export { pilotPolicy } from './pilots/access-policy.ts';
 export { pilotsRouter } from './pilots/index.ts';
 export { wellKnownRouter } from './well-known/index.ts';

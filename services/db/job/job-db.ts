@@ -22,6 +22,8 @@ export const decompressJdl = (stored: string) =>
 export interface JobDB extends Database {
   /** Inserts the jobs in one transaction and returns their new ids, in order. */
   insertJobs(jobs: readonly NewJob[]): Promise<number[]>;
+  /** Owner and VO of each of `jobIds` that exists. */
+  getOwners(jobIds: readonly number[]): Promise<Map<number, { owner: string; vo: string }>>;
   /** The processed JDL of a job, decompressed. */
   getJdl(jobId: number): Promise<string | undefined>;
   /** Sets Status, MinorStatus and LastUpdateTime (and more) of jobs, without the state machine. */
@@ -65,6 +67,16 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
       }
       return ids;
     });
+  }
+
+  async getOwners(jobIds: readonly number[]) {
+    if (jobIds.length === 0) return new Map<number, { owner: string; vo: string }>();
+    const rows = await this.db
+      .selectFrom('Jobs')
+      .select(['JobID', 'Owner', 'VO'])
+      .where('JobID', 'in', [...jobIds])
+      .execute();
+    return new Map(rows.map((row) => [row.JobID, { owner: row.Owner, vo: row.VO }]));
   }
 
   async getJdl(jobId: number): Promise<string | undefined> {

@@ -1,5 +1,5 @@
 import { type Database, SqlDatabase } from '../database.ts';
-import type { TQ_REQUIREMENT_TABLES} from './schema.ts';
+import type { TQ_REQUIREMENT_TABLES } from './schema.ts';
 import { type TaskQueueDBTables } from './schema.ts';
 
 /** What groups jobs into one task queue: equal owner, group, VO, CPU bucket and sets. */

@@ -1,0 +1,3 @@
+export { MAX_JOBS_PER_SUBMISSION, type SubmissionDeps, submitJdlJobs } from './submit.ts';
+export { expandParametric, isParametric } from './parametric.ts';
+export { type PreparedJob, type Submitter, prepareJob } from './prepare-job.ts';

@@ -1,0 +1,176 @@
+import {
+  type Clock,
+  type Config,
+  type InsertedJob,
+  InvalidRequestError,
+  type JdlRecord,
+  JdlSyntaxError,
+  parseJdl,
+  serializeJdl,
+} from '../../core/index.ts';
+import {
+  type JobDB,
+  type JobLoggingDB,
+  type JobLoggingRecord,
+  type TaskQueueDB,
+  toSqlDateTime,
+} from '../../db/index.ts';
+import { expandParametric, isParametric } from './parametric.ts';
+import { type PreparedJob, type Submitter, prepareJob } from './prepare-job.ts';
+
+/** DiracX's limit on jobs created by one request (its MAX_PARAMETRIC_JOBS). */
+export const MAX_JOBS_PER_SUBMISSION = 20;
+
+export interface SubmissionDeps {
+  jobDb: JobDB;
+  jobLoggingDb: JobLoggingDB;
+  taskQueueDb: TaskQueueDB;
+  config: Config;
+  clock: Clock;
+}
+
+function parse(text: string, index: number, count: number): JdlRecord {
+  try {
+    // Not trimmed (DiracX strips): positions in errors must match the text as sent.
+    return parseJdl(text);
+  } catch (error) {
+    if (error instanceof JdlSyntaxError) {
+      throw new InvalidRequestError(
+        count > 1 ? `JDL ${index + 1}: ${error.message}` : error.message,
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * DiracX's submission: one JDL (expanded if parametric) or several plain ones, at most 20
+ * jobs, each validated; all are created or none. The answer gives each job's initial
+ * status (Received, or Submitting for parametric children), as DiracX's does. gridbox then
+ * runs DIRAC's optimizer chain at once, so the jobs wait in the task queues for the matcher.
+ */
+export async function submitJdlJobs(
+  deps: SubmissionDeps,
+  submitter: Submitter,
+  jdls: readonly string[],
+): Promise<InsertedJob[]> {
+  if (jdls.length === 0) throw new InvalidRequestError('No JDL given');
+  const records = jdls.map((text, i) => parse(text, i, jdls.length));
+  let descriptions: JdlRecord[];
+  let initial: { status: string; minor: string };
+  if (records.length === 1 && isParametric(records[0]!)) {
+    descriptions = expandParametric(records[0]!, MAX_JOBS_PER_SUBMISSION);
+    initial = { status: 'Submitting', minor: 'Bulk transaction confirmation' };
+  } else {
+    if (records.some(isParametric))
+      throw new InvalidRequestError('You cannot submit parametric jobs in a bulk fashion');
+    if (records.length > MAX_JOBS_PER_SUBMISSION) {
+      throw new InvalidRequestError(
+        `Normal user cannot submit more than ${MAX_JOBS_PER_SUBMISSION} jobs at once`,
+      );
+    }
+    descriptions = records;
+    initial = { status: 'Received', minor: 'Job accepted' };
+  }
+  const prepared = descriptions.map((record) => prepareJob(record, submitter, deps.config));
+
+  const nowMs = deps.clock.nowMs();
+  const now = toSqlDateTime(nowMs);
+  const ids = await deps.jobDb.insertJobs(
+    prepared.map((job, i) => {
+      const text = serializeJdl(job.jdl);
+      return {
+        originalJdl: serializeJdl(descriptions[i]!),
+        jdl: (jobId: number) => text.replaceAll('%j', String(jobId)),
+        jobRequirements: serializeJdl(
+          (job.jdl.attributes.find(([n]) => n === 'JobRequirements')![1] as { record: JdlRecord })
+            .record,
+        ),
+        attributes: {
+          JobType: job.jobType,
+          JobGroup: job.jobGroup,
+          Site: job.site,
+          JobName: job.jobName,
+          Owner: submitter.preferred_username,
+          OwnerGroup: submitter.dirac_group,
+          VO: submitter.vo,
+          SubmissionTime: now,
+          LastUpdateTime: now,
+          Status: initial.status,
+          MinorStatus: initial.minor,
+          ApplicationStatus: 'Unknown',
+          UserPriority: job.priority,
+          VerifiedFlag: 'True',
+        },
+        inputData: job.inputData,
+      };
+    }),
+  );
+  await deps.jobLoggingDb.insertRecords(
+    ids.map((jobId) => ({
+      jobId,
+      status: initial.status,
+      minorStatus: initial.minor,
+      applicationStatus: 'Unknown',
+      timeMs: nowMs,
+      source: 'JobManager',
+    })),
+  );
+  await runOptimizers(deps, submitter, ids, prepared, initial.status === 'Submitting');
+  const timeStamp = new Date(nowMs).toISOString();
+  return ids.map((JobID) => ({
+    JobID,
+    Status: initial.status,
+    MinorStatus: initial.minor,
+    TimeStamp: timeStamp,
+  }));
+}
+
+/**
+ * What DIRAC's optimizers (JobPath, JobSanity, InputData, JobScheduling) do to a new job,
+ * done at once: each step is logged, then the job is Waiting in its task queue.
+ * Parametric children are confirmed first (DiracX has no confirmation route).
+ * TODO(#7): InputData only logs its step until the file catalog exists; replicas do not
+ * restrict the candidate sites yet.
+ */
+async function runOptimizers(
+  deps: SubmissionDeps,
+  submitter: Submitter,
+  ids: readonly number[],
+  jobs: readonly PreparedJob[],
+  confirmFirst: boolean,
+): Promise<void> {
+  const nowMs = deps.clock.nowMs();
+  const records: JobLoggingRecord[] = [];
+  ids.forEach((jobId, i) => {
+    const step = (status: string, minorStatus: string, source: string) =>
+      records.push({
+        jobId,
+        status,
+        minorStatus,
+        applicationStatus: 'Unknown',
+        timeMs: nowMs,
+        source,
+      });
+    if (confirmFirst) step('Received', 'Job accepted', 'JobManager');
+    step('Checking', 'JobSanity', 'JobPath');
+    if (jobs[i]!.inputData.length > 0) step('Checking', 'InputData', 'JobSanity');
+    step('Checking', 'JobScheduling', jobs[i]!.inputData.length > 0 ? 'InputData' : 'JobSanity');
+    step('Waiting', 'Pilot Agent Submission', 'JobScheduling');
+  });
+  await deps.jobLoggingDb.insertRecords(records);
+  for (const [i, jobId] of ids.entries()) {
+    const job = jobs[i]!;
+    await deps.taskQueueDb.insertJob(jobId, job.priority, {
+      owner: submitter.preferred_username,
+      ownerGroup: submitter.dirac_group,
+      vo: submitter.vo,
+      ...job.requirements,
+    });
+  }
+  await deps.jobDb.setAttributes(ids, {
+    Status: 'Waiting',
+    MinorStatus: 'Pilot Agent Submission',
+    LastUpdateTime: toSqlDateTime(nowMs),
+  });
+}
