@@ -91,6 +91,7 @@ export async function startBox({
       dbUrl: settings.dbUrl,
       logger,
       ...(tls === undefined ? {} : { https: tls }),
+      jobs: { searchAcrossVOs: settings.jobSearchAcrossVos },
       auth: {
         issuer: settings.tokenIssuer,
         caCertPem: ca.certPem,

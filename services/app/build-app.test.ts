@@ -215,6 +215,9 @@ describe('OpenAPI', () => {
       '/api/health/startup',
       '/api/jobs/',
       '/api/jobs/jdl',
+      '/api/jobs/search',
+      '/api/jobs/status',
+      '/api/jobs/summary',
       '/api/pilots/',
     ]);
     const served = servedPaths(app).filter(

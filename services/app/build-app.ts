@@ -5,7 +5,7 @@ import { type Clock, type ConfigSource, SECURITY_PROPERTIES, systemClock } from 
 import { openDatabases } from '../db/index.ts';
 import type { Dispatcher } from 'undici';
 import { type AuthSettings, IdpClient, type Keystore, generateKeystore } from '../logic/index.ts';
-import { type AuthContext, authenticate } from '../routers/index.ts';
+import { type AuthContext, type JobsSettings, authenticate } from '../routers/index.ts';
 import { handleError } from './error-handler.ts';
 import { registerOpenApi } from './openapi.ts';
 import { type Registry, builtinRegistry } from './registry.ts';
@@ -24,6 +24,7 @@ export interface AppOptions {
   /** Serve HTTPS with this PEM certificate and key instead of plain HTTP. */
   https?: { cert: string; key: string };
   auth?: AuthOptions;
+  jobs?: Partial<JobsSettings>;
 }
 
 /** How the box authenticates; everything has DiracX's default. */
@@ -92,6 +93,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.decorate('policies', registry.policies);
     app.decorate('clock', clock);
     app.decorate('auth', authContext(options.auth ?? {}, keystore, clock));
+    app.decorate('jobsSettings', { searchAcrossVOs: false, ...options.jobs });
     app.decorateRequest('user', null);
 
     await registerOpenApi(app);

@@ -32,3 +32,4 @@ export { uuid7, uuid7TimeMs } from './uuid7.ts';
 export { SECURITY_PROPERTIES } from './properties.ts';
 export * from './jdl/index.ts';
 export * from './models/job.ts';
+export * from './models/search.ts';

@@ -20,6 +20,7 @@ describe('settings', () => {
       allowedRedirects: '',
       tokenKeystore: '',
       legacyExchangeHashedApiKey: '',
+      jobSearchAcrossVos: false,
       tls: false,
       caDir: '.gridbox/ca',
       logLevel: 'info',

@@ -85,6 +85,11 @@ export const SettingsSchema = Type.Object({
     pattern: '^([0-9a-f]{64})?$',
     description: 'SHA-256 hex of the API key the legacy exchange accepts; empty disables it.',
   }),
+  jobSearchAcrossVos: Type.Boolean({
+    default: false,
+    description:
+      "Reproduce DiracX exactly: job search and summary show every VO's jobs (gridbox shows only the caller's VO).",
+  }),
   tls: Type.Boolean({
     default: false,
     description: "Serve HTTPS with a host certificate from the box's CA (see --ca-dir).",

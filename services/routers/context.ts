@@ -16,6 +16,12 @@ export interface AuthContext {
   readonly caCertPem: string | undefined;
 }
 
+/** How the jobs system behaves where gridbox and DiracX differ. */
+export interface JobsSettings {
+  /** Reproduce DiracX: job searches see every VO's jobs. */
+  readonly searchAcrossVOs: boolean;
+}
+
 // The shared services every router may use; the app factory decorates them before any
 // router is registered.
 declare module 'fastify' {
@@ -25,6 +31,7 @@ declare module 'fastify' {
     policies: ReadonlyMap<string, AccessPolicy>;
     clock: Clock;
     auth: AuthContext;
+    jobsSettings: JobsSettings;
   }
   interface FastifyRequest {
     /** The verified access token of the caller; null on routes that do not authenticate. */

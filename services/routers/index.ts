@@ -6,7 +6,7 @@ export { ErrorSchema, UnavailableSchema, ValidationErrorSchema } from './schemas
 export type { ErrorBody, ValidationErrorBody } from './schemas.ts';
 export { authRouter } from './auth/index.ts';
 export { authenticate, currentUser } from './authenticate.ts';
-export type { AuthContext } from './context.ts';
+export type { AuthContext, JobsSettings } from './context.ts';
 export { configRouter } from './config/index.ts';
 export { healthRouter } from './health/index.ts';
 export { type WmsAction, wmsPolicy } from './jobs/access-policy.ts';

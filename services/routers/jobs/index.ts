@@ -1,9 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { InsertedJobSchema } from '../../core/index.ts';
+import { InsertedJobSchema, SearchParamsSchema, SummaryParamsSchema } from '../../core/index.ts';
 import type { JobDB, JobLoggingDB, TaskQueueDB } from '../../db/index.ts';
-import { requireConfig, submitJdlJobs } from '../../logic/index.ts';
+import {
+  type QueryDeps,
+  jobStatuses,
+  requireConfig,
+  searchJobs,
+  submitJdlJobs,
+  summarizeJobs,
+} from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
 import type { RouterDefinition } from '../router-definition.ts';
@@ -42,6 +49,103 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       user,
       jdls,
     );
+
+  const queryDeps = (): QueryDeps => ({
+    jobDb: app.dbs.get('JobDB') as JobDB,
+    config: requireConfig(app.configSource).config,
+    searchAcrossVOs: app.jobsSettings.searchAcrossVOs,
+  });
+  const errors = {
+    400: ErrorSchema,
+    401: ErrorSchema,
+    403: ErrorSchema,
+    422: ValidationErrorSchema,
+  };
+  const security = [{ OpenIDConnect: [] }];
+
+  app.post(
+    '/search',
+    {
+      schema: {
+        operationId: 'jobs_search',
+        tags: ['jobs'],
+        security,
+        summary:
+          'Jobs matching the filters, one page at a time (206 with Content-Range when partial).',
+        querystring: Type.Object({
+          page: Type.Integer({ minimum: 1, default: 1 }),
+          per_page: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+        }),
+        body: Type.Optional(SearchParamsSchema),
+        response: {
+          200: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+          206: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+          416: Type.Array(Type.Unknown()),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      await policy.check(request, 'query');
+      const result = await searchJobs(
+        queryDeps(),
+        currentUser(request),
+        request.body ?? {},
+        request.query.page,
+        request.query.per_page,
+      );
+      if (result.contentRange !== undefined) reply.header('Content-Range', result.contentRange);
+      return reply.code(result.status).send(result.rows);
+    },
+  );
+
+  app.post(
+    '/summary',
+    {
+      schema: {
+        operationId: 'jobs_summary',
+        tags: ['jobs'],
+        security,
+        summary: 'Counts of matching jobs, grouped by the given columns.',
+        body: SummaryParamsSchema,
+        response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())), ...errors },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'query');
+      return summarizeJobs(queryDeps(), currentUser(request), request.body);
+    },
+  );
+
+  app.get(
+    '/status',
+    {
+      schema: {
+        operationId: 'jobs_get_job_status_bulk',
+        tags: ['jobs'],
+        security,
+        summary: 'Status, minor status and application status of jobs (earlier DiracX route).',
+        querystring: Type.Object({
+          job_ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 10000 }),
+        }),
+        response: {
+          200: Type.Record(
+            Type.String(),
+            Type.Object({
+              Status: Type.String(),
+              MinorStatus: Type.String(),
+              ApplicationStatus: Type.String(),
+            }),
+          ),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'read', request.query.job_ids);
+      return jobStatuses(queryDeps(), currentUser(request), request.query.job_ids);
+    },
+  );
 
   app.post(
     '/jdl',

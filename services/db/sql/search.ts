@@ -1,0 +1,201 @@
+import type { ExpressionBuilder, ExpressionWrapper, SelectQueryBuilder, SqlBool } from 'kysely';
+import { InvalidRequestError, type SearchSpec, type SortSpec } from '../../core/index.ts';
+import { fromSqlDateTime } from './datetime.ts';
+
+/** How a searchable column is compared and shown. */
+export type ColumnKind = 'string' | 'integer' | 'datetime' | 'flag';
+
+/** A table's searchable columns; nothing else can be named in a query. */
+export type SearchableColumns = Readonly<Record<string, ColumnKind>>;
+
+// The datetime shapes DiracX accepts, from a year to a fraction of a second (dropped).
+const PERIOD =
+  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[ T](\d{2})(?::(\d{2})(?::(\d{2})(?:\.\d{1,6}Z?)?)?)?)?)?)?$/;
+
+/**
+ * The period a datetime value names, as DiracX reads it: "2026" is the whole year,
+ * "2026-06-01 12" that hour, and so on down to the second. Start inclusive, end exclusive,
+ * as SQL DATETIME text.
+ */
+export function periodOf(value: string): { start: string; end: string } | undefined {
+  const m = PERIOD.exec(value);
+  if (m === null) return undefined;
+  const parts = m.slice(1).map((p) => (p === undefined ? undefined : Number(p)));
+  const depth = parts.findIndex((p) => p === undefined);
+  const given = depth < 0 ? 6 : depth;
+  const [year, month = 1, day = 1, hour = 0, minute = 0, second = 0] = parts as number[];
+  const start = Date.UTC(year!, month - 1, day, hour, minute, second);
+  const checked = new Date(start);
+  if (
+    checked.getUTCMonth() !== month - 1 ||
+    checked.getUTCDate() !== day ||
+    hour > 23 ||
+    minute > 59 ||
+    second > 59
+  ) {
+    return undefined;
+  }
+  const next = [
+    () => Date.UTC(year! + 1, 0),
+    () => Date.UTC(year!, month, 1),
+    () => start + 86_400_000,
+    () => start + 3_600_000,
+    () => start + 60_000,
+    () => start + 1000,
+  ][given - 1]!();
+  const text = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
+  return { start: text(start), end: text(next) };
+}
+
+function columnOf(columns: SearchableColumns, name: string): ColumnKind {
+  const kind = columns[name];
+  if (kind === undefined) throw new InvalidRequestError(`Unknown column ${name}`);
+  return kind;
+}
+
+function checkRegex(pattern: string): void {
+  try {
+    new RegExp(pattern, 'u');
+  } catch {
+    throw new InvalidRequestError(`Invalid regex ${pattern}`);
+  }
+}
+
+/** The SQL form of a value for a column: flags are stored as 'True'/'False' text. */
+function stored(kind: ColumnKind, value: string | number): string | number {
+  if (kind !== 'flag') return value;
+  if ([1, '1', 'true', 'True'].includes(value)) return 'True';
+  if ([0, '0', 'false', 'False'].includes(value)) return 'False';
+  return value;
+}
+
+/**
+ * Applies DiracX's search filters (ANDed) to a query over whitelisted columns. Values are
+ * always bound parameters; column names come from the whitelist only.
+ */
+export function applySearch<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  columns: SearchableColumns,
+  filters: readonly SearchSpec[],
+): SelectQueryBuilder<DB, TB, O> {
+  let result = query;
+  for (const filter of filters) {
+    const kind = columnOf(columns, filter.parameter);
+    result = result.where((eb) =>
+      condition(
+        eb as unknown as ExpressionBuilder<Record<string, Record<string, unknown>>, string>,
+        filter,
+        kind,
+      ),
+    );
+  }
+  return result;
+}
+
+function condition(
+  eb: ExpressionBuilder<Record<string, Record<string, unknown>>, string>,
+  filter: SearchSpec,
+  kind: ColumnKind,
+): ExpressionWrapper<Record<string, Record<string, unknown>>, string, SqlBool> {
+  const column = eb.ref(filter.parameter);
+  if ('values' in filter) {
+    const values = filter.values;
+    if (kind === 'datetime' && values.some((v) => typeof v === 'string')) {
+      const periods = values.map((v) => {
+        const period = typeof v === 'string' ? periodOf(v) : undefined;
+        if (period === undefined)
+          throw new InvalidRequestError(`Cannot parse value=${JSON.stringify(v)} as a date`);
+        return period;
+      });
+      const resolution = new Set(values.map((v) => String(v).length));
+      if (resolution.size > 1)
+        throw new InvalidRequestError('Cannot mix different time resolutions in one filter');
+      const inside = periods.map((p) =>
+        eb.and([eb(column, '>=', p.start), eb(column, '<', p.end)]),
+      );
+      return filter.operator === 'in' ? eb.or(inside) : eb.not(eb.or(inside));
+    }
+    // `IN ()` is not SQL: nothing is in an empty list, everything is outside it.
+    if (values.length === 0) return eb.lit(filter.operator !== 'in');
+    return eb(
+      column,
+      filter.operator === 'in' ? 'in' : 'not in',
+      values.map((v) => stored(kind, v)),
+    );
+  }
+  const value = filter.value;
+  if (kind === 'datetime' && typeof value === 'string') {
+    if (
+      filter.operator === 'like' ||
+      filter.operator === 'not like' ||
+      filter.operator === 'regex'
+    ) {
+      throw new InvalidRequestError(
+        `Cannot use ${filter.operator} on the date column ${filter.parameter}`,
+      );
+    }
+    const period = periodOf(value);
+    if (period === undefined)
+      throw new InvalidRequestError(`Cannot parse value=${JSON.stringify(value)} as a date`);
+    switch (filter.operator) {
+      case 'eq':
+        return eb.and([eb(column, '>=', period.start), eb(column, '<', period.end)]);
+      case 'neq':
+        return eb.or([eb(column, '<', period.start), eb(column, '>=', period.end)]);
+      case 'gt':
+        return eb(column, '>=', period.end);
+      case 'lt':
+        return eb(column, '<', period.start);
+    }
+  }
+  switch (filter.operator) {
+    case 'eq':
+      return eb(column, '=', stored(kind, value));
+    case 'neq':
+      return eb(column, '!=', stored(kind, value));
+    case 'gt':
+      return eb(column, '>', value);
+    case 'lt':
+      return eb(column, '<', value);
+    case 'like':
+      return eb(column, 'like', String(value));
+    case 'not like':
+      return eb(column, 'not like', String(value));
+    case 'regex':
+      checkRegex(String(value));
+      return eb(column, 'regexp', String(value));
+  }
+}
+
+export function applySort<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  columns: SearchableColumns,
+  sorts: readonly SortSpec[],
+): SelectQueryBuilder<DB, TB, O> {
+  let result = query;
+  for (const sort of sorts) {
+    if (columns[sort.parameter] === undefined)
+      throw new InvalidRequestError(`Cannot sort by ${sort.parameter}: unknown column`);
+    result = result.orderBy(sort.parameter as never, sort.direction);
+  }
+  return result;
+}
+
+/** A row as the API shows it: datetimes in ISO 8601 with Z, flags as booleans. */
+export function presentRow(
+  columns: SearchableColumns,
+  row: Record<string, unknown>,
+): Record<string, unknown> {
+  const shown: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(row)) {
+    const kind = columns[name];
+    if (value === null || value === undefined) shown[name] = null;
+    else if (kind === 'datetime')
+      shown[name] = new Date(fromSqlDateTime(value as string)).toISOString().replace('.000Z', 'Z');
+    else if (kind === 'flag')
+      shown[name] = value === 'True' ? true : value === 'False' ? false : value;
+    else if (kind === 'integer') shown[name] = Number(value);
+    else shown[name] = value;
+  }
+  return shown;
+}

@@ -1,0 +1,311 @@
+import type { FastifyInstance } from 'fastify';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFixtures } from '../../../fixtures/index.ts';
+import { buildApp } from '../../app/index.ts';
+import { ManualClock, snapshotOf, staticConfigSource } from '../../core/index.ts';
+import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
+
+const { config } = generateFixtures({ seed: 1, size: 'small' });
+const [vo, otherVo] = Object.keys(config.Registry) as [string, string];
+const site = Object.values(config.Resources.Sites).flatMap((s) => Object.keys(s))[0]!;
+const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
+const keystore = await generateKeystore(clock);
+const tokenOf = async (user: string, ofVo: string, properties = ['NormalUser']) =>
+  (
+    await issueAccessToken(
+      { keystore, clock, issuer: 'gridbox' },
+      {
+        sub: `${ofVo}:${user}`,
+        vo: ofVo,
+        dirac_group: `${ofVo}_user`,
+        preferred_username: user,
+        dirac_properties: properties,
+      },
+      24 * 60,
+    )
+  ).token;
+
+let app: FastifyInstance;
+let alice: string;
+let bob: string;
+let carol: string;
+const ids: number[] = [];
+
+async function call(method: 'GET' | 'POST', url: string, token: string, payload?: unknown) {
+  return app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${token}` },
+    ...(payload === undefined ? {} : { payload: payload as object }),
+  });
+}
+
+beforeAll(async () => {
+  app = await buildApp({
+    configSource: staticConfigSource(snapshotOf(config, 0)),
+    auth: { keystore },
+    clock,
+  });
+  alice = await tokenOf('alice', vo);
+  bob = await tokenOf('bob', vo);
+  carol = await tokenOf('carol', otherVo);
+  const submit = async (token: string, jdls: string[]) => {
+    const response = await call('POST', '/api/jobs/jdl', token, jdls);
+    expect(response.statusCode).toBe(201);
+    ids.push(...response.json().map((j: { JobID: number }) => j.JobID));
+  };
+  await submit(alice, [
+    'Executable = "a"; JobName = "one"',
+    `Executable = "a"; JobName = "two"; Site = "${site}"`,
+  ]);
+  clock.advance(3_600_000);
+  await submit(bob, ['Executable = "b"; JobName = "three"']);
+  await submit(alice, ['Executable = "p"; JobName = "param-%n"; Parameters = {1, 2, 3}']);
+  await submit(carol, ['Executable = "c"; JobName = "four"']);
+});
+afterAll(() => app.close());
+
+describe('POST /api/jobs/search', () => {
+  it('returns every job of the caller’s VO with 200 when it fits on one page', async () => {
+    const response = await call('POST', '/api/jobs/search', alice, {
+      parameters: ['JobID', 'JobName', 'Owner', 'VO'],
+      sort: [{ parameter: 'JobID', direction: 'asc' }],
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-range']).toBeUndefined();
+    const rows = response.json() as { JobName: string; VO: string }[];
+    expect(rows.map((r) => r.JobName)).toEqual([
+      'one',
+      'two',
+      'three',
+      'param-0',
+      'param-1',
+      'param-2',
+    ]);
+    expect(rows.every((r) => r.VO === vo)).toBe(true);
+  });
+
+  it('never shows one VO’s jobs to another', async () => {
+    const rows = (await call('POST', '/api/jobs/search', carol, {})).json() as {
+      JobName: string;
+    }[];
+    expect(rows.map((r) => r.JobName)).toEqual(['four']);
+    const asked = await call('POST', '/api/jobs/search', carol, {
+      search: [{ parameter: 'VO', operator: 'eq', value: vo }],
+    });
+    expect(asked.json()).toEqual([]);
+  });
+
+  it('answers 206 with Content-Range for a partial page, and 416 past the end', async () => {
+    const body = { parameters: ['JobID'], sort: [{ parameter: 'JobID', direction: 'asc' }] };
+    const first = await call('POST', '/api/jobs/search?page=1&per_page=4', alice, body);
+    expect(first.statusCode).toBe(206);
+    expect(first.headers['content-range']).toBe('jobs 0-3/6');
+    const last = await call('POST', '/api/jobs/search?page=2&per_page=4', alice, body);
+    expect(last.statusCode).toBe(206);
+    expect(last.headers['content-range']).toBe('jobs 4-5/6');
+    const beyond = await call('POST', '/api/jobs/search?page=3&per_page=4', alice, body);
+    expect(beyond.statusCode).toBe(416);
+    expect(beyond.headers['content-range']).toBe('jobs */6');
+    expect(beyond.json()).toEqual([]);
+  });
+
+  it('shows datetimes in ISO 8601 with Z and flags as booleans', async () => {
+    const [row] = (
+      await call('POST', '/api/jobs/search?per_page=1', alice, {
+        parameters: ['SubmissionTime', 'VerifiedFlag', 'UserPriority'],
+        sort: [{ parameter: 'JobID', direction: 'asc' }],
+      })
+    ).json();
+    expect(row).toEqual({
+      SubmissionTime: '2026-06-01T12:00:00Z',
+      VerifiedFlag: true,
+      UserPriority: 1,
+    });
+  });
+
+  const names = async (search: unknown[]) =>
+    (
+      (
+        await call('POST', '/api/jobs/search', alice, {
+          search,
+          sort: [{ parameter: 'JobID', direction: 'asc' }],
+        })
+      ).json() as { JobName: string }[]
+    ).map((r) => r.JobName);
+
+  it.each([
+    [[{ parameter: 'JobName', operator: 'eq', value: 'one' }], ['one']],
+    [[{ parameter: 'Owner', operator: 'neq', value: 'alice' }], ['three']],
+    [
+      [{ parameter: 'JobName', operator: 'like', value: 'param-%' }],
+      ['param-0', 'param-1', 'param-2'],
+    ],
+    [[{ parameter: 'JobName', operator: 'not like', value: 'param-%' }], ['one', 'two', 'three']],
+    [[{ parameter: 'JobName', operator: 'regex', value: '^t' }], ['two', 'three']],
+    [[{ parameter: 'JobName', operator: 'in', values: ['one', 'three'] }], ['one', 'three']],
+    [
+      [{ parameter: 'JobName', operator: 'not in', values: ['one'] }],
+      ['two', 'three', 'param-0', 'param-1', 'param-2'],
+    ],
+    [[{ parameter: 'JobName', operator: 'in', values: [] }], []],
+    [[{ parameter: 'Site', operator: 'eq', value: site }], ['two']],
+    [[{ parameter: 'SubmissionTime', operator: 'eq', value: '2026-06-01 12' }], ['one', 'two']],
+    [
+      [{ parameter: 'SubmissionTime', operator: 'gt', value: '2026-06-01 12' }],
+      ['three', 'param-0', 'param-1', 'param-2'],
+    ],
+    [[{ parameter: 'SubmissionTime', operator: 'lt', value: '2026-06-01T13:00' }], ['one', 'two']],
+    [
+      [{ parameter: 'SubmissionTime', operator: 'eq', value: '2026' }],
+      ['one', 'two', 'three', 'param-0', 'param-1', 'param-2'],
+    ],
+    [
+      [
+        { parameter: 'UserPriority', operator: 'gt', value: 0 },
+        { parameter: 'JobName', operator: 'eq', value: 'one' },
+      ],
+      ['one'],
+    ],
+    [[{ parameter: 'JobName', operator: 'eq', value: "one' OR '1'='1" }], []],
+  ])('filters %j', async (search, expected) => {
+    expect(await names(search)).toEqual(expected);
+  });
+
+  it.each([
+    [{ parameters: ['Nope'] }, 400, /^Unrecognised parameters requested Nope/],
+    [{ search: [{ parameter: 'Nope', operator: 'eq', value: 1 }] }, 400, /^Unknown column Nope/],
+    [
+      { sort: [{ parameter: 'Nope', direction: 'asc' }] },
+      400,
+      /^Cannot sort by Nope: unknown column/,
+    ],
+    [{ search: [{ parameter: 'JobName', operator: 'regex', value: '(' }] }, 400, /^Invalid regex/],
+    [
+      { search: [{ parameter: 'SubmissionTime', operator: 'eq', value: '2026-06-01+02:00' }] },
+      400,
+      /^Cannot parse value/,
+    ],
+    [
+      { search: [{ parameter: 'SubmissionTime', operator: 'like', value: '2026%' }] },
+      400,
+      /^Cannot use like on the date column/,
+    ],
+    [{ search: [{ parameter: 'JobName', operator: 'approx', value: 'x' }] }, 422, undefined],
+    [{ sort: [{ parameter: 'JobID', direction: 'up' }] }, 422, undefined],
+  ])('refuses %j', async (body, status, message) => {
+    const response = await call('POST', '/api/jobs/search', alice, body);
+    expect(response.statusCode).toBe(status);
+    if (message !== undefined) expect(response.json().detail).toMatch(message);
+  });
+
+  it('never answers 500, whatever the search body', async () => {
+    const columns = [
+      'JobID',
+      'JobName',
+      'Owner',
+      'SubmissionTime',
+      'VerifiedFlag',
+      'Nope',
+      "x'; DROP TABLE Jobs; --",
+    ];
+    const value = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.integer(),
+      fc.constantFrom("' OR 1=1 --", '%', '_', '\\', '2026-06', '(', '[a-'),
+    );
+    const filter = fc.oneof(
+      fc.record({
+        parameter: fc.constantFrom(...columns),
+        operator: fc.constantFrom('eq', 'neq', 'gt', 'lt', 'like', 'not like', 'regex', 'bogus'),
+        value,
+      }),
+      fc.record({
+        parameter: fc.constantFrom(...columns),
+        operator: fc.constantFrom('in', 'not in'),
+        values: fc.array(value, { maxLength: 4 }),
+      }),
+    );
+    const body = fc.record(
+      {
+        parameters: fc.option(fc.subarray(columns), { nil: undefined }),
+        search: fc.array(filter, { maxLength: 3 }),
+        sort: fc.array(
+          fc.record({
+            parameter: fc.constantFrom(...columns),
+            direction: fc.constantFrom('asc', 'desc'),
+          }),
+          { maxLength: 2 },
+        ),
+        distinct: fc.boolean(),
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(body, fc.integer({ min: 0, max: 5 }), async (search, page) => {
+        const response = await call(
+          'POST',
+          `/api/jobs/search?page=${page}&per_page=3`,
+          alice,
+          search,
+        );
+        expect([200, 206, 400, 416, 422]).toContain(response.statusCode);
+      }),
+      { numRuns: 1000 },
+    );
+    const still = await call('POST', '/api/jobs/search', alice, {});
+    expect(still.json()).toHaveLength(6);
+  });
+});
+
+describe('POST /api/jobs/summary', () => {
+  it('counts the caller’s VO’s jobs by the grouping columns', async () => {
+    const response = await call('POST', '/api/jobs/summary', alice, {
+      grouping: ['Owner', 'Status'],
+    });
+    expect(response.statusCode).toBe(200);
+    const rows = response.json() as { Owner: string; count: number }[];
+    expect(rows.sort((a, b) => a.Owner.localeCompare(b.Owner))).toEqual([
+      { Owner: 'alice', Status: 'Waiting', count: 5 },
+      { Owner: 'bob', Status: 'Waiting', count: 1 },
+    ]);
+  });
+
+  it('refuses an unknown grouping column with 400', async () => {
+    expect(
+      (await call('POST', '/api/jobs/summary', alice, { grouping: ['Nope'] })).statusCode,
+    ).toBe(400);
+  });
+});
+
+describe('GET /api/jobs/status', () => {
+  it('gives the status of the caller’s own jobs, keyed by id', async () => {
+    const response = await call(
+      'GET',
+      `/api/jobs/status?job_ids=${ids[0]}&job_ids=${ids[1]}`,
+      alice,
+    );
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      [ids[0]!]: {
+        Status: 'Waiting',
+        MinorStatus: 'Pilot Agent Submission',
+        ApplicationStatus: 'Unknown',
+      },
+      [ids[1]!]: {
+        Status: 'Waiting',
+        MinorStatus: 'Pilot Agent Submission',
+        ApplicationStatus: 'Unknown',
+      },
+    });
+  });
+
+  it.each([
+    ['another user’s job', () => bob, () => ids[0]!],
+    ['another VO’s job', () => carol, () => ids[0]!],
+    ['a job that does not exist', () => alice, () => 999_999],
+  ])('refuses %s with 403', async (_name, token, id) => {
+    expect((await call('GET', `/api/jobs/status?job_ids=${id()}`, token())).statusCode).toBe(403);
+  });
+});
