@@ -10,7 +10,8 @@ import {
   realPriority,
   taskQueueDb,
 } from '../task-queue/index.ts';
-import { type JobDB, type NewJob, jobDb } from './index.ts';
+import type { SearchSpec } from '../../core/index.ts';
+import { type JobDB, type JobSearch, type NewJob, jobDb } from './index.ts';
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
 
@@ -141,6 +142,61 @@ describe.each(sqlBackends)('job DBs on %s', (_backend, url) => {
         .execute();
     }
     expect(await db.queues.insertJob(MAX_JOBS_PER_TASK_QUEUE + 1, 1, key())).not.toBe(first);
+  });
+});
+
+describe.each(sqlBackends)('job search on %s', (_backend, url) => {
+  it('filters, sorts, pages, counts and groups the same way', async () => {
+    await using db = await open(await url());
+    const ids = await db.jobs.insertJobs([newJob('alpha'), newJob('beta'), newJob('gamma')]);
+    await db.jobs.setAttributes([ids[2]!], {
+      SubmissionTime: '2026-06-02 08:30:00',
+      Status: 'Done',
+    });
+    const search = (filters: SearchSpec[], extra: Partial<JobSearch> = {}) =>
+      db.jobs.search({
+        filters,
+        sorts: [{ parameter: 'JobID', direction: 'asc' }],
+        distinct: false,
+        offset: 0,
+        limit: 10,
+        parameters: ['JobName'],
+        ...extra,
+      });
+    const names = async (filters: SearchSpec[]) =>
+      (await search(filters)).rows.map((r) => r.JobName);
+
+    expect(await names([{ parameter: 'JobName', operator: 'regex', value: '^(al|ga)' }])).toEqual([
+      'alpha',
+      'gamma',
+    ]);
+    expect(await names([{ parameter: 'JobName', operator: 'like', value: '%et%' }])).toEqual([
+      'beta',
+    ]);
+    expect(
+      await names([{ parameter: 'SubmissionTime', operator: 'eq', value: '2026-06-02' }]),
+    ).toEqual(['gamma']);
+    expect(
+      await names([{ parameter: 'SubmissionTime', operator: 'lt', value: '2026-06-02' }]),
+    ).toEqual(['alpha', 'beta']);
+    expect(
+      await names([{ parameter: 'SubmissionTime', operator: 'not in', values: ['2026-06-02'] }]),
+    ).toEqual(['alpha', 'beta']);
+    expect(await names([{ parameter: 'VerifiedFlag', operator: 'eq', value: 'true' }])).toEqual([
+      'alpha',
+      'beta',
+      'gamma',
+    ]);
+
+    const page = await search([], { offset: 1, limit: 1 });
+    expect(page).toEqual({ total: 3, rows: [{ JobName: 'beta' }] });
+    expect((await search([], { parameters: ['Owner'], distinct: true })).total).toBe(1);
+
+    const summary = await db.jobs.summary(['Status'], []);
+    expect(summary.sort((a, b) => String(a.Status).localeCompare(String(b.Status)))).toEqual([
+      { Status: 'Done', count: 1 },
+      { Status: 'Received', count: 2 },
+    ]);
   });
 });
 
