@@ -33,3 +33,4 @@ export { SECURITY_PROPERTIES } from './properties.ts';
 export * from './jdl/index.ts';
 export * from './models/job.ts';
 export * from './models/search.ts';
+export * from './models/job-state-machine.ts';

@@ -16,6 +16,11 @@ export interface JobLoggingRecord {
 /** The history of every job's statuses. */
 export interface JobLoggingDB extends Database {
   insertRecords(records: readonly JobLoggingRecord[]): Promise<void>;
+  /**
+   * For each job, the time (ms) of its latest record that set a major status: updates older
+   * than this only go to the history.
+   */
+  lastStatusTimes(jobIds: readonly number[]): Promise<Map<number, number>>;
   /** A job's records in the order they were written. */
   getRecords(jobId: number): Promise<JobLoggingDBTables['LoggingInfo'][]>;
 }
@@ -55,6 +60,23 @@ export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements 
         )
         .execute();
     });
+  }
+
+  async lastStatusTimes(jobIds: readonly number[]) {
+    if (jobIds.length === 0) return new Map<number, number>();
+    const rows = await this.db
+      .selectFrom('LoggingInfo')
+      .select(['JobID', sql<number>`max(StatusTimeOrder)`.as('latest')])
+      .where('JobID', 'in', [...jobIds])
+      .where('Status', '!=', IDEM)
+      .groupBy('JobID')
+      .execute();
+    return new Map(
+      rows.map((row) => [
+        row.JobID,
+        Math.round((Number(row.latest) + STATUS_TIME_ORDER_EPOCH_S) * 1000),
+      ]),
+    );
   }
 
   async getRecords(jobId: number) {

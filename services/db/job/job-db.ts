@@ -43,6 +43,13 @@ export interface JobDB extends Database {
   ): Promise<Record<string, unknown>[]>;
   /** Inserts the jobs in one transaction and returns their new ids, in order. */
   insertJobs(jobs: readonly NewJob[]): Promise<number[]>;
+  /** Queues a command (Kill) for each job, delivered with its next heartbeat. */
+  addCommands(
+    jobIds: readonly number[],
+    command: string,
+    argumentsText: string,
+    receptionTime: string,
+  ): Promise<void>;
   /** Owner and VO of each of `jobIds` that exists. */
   getOwners(jobIds: readonly number[]): Promise<Map<number, { owner: string; vo: string }>>;
   /** The processed JDL of a job, decompressed. */
@@ -130,6 +137,38 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
       ...presentRow(JOB_COLUMNS, row as Record<string, unknown>),
       count: Number((row as { count: unknown }).count),
     }));
+  }
+
+  async addCommands(
+    jobIds: readonly number[],
+    command: string,
+    argumentsText: string,
+    receptionTime: string,
+  ) {
+    if (jobIds.length === 0) return;
+    // A command not yet delivered need not be queued twice (killing, then deleting a job).
+    const pending = await this.db
+      .selectFrom('JobCommands')
+      .select('JobID')
+      .where('JobID', 'in', [...jobIds])
+      .where('Command', '=', command)
+      .where('Status', '=', 'Received')
+      .execute();
+    const queued = new Set(pending.map((row) => row.JobID));
+    const fresh = jobIds.filter((id) => !queued.has(id));
+    if (fresh.length === 0) return;
+    await this.db
+      .insertInto('JobCommands')
+      .values(
+        fresh.map((JobID) => ({
+          JobID,
+          Command: command,
+          Arguments: argumentsText,
+          Status: 'Received',
+          ReceptionTime: receptionTime,
+        })),
+      )
+      .execute();
   }
 
   async getOwners(jobIds: readonly number[]) {

@@ -1,6 +1,5 @@
 import { type Database, SqlDatabase } from '../database.ts';
-import type { TQ_REQUIREMENT_TABLES } from './schema.ts';
-import { type TaskQueueDBTables } from './schema.ts';
+import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
 
 /** What groups jobs into one task queue: equal owner, group, VO, CPU bucket and sets. */
 export interface TaskQueueKey {
@@ -53,6 +52,8 @@ export function realPriority(priority: number): number {
 export interface TaskQueueDB extends Database {
   /** Puts a job in the task queue of its key (creating one if needed); returns the queue id. */
   insertJob(jobId: number, userPriority: number, key: TaskQueueKey): Promise<number>;
+  /** Takes jobs out of their queues, and deletes queues left empty. */
+  deleteJobs(jobIds: readonly number[]): Promise<void>;
   /** The queue a job waits in, if any. */
   taskQueueOf(jobId: number): Promise<number | undefined>;
 }
@@ -139,6 +140,34 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
         })
         .execute();
       return tqId;
+    });
+  }
+
+  async deleteJobs(jobIds: readonly number[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      const queues = await tx
+        .selectFrom('tq_Jobs')
+        .select('TQId')
+        .distinct()
+        .where('JobId', 'in', [...jobIds])
+        .execute();
+      await tx
+        .deleteFrom('tq_Jobs')
+        .where('JobId', 'in', [...jobIds])
+        .execute();
+      for (const { TQId } of queues) {
+        const left = await tx
+          .selectFrom('tq_Jobs')
+          .select('JobId')
+          .where('TQId', '=', TQId)
+          .limit(1)
+          .executeTakeFirst();
+        if (left !== undefined) continue;
+        for (const table of TQ_REQUIREMENT_TABLES)
+          await tx.deleteFrom(table).where('TQId', '=', TQId).execute();
+        await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', TQId).execute();
+      }
     });
   }
 

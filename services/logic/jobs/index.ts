@@ -9,3 +9,10 @@ export {
   searchJobs,
   summarizeJobs,
 } from './query.ts';
+export {
+  type JobStatusUpdate,
+  type SetStatusResult,
+  type StatusDeps,
+  type WrittenAttributes,
+  setJobStatuses,
+} from './status.ts';

@@ -1,7 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { InsertedJobSchema, SearchParamsSchema, SummaryParamsSchema } from '../../core/index.ts';
+import {
+  InsertedJobSchema,
+  JOB_STATUSES,
+  SearchParamsSchema,
+  SummaryParamsSchema,
+} from '../../core/index.ts';
 import type { JobDB, JobLoggingDB, TaskQueueDB } from '../../db/index.ts';
 import {
   type QueryDeps,
@@ -10,6 +15,7 @@ import {
   searchJobs,
   submitJdlJobs,
   summarizeJobs,
+  setJobStatuses,
 } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
@@ -144,6 +150,73 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     async (request) => {
       await policy.check(request, 'read', request.query.job_ids);
       return jobStatuses(queryDeps(), currentUser(request), request.query.job_ids);
+    },
+  );
+
+  const Nullable = (schema: ReturnType<typeof Type.String>) => Type.Union([schema, Type.Null()]);
+  const WrittenSchema = Type.Object({
+    Status: Nullable(Type.String()),
+    MinorStatus: Nullable(Type.String()),
+    ApplicationStatus: Nullable(Type.String()),
+    HeartBeatTime: Nullable(Type.String()),
+    StartExecTime: Nullable(Type.String()),
+    EndExecTime: Nullable(Type.String()),
+    LastUpdateTime: Nullable(Type.String()),
+  });
+  const SetStatusResultSchema = Type.Object({
+    success: Type.Record(Type.String(), WrittenSchema),
+    failed: Type.Record(Type.String(), Type.Object({ detail: Type.String() })),
+  });
+
+  app.patch(
+    '/status',
+    {
+      schema: {
+        operationId: 'jobs_set_job_statuses',
+        tags: ['jobs'],
+        security,
+        summary:
+          'Report job statuses, keyed by job id then by the (time-zoned) time of each report.',
+        querystring: Type.Object({ force: Type.Boolean({ default: false }) }),
+        body: Type.Record(
+          Type.String({ pattern: '^[0-9]+$' }),
+          Type.Record(
+            Type.String(),
+            Type.Object(
+              {
+                Status: Type.Optional(Type.Enum([...JOB_STATUSES])),
+                MinorStatus: Type.Optional(Type.String({ maxLength: 128 })),
+                ApplicationStatus: Type.Optional(Type.String({ maxLength: 255 })),
+                Source: Type.Optional(Type.String({ maxLength: 128 })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          { additionalProperties: false },
+        ),
+        response: {
+          200: SetStatusResultSchema,
+          404: Type.Object({ detail: SetStatusResultSchema }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const jobIds = Object.keys(request.body).map(Number);
+      await policy.check(request, 'manage', jobIds);
+      const result = await setJobStatuses(
+        {
+          jobDb: app.dbs.get('JobDB') as JobDB,
+          jobLoggingDb: app.dbs.get('JobLoggingDB') as JobLoggingDB,
+          taskQueueDb: app.dbs.get('TaskQueueDB') as TaskQueueDB,
+          clock: app.clock,
+        },
+        request.body,
+        request.query.force,
+      );
+      // As DiracX: when no job at all could be updated, the same report comes back as a 404.
+      if (Object.keys(result.success).length === 0) return reply.code(404).send({ detail: result });
+      return result;
     },
   );
 

@@ -309,3 +309,64 @@ describe('GET /api/jobs/status', () => {
     expect((await call('GET', `/api/jobs/status?job_ids=${id()}`, token())).statusCode).toBe(403);
   });
 });
+
+describe('PATCH /api/jobs/status', () => {
+  const patch = (token: string, body: unknown, query = '') =>
+    app.inject({
+      method: 'PATCH',
+      url: `/api/jobs/status${query}`,
+      headers: { authorization: `Bearer ${token}` },
+      payload: body as object,
+    });
+  const when = new Date(Date.UTC(2026, 5, 2)).toISOString();
+
+  it('lets the owner kill their job, and shows it as killed', async () => {
+    const response = await patch(alice, {
+      [ids[0]!]: { [when]: { Status: 'Killed', MinorStatus: 'Marked as killed', Source: 'User' } },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().success[ids[0]!]).toMatchObject({
+      Status: 'Killed',
+      MinorStatus: 'Marked as killed',
+    });
+    const status = await call('GET', `/api/jobs/status?job_ids=${ids[0]}`, alice);
+    expect(status.json()[ids[0]!]).toMatchObject({ Status: 'Killed' });
+  });
+
+  it.each([
+    ['another user’s job', () => bob],
+    ['another VO’s job', () => carol],
+  ])('refuses to change %s with 403', async (_name, token) => {
+    expect((await patch(token(), { [ids[1]!]: { [when]: { Status: 'Killed' } } })).statusCode).toBe(
+      403,
+    );
+  });
+
+  it('answers 404 with the report as detail when no job could be changed (administrator)', async () => {
+    const admin = await tokenOf('root', vo, ['JobAdministrator']);
+    const response = await patch(admin, { '999999': { [when]: { Status: 'Killed' } } });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({
+      detail: { success: {}, failed: { 999999: { detail: 'Not found' } } },
+    });
+  });
+
+  it.each([
+    ['a status DIRAC does not have', { Status: 'Exploded' }, 422],
+    ['an unknown field', { Status: 'Killed', Colour: 'red' }, 422],
+  ])('refuses %s', async (_name, update, status) => {
+    expect((await patch(alice, { [ids[1]!]: { [when]: update } })).statusCode).toBe(status);
+  });
+
+  it('refuses a time without a zone with 400', async () => {
+    const response = await patch(alice, {
+      [ids[1]!]: { '2026-06-02T00:00:00': { Status: 'Killed' } },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().detail).toMatch(/not timezone aware/);
+  });
+
+  it('refuses a job id that is not a number with 422', async () => {
+    expect((await patch(alice, { abc: { [when]: { Status: 'Killed' } } })).statusCode).toBe(422);
+  });
+});
