@@ -214,6 +214,7 @@ describe('OpenAPI', () => {
       '/api/health/ready',
       '/api/health/startup',
       '/api/jobs/',
+      '/api/jobs/heartbeat',
       '/api/jobs/jdl',
       '/api/jobs/search',
       '/api/jobs/status',

@@ -89,7 +89,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', () => databases.close());
   try {
     app.decorate('configSource', options.configSource);
-    app.decorate('dbs', databases.dbs);
+    const storeDbs = [...registry.storeDbs.values()].map((definition) => definition.open());
+    app.decorate(
+      'dbs',
+      new Map([...databases.dbs, ...storeDbs.map((db) => [db.name, db] as const)]),
+    );
     app.decorate('policies', registry.policies);
     app.decorate('clock', clock);
     app.decorate('auth', authContext(options.auth ?? {}, keystore, clock));

@@ -6,6 +6,8 @@ import {
   sandboxMetadataDb,
   taskQueueDb,
   type SqlDbDefinition,
+  type StoreDbDefinition,
+  jobParametersDb,
 } from '../db/index.ts';
 import {
   type AccessPolicy,
@@ -28,12 +30,15 @@ import {
  */
 export interface Registry {
   readonly dbs: ReadonlyMap<string, SqlDbDefinition>;
+  /** DBs that DiracX keeps in OpenSearch; in-process here. */
+  readonly storeDbs: ReadonlyMap<string, StoreDbDefinition>;
   readonly routers: ReadonlyMap<string, RouterDefinition>;
   readonly policies: ReadonlyMap<string, AccessPolicy>;
 }
 
 export interface RegistryEntries {
   dbs?: readonly SqlDbDefinition[];
+  storeDbs?: readonly StoreDbDefinition[];
   routers?: readonly RouterDefinition[];
   policies?: readonly AccessPolicy[];
 }
@@ -43,6 +48,7 @@ const byName = <T extends { name: string }>(entries: readonly T[]) =>
 
 export const builtinRegistry: Registry = {
   dbs: byName([authDb, jobDb, jobLoggingDb, pilotAgentsDb, sandboxMetadataDb, taskQueueDb]),
+  storeDbs: byName([jobParametersDb]),
   routers: byName([
     authRouter,
     configRouter,
@@ -58,6 +64,7 @@ export const builtinRegistry: Registry = {
 export function extendRegistry(base: Registry, overrides: RegistryEntries): Registry {
   return {
     dbs: new Map([...base.dbs, ...byName(overrides.dbs ?? [])]),
+    storeDbs: new Map([...base.storeDbs, ...byName(overrides.storeDbs ?? [])]),
     routers: new Map([...base.routers, ...byName(overrides.routers ?? [])]),
     policies: new Map([...base.policies, ...byName(overrides.policies ?? [])]),
   };

@@ -17,6 +17,15 @@ export interface SqlDbDefinition<D extends Database = Database> {
   open(conn: SqlConnection): D;
 }
 
+/**
+ * A registry entry for a DB that is not SQL (DiracX's OpenSearch DBs): how to open it.
+ * Each app opens its own, so two boxes share nothing.
+ */
+export interface StoreDbDefinition<D extends Database = Database> {
+  readonly name: string;
+  open(): D;
+}
+
 /** A DB stored in SQL tables described by `Tables`. */
 export class SqlDatabase<Tables> implements Database {
   readonly name: string;

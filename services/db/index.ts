@@ -1,4 +1,5 @@
-export type { Database, SqlDbDefinition } from './database.ts';
+export type { Database, SqlDbDefinition, StoreDbDefinition } from './database.ts';
+export * from './job-parameters/index.ts';
 export { SqlDatabase, defineSqlDb } from './database.ts';
 export { openDatabases, type StartedDatabases } from './open-databases.ts';
 export { openSql, type SqlConnection, type SqlDialectName } from './sql/connection.ts';

@@ -50,6 +50,20 @@ export interface JobDB extends Database {
     argumentsText: string,
     receptionTime: string,
   ): Promise<void>;
+  /** Records a heartbeat's numeric measurements (one row each), replacing any of the same second. */
+  addHeartbeatRecords(
+    jobId: number,
+    measurements: Readonly<Record<string, number>>,
+    time: string,
+  ): Promise<void>;
+  /**
+   * The commands not yet delivered to these jobs; every command of theirs is then marked
+   * Sent, so each is delivered once.
+   */
+  takeCommands(
+    jobIds: readonly number[],
+    time: string,
+  ): Promise<{ jobId: number; command: string; arguments: string }[]>;
   /** Owner and VO of each of `jobIds` that exists. */
   getOwners(jobIds: readonly number[]): Promise<Map<number, { owner: string; vo: string }>>;
   /** The processed JDL of a job, decompressed. */
@@ -169,6 +183,58 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
         })),
       )
       .execute();
+  }
+
+  async addHeartbeatRecords(
+    jobId: number,
+    measurements: Readonly<Record<string, number>>,
+    time: string,
+  ) {
+    const names = Object.keys(measurements);
+    if (names.length === 0) return;
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .deleteFrom('HeartBeatLoggingInfo')
+        .where('JobID', '=', jobId)
+        .where('HeartBeatTime', '=', time)
+        .where('Name', 'in', names)
+        .execute();
+      await tx
+        .insertInto('HeartBeatLoggingInfo')
+        .values(
+          names.map((Name) => ({
+            JobID: jobId,
+            Name,
+            Value: String(measurements[Name]),
+            HeartBeatTime: time,
+          })),
+        )
+        .execute();
+    });
+  }
+
+  async takeCommands(jobIds: readonly number[], time: string) {
+    if (jobIds.length === 0) return [];
+    return this.db.transaction().execute(async (tx) => {
+      const pending = await tx
+        .selectFrom('JobCommands')
+        .select(['JobID', 'Command', 'Arguments'])
+        .where('JobID', 'in', [...jobIds])
+        .where('Status', '=', 'Received')
+        .orderBy('ReceptionTime')
+        .execute();
+      await tx
+        .updateTable('JobCommands')
+        .set({ Status: 'Sent', ExecutionTime: time })
+        .where('JobID', 'in', [...jobIds])
+        .where('Status', '=', 'Received')
+        .execute();
+      return pending.map((row) => ({
+        jobId: row.JobID,
+        command: row.Command,
+        arguments: row.Arguments,
+      }));
+    });
   }
 
   async getOwners(jobIds: readonly number[]) {

@@ -16,3 +16,4 @@ export {
   type WrittenAttributes,
   setJobStatuses,
 } from './status.ts';
+export { type HeartbeatData, type HeartbeatDeps, type JobCommand, heartbeat } from './heartbeat.ts';

@@ -7,7 +7,7 @@ import {
   SearchParamsSchema,
   SummaryParamsSchema,
 } from '../../core/index.ts';
-import type { JobDB, JobLoggingDB, TaskQueueDB } from '../../db/index.ts';
+import type { JobDB, JobLoggingDB, JobParametersDB, TaskQueueDB } from '../../db/index.ts';
 import {
   type QueryDeps,
   jobStatuses,
@@ -16,6 +16,7 @@ import {
   submitJdlJobs,
   summarizeJobs,
   setJobStatuses,
+  heartbeat,
 } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
@@ -217,6 +218,60 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       // As DiracX: when no job at all could be updated, the same report comes back as a 404.
       if (Object.keys(result.success).length === 0) return reply.code(404).send({ detail: result });
       return result;
+    },
+  );
+
+  const measurement = Type.Optional(Type.Number());
+  app.patch(
+    '/heartbeat',
+    {
+      schema: {
+        operationId: 'jobs_add_heartbeat',
+        tags: ['jobs'],
+        security,
+        summary: "A running job's heartbeat; the answer carries the commands queued for it (Kill).",
+        body: Type.Record(
+          Type.String({ pattern: '^[0-9]+$' }),
+          Type.Object(
+            {
+              LoadAverage: measurement,
+              MemoryUsed: measurement,
+              Vsize: measurement,
+              AvailableDiskSpace: measurement,
+              CPUConsumed: measurement,
+              WallClockTime: measurement,
+              StandardOutput: Type.Optional(Type.String({ maxLength: 1_000_000 })),
+            },
+            { additionalProperties: false },
+          ),
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Array(
+            Type.Object({
+              job_id: Type.Integer(),
+              command: Type.String(),
+              arguments: Type.Union([Type.String(), Type.Null()]),
+            }),
+          ),
+          404: ErrorSchema,
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const jobIds = Object.keys(request.body).map(Number);
+      await policy.check(request, 'pilot', jobIds);
+      return heartbeat(
+        {
+          jobDb: app.dbs.get('JobDB') as JobDB,
+          jobLoggingDb: app.dbs.get('JobLoggingDB') as JobLoggingDB,
+          taskQueueDb: app.dbs.get('TaskQueueDB') as TaskQueueDB,
+          jobParametersDb: app.dbs.get('JobParametersDB') as JobParametersDB,
+          clock: app.clock,
+        },
+        request.body,
+      );
     },
   );
 

@@ -32,7 +32,12 @@ let bob: string;
 let carol: string;
 const ids: number[] = [];
 
-async function call(method: 'GET' | 'POST', url: string, token: string, payload?: unknown) {
+async function call(
+  method: 'GET' | 'POST' | 'PATCH',
+  url: string,
+  token: string,
+  payload?: unknown,
+) {
   return app.inject({
     method,
     url,
@@ -368,5 +373,73 @@ describe('PATCH /api/jobs/status', () => {
 
   it('refuses a job id that is not a number with 422', async () => {
     expect((await patch(alice, { abc: { [when]: { Status: 'Killed' } } })).statusCode).toBe(422);
+  });
+});
+
+describe('PATCH /api/jobs/heartbeat', () => {
+  const beat = (token: string, body: unknown) =>
+    app.inject({
+      method: 'PATCH',
+      url: '/api/jobs/heartbeat',
+      headers: { authorization: `Bearer ${token}` },
+      payload: body as object,
+    });
+
+  it('moves a matched job to Running and delivers a Kill command once', async () => {
+    const pilot = await tokenOf('pilot', vo, ['GenericPilot']);
+    const id = ids[2]!; // bob's job
+    clock.advance(60_000);
+    const when = new Date(clock.nowMs()).toISOString();
+    const matched = await app.inject({
+      method: 'PATCH',
+      url: '/api/jobs/status',
+      headers: { authorization: `Bearer ${pilot}` },
+      payload: {
+        [id]: { [when]: { Status: 'Matched', MinorStatus: 'Assigned', Source: 'Matcher' } },
+      },
+    });
+    expect(matched.statusCode).toBe(200);
+    clock.advance(60_000);
+    const first = await beat(pilot, {
+      [id]: { LoadAverage: 1.5, MemoryUsed: 1024, StandardOutput: 'hello' },
+    });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual([]);
+    const status = await call('GET', `/api/jobs/status?job_ids=${id}`, bob);
+    expect(status.json()[id]).toMatchObject({ Status: 'Running' });
+
+    const when2 = new Date(clock.nowMs()).toISOString();
+    expect(
+      (
+        await call('PATCH', '/api/jobs/status', bob, {
+          [id]: { [when2]: { Status: 'Killed', Source: 'User' } },
+        })
+      ).statusCode,
+    ).toBe(200);
+    clock.advance(1000);
+    expect((await beat(pilot, { [id]: { CPUConsumed: 10 } })).json()).toEqual([
+      { job_id: id, command: 'Kill', arguments: null },
+    ]);
+    clock.advance(1000);
+    expect((await beat(pilot, { [id]: { CPUConsumed: 11 } })).json()).toEqual([]);
+  });
+
+  it.each([
+    ['an unknown measurement', { ColourOfSky: 1 }, 422],
+    ['a measurement that is not a number', { LoadAverage: 'high' }, 422],
+  ])('refuses %s', async (_name, data, status) => {
+    const pilot = await tokenOf('pilot', vo, ['GenericPilot']);
+    expect((await beat(pilot, { [ids[2]!]: data })).statusCode).toBe(status);
+  });
+
+  it('answers 404 for a job that does not exist', async () => {
+    const pilot = await tokenOf('pilot', vo, ['GenericPilot']);
+    const response = await beat(pilot, { '999999': { LoadAverage: 1 } });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({ detail: 'Unknown job 999999' });
+  });
+
+  it('refuses a user’s heartbeat for another user’s job with 403', async () => {
+    expect((await beat(alice, { [ids[2]!]: { LoadAverage: 1 } })).statusCode).toBe(403);
   });
 });

@@ -1,0 +1,100 @@
+import { type Clock, NotFoundError } from '../../core/index.ts';
+import {
+  type JobDB,
+  type JobLoggingDB,
+  type JobParametersDB,
+  type TaskQueueDB,
+  toSqlDateTime,
+} from '../../db/index.ts';
+import { setJobStatuses } from './status.ts';
+
+/** What a job's wrapper reports with each heartbeat (DiracX's HeartbeatData). */
+export interface HeartbeatData {
+  LoadAverage?: number;
+  MemoryUsed?: number;
+  Vsize?: number;
+  AvailableDiskSpace?: number;
+  CPUConsumed?: number;
+  WallClockTime?: number;
+  StandardOutput?: string;
+}
+
+/** A command for a job, delivered with the answer to its heartbeat. */
+export interface JobCommand {
+  job_id: number;
+  command: string;
+  arguments: string | null;
+}
+
+export interface HeartbeatDeps {
+  jobDb: JobDB;
+  jobLoggingDb: JobLoggingDB;
+  taskQueueDb: TaskQueueDB;
+  jobParametersDb: JobParametersDB;
+  clock: Clock;
+}
+
+/**
+ * DiracX's heartbeat: a Matched or Stalled job becomes Running (source Heartbeat), any
+ * other just gets its HeartBeatTime; numbers go to the heartbeat log, the standard output
+ * to the job's parameters. The answer carries the commands queued for the jobs (Kill),
+ * each delivered once. DiracX answers 500 for an unknown job; gridbox answers 404 and
+ * changes nothing.
+ */
+export async function heartbeat(
+  deps: HeartbeatDeps,
+  beats: Readonly<Record<string, HeartbeatData>>,
+): Promise<JobCommand[]> {
+  const jobIds = Object.keys(beats).map(Number);
+  const owners = await deps.jobDb.getOwners(jobIds);
+  const unknown = jobIds.filter((id) => !owners.has(id));
+  if (unknown.length > 0) throw new NotFoundError(`Unknown job ${unknown.join(', ')}`);
+
+  const nowMs = deps.clock.nowMs();
+  const now = toSqlDateTime(nowMs);
+  const { rows } = await deps.jobDb.search({
+    parameters: ['JobID', 'Status'],
+    filters: [{ parameter: 'JobID', operator: 'in', values: jobIds }],
+    sorts: [],
+    distinct: false,
+    offset: 0,
+    limit: jobIds.length,
+  });
+  const waking = rows
+    .filter((row) => row.Status === 'Matched' || row.Status === 'Stalled')
+    .map((row) => Number(row.JobID));
+  const stamp = new Date(nowMs).toISOString();
+  if (waking.length > 0) {
+    await setJobStatuses(
+      deps,
+      Object.fromEntries(
+        waking.map((id) => [
+          String(id),
+          { [stamp]: { Status: 'Running' as const, Source: 'Heartbeat' } },
+        ]),
+      ),
+      false,
+    );
+  }
+  const others = jobIds.filter((id) => !waking.includes(id));
+  await deps.jobDb.setAttributes(others, { HeartBeatTime: now });
+
+  for (const [id, beat] of Object.entries(beats)) {
+    const { StandardOutput, ...measurements } = beat;
+    await deps.jobDb.addHeartbeatRecords(Number(id), measurements as Record<string, number>, now);
+    if (StandardOutput !== undefined) {
+      await deps.jobParametersDb.upsert(
+        owners.get(Number(id))!.vo,
+        Number(id),
+        { StandardOutput },
+        nowMs,
+      );
+    }
+  }
+  const commands = await deps.jobDb.takeCommands(jobIds, now);
+  return commands.map((c) => ({
+    job_id: c.jobId,
+    command: c.command,
+    arguments: c.arguments === '' ? null : c.arguments,
+  }));
+}
