@@ -216,6 +216,8 @@ describe('OpenAPI', () => {
       '/api/jobs/',
       '/api/jobs/heartbeat',
       '/api/jobs/jdl',
+      '/api/jobs/metadata',
+      '/api/jobs/reschedule',
       '/api/jobs/search',
       '/api/jobs/status',
       '/api/jobs/summary',

@@ -66,6 +66,10 @@ export interface JobDB extends Database {
   ): Promise<{ jobId: number; command: string; arguments: string }[]>;
   /** Owner and VO of each of `jobIds` that exists. */
   getOwners(jobIds: readonly number[]): Promise<Map<number, { owner: string; vo: string }>>;
+  /** The JDL as first submitted, decompressed; throws for an unknown job. */
+  getOriginalJdl(jobId: number): Promise<string>;
+  /** Replaces the processed JDL of a job. */
+  updateJdl(jobId: number, jdl: string): Promise<void>;
   /** The processed JDL of a job, decompressed. */
   getJdl(jobId: number): Promise<string | undefined>;
   /** Sets Status, MinorStatus and LastUpdateTime (and more) of jobs, without the state machine. */
@@ -245,6 +249,23 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
       .where('JobID', 'in', [...jobIds])
       .execute();
     return new Map(rows.map((row) => [row.JobID, { owner: row.Owner, vo: row.VO }]));
+  }
+
+  async getOriginalJdl(jobId: number): Promise<string> {
+    const row = await this.db
+      .selectFrom('JobJDLs')
+      .select('OriginalJDL')
+      .where('JobID', '=', jobId)
+      .executeTakeFirstOrThrow();
+    return decompressJdl(row.OriginalJDL);
+  }
+
+  async updateJdl(jobId: number, jdl: string): Promise<void> {
+    await this.db
+      .updateTable('JobJDLs')
+      .set({ JDL: compressJdl(jdl) })
+      .where('JobID', '=', jobId)
+      .execute();
   }
 
   async getJdl(jobId: number): Promise<string | undefined> {

@@ -17,3 +17,5 @@ export {
   setJobStatuses,
 } from './status.ts';
 export { type HeartbeatData, type HeartbeatDeps, type JobCommand, heartbeat } from './heartbeat.ts';
+export { type RescheduleDeps, type RescheduleResult, rescheduleJobs } from './reschedule.ts';
+export { type MetadataDeps, setJobMetadata } from './metadata.ts';

@@ -133,8 +133,8 @@ export async function submitJdlJobs(
  * TODO(#7): InputData only logs its step until the file catalog exists; replicas do not
  * restrict the candidate sites yet.
  */
-async function runOptimizers(
-  deps: SubmissionDeps,
+export async function runOptimizers(
+  deps: Pick<SubmissionDeps, 'jobDb' | 'jobLoggingDb' | 'taskQueueDb' | 'clock'>,
   submitter: Submitter,
   ids: readonly number[],
   jobs: readonly PreparedJob[],

@@ -17,6 +17,8 @@ import {
   summarizeJobs,
   setJobStatuses,
   heartbeat,
+  rescheduleJobs,
+  setJobMetadata,
 } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
@@ -272,6 +274,76 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         },
         request.body,
       );
+    },
+  );
+
+  const jobDbs = () => ({
+    jobDb: app.dbs.get('JobDB') as JobDB,
+    jobLoggingDb: app.dbs.get('JobLoggingDB') as JobLoggingDB,
+    taskQueueDb: app.dbs.get('TaskQueueDB') as TaskQueueDB,
+    jobParametersDb: app.dbs.get('JobParametersDB') as JobParametersDB,
+    clock: app.clock,
+  });
+
+  app.post(
+    '/reschedule',
+    {
+      schema: {
+        operationId: 'jobs_reschedule_jobs',
+        tags: ['jobs'],
+        security,
+        summary: 'Send jobs back to the queue, counting reschedules up to the VO’s limit.',
+        querystring: Type.Object({ reset_jobs: Type.Boolean({ default: false }) }),
+        body: Type.Object(
+          { job_ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 10000 }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            success: Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown())),
+            failed: Type.Record(Type.String(), Type.Object({ detail: Type.String() })),
+          }),
+          ...errors,
+          // A message, or (when nothing could be rescheduled) the whole report, as DiracX.
+          400: Type.Object({ detail: Type.Unknown() }),
+        },
+      },
+    },
+    async (request, reply) => {
+      await policy.check(request, 'manage', request.body.job_ids);
+      const result = await rescheduleJobs(
+        { ...jobDbs(), config: requireConfig(app.configSource).config },
+        request.body.job_ids,
+        request.query.reset_jobs,
+      );
+      // As DiracX: when no job could be rescheduled, the report comes back as a 400.
+      if (Object.keys(result.success).length === 0) return reply.code(400).send({ detail: result });
+      return result;
+    },
+  );
+
+  app.patch(
+    '/metadata',
+    {
+      schema: {
+        operationId: 'jobs_patch_metadata',
+        tags: ['jobs'],
+        security,
+        summary: 'Set job attributes (written as they are, no state machine) and job parameters.',
+        body: Type.Record(
+          Type.String({ pattern: '^[0-9]+$' }),
+          Type.Record(Type.String(), Type.Unknown()),
+          {
+            additionalProperties: false,
+          },
+        ),
+        response: { 204: { type: 'null', description: 'Done.' }, 404: ErrorSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await policy.check(request, 'manage', Object.keys(request.body).map(Number));
+      await setJobMetadata(jobDbs(), request.body);
+      return reply.code(204).send(null);
     },
   );
 

@@ -443,3 +443,91 @@ describe('PATCH /api/jobs/heartbeat', () => {
     expect((await beat(alice, { [ids[2]!]: { LoadAverage: 1 } })).statusCode).toBe(403);
   });
 });
+
+describe('POST /api/jobs/reschedule', () => {
+  const reschedule = (token: string, jobIds: number[], query = '') =>
+    call('POST', `/api/jobs/reschedule${query}`, token, { job_ids: jobIds });
+
+  it('sends a job back to the queue, counting up, and fails it past the limit', async () => {
+    const submitted = await call('POST', '/api/jobs/jdl', alice, [
+      'Executable = "again"; JobName = "again"',
+    ]);
+    const id = submitted.json()[0].JobID as number;
+    ids.push(id);
+    const run = async () => {
+      clock.advance(1000);
+      const when = new Date(clock.nowMs()).toISOString();
+      await call('PATCH', '/api/jobs/status?force=true', alice, {
+        [id]: { [when]: { Status: 'Running', Source: 'JobWrapper' } },
+      });
+    };
+    for (const counter of [1, 2, 3]) {
+      await run();
+      clock.advance(1000);
+      const response = await reschedule(alice, [id]);
+      expect(response.statusCode).toBe(200);
+      expect(response.json().success[id]).toMatchObject({
+        RescheduleCounter: counter,
+        Status: 'Received',
+        MinorStatus: 'Job Rescheduled',
+      });
+      const status = await call('GET', `/api/jobs/status?job_ids=${id}`, alice);
+      expect(status.json()[id].Status).toBe('Waiting');
+    }
+    await run();
+    clock.advance(1000);
+    const over = await reschedule(alice, [id]);
+    expect(over.statusCode).toBe(400);
+    expect(over.json().detail.failed[id]).toEqual({
+      detail: 'Maximum number of reschedules exceeded (3)',
+    });
+    const status = await call('GET', `/api/jobs/status?job_ids=${id}`, alice);
+    expect(status.json()[id]).toMatchObject({
+      Status: 'Failed',
+      MinorStatus: 'Maximum of reschedulings reached',
+    });
+    clock.advance(1000);
+    const reset = await reschedule(alice, [id], '?reset_jobs=true');
+    expect(reset.json().success[id]).toMatchObject({ RescheduleCounter: 0, Status: 'Failed' });
+  });
+
+  it('refuses to reschedule another user’s job', async () => {
+    expect((await reschedule(bob, [ids[1]!])).statusCode).toBe(403);
+  });
+});
+
+describe('PATCH /api/jobs/metadata', () => {
+  const patchMeta = (token: string, body: unknown) =>
+    call('PATCH', '/api/jobs/metadata', token, body);
+
+  it('writes attributes as given and answers 204', async () => {
+    const response = await patchMeta(alice, {
+      [ids[1]!]: { JobGroup: 'analysis', UserPriority: 7, HostName: 'wn001' },
+    });
+    expect(response.statusCode).toBe(204);
+    const rows = (
+      await call('POST', '/api/jobs/search', alice, {
+        parameters: ['JobGroup', 'UserPriority'],
+        search: [{ parameter: 'JobID', operator: 'eq', value: ids[1]! }],
+      })
+    ).json();
+    expect(rows).toEqual([{ JobGroup: 'analysis', UserPriority: 7 }]);
+  });
+
+  it.each([
+    ['a number where text belongs', { JobGroup: 5 }],
+    ['text too long for its column', { JobType: 'x'.repeat(40) }],
+    ['a time without a zone', { LastUpdateTime: '2026-06-01 12:00:00' }],
+    ['the job id itself', { JobID: 3 }],
+  ])('refuses %s with 400 and writes nothing', async (_name, fields) => {
+    const response = await patchMeta(alice, { [ids[1]!]: { JobName: 'untouched?', ...fields } });
+    expect(response.statusCode).toBe(400);
+    const rows = (
+      await call('POST', '/api/jobs/search', alice, {
+        parameters: ['JobName'],
+        search: [{ parameter: 'JobID', operator: 'eq', value: ids[1]! }],
+      })
+    ).json();
+    expect(rows).toEqual([{ JobName: 'two' }]);
+  });
+});

@@ -1,0 +1,83 @@
+import { type Clock, InvalidRequestError, NotFoundError } from '../../core/index.ts';
+import { JOB_COLUMNS, type JobDB, type JobParametersDB, toSqlDateTime } from '../../db/index.ts';
+
+export interface MetadataDeps {
+  jobDb: JobDB;
+  jobParametersDb: JobParametersDB;
+  clock: Clock;
+}
+
+/** Widths of the text columns of Jobs, so a long value is a 400 and not a database error. */
+const TEXT_WIDTH: Record<string, number> = {
+  JobType: 32,
+  JobGroup: 32,
+  Site: 100,
+  JobName: 128,
+  Owner: 64,
+  OwnerGroup: 128,
+  VO: 32,
+  Status: 32,
+  MinorStatus: 128,
+  ApplicationStatus: 255,
+};
+/** Parameters DIRAC keeps as whole numbers even when reported as "12.0". */
+const INTEGER_PARAMETERS = new Set(['CPUNormalizationFactor', 'NormCPUTime(s)', 'TotalCPUTime(s)']);
+const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
+
+function columnValue(job: number, name: string, value: unknown): unknown {
+  const bad = (expected: string) =>
+    new InvalidRequestError(`Invalid value for ${name} of job ${job}: expected ${expected}`);
+  switch (JOB_COLUMNS[name]) {
+    case 'integer':
+      if (!Number.isInteger(value)) throw bad('an integer');
+      return value;
+    case 'datetime':
+      if (typeof value !== 'string' || !ZONED.test(value) || Number.isNaN(Date.parse(value)))
+        throw bad('an ISO 8601 time with a zone');
+      return toSqlDateTime(Date.parse(value));
+    case 'flag':
+      if (value === true || value === false) return value ? 'True' : 'False';
+      if (name === 'AccountedFlag' && value === 'Failed') return 'Failed';
+      throw bad('true or false');
+    default:
+      if (typeof value !== 'string' || value.length > (TEXT_WIDTH[name] ?? 255))
+        throw bad(`text of at most ${TEXT_WIDTH[name] ?? 255} characters`);
+      return value;
+  }
+}
+
+/**
+ * DiracX's metadata update: keys naming Jobs columns are written there directly (no state
+ * machine), every other key goes to the job's parameters; JobType goes to both.
+ */
+export async function setJobMetadata(
+  deps: MetadataDeps,
+  updates: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+): Promise<void> {
+  const jobIds = Object.keys(updates).map(Number);
+  const owners = await deps.jobDb.getOwners(jobIds);
+  const unknown = jobIds.filter((id) => !owners.has(id));
+  if (unknown.length > 0) throw new NotFoundError(`Unknown job ${unknown.join(', ')}`);
+  const planned = Object.entries(updates).map(([id, fields]) => {
+    const job = Number(id);
+    const attributes: Record<string, unknown> = {};
+    const parameters: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(fields)) {
+      if (name === 'JobID') throw new InvalidRequestError('JobID cannot be changed');
+      if (JOB_COLUMNS[name] !== undefined) attributes[name] = columnValue(job, name, value);
+      if (JOB_COLUMNS[name] === undefined || name === 'JobType') {
+        parameters[name] =
+          INTEGER_PARAMETERS.has(name) && typeof value === 'string' && !Number.isNaN(Number(value))
+            ? Math.trunc(Number(value))
+            : value;
+      }
+    }
+    return { job, attributes, parameters };
+  });
+  // Everything was checked before anything is written.
+  for (const { job, attributes, parameters } of planned) {
+    if (Object.keys(attributes).length > 0) await deps.jobDb.setAttributes([job], attributes);
+    if (Object.keys(parameters).length > 0)
+      await deps.jobParametersDb.upsert(owners.get(job)!.vo, job, parameters, deps.clock.nowMs());
+  }
+}
