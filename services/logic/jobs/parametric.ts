@@ -9,7 +9,7 @@ export function isParametric(record: JdlRecord): boolean {
 }
 
 /** One sequence's values: the list given, or N values from Start, Step and Factor. */
-function sequenceValues(record: JdlRecord, suffix: string): JdlValue[] {
+function sequenceValues(record: JdlRecord, suffix: string, maxJobs: number): JdlValue[] {
   const spec = attribute(record, `Parameters${suffix}`)!;
   if (spec.type === 'list') {
     if (spec.items.length === 0)
@@ -60,7 +60,9 @@ export function expandParametric(record: JdlRecord, maxJobs: number): JdlRecord[
     .map(([name]) => /^Parameters(\.[A-Za-z0-9_]+)?$/.exec(name))
     .filter((m) => m !== null)
     .map((m) => m[1] ?? '');
-  const sequences = new Map(suffixes.map((suffix) => [suffix, sequenceValues(record, suffix)]));
+  const sequences = new Map(
+    suffixes.map((suffix) => [suffix, sequenceValues(record, suffix, maxJobs)]),
+  );
   const lengths = new Set([...sequences.values()].map((values) => values.length));
   if (lengths.size !== 1)
     throw new InvalidRequestError('Invalid JDL: parameter sequences have different lengths');

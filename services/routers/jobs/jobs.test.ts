@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../../fixtures/index.ts';
 import { buildApp } from '../../app/index.ts';
@@ -95,5 +96,60 @@ describe('job submission', () => {
       (await submit('/api/jobs/jdl', { jdl: 'Executable = "x"' }, await tokenFor(['NormalUser'])))
         .statusCode,
     ).toBe(422);
+  });
+});
+
+describe('submission under arbitrary input', () => {
+  it('never answers 500, whatever the JDLs', async () => {
+    const token = await tokenFor(['NormalUser']);
+    const value = fc.oneof(
+      fc.string({ maxLength: 20 }).map((s) => JSON.stringify(s)),
+      fc.integer({ min: -1e6, max: 1e7 }).map(String),
+      fc.constantFrom(
+        '{"a", "b"}',
+        '{}',
+        '[ X = 1 ]',
+        'true',
+        '"%j %n %s"',
+        '{1, 2, 3}',
+        '"LFN:/x//y"',
+        '-5',
+        '1e400',
+      ),
+    );
+    const attribute = fc.tuple(
+      fc.constantFrom(
+        'Executable',
+        'Arguments',
+        'CPUTime',
+        'Priority',
+        'JobType',
+        'Site',
+        'BannedSites',
+        'Platform',
+        'InputData',
+        'Tags',
+        'NumberOfProcessors',
+        'MaxNumberOfProcessors',
+        'Parameters',
+        'ParameterStart',
+        'ParameterStep',
+        'LogLevel',
+        'Owner',
+        'Weird',
+      ),
+      value,
+    );
+    const structured = fc
+      .uniqueArray(attribute, { maxLength: 8, selector: ([n]) => n })
+      .map((attrs) => `[ ${attrs.map(([n, v]) => `${n} = ${v}`).join('; ')} ]`);
+    const jdl = fc.oneof(structured, fc.string({ maxLength: 60 }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(jdl, { minLength: 1, maxLength: 3 }), async (jdls) => {
+        const response = await submit('/api/jobs/jdl', jdls, token);
+        expect([201, 400]).toContain(response.statusCode);
+      }),
+      { numRuns: 1500 },
+    );
   });
 });
