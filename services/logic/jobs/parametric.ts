@@ -21,6 +21,10 @@ function sequenceValues(record: JdlRecord, suffix: string, maxJobs: number): Jdl
       `Invalid JDL: Parameters${suffix} must be a list or a positive integer`,
     );
   }
+  // Checked before generating: `Parameters = 10000000` must not allocate ten million values.
+  if (spec.value > maxJobs) {
+    throw new InvalidRequestError(`Normal user cannot submit more than ${maxJobs} jobs at once`);
+  }
   const number = (name: string, fallback: number) => {
     const value = attribute(record, `${name}${suffix}`);
     if (value === undefined) return fallback;

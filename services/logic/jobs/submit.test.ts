@@ -154,7 +154,7 @@ describe('submitJdlJobs', () => {
     ],
     [
       'a parametric job of more than 20',
-      ['Executable = "x"; Parameters = 21'],
+      ['Executable = "x"; Parameters = 1000000000'],
       /more than 20 jobs at once/,
     ],
     [
