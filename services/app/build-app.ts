@@ -2,9 +2,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { pino } from 'pino';
 import { randomBytes } from 'node:crypto';
 import { type Clock, type ConfigSource, SECURITY_PROPERTIES, systemClock } from '../core/index.ts';
-import { openDatabases } from '../db/index.ts';
+import { MemorySandboxStore, type SandboxStore, openDatabases } from '../db/index.ts';
 import type { Dispatcher } from 'undici';
-import { type AuthSettings, IdpClient, type Keystore, generateKeystore } from '../logic/index.ts';
+import {
+  type AuthSettings,
+  IdpClient,
+  type Keystore,
+  type SandboxSettings,
+  generateKeystore,
+} from '../logic/index.ts';
 import { type AuthContext, type JobsSettings, authenticate } from '../routers/index.ts';
 import { handleError } from './error-handler.ts';
 import { registerOpenApi } from './openapi.ts';
@@ -25,6 +31,7 @@ export interface AppOptions {
   https?: { cert: string; key: string };
   auth?: AuthOptions;
   jobs?: Partial<JobsSettings>;
+  sandboxes?: { store?: SandboxStore; settings?: Partial<SandboxSettings> };
 }
 
 /** How the box authenticates; everything has DiracX's default. */
@@ -98,6 +105,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.decorate('clock', clock);
     app.decorate('auth', authContext(options.auth ?? {}, keystore, clock));
     app.decorate('jobsSettings', { searchAcrossVOs: false, ...options.jobs });
+    app.decorate('sandboxes', {
+      store: options.sandboxes?.store ?? new MemorySandboxStore(),
+      settings: {
+        seName: 'SandboxSE',
+        bucket: 'sandboxes',
+        urlValidityS: 300,
+        maxSizeBytes: 100 * 1024 * 1024,
+        signingKey: randomBytes(32),
+        ...options.sandboxes?.settings,
+      },
+    });
     app.decorateRequest('user', null);
 
     await registerOpenApi(app);

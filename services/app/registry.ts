@@ -18,7 +18,9 @@ import {
   jobsRouter,
   openAccessPolicy,
   pilotPolicy,
+  sandboxPolicy,
   pilotsRouter,
+  sandboxStoreRouter,
   wellKnownRouter,
   wmsPolicy,
 } from '../routers/index.ts';
@@ -55,9 +57,10 @@ export const builtinRegistry: Registry = {
     healthRouter,
     jobsRouter,
     pilotsRouter,
+    sandboxStoreRouter,
     wellKnownRouter,
   ]),
-  policies: byName([openAccessPolicy, pilotPolicy, wmsPolicy]),
+  policies: byName([openAccessPolicy, pilotPolicy, sandboxPolicy, wmsPolicy]),
 };
 
 /** A registry where `overrides` replace the entries of `base` that have the same name. */

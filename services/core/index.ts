@@ -34,3 +34,4 @@ export * from './jdl/index.ts';
 export * from './models/job.ts';
 export * from './models/search.ts';
 export * from './models/job-state-machine.ts';
+export * from './models/sandbox.ts';

@@ -25,5 +25,6 @@ export {
   type PilotSecret,
   pilotAgentsDb,
 } from './pilot-agents/index.ts';
-export { sandboxMetadataDb, type SandboxMetadataDBTables } from './sandbox-metadata/index.ts';
+export * from './sandbox-metadata/index.ts';
 export * from './task-queue/index.ts';
+export * from './sandbox-store/index.ts';

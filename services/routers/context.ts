@@ -1,6 +1,13 @@
 import type { Clock, ConfigSource } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
-import type { AccessTokenClaims, AuthSettings, IdpClient, Keystore } from '../logic/index.ts';
+import type {
+  AccessTokenClaims,
+  AuthSettings,
+  IdpClient,
+  Keystore,
+  SandboxSettings,
+} from '../logic/index.ts';
+import type { SandboxStore } from '../db/index.ts';
 import type { AccessPolicy } from './access-policy.ts';
 
 /** How this box issues and checks tokens. */
@@ -32,6 +39,7 @@ declare module 'fastify' {
     clock: Clock;
     auth: AuthContext;
     jobsSettings: JobsSettings;
+    sandboxes: { store: SandboxStore; settings: SandboxSettings };
   }
   interface FastifyRequest {
     /** The verified access token of the caller; null on routes that do not authenticate. */

@@ -11,6 +11,8 @@ export { configRouter } from './config/index.ts';
 export { healthRouter } from './health/index.ts';
 export { type WmsAction, wmsPolicy } from './jobs/access-policy.ts';
 export { jobsRouter } from './jobs/index.ts';
+export { sandboxPolicy } from './jobs/sandbox-policy.ts';
 export { pilotPolicy } from './pilots/access-policy.ts';
 export { pilotsRouter } from './pilots/index.ts';
+export { sandboxStoreRouter } from './sandbox-store/index.ts';
 export { wellKnownRouter } from './well-known/index.ts';

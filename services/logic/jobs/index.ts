@@ -19,3 +19,14 @@ export {
 export { type HeartbeatData, type HeartbeatDeps, type JobCommand, heartbeat } from './heartbeat.ts';
 export { type RescheduleDeps, type RescheduleResult, rescheduleJobs } from './reschedule.ts';
 export { type MetadataDeps, setJobMetadata } from './metadata.ts';
+export {
+  type SandboxDeps,
+  type SandboxSettings,
+  type SandboxUser,
+  assignOutputSandbox,
+  initiateSandboxUpload,
+  parsePfn,
+  readSandbox,
+  receiveSandboxUpload,
+  sandboxDownloadUrl,
+} from './sandboxes.ts';

@@ -6,8 +6,17 @@ import {
   JOB_STATUSES,
   SearchParamsSchema,
   SummaryParamsSchema,
+  SandboxDownloadResponseSchema,
+  SandboxInfoSchema,
+  SandboxUploadResponseSchema,
 } from '../../core/index.ts';
-import type { JobDB, JobLoggingDB, JobParametersDB, TaskQueueDB } from '../../db/index.ts';
+import type {
+  JobDB,
+  JobLoggingDB,
+  JobParametersDB,
+  SandboxMetadataDB,
+  TaskQueueDB,
+} from '../../db/index.ts';
 import {
   type QueryDeps,
   jobStatuses,
@@ -19,6 +28,11 @@ import {
   heartbeat,
   rescheduleJobs,
   setJobMetadata,
+  assignOutputSandbox,
+  initiateSandboxUpload,
+  parsePfn,
+  sandboxDownloadUrl,
+  type SandboxDeps,
 } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
@@ -344,6 +358,172 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       await policy.check(request, 'manage', Object.keys(request.body).map(Number));
       await setJobMetadata(jobDbs(), request.body);
       return reply.code(204).send(null);
+    },
+  );
+
+  // Sandbox routes come before the /{job_id}/… ones, as in DiracX.
+  const sandboxPolicy = policyNamed(app, 'sandbox');
+  const sandboxDeps = (): SandboxDeps => ({
+    sandboxDb: app.dbs.get('SandboxMetadataDB') as SandboxMetadataDB,
+    store: app.sandboxes.store,
+    settings: app.sandboxes.settings,
+    clock: app.clock,
+  });
+  const storeUrl = (request: { protocol: string; host: string }) =>
+    `${request.protocol}://${request.host}/api/sandbox-store`;
+  const PfnList = Type.Array(Type.Union([Type.String(), Type.Null()]));
+
+  app.post(
+    '/sandbox',
+    {
+      schema: {
+        operationId: 'jobs_initiate_sandbox_upload',
+        tags: ['jobs'],
+        security,
+        summary: 'Where to upload a sandbox (url null when the same tarball is already stored).',
+        body: SandboxInfoSchema,
+        response: { 200: SandboxUploadResponseSchema, ...errors },
+      },
+    },
+    async (request) => {
+      await sandboxPolicy.check(request, 'create');
+      return initiateSandboxUpload(
+        sandboxDeps(),
+        currentUser(request),
+        request.body,
+        storeUrl(request),
+      );
+    },
+  );
+
+  app.get(
+    '/sandbox',
+    {
+      schema: {
+        operationId: 'jobs_get_sandbox_file',
+        tags: ['jobs'],
+        security,
+        summary:
+          'A signed URL to download a sandbox (JSON, not a redirect, so the token stays here).',
+        querystring: Type.Object({ pfn: Type.String({ maxLength: 256 }) }),
+        response: { 200: SandboxDownloadResponseSchema, 404: ErrorSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const owner = parsePfn(request.query.pfn, app.sandboxes.settings);
+      await sandboxPolicy.check(request, 'read', owner);
+      return sandboxDownloadUrl(
+        sandboxDeps(),
+        currentUser(request),
+        request.query.pfn,
+        storeUrl(request),
+      );
+    },
+  );
+
+  app.post(
+    '/sandbox/unassign',
+    {
+      schema: {
+        operationId: 'jobs_unassign_bulk_jobs_sandboxes',
+        tags: ['jobs'],
+        security,
+        summary: 'Unlink the sandboxes of jobs (the sandboxes are cleaned later).',
+        body: Type.Object(
+          { job_ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 10000 }) },
+          { additionalProperties: false },
+        ),
+        response: { 204: { type: 'null', description: 'Done.' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await policy.check(request, 'manage', request.body.job_ids);
+      await sandboxDeps().sandboxDb.unassignJobs(request.body.job_ids);
+      return reply.code(204).send(null);
+    },
+  );
+
+  const JobIdParams = Type.Object({ job_id: Type.Integer({ minimum: 1 }) });
+
+  app.get(
+    '/:job_id/sandbox',
+    {
+      schema: {
+        operationId: 'jobs_get_job_sandboxes',
+        tags: ['jobs'],
+        security,
+        summary: "The job's input and output sandboxes (first of each, as one-element lists).",
+        params: JobIdParams,
+        response: { 200: Type.Object({ Input: PfnList, Output: PfnList }), ...errors },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'read', [request.params.job_id]);
+      const { Input, Output } = await sandboxDeps().sandboxDb.getJobSandboxes(
+        request.params.job_id,
+      );
+      return { Input: [Input], Output: [Output] };
+    },
+  );
+
+  app.get(
+    '/:job_id/sandbox/:sandbox_type',
+    {
+      schema: {
+        operationId: 'jobs_get_job_sandbox',
+        tags: ['jobs'],
+        security,
+        summary: "One of the job's sandboxes, as a one-element list.",
+        params: Type.Object({
+          job_id: Type.Integer({ minimum: 1 }),
+          sandbox_type: Type.Enum(['input', 'output']),
+        }),
+        response: { 200: PfnList, ...errors },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'read', [request.params.job_id]);
+      const sandboxes = await sandboxDeps().sandboxDb.getJobSandboxes(request.params.job_id);
+      return [request.params.sandbox_type === 'input' ? sandboxes.Input : sandboxes.Output];
+    },
+  );
+
+  app.patch(
+    '/:job_id/sandbox/output',
+    {
+      schema: {
+        operationId: 'jobs_assign_sandbox_to_job',
+        tags: ['jobs'],
+        security,
+        summary: 'Link an uploaded sandbox to the job as its output.',
+        params: JobIdParams,
+        body: Type.String({ maxLength: 256 }),
+        response: { 200: Type.Null(), ...errors },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'manage', [request.params.job_id]);
+      await assignOutputSandbox(sandboxDeps(), request.params.job_id, request.body);
+      return null;
+    },
+  );
+
+  app.delete(
+    '/:job_id/sandbox',
+    {
+      schema: {
+        operationId: 'jobs_unassign_job_sandboxes',
+        tags: ['jobs'],
+        security,
+        summary: "Unlink the job's sandboxes.",
+        params: JobIdParams,
+        response: { 200: Type.Null(), ...errors },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'manage', [request.params.job_id]);
+      await sandboxDeps().sandboxDb.unassignJobs([request.params.job_id]);
+      return null;
     },
   );
 

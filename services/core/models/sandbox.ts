@@ -1,0 +1,37 @@
+import Type, { type Static } from 'typebox';
+
+export const SANDBOX_FORMATS = ['tar.bz2', 'tar.zst'] as const;
+
+/** What a client says of the sandbox it wants to upload (DiracX's SandboxInfo). */
+export const SandboxInfoSchema = Type.Object(
+  {
+    checksum_algorithm: Type.Literal('sha256'),
+    checksum: Type.String({ pattern: '^[0-9a-fA-F]{64}$' }),
+    size: Type.Integer({ minimum: 1 }),
+    format: Type.Enum([...SANDBOX_FORMATS]),
+  },
+  { additionalProperties: false },
+);
+
+export const SandboxUploadResponseSchema = Type.Object({
+  pfn: Type.String(),
+  url: Type.Union([Type.String(), Type.Null()]),
+  fields: Type.Record(Type.String(), Type.String()),
+});
+
+export const SandboxDownloadResponseSchema = Type.Object({
+  url: Type.String(),
+  expires_in: Type.Integer(),
+});
+
+/**
+ * A sandbox PFN, with or without its `SB:<SE>|` prefix:
+ * `/S3/<bucket>/<vo>/<group>/<user>/sha256:<hex>.<format>`. Every part is a plain name, so
+ * a PFN can never reach outside the store.
+ */
+export const SANDBOX_PFN =
+  /^(?:SB:([A-Za-z0-9_.-]+)\|)?\/S3\/([a-z0-9.-]+)\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)\/(sha256):([0-9a-f]{64})\.(tar\.bz2|tar\.zst)$/;
+
+export type SandboxInfo = Static<typeof SandboxInfoSchema>;
+export type SandboxUploadResponse = Static<typeof SandboxUploadResponseSchema>;
+export type SandboxDownloadResponse = Static<typeof SandboxDownloadResponseSchema>;

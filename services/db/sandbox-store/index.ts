@@ -1,0 +1,1 @@
+export { FileSandboxStore, MemorySandboxStore, type SandboxStore } from './sandbox-store.ts';
