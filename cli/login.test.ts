@@ -520,3 +520,81 @@ describe('the legacy exchange (a DIRAC server with the API key)', () => {
     expect((await exchange(withKey(LEGACY_API_KEY), 'nobody')).status).toBe(400);
   });
 });
+
+describe('the jobs API over real HTTP with real tokens', () => {
+  const carol = fixtureSet.users.find((u) => u.vo === otherVo)!;
+  const api = async (token: string, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${box.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as unknown,
+    };
+  };
+
+  it('submits, finds, groups, reads and kills jobs, which another VO can neither see nor change', async () => {
+    const { access: token } = await loginAs(alice);
+    const { access: outsider } = await loginAs(carol);
+
+    const plain = await api(token, 'POST', '/api/jobs/jdl', [
+      '[ Executable = "hello.sh"; JobName = "e2e-plain" ]',
+    ]);
+    expect(plain.status).toBe(201);
+    const parametric = await api(token, 'POST', '/api/jobs/jdl', [
+      '[ Executable = "p.sh"; JobName = "e2e-%n"; Parameters = {"a", "b", "c"} ]',
+    ]);
+    expect(parametric.status).toBe(201);
+    const ids = [
+      ...(plain.body as { JobID: number }[]),
+      ...(parametric.body as { JobID: number }[]),
+    ].map((j) => j.JobID);
+    expect(ids).toHaveLength(4);
+
+    const search = {
+      parameters: ['JobID', 'JobName', 'Status'],
+      search: [{ parameter: 'JobName', operator: 'like', value: 'e2e-%' }],
+      sort: [{ parameter: 'JobID', direction: 'asc' }],
+    };
+    const page = await api(token, 'POST', '/api/jobs/search?page=1&per_page=2', search);
+    expect(page.status).toBe(206);
+    expect(page.headers.get('content-range')).toBe('jobs 0-1/4');
+
+    const summary = await api(token, 'POST', '/api/jobs/summary', {
+      grouping: ['Status'],
+      search: search.search,
+    });
+    expect(summary.body).toEqual([{ Status: 'Waiting', count: 4 }]);
+
+    const status = await api(token, 'GET', `/api/jobs/status?job_ids=${ids[0]}`);
+    expect(status.body).toEqual({
+      [ids[0]!]: {
+        Status: 'Waiting',
+        MinorStatus: 'Pilot Agent Submission',
+        ApplicationStatus: 'Unknown',
+      },
+    });
+
+    const when = new Date().toISOString();
+    const killed = await api(token, 'PATCH', '/api/jobs/status', {
+      [ids[1]!]: { [when]: { Status: 'Killed', MinorStatus: 'Marked as killed', Source: 'User' } },
+    });
+    expect(killed.status).toBe(200);
+    expect((await api(token, 'GET', `/api/jobs/status?job_ids=${ids[1]}`)).body).toMatchObject({
+      [ids[1]!]: { Status: 'Killed' },
+    });
+
+    expect((await api(outsider, 'POST', '/api/jobs/search', search)).body).toEqual([]);
+    expect((await api(outsider, 'GET', `/api/jobs/status?job_ids=${ids[0]}`)).status).toBe(403);
+    const hijack = await api(outsider, 'PATCH', '/api/jobs/status', {
+      [ids[0]!]: { [when]: { Status: 'Killed' } },
+    });
+    expect(hijack.status).toBe(403);
+    expect((await api(token, 'GET', `/api/jobs/status?job_ids=${ids[0]}`)).body).toMatchObject({
+      [ids[0]!]: { Status: 'Waiting' },
+    });
+  });
+});
