@@ -7,6 +7,7 @@ import { CaDirectory } from '../ca/index.ts';
 import type { FixtureSet } from '../fixtures/index.ts';
 import { type StartedIdp, startIdp } from '../idp/index.ts';
 import { buildApp } from '../services/index.ts';
+import { FileSandboxStore } from '../services/db/index.ts';
 import {
   type Config,
   type Settings,
@@ -92,6 +93,9 @@ export async function startBox({
       logger,
       ...(tls === undefined ? {} : { https: tls }),
       jobs: { searchAcrossVOs: settings.jobSearchAcrossVos },
+      ...(settings.sandboxStoreDir === ''
+        ? {}
+        : { sandboxes: { store: new FileSandboxStore(resolve(settings.sandboxStoreDir)) } }),
       auth: {
         issuer: settings.tokenIssuer,
         caCertPem: ca.certPem,

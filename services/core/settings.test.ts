@@ -20,6 +20,7 @@ describe('settings', () => {
       allowedRedirects: '',
       tokenKeystore: '',
       legacyExchangeHashedApiKey: '',
+      sandboxStoreDir: '',
       jobSearchAcrossVos: false,
       tls: false,
       caDir: '.gridbox/ca',

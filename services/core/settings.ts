@@ -85,6 +85,11 @@ export const SettingsSchema = Type.Object({
     pattern: '^([0-9a-f]{64})?$',
     description: 'SHA-256 hex of the API key the legacy exchange accepts; empty disables it.',
   }),
+  sandboxStoreDir: Type.String({
+    default: '',
+    description:
+      'Folder where sandbox tarballs are kept across restarts; empty keeps them in memory.',
+  }),
   jobSearchAcrossVos: Type.Boolean({
     default: false,
     description:

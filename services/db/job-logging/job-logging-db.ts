@@ -23,6 +23,10 @@ export interface JobLoggingDB extends Database {
   lastStatusTimes(jobIds: readonly number[]): Promise<Map<number, number>>;
   /** A job's records in the order they were written. */
   getRecords(jobId: number): Promise<JobLoggingDBTables['LoggingInfo'][]>;
+  /** The records of several jobs, each job's in the order they were written. */
+  getHistories(
+    jobIds: readonly number[],
+  ): Promise<Map<number, JobLoggingDBTables['LoggingInfo'][]>>;
 }
 
 const IDEM = 'idem';
@@ -77,6 +81,22 @@ export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements 
         Math.round((Number(row.latest) + STATUS_TIME_ORDER_EPOCH_S) * 1000),
       ]),
     );
+  }
+
+  async getHistories(jobIds: readonly number[]) {
+    const histories = new Map<number, JobLoggingDBTables['LoggingInfo'][]>(
+      jobIds.map((id) => [id, []]),
+    );
+    if (jobIds.length === 0) return histories;
+    const rows = await this.db
+      .selectFrom('LoggingInfo')
+      .selectAll()
+      .where('JobID', 'in', [...jobIds])
+      .orderBy('JobID')
+      .orderBy('SeqNum')
+      .execute();
+    for (const row of rows) histories.get(row.JobID)?.push(row);
+    return histories;
   }
 
   async getRecords(jobId: number) {

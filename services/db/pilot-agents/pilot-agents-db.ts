@@ -31,6 +31,8 @@ export interface PilotAgentsDB extends Database {
     clock: Clock,
   ): Promise<void>;
   getPilotSecret(stamp: string): Promise<PilotSecret | undefined>;
+  /** The jobs the pilots with these stamps ran (JobToPilotMapping). */
+  jobsOfPilots(stamps: readonly string[]): Promise<number[]>;
 }
 
 export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implements PilotAgentsDB {
@@ -80,6 +82,18 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
           .execute();
       }
     });
+  }
+
+  async jobsOfPilots(stamps: readonly string[]) {
+    if (stamps.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('JobToPilotMapping')
+      .innerJoin('PilotAgents', 'PilotAgents.PilotID', 'JobToPilotMapping.PilotID')
+      .select('JobToPilotMapping.JobID')
+      .distinct()
+      .where('PilotAgents.PilotStamp', 'in', [...stamps])
+      .execute();
+    return rows.map((row) => row.JobID);
   }
 
   async getPilotSecret(stamp: string) {

@@ -1,8 +1,21 @@
-import type { Config, SearchParams, SearchSpec, SummaryParams } from '../../core/index.ts';
-import type { JobDB } from '../../db/index.ts';
+import {
+  type Config,
+  InvalidRequestError,
+  type SearchParams,
+  type SearchSpec,
+  type SummaryParams,
+} from '../../core/index.ts';
+import {
+  type JobDB,
+  type JobLoggingDB,
+  type PilotAgentsDB,
+  fromSqlDateTime,
+} from '../../db/index.ts';
 
 export interface QueryDeps {
   jobDb: JobDB;
+  jobLoggingDb: JobLoggingDB;
+  pilotAgentsDb: PilotAgentsDB;
   config: Config;
   /**
    * DiracX applies no VO filter to job searches; gridbox does, unless this is set to
@@ -36,6 +49,65 @@ export interface SearchPage {
   rows: Record<string, unknown>[];
 }
 
+/**
+ * DiracX's pseudo-parameter PilotStamp: jobs run by those pilots, as a JobID filter.
+ * It cannot be combined with a filter on JobID itself.
+ */
+async function resolvePilotStamps(
+  deps: QueryDeps,
+  filters: readonly SearchSpec[],
+): Promise<SearchSpec[]> {
+  const byStamp = filters.filter((f) => f.parameter === 'PilotStamp');
+  if (byStamp.length === 0) return [...filters];
+  if (filters.some((f) => f.parameter === 'JobID')) {
+    throw new InvalidRequestError('PilotStamp cannot be combined with a JobID filter');
+  }
+  const rest = filters.filter((f) => f.parameter !== 'PilotStamp');
+  for (const filter of byStamp) {
+    const stamps = 'values' in filter ? filter.values : [filter.value];
+    if (filter.operator !== 'eq' && filter.operator !== 'in') {
+      throw new InvalidRequestError('PilotStamp can only be searched with eq or in');
+    }
+    rest.push({
+      parameter: 'JobID',
+      operator: 'in',
+      values: await deps.pilotAgentsDb.jobsOfPilots(stamps.map(String)),
+    });
+  }
+  return rest;
+}
+
+interface HistoryEntry {
+  Status: string;
+  MinorStatus: string;
+  ApplicationStatus: string;
+  StatusTime: string;
+  Source: string;
+}
+
+/** A job's history with DIRAC's `idem` placeholders resolved from the record before. */
+function history(
+  records: {
+    Status: string;
+    MinorStatus: string;
+    ApplicationStatus: string;
+    StatusTime: string;
+    StatusSource: string;
+  }[],
+): HistoryEntry[] {
+  const last = { Status: '', MinorStatus: '', ApplicationStatus: '' };
+  return records.map((record) => {
+    for (const field of ['Status', 'MinorStatus', 'ApplicationStatus'] as const) {
+      if (record[field] !== 'idem') last[field] = record[field];
+    }
+    return {
+      ...last,
+      StatusTime: new Date(fromSqlDateTime(record.StatusTime)).toISOString().replace('.000Z', 'Z'),
+      Source: record.StatusSource,
+    };
+  });
+}
+
 export async function searchJobs(
   deps: QueryDeps,
   caller: Caller,
@@ -44,14 +116,24 @@ export async function searchJobs(
   perPage: number,
 ): Promise<SearchPage> {
   const offset = (page - 1) * perPage;
+  // DiracX's pseudo-parameter LoggingInfo: each row gains the job's history.
+  const requested = params.parameters ?? [];
+  const withHistory = requested.includes('LoggingInfo');
+  let parameters = requested.filter((p) => p !== 'LoggingInfo');
+  if (withHistory && parameters.length > 0 && !parameters.includes('JobID'))
+    parameters = ['JobID', ...parameters];
   const { total, rows } = await deps.jobDb.search({
-    parameters: params.parameters ?? undefined,
-    filters: [...scope(deps, caller), ...(params.search ?? [])],
+    parameters: parameters.length === 0 ? undefined : parameters,
+    filters: [...scope(deps, caller), ...(await resolvePilotStamps(deps, params.search ?? []))],
     sorts: params.sort ?? [],
     distinct: params.distinct ?? false,
     offset,
     limit: perPage,
   });
+  if (withHistory) {
+    const histories = await deps.jobLoggingDb.getHistories(rows.map((row) => Number(row.JobID)));
+    for (const row of rows) row.LoggingInfo = history(histories.get(Number(row.JobID)) ?? []);
+  }
   if (rows.length === total) return { status: 200, contentRange: undefined, rows };
   if (rows.length === 0) return { status: 416, contentRange: `jobs */${total}`, rows: [] };
   return { status: 206, contentRange: `jobs ${offset}-${offset + rows.length - 1}/${total}`, rows };

@@ -14,6 +14,7 @@ import type {
   JobDB,
   JobLoggingDB,
   JobParametersDB,
+  PilotAgentsDB,
   SandboxMetadataDB,
   TaskQueueDB,
 } from '../../db/index.ts';
@@ -75,6 +76,8 @@ const plugin: FastifyPluginAsync = async (fastify) => {
 
   const queryDeps = (): QueryDeps => ({
     jobDb: app.dbs.get('JobDB') as JobDB,
+    jobLoggingDb: app.dbs.get('JobLoggingDB') as JobLoggingDB,
+    pilotAgentsDb: app.dbs.get('PilotAgentsDB') as PilotAgentsDB,
     config: requireConfig(app.configSource).config,
     searchAcrossVOs: app.jobsSettings.searchAcrossVOs,
   });

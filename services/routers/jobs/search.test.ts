@@ -531,3 +531,47 @@ describe('PATCH /api/jobs/metadata', () => {
     expect(rows).toEqual([{ JobName: 'two' }]);
   });
 });
+
+describe('search pseudo-parameters', () => {
+  it('adds each job’s history with LoggingInfo, placeholders resolved', async () => {
+    const rows = (
+      await call('POST', '/api/jobs/search', alice, {
+        parameters: ['JobName', 'LoggingInfo'],
+        search: [{ parameter: 'JobName', operator: 'eq', value: 'two' }],
+      })
+    ).json();
+    expect(Object.keys(rows[0])).toEqual(['JobID', 'JobName', 'LoggingInfo']);
+    expect(
+      rows[0].LoggingInfo.map((r: { Status: string; MinorStatus: string }) => [
+        r.Status,
+        r.MinorStatus,
+      ]),
+    ).toEqual([
+      ['Received', 'Job accepted'],
+      ['Checking', 'JobSanity'],
+      ['Checking', 'JobScheduling'],
+      ['Waiting', 'Pilot Agent Submission'],
+    ]);
+    expect(rows[0].LoggingInfo[0]).toMatchObject({
+      Source: 'JobManager',
+      StatusTime: '2026-06-01T12:00:00Z',
+    });
+  });
+
+  it('finds nothing for a pilot that ran no job, and refuses PilotStamp with a JobID filter', async () => {
+    expect(
+      (
+        await call('POST', '/api/jobs/search', alice, {
+          search: [{ parameter: 'PilotStamp', operator: 'eq', value: 'nobody' }],
+        })
+      ).json(),
+    ).toEqual([]);
+    const mixed = await call('POST', '/api/jobs/search', alice, {
+      search: [
+        { parameter: 'PilotStamp', operator: 'eq', value: 'x' },
+        { parameter: 'JobID', operator: 'eq', value: 1 },
+      ],
+    });
+    expect(mixed.statusCode).toBe(400);
+  });
+});
