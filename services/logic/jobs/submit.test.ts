@@ -80,6 +80,14 @@ describe('submitJdlJobs', () => {
     expect(await deps.taskQueueDb.taskQueueOf(1)).toBeDefined();
   });
 
+  it('stores SQL metacharacters in any string attribute as plain text', async () => {
+    const nasty = `x'); DROP TABLE Jobs; -- "\\ % _`;
+    const jdl = `Executable = "run.sh"; JobName = "${nasty.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"; JobGroup = "a' OR '1'='1"`;
+    const [inserted] = await submitJdlJobs(deps, submitter, [jdl]);
+    const [row] = await jobsRows();
+    expect(row).toMatchObject({ JobID: inserted!.JobID, JobName: nasty, JobGroup: "a' OR '1'='1" });
+  });
+
   it('puts jobs with the same requirements in the same task queue', async () => {
     const ids = (
       await submitJdlJobs(deps, submitter, [
