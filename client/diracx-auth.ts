@@ -1,5 +1,8 @@
 import type { Dispatcher } from 'undici';
 import { fetch } from 'undici';
+import type { DeviceAuthorization, TokenResponse } from '../services/core/index.ts';
+
+export type { DeviceAuthorization, TokenResponse } from '../services/core/index.ts';
 
 /** A DiracX server as the client reaches it. */
 export interface DiracxEndpoint {
@@ -11,21 +14,6 @@ export interface DiracxEndpoint {
 
 /** DiracX's public OAuth client id. */
 export const DIRAC_CLIENT_ID = 'myDIRACClientID';
-
-export interface DeviceAuthorization {
-  user_code: string;
-  device_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-}
-
-export interface TokenResponse {
-  access_token: string;
-  expires_in: number;
-  token_type: string;
-  refresh_token: string;
-}
 
 /** The server said no; `status` and `body` are what it answered. */
 export class DiracxHttpError extends Error {

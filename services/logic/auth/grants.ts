@@ -8,7 +8,8 @@ import {
 import type { RefreshTokenRow } from '../../db/index.ts';
 import type { AuthDeps } from './deps.ts';
 import { s256 } from './idp-client.ts';
-import { type TokenResponse, issueTokens } from './issue-tokens.ts';
+import { issueTokens } from './issue-tokens.ts';
+import type { TokenResponse } from '../../core/index.ts';
 import { InvalidTokenError, verifyToken } from './tokens.ts';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';

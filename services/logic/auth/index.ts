@@ -9,7 +9,7 @@ export {
   revokeToken,
 } from './grants.ts';
 export { IdpClient, type IdpMetadata, pkcePair, s256 } from './idp-client.ts';
-export { type IssueRequest, type TokenResponse, issueTokens } from './issue-tokens.ts';
+export { type IssueRequest, issueTokens } from './issue-tokens.ts';
 export {
   ACCEPTED_ALGORITHMS,
   type Keystore,
@@ -19,7 +19,6 @@ export {
   signingKey,
 } from './keystore.ts';
 export {
-  type DeviceAuthorization,
   finishAuthorizationFlow,
   finishDeviceFlowLogin,
   initiateDeviceFlow,

@@ -1,15 +1,7 @@
-import { uuid7, uuid7TimeMs } from '../../core/index.ts';
+import { type TokenResponse, uuid7, uuid7TimeMs } from '../../core/index.ts';
 import type { AuthDeps } from './deps.ts';
 import { grantScope, parseScope } from './scope.ts';
 import { issueAccessToken, sign } from './tokens.ts';
-
-/** The token endpoint's answer, as DiracX sends it. */
-export interface TokenResponse {
-  access_token: string;
-  expires_in: number;
-  token_type: 'Bearer';
-  refresh_token: string;
-}
 
 export interface IssueRequest {
   scope: string;

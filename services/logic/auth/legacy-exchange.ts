@@ -7,7 +7,8 @@ import {
   UnauthorizedError,
 } from '../../core/index.ts';
 import type { AuthDeps } from './deps.ts';
-import { type TokenResponse, issueTokens } from './issue-tokens.ts';
+import { issueTokens } from './issue-tokens.ts';
+import type { TokenResponse } from '../../core/index.ts';
 
 const LEGACY_HEADER = /^Bearer diracx:legacy:([A-Za-z0-9_-]+)$/;
 

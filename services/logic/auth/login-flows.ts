@@ -1,16 +1,8 @@
-import { InvalidRequestError } from '../../core/index.ts';
+import { type DeviceAuthorization, InvalidRequestError } from '../../core/index.ts';
 import type { AuthDeps } from './deps.ts';
 import { pkcePair } from './idp-client.ts';
 import { parseScope } from './scope.ts';
 import { decryptState, encryptState } from './state.ts';
-
-export interface DeviceAuthorization {
-  user_code: string;
-  device_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-}
 
 function checkClient(deps: AuthDeps, clientId: string): void {
   if (clientId !== deps.settings.clientId) throw new InvalidRequestError('Unrecognised client ID');

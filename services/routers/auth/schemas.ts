@@ -1,19 +1,5 @@
+export { DeviceAuthorizationSchema, TokenResponseSchema } from '../../core/index.ts';
 import Type from 'typebox';
-
-export const TokenResponseSchema = Type.Object({
-  access_token: Type.String(),
-  expires_in: Type.Integer(),
-  token_type: Type.Literal('Bearer'),
-  refresh_token: Type.String(),
-});
-
-export const DeviceAuthorizationSchema = Type.Object({
-  user_code: Type.String(),
-  device_code: Type.String(),
-  verification_uri: Type.String(),
-  verification_uri_complete: Type.String(),
-  expires_in: Type.Integer(),
-});
 
 export const UserInfoSchema = Type.Object({
   sub: Type.String(),
