@@ -1,23 +1,9 @@
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../../fixtures/index.ts';
-import {
-  InvalidRequestError,
-  JOB_STATUSES,
-  type JobStatus,
-  ManualClock,
-  nextStatus,
-} from '../../core/index.ts';
-import {
-  type JobDB,
-  type JobLoggingDB,
-  type StartedDatabases,
-  type TaskQueueDB,
-  jobDb,
-  jobLoggingDb,
-  openDatabases,
-  taskQueueDb,
-} from '../../db/index.ts';
+import { InvalidRequestError, JOB_STATUSES, type JobStatus, nextStatus } from '../../core/index.ts';
+import type { StartedDatabases } from '../../db/index.ts';
+import { type JobDbs, openJobDbs } from './jobs.testkit.ts';
 import { setJobStatuses } from './status.ts';
 import { submitJdlJobs } from './submit.ts';
 
@@ -28,22 +14,11 @@ const T0 = Date.UTC(2026, 5, 1, 12);
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 
 let databases: StartedDatabases;
-let deps: {
-  jobDb: JobDB;
-  jobLoggingDb: JobLoggingDB;
-  taskQueueDb: TaskQueueDB;
-  clock: ManualClock;
-};
+let deps: JobDbs['deps'];
 let jobId: number;
 
 beforeEach(async () => {
-  databases = await openDatabases('sqlite::memory:', [jobDb, jobLoggingDb, taskQueueDb]);
-  deps = {
-    jobDb: databases.dbs.get('JobDB') as JobDB,
-    jobLoggingDb: databases.dbs.get('JobLoggingDB') as JobLoggingDB,
-    taskQueueDb: databases.dbs.get('TaskQueueDB') as TaskQueueDB,
-    clock: new ManualClock(T0),
-  };
+  ({ databases, deps } = await openJobDbs(T0));
   [{ JobID: jobId }] = (await submitJdlJobs({ ...deps, config }, submitter, [
     'Executable = "x"',
   ])) as unknown as [{ JobID: number }];

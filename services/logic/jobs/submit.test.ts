@@ -1,16 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../../fixtures/index.ts';
-import { InvalidRequestError, ManualClock, parseJdl } from '../../core/index.ts';
-import {
-  type JobDB,
-  type JobLoggingDB,
-  type StartedDatabases,
-  type TaskQueueDB,
-  jobDb,
-  jobLoggingDb,
-  openDatabases,
-  taskQueueDb,
-} from '../../db/index.ts';
+import { InvalidRequestError, parseJdl } from '../../core/index.ts';
+import type { StartedDatabases } from '../../db/index.ts';
+import { type JobDbs, openJobDbs } from './jobs.testkit.ts';
 import { prepareJob } from './prepare-job.ts';
 import { type SubmissionDeps, submitJdlJobs } from './submit.ts';
 
@@ -24,14 +16,9 @@ const NOW = Date.UTC(2026, 5, 1, 12);
 let databases: StartedDatabases;
 let deps: SubmissionDeps;
 beforeEach(async () => {
-  databases = await openDatabases('sqlite::memory:', [jobDb, jobLoggingDb, taskQueueDb]);
-  deps = {
-    jobDb: databases.dbs.get('JobDB') as JobDB,
-    jobLoggingDb: databases.dbs.get('JobLoggingDB') as JobLoggingDB,
-    taskQueueDb: databases.dbs.get('TaskQueueDB') as TaskQueueDB,
-    config,
-    clock: new ManualClock(NOW),
-  };
+  const opened: JobDbs = await openJobDbs(NOW);
+  databases = opened.databases;
+  deps = { ...opened.deps, config };
 });
 afterEach(() => databases.close());
 
