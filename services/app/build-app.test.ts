@@ -220,6 +220,7 @@ describe('OpenAPI', () => {
         '/api/jobs/{job_id}/sandbox/{sandbox_type}',
         '/api/jobs/heartbeat',
         '/api/jobs/jdl',
+        '/api/jobs/match',
         '/api/jobs/metadata',
         '/api/jobs/reschedule',
         '/api/jobs/sandbox',

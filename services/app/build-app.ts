@@ -1,7 +1,14 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { pino } from 'pino';
 import { randomBytes } from 'node:crypto';
-import { type Clock, type ConfigSource, SECURITY_PROPERTIES, systemClock } from '../core/index.ts';
+import {
+  type Clock,
+  type ConfigSource,
+  type Rng,
+  SECURITY_PROPERTIES,
+  createRng,
+  systemClock,
+} from '../core/index.ts';
 import { MemorySandboxStore, type SandboxStore, openDatabases } from '../db/index.ts';
 import type { Dispatcher } from 'undici';
 import {
@@ -25,6 +32,8 @@ export interface AppOptions {
   /** Where logs go; silent when not given, as tests want. */
   logger?: FastifyBaseLogger;
   clock?: Clock;
+  /** Random choices (the matcher's); seeded so runs can be replayed. */
+  rng?: Rng;
   /** Largest request body accepted, in bytes; larger ones get 413. */
   bodyLimitBytes?: number;
   /** Serve HTTPS with this PEM certificate and key instead of plain HTTP. */
@@ -105,6 +114,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.decorate('clock', clock);
     app.decorate('auth', authContext(options.auth ?? {}, keystore, clock));
     app.decorate('jobsSettings', { searchAcrossVOs: false, ...options.jobs });
+    app.decorate('rng', options.rng ?? createRng(0).fork('matcher'));
+    app.decorate('taskQueueDefinitions', new Map());
     app.decorate('sandboxes', {
       store: options.sandboxes?.store ?? new MemorySandboxStore(),
       settings: {

@@ -1,4 +1,4 @@
-import type { Clock, ConfigSource } from '../core/index.ts';
+import type { Clock, ConfigSource, Rng } from '../core/index.ts';
 import type { Database } from '../db/index.ts';
 import type {
   AccessTokenClaims,
@@ -7,7 +7,7 @@ import type {
   Keystore,
   SandboxSettings,
 } from '../logic/index.ts';
-import type { SandboxStore } from '../db/index.ts';
+import type { SandboxStore, TaskQueueDefinition } from '../db/index.ts';
 import type { AccessPolicy } from './access-policy.ts';
 
 /** How this box issues and checks tokens. */
@@ -40,6 +40,10 @@ declare module 'fastify' {
     auth: AuthContext;
     jobsSettings: JobsSettings;
     sandboxes: { store: SandboxStore; settings: SandboxSettings };
+    /** The app's random generator (seeded), for the matcher's weighted draws. */
+    rng: Rng;
+    /** Task-queue requirements seen so far, by id (they never change). */
+    taskQueueDefinitions: Map<number, TaskQueueDefinition>;
   }
   interface FastifyRequest {
     /** The verified access token of the caller; null on routes that do not authenticate. */

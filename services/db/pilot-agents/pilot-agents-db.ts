@@ -31,6 +31,12 @@ export interface PilotAgentsDB extends Database {
     clock: Clock,
   ): Promise<void>;
   getPilotSecret(stamp: string): Promise<PilotSecret | undefined>;
+  /**
+   * Records that the pilot with this stamp took the job: the mapping row, the pilot's
+   * current (and, the first time, initial) job, and its status Running. False when no
+   * pilot has the stamp.
+   */
+  recordMatch(stamp: string, jobId: number, time: string): Promise<boolean>;
   /** The jobs the pilots with these stamps ran (JobToPilotMapping). */
   jobsOfPilots(stamps: readonly string[]): Promise<number[]>;
 }
@@ -81,6 +87,32 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
           )
           .execute();
       }
+    });
+  }
+
+  async recordMatch(stamp: string, jobId: number, time: string) {
+    return this.db.transaction().execute(async (tx) => {
+      const pilot = await tx
+        .selectFrom('PilotAgents')
+        .select(['PilotID', 'InitialJobID'])
+        .where('PilotStamp', '=', stamp)
+        .executeTakeFirst();
+      if (pilot === undefined) return false;
+      await tx
+        .insertInto('JobToPilotMapping')
+        .values({ PilotID: pilot.PilotID, JobID: jobId, StartTime: time })
+        .execute();
+      await tx
+        .updateTable('PilotAgents')
+        .set({
+          CurrentJobID: jobId,
+          ...(pilot.InitialJobID === 0 ? { InitialJobID: jobId } : {}),
+          Status: 'Running',
+          LastUpdateTime: time,
+        })
+        .where('PilotID', '=', pilot.PilotID)
+        .execute();
+      return true;
     });
   }
 

@@ -12,6 +12,7 @@ export {
   cpuTimeBucket,
   realPriority,
 } from './task-queue-db.ts';
+export type { TaskQueueDefinition } from './matching.ts';
 export const taskQueueDb: SqlDbDefinition<TaskQueueDB> = {
   name: 'TaskQueueDB',
   migrations: taskQueueDBMigrations,

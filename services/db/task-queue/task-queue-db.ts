@@ -1,4 +1,5 @@
 import { type Database, SqlDatabase } from '../database.ts';
+import type { TaskQueueDefinition } from './matching.ts';
 import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
 
 /** What groups jobs into one task queue: equal owner, group, VO, CPU bucket and sets. */
@@ -52,6 +53,16 @@ export function realPriority(priority: number): number {
 export interface TaskQueueDB extends Database {
   /** Puts a job in the task queue of its key (creating one if needed); returns the queue id. */
   insertJob(jobId: number, userPriority: number, key: TaskQueueKey): Promise<number>;
+  /** Ids of the queues of a VO for these groups needing at most `cpuTime`, that hold jobs. */
+  candidateQueues(vo: string, groups: readonly string[], cpuTime: number): Promise<number[]>;
+  /** The requirements of these queues (they never change once a queue exists). */
+  definitions(tqIds: readonly number[]): Promise<TaskQueueDefinition[]>;
+  /** Up to `limit` jobs of a queue with their priorities, lowest ids first. */
+  queueJobs(tqId: number, limit: number): Promise<{ jobId: number; realPriority: number }[]>;
+  /** Takes one job out of its queue; true only for the one caller that got it. */
+  claimJob(tqId: number, jobId: number): Promise<boolean>;
+  /** Deletes the queue if no job is left in it. */
+  dropIfEmpty(tqId: number): Promise<void>;
   /** Takes jobs out of their queues, and deletes queues left empty. */
   deleteJobs(jobIds: readonly number[]): Promise<void>;
   /** The queue a job waits in, if any. */
@@ -140,6 +151,99 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
         })
         .execute();
       return tqId;
+    });
+  }
+
+  async candidateQueues(vo: string, groups: readonly string[], cpuTime: number) {
+    if (groups.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('tq_TaskQueues')
+      .select('TQId')
+      .where('VO', '=', vo)
+      .where('OwnerGroup', 'in', [...groups])
+      .where('CPUTime', '<=', cpuTime)
+      .where('Enabled', '=', 1)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('tq_Jobs')
+            .select('JobId')
+            .whereRef('tq_Jobs.TQId', '=', 'tq_TaskQueues.TQId'),
+        ),
+      )
+      .execute();
+    return rows.map((row) => row.TQId);
+  }
+
+  async definitions(tqIds: readonly number[]) {
+    if (tqIds.length === 0) return [];
+    const queues = await this.db
+      .selectFrom('tq_TaskQueues')
+      .selectAll()
+      .where('TQId', 'in', [...tqIds])
+      .execute();
+    const byId = new Map<number, TaskQueueDefinition>(
+      queues.map((q) => [
+        q.TQId,
+        {
+          tqId: q.TQId,
+          owner: q.Owner,
+          ownerGroup: q.OwnerGroup,
+          vo: q.VO,
+          cpuTime: Number(q.CPUTime),
+          priority: Number(q.Priority),
+          sites: [],
+          gridCEs: [],
+          bannedSites: [],
+          platforms: [],
+          jobTypes: [],
+          tags: [],
+        },
+      ]),
+    );
+    for (const name of SET_NAMES) {
+      const rows = await this.db
+        .selectFrom(SET_TABLES[name])
+        .select(['TQId', 'Value'])
+        .where('TQId', 'in', [...tqIds])
+        .execute();
+      for (const row of rows) (byId.get(row.TQId)![name] as string[]).push(row.Value);
+    }
+    return [...byId.values()];
+  }
+
+  async queueJobs(tqId: number, limit: number) {
+    const rows = await this.db
+      .selectFrom('tq_Jobs')
+      .select(['JobId', 'RealPriority'])
+      .where('TQId', '=', tqId)
+      .orderBy('JobId')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({ jobId: row.JobId, realPriority: Number(row.RealPriority) }));
+  }
+
+  async claimJob(tqId: number, jobId: number) {
+    const result = await this.db
+      .deleteFrom('tq_Jobs')
+      .where('TQId', '=', tqId)
+      .where('JobId', '=', jobId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  async dropIfEmpty(tqId: number): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const left = await tx
+        .selectFrom('tq_Jobs')
+        .select('JobId')
+        .where('TQId', '=', tqId)
+        .limit(1)
+        .executeTakeFirst();
+      if (left !== undefined) return;
+      for (const table of TQ_REQUIREMENT_TABLES)
+        await tx.deleteFrom(table).where('TQId', '=', tqId).execute();
+      await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', tqId).execute();
     });
   }
 

@@ -30,3 +30,11 @@ export {
   receiveSandboxUpload,
   sandboxDownloadUrl,
 } from './sandboxes.ts';
+export {
+  type MatchDeps,
+  type MatchedJob,
+  type ResourceDescription,
+  matchJob,
+  queueMatches,
+  resourceTags,
+} from './match.ts';

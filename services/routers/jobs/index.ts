@@ -34,6 +34,7 @@ import {
   parsePfn,
   sandboxDownloadUrl,
   type SandboxDeps,
+  matchJob,
 } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
@@ -527,6 +528,72 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       await policy.check(request, 'manage', [request.params.job_id]);
       await sandboxDeps().sandboxDb.unassignJobs([request.params.job_id]);
       return null;
+    },
+  );
+
+  const strings = Type.Array(Type.String({ maxLength: 128 }), { maxItems: 256 });
+  app.post(
+    '/match',
+    {
+      schema: {
+        operationId: 'jobs_match',
+        tags: ['jobs'],
+        security,
+        summary:
+          'gridbox: a pilot asks for a job for its slot; 200 with the job, or 204 when none matches. DIRAC matching semantics.',
+        body: Type.Object(
+          {
+            VO: Type.String({ maxLength: 64 }),
+            Site: Type.String({ maxLength: 128 }),
+            GridCE: Type.Optional(Type.String({ maxLength: 128 })),
+            Queue: Type.Optional(Type.String({ maxLength: 128 })),
+            Platform: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), strings])),
+            Tag: Type.Optional(strings),
+            RequiredTag: Type.Optional(strings),
+            CPUTime: Type.Integer({ minimum: 0 }),
+            NumberOfProcessors: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+            MaxRAM: Type.Optional(Type.Integer({ minimum: 0 })),
+            WholeNode: Type.Optional(Type.Boolean()),
+            OwnerGroup: Type.Optional(strings),
+            JobType: Type.Optional(Type.String({ maxLength: 32 })),
+            PilotStamp: Type.Optional(Type.String({ maxLength: 32 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            JobID: Type.Integer(),
+            JDL: Type.String(),
+            Owner: Type.String(),
+            OwnerGroup: Type.String(),
+            VO: Type.String(),
+          }),
+          204: { type: 'null', description: 'No job matches.' },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      await policy.check(request, 'match');
+      const user = currentUser(request);
+      if (request.body.VO !== user.vo && !user.dirac_properties.includes('JobAdministrator')) {
+        return reply.code(403).send({ detail: 'A pilot matches jobs of its own VO only' });
+      }
+      const matched = await matchJob(
+        {
+          jobDb: app.dbs.get('JobDB') as JobDB,
+          jobLoggingDb: app.dbs.get('JobLoggingDB') as JobLoggingDB,
+          taskQueueDb: app.dbs.get('TaskQueueDB') as TaskQueueDB,
+          pilotAgentsDb: app.dbs.get('PilotAgentsDB') as PilotAgentsDB,
+          config: requireConfig(app.configSource).config,
+          clock: app.clock,
+          rng: app.rng,
+          definitions: app.taskQueueDefinitions,
+        },
+        request.body,
+      );
+      if (matched === undefined) return reply.code(204).send(null);
+      return matched;
     },
   );
 

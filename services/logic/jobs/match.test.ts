@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { TaskQueueDefinition } from '../../db/index.ts';
+import { type ResourceDescription, queueMatches, resourceTags } from './match.ts';
+
+const tq = (overrides: Partial<TaskQueueDefinition> = {}): TaskQueueDefinition => ({
+  tqId: 1,
+  owner: 'alice',
+  ownerGroup: 'lhcb_user',
+  vo: 'lhcb',
+  cpuTime: 3600,
+  priority: 1,
+  sites: [],
+  gridCEs: [],
+  bannedSites: [],
+  platforms: [],
+  jobTypes: ['User'],
+  tags: [],
+  ...overrides,
+});
+
+const slot = (overrides: Partial<ResourceDescription> = {}): ResourceDescription => ({
+  VO: 'lhcb',
+  Site: 'LCG.CERN.cern',
+  GridCE: 'ce01.cern.ch',
+  Platform: 'x86_64-el9',
+  CPUTime: 86400,
+  ...overrides,
+});
+
+const cases: [string, Partial<TaskQueueDefinition>, Partial<ResourceDescription>, boolean][] = [
+  ['a plain job on a plain slot', {}, {}, true],
+  ['a job needing more CPU time than the slot has', { cpuTime: 172800 }, {}, false],
+  ['a job of another VO', { vo: 'atlas' }, {}, false],
+  ['a job of a group the pilot does not serve', {}, { OwnerGroup: ['lhcb_prod'] }, false],
+  ['a job of a group the pilot serves', {}, { OwnerGroup: ['lhcb_prod', 'lhcb_user'] }, true],
+  ['a job for this site', { sites: ['LCG.CERN.cern', 'LCG.RAL.uk'] }, {}, true],
+  ['a job for other sites', { sites: ['LCG.RAL.uk'] }, {}, false],
+  ['a job for other sites, on a slot saying ANY', { sites: ['LCG.RAL.uk'] }, { Site: 'ANY' }, true],
+  ['a job that bans this site', { bannedSites: ['LCG.CERN.cern'] }, {}, false],
+  ['a job for this CE', { gridCEs: ['ce01.cern.ch'] }, {}, true],
+  ['a job for another CE', { gridCEs: ['ce02.cern.ch'] }, {}, false],
+  ['a job for this platform', { platforms: ['x86_64-el9', 'x86_64-el8'] }, {}, true],
+  ['a job for another platform', { platforms: ['aarch64-el9'] }, {}, false],
+  [
+    'a job for a platform among the slot’s',
+    { platforms: ['x86_64-el8'] },
+    { Platform: ['x86_64-el9', 'x86_64-el8'] },
+    true,
+  ],
+  [
+    'a job of a type the slot takes',
+    { jobTypes: ['MCSimulation'] },
+    { JobType: 'MCSimulation' },
+    true,
+  ],
+  [
+    'a job of a type the slot does not take',
+    { jobTypes: ['MCSimulation'] },
+    { JobType: 'User' },
+    false,
+  ],
+  ['a GPU job on a slot without GPU', { tags: ['GPU'] }, {}, false],
+  ['a GPU job on a GPU slot', { tags: ['GPU'] }, { Tag: ['GPU'] }, true],
+  [
+    'an 8-core job on a 4-core slot',
+    { tags: ['8Processors', 'MultiProcessor'] },
+    { NumberOfProcessors: 4 },
+    false,
+  ],
+  [
+    'a 4-core job on an 8-core slot',
+    { tags: ['4Processors', 'MultiProcessor'] },
+    { NumberOfProcessors: 8 },
+    true,
+  ],
+  [
+    'a single-core job on a slot kept for multi-core',
+    {},
+    { NumberOfProcessors: 8, RequiredTag: ['MultiProcessor'] },
+    false,
+  ],
+  ['a 4GB job on a 8000 MB slot', { tags: ['4GB'] }, { MaxRAM: 8000 }, true],
+  ['a 16GB job on a 8000 MB slot', { tags: ['16GB'] }, { MaxRAM: 8000 }, false],
+  [
+    'a whole-node job on a whole node',
+    { tags: ['MultiProcessor', 'WholeNode'] },
+    { WholeNode: true, NumberOfProcessors: 64 },
+    true,
+  ],
+  ['any tagged job on a slot offering ANY tag', { tags: ['Exotic'] }, { Tag: ['ANY'] }, true],
+];
+
+describe('queueMatches', () => {
+  it.each(cases)('%s: %s', (_name, queue, resource, expected) => {
+    const description = slot(resource);
+    expect(queueMatches(tq(queue), description, resourceTags(description))).toBe(expected);
+  });
+});
+
+describe('resourceTags', () => {
+  it('offers every processor count up to the slot’s, and memory in whole gigabytes', () => {
+    expect(
+      [...resourceTags(slot({ NumberOfProcessors: 3, MaxRAM: 3500, Tag: ['GPU'] }))].sort(),
+    ).toEqual(['2GB', '2Processors', '3GB', '3Processors', 'GPU', 'MultiProcessor']);
+  });
+});

@@ -1,0 +1,198 @@
+import type { Clock, Config, Rng } from '../../core/index.ts';
+import {
+  type JobDB,
+  type JobLoggingDB,
+  type PilotAgentsDB,
+  type TaskQueueDB,
+  type TaskQueueDefinition,
+  toSqlDateTime,
+} from '../../db/index.ts';
+import { setJobStatuses } from './status.ts';
+
+/** What a pilot says about the slot it offers (the JobAgent's resource description). */
+export interface ResourceDescription {
+  VO: string;
+  Site: string;
+  GridCE?: string | undefined;
+  Queue?: string | undefined;
+  /** The platform, or the compatible platforms, of the worker node. */
+  Platform?: string | readonly string[] | undefined;
+  Tag?: readonly string[] | undefined;
+  RequiredTag?: readonly string[] | undefined;
+  /** HS06 seconds the slot can still give. */
+  CPUTime: number;
+  NumberOfProcessors?: number | undefined;
+  /** Megabytes. */
+  MaxRAM?: number | undefined;
+  WholeNode?: boolean | undefined;
+  /** Groups the pilot serves; every group of its VO when absent (a generic pilot). */
+  OwnerGroup?: readonly string[] | undefined;
+  JobType?: string | undefined;
+  PilotStamp?: string | undefined;
+}
+
+/** What a pilot needs to run the job it got. */
+export interface MatchedJob {
+  JobID: number;
+  JDL: string;
+  Owner: string;
+  OwnerGroup: string;
+  VO: string;
+}
+
+export interface MatchDeps {
+  jobDb: JobDB;
+  jobLoggingDb: JobLoggingDB;
+  taskQueueDb: TaskQueueDB;
+  pilotAgentsDb: PilotAgentsDB;
+  config: Config;
+  clock: Clock;
+  rng: Rng;
+  /** Task-queue requirements by id; they never change, so they are fetched once. */
+  definitions: Map<number, TaskQueueDefinition>;
+}
+
+/** DIRAC tries this many matching queues, and this many jobs in each, per request. */
+const QUEUES_PER_MATCH = 10;
+const CLAIMS_PER_QUEUE = 3;
+/** Jobs are drawn among this many of the lowest ids in a queue. */
+const JOB_WINDOW = 50;
+
+/** The tags a resource offers: its own, plus those its processors, memory and WholeNode imply. */
+export function resourceTags(resource: ResourceDescription): Set<string> {
+  const tags = new Set(resource.Tag ?? []);
+  const processors = resource.NumberOfProcessors ?? 1;
+  for (let n = 2; n <= processors; n++) tags.add(`${n}Processors`);
+  if (processors > 1) tags.add('MultiProcessor');
+  const gigabytes = Math.floor((resource.MaxRAM ?? 0) / 1000);
+  if (gigabytes <= 1024) for (let g = 2; g <= gigabytes; g++) tags.add(`${g}GB`);
+  if (resource.WholeNode === true) tags.add('WholeNode');
+  return tags;
+}
+
+/**
+ * DIRAC's match of a task queue against a resource: CPU time, group and VO; Site, GridCE,
+ * Platform and JobType when the queue restricts them (ANY on the resource lifts a check);
+ * banned sites; every queue tag offered; every required tag present in the queue.
+ */
+export function queueMatches(
+  tq: TaskQueueDefinition,
+  resource: ResourceDescription,
+  tags: ReadonlySet<string>,
+): boolean {
+  if (tq.vo !== resource.VO || tq.cpuTime > resource.CPUTime) return false;
+  if (resource.OwnerGroup !== undefined && !resource.OwnerGroup.includes(tq.ownerGroup))
+    return false;
+  const allows = (set: readonly string[], value: string | undefined) =>
+    set.length === 0 || value === undefined || value === 'ANY' || set.includes(value);
+  if (
+    !allows(tq.sites, resource.Site) ||
+    !allows(tq.gridCEs, resource.GridCE) ||
+    !allows(tq.jobTypes, resource.JobType)
+  )
+    return false;
+  if (tq.bannedSites.includes(resource.Site)) return false;
+  const platforms =
+    typeof resource.Platform === 'string' ? [resource.Platform] : (resource.Platform ?? []);
+  if (
+    tq.platforms.length > 0 &&
+    platforms.length > 0 &&
+    !platforms.includes('ANY') &&
+    !platforms.some((p) => tq.platforms.includes(p))
+  )
+    return false;
+  if (!tags.has('ANY') && !tq.tags.every((tag) => tags.has(tag))) return false;
+  return (resource.RequiredTag ?? []).every((tag) => tq.tags.includes(tag));
+}
+
+/** Picks from `items` with probability proportional to `weight` (DIRAC's rand()/priority order). */
+function weightedOrder<T>(items: readonly T[], weight: (item: T) => number, rng: Rng): T[] {
+  return items
+    .map((item) => ({ item, key: rng.next() / Math.max(weight(item), 1e-9) }))
+    .sort((a, b) => a.key - b.key)
+    .map(({ item }) => item);
+}
+
+/**
+ * Gives the pilot at most one job, as DIRAC's Matcher does, with the claim made by the
+ * database: a job leaves its task queue in one DELETE that only one caller can win, so a
+ * job is matched once however many pilots (or replicas) ask at the same time.
+ * The job becomes Matched/Assigned at the pilot's site, the pilot is recorded as running
+ * it, and a queue left empty is deleted.
+ */
+export async function matchJob(
+  deps: MatchDeps,
+  resource: ResourceDescription,
+): Promise<MatchedJob | undefined> {
+  const registry = deps.config.Registry[resource.VO];
+  if (registry === undefined) return undefined;
+  const groups = resource.OwnerGroup ?? Object.keys(registry.Groups);
+  const ids = await deps.taskQueueDb.candidateQueues(resource.VO, groups, resource.CPUTime);
+  const missing = ids.filter((id) => !deps.definitions.has(id));
+  for (const definition of await deps.taskQueueDb.definitions(missing))
+    deps.definitions.set(definition.tqId, definition);
+  const tags = resourceTags(resource);
+  const matching = ids
+    .map((id) => deps.definitions.get(id)!)
+    .filter((tq) => queueMatches(tq, resource, tags));
+
+  for (const tq of weightedOrder(matching, (q) => q.priority, deps.rng).slice(
+    0,
+    QUEUES_PER_MATCH,
+  )) {
+    const jobs = await deps.taskQueueDb.queueJobs(tq.tqId, JOB_WINDOW);
+    for (const job of weightedOrder(jobs, (j) => j.realPriority, deps.rng).slice(
+      0,
+      CLAIMS_PER_QUEUE,
+    )) {
+      if (!(await deps.taskQueueDb.claimJob(tq.tqId, job.jobId))) continue;
+      const matched = await assign(deps, resource, job.jobId);
+      await deps.taskQueueDb.dropIfEmpty(tq.tqId);
+      if (matched !== undefined) return matched;
+    }
+  }
+  return undefined;
+}
+
+/** Hands a claimed job to the pilot; undefined when it was no longer Waiting (then it is dropped). */
+async function assign(
+  deps: MatchDeps,
+  resource: ResourceDescription,
+  jobId: number,
+): Promise<MatchedJob | undefined> {
+  const { rows } = await deps.jobDb.search({
+    parameters: ['JobID', 'Status', 'Owner', 'OwnerGroup', 'VO'],
+    filters: [{ parameter: 'JobID', operator: 'eq', value: jobId }],
+    sorts: [],
+    distinct: false,
+    offset: 0,
+    limit: 1,
+  });
+  const job = rows[0];
+  if (job === undefined || job.Status !== 'Waiting') return undefined;
+  const nowMs = deps.clock.nowMs();
+  await setJobStatuses(
+    deps,
+    {
+      [jobId]: {
+        [new Date(nowMs).toISOString()]: {
+          Status: 'Matched',
+          MinorStatus: 'Assigned',
+          ApplicationStatus: 'Unknown',
+          Source: 'Matcher',
+        },
+      },
+    },
+    false,
+  );
+  await deps.jobDb.setAttributes([jobId], { Site: resource.Site });
+  if (resource.PilotStamp !== undefined)
+    await deps.pilotAgentsDb.recordMatch(resource.PilotStamp, jobId, toSqlDateTime(nowMs));
+  return {
+    JobID: jobId,
+    JDL: (await deps.jobDb.getJdl(jobId))!,
+    Owner: String(job.Owner),
+    OwnerGroup: String(job.OwnerGroup),
+    VO: String(job.VO),
+  };
+}

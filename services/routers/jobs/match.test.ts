@@ -1,0 +1,172 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFixtures } from '../../../fixtures/index.ts';
+import { buildApp } from '../../app/index.ts';
+import { snapshotOf, staticConfigSource, systemClock } from '../../core/index.ts';
+import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
+
+const { config } = generateFixtures({ seed: 1, size: 'small' });
+const [vo, otherVo] = Object.keys(config.Registry) as [string, string];
+const sites = Object.values(config.Resources.Sites).flatMap((s) => Object.keys(s));
+const keystore = await generateKeystore(systemClock);
+const tokenOf = async (user: string, ofVo: string, properties: string[], group = `${ofVo}_user`) =>
+  (
+    await issueAccessToken(
+      { keystore, clock: systemClock, issuer: 'gridbox' },
+      {
+        sub: `${ofVo}:${user}`,
+        vo: ofVo,
+        dirac_group: group,
+        preferred_username: user,
+        dirac_properties: properties,
+      },
+      60,
+    )
+  ).token;
+
+async function freshApp() {
+  return buildApp({ configSource: staticConfigSource(snapshotOf(config, 0)), auth: { keystore } });
+}
+
+describe('POST /api/jobs/match', () => {
+  let app: FastifyInstance;
+  let user: string;
+  let pilot: string;
+  beforeAll(async () => {
+    app = await freshApp();
+    user = await tokenOf('alice', vo, ['NormalUser']);
+    pilot = await tokenOf('pilot', vo, ['GenericPilot', 'LimitedDelegation'], `${vo}_pilot`);
+  });
+  afterAll(() => app.close());
+
+  const post = (token: string, url: string, payload: unknown) =>
+    app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      payload: payload as object,
+    });
+
+  it('gives a waiting job to a pilot whose slot fits, once, and empties the task queue', async () => {
+    const submitted = await post(user, '/api/jobs/jdl', [
+      `Executable = "x"; Site = "${sites[0]}"; Tags = {"GPU"}`,
+    ]);
+    const jobId = submitted.json()[0].JobID as number;
+    const slot = { VO: vo, Site: sites[0], CPUTime: 200000, Tag: ['GPU'] };
+
+    expect((await post(pilot, '/api/jobs/match', { ...slot, Site: sites[1] })).statusCode).toBe(
+      204,
+    );
+    expect((await post(pilot, '/api/jobs/match', { ...slot, Tag: [] })).statusCode).toBe(204);
+    const matched = await post(pilot, '/api/jobs/match', slot);
+    expect(matched.statusCode).toBe(200);
+    expect(matched.json()).toMatchObject({
+      JobID: jobId,
+      Owner: 'alice',
+      OwnerGroup: `${vo}_user`,
+      VO: vo,
+    });
+    expect(matched.json().JDL).toContain('Executable = "x"');
+    expect((await post(pilot, '/api/jobs/match', slot)).statusCode).toBe(204);
+
+    const status = await app.inject({
+      url: `/api/jobs/status?job_ids=${jobId}`,
+      headers: { authorization: `Bearer ${user}` },
+    });
+    expect(status.json()[jobId]).toEqual({
+      Status: 'Matched',
+      MinorStatus: 'Assigned',
+      ApplicationStatus: 'Unknown',
+    });
+    const rows = await post(user, '/api/jobs/search', {
+      parameters: ['Site'],
+      search: [{ parameter: 'JobID', operator: 'eq', value: jobId }],
+    });
+    expect(rows.json()).toEqual([{ Site: sites[0] }]);
+  });
+
+  it('records which pilot took the job', async () => {
+    const admin = await tokenOf('root', vo, ['ServiceAdministrator'], `${vo}_admin`);
+    expect((await post(admin, '/api/pilots/', { pilot_stamp: 'pilot-0001', vo })).statusCode).toBe(
+      201,
+    );
+    const jobId = (await post(user, '/api/jobs/jdl', ['Executable = "y"'])).json()[0]
+      .JobID as number;
+    const matched = await post(pilot, '/api/jobs/match', {
+      VO: vo,
+      Site: sites[2],
+      CPUTime: 200000,
+      PilotStamp: 'pilot-0001',
+    });
+    expect(matched.json().JobID).toBe(jobId);
+    const byPilot = await post(user, '/api/jobs/search', {
+      parameters: ['JobID'],
+      search: [{ parameter: 'PilotStamp', operator: 'eq', value: 'pilot-0001' }],
+    });
+    expect(byPilot.json()).toEqual([{ JobID: jobId }]);
+  });
+
+  it.each([
+    ['a normal user', () => user, vo, 403],
+    ['a pilot asking for another VO', () => pilot, otherVo, 403],
+  ])('refuses %s', async (_name, token, askVo, status) => {
+    expect(
+      (await post(token(), '/api/jobs/match', { VO: askVo, Site: sites[0], CPUTime: 1000 }))
+        .statusCode,
+    ).toBe(status);
+  });
+
+  it('refuses a resource description with unknown keys', async () => {
+    expect(
+      (await post(pilot, '/api/jobs/match', { VO: vo, Site: sites[0], CPUTime: 1, Colour: 'red' }))
+        .statusCode,
+    ).toBe(422);
+  });
+});
+
+describe('matching under concurrency, over HTTP', () => {
+  it('gives every job to exactly one of many pilots asking at once', async () => {
+    const app = await freshApp();
+    try {
+      const user = await tokenOf('alice', vo, ['NormalUser']);
+      const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
+      const submitted: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const jdls = Array.from(
+          { length: 20 },
+          (_, j) => `Executable = "x"; CPUTime = ${3600 * (1 + ((i + j) % 3))}`,
+        );
+        const response = await app.inject({
+          method: 'POST',
+          url: '/api/jobs/jdl',
+          headers: { authorization: `Bearer ${user}` },
+          payload: jdls,
+        });
+        submitted.push(...response.json().map((j: { JobID: number }) => j.JobID));
+      }
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/jobs/match`;
+      const pilots = 40;
+      const got: number[] = [];
+      await Promise.all(
+        Array.from({ length: pilots }, async (_, p) => {
+          for (let attempt = 0; attempt < submitted.length; attempt++) {
+            const response = await fetch(url, {
+              method: 'POST',
+              headers: { authorization: `Bearer ${pilot}`, 'content-type': 'application/json' },
+              body: JSON.stringify({ VO: vo, Site: sites[p % sites.length], CPUTime: 200000 }),
+            });
+            if (response.status === 204) return;
+            expect(response.status).toBe(200);
+            got.push(((await response.json()) as { JobID: number }).JobID);
+          }
+        }),
+      );
+      expect(got).toHaveLength(submitted.length);
+      expect(new Set(got).size).toBe(submitted.length);
+      expect([...got].sort((a, b) => a - b)).toEqual([...submitted].sort((a, b) => a - b));
+    } finally {
+      await app.close();
+    }
+  });
+});
