@@ -1,7 +1,7 @@
 import { deflateSync, inflateSync } from 'node:zlib';
-import { type Insertable, type Updateable, sql } from 'kysely';
-import { InvalidRequestError, type SearchSpec, type SortSpec } from '../../core/index.ts';
-import { applySearch, applySort, presentRow } from '../sql/search.ts';
+import type { Insertable, Updateable } from 'kysely';
+import type { SearchSpec } from '../../core/index.ts';
+import { type TableSearch, searchTable, summarizeTable } from '../sql/search.ts';
 import { JOB_COLUMNS } from './search.ts';
 import { type Database, SqlDatabase } from '../database.ts';
 import type { JobDBTables } from './schema.ts';
@@ -21,16 +21,7 @@ export const compressJdl = (jdl: string) => deflateSync(jdl).toString('base64');
 export const decompressJdl = (stored: string) =>
   inflateSync(Buffer.from(stored, 'base64')).toString('utf8');
 
-export interface JobSearch {
-  /** Columns to return; undefined or empty returns them all. */
-  parameters?: readonly string[] | undefined;
-  filters: readonly SearchSpec[];
-  sorts: readonly SortSpec[];
-  distinct: boolean;
-  /** Rows to skip and to return. */
-  offset: number;
-  limit: number;
-}
+export type JobSearch = TableSearch;
 
 /** Jobs, their JDLs and input data. */
 export interface JobDB extends Database {
@@ -116,45 +107,11 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
   }
 
   async search(query: JobSearch) {
-    const columns =
-      query.parameters === undefined || query.parameters.length === 0
-        ? Object.keys(JOB_COLUMNS)
-        : [...query.parameters];
-    const unknown = columns.filter((c) => JOB_COLUMNS[c] === undefined);
-    if (unknown.length > 0)
-      throw new InvalidRequestError(`Unrecognised parameters requested ${unknown.join(', ')}`);
-    let base = applySearch(this.db.selectFrom('Jobs'), JOB_COLUMNS, query.filters).select(
-      columns as never[],
-    );
-    if (query.distinct) base = base.distinct();
-    const counted = await this.db
-      .selectFrom(base.as('matching'))
-      .select((eb) => eb.fn.countAll<number>().as('total'))
-      .executeTakeFirstOrThrow();
-    const rows = await applySort(base, JOB_COLUMNS, query.sorts)
-      .limit(query.limit)
-      .offset(query.offset)
-      .execute();
-    return {
-      total: Number(counted.total),
-      rows: rows.map((row) => presentRow(JOB_COLUMNS, row as Record<string, unknown>)),
-    };
+    return searchTable(this.conn.kysely, 'Jobs', JOB_COLUMNS, query);
   }
 
   async summary(grouping: readonly string[], filters: readonly SearchSpec[]) {
-    const columns = grouping.length === 0 ? Object.keys(JOB_COLUMNS) : [...grouping];
-    const unknown = columns.filter((c) => JOB_COLUMNS[c] === undefined);
-    if (unknown.length > 0)
-      throw new InvalidRequestError(`Unrecognised parameters requested ${unknown.join(', ')}`);
-    const rows = await applySearch(this.db.selectFrom('Jobs'), JOB_COLUMNS, filters)
-      .select(columns as never[])
-      .select(sql<number>`count(*)`.as('count'))
-      .groupBy(columns as never[])
-      .execute();
-    return rows.map((row) => ({
-      ...presentRow(JOB_COLUMNS, row as Record<string, unknown>),
-      count: Number((row as { count: unknown }).count),
-    }));
+    return summarizeTable(this.conn.kysely, 'Jobs', JOB_COLUMNS, grouping, filters);
   }
 
   async addCommands(

@@ -1,4 +1,11 @@
-import type { ExpressionBuilder, ExpressionWrapper, SelectQueryBuilder, SqlBool } from 'kysely';
+import {
+  type ExpressionBuilder,
+  type ExpressionWrapper,
+  type Kysely,
+  type SelectQueryBuilder,
+  type SqlBool,
+  sql,
+} from 'kysely';
 import { InvalidRequestError, type SearchSpec, type SortSpec } from '../../core/index.ts';
 import { fromSqlDateTime } from './datetime.ts';
 
@@ -198,4 +205,76 @@ export function presentRow(
     else shown[name] = value;
   }
   return shown;
+}
+
+/** One page of a search over a table: which columns, which rows, in what order. */
+export interface TableSearch {
+  /** Columns to return; undefined or empty returns them all. */
+  parameters?: readonly string[] | undefined;
+  filters: readonly SearchSpec[];
+  sorts: readonly SortSpec[];
+  distinct: boolean;
+  offset: number;
+  limit: number;
+}
+
+function checkedColumns(
+  columns: SearchableColumns,
+  requested: readonly string[] | undefined,
+): string[] {
+  const chosen =
+    requested === undefined || requested.length === 0 ? Object.keys(columns) : [...requested];
+  const unknown = chosen.filter((c) => columns[c] === undefined);
+  if (unknown.length > 0)
+    throw new InvalidRequestError(`Unrecognised parameters requested ${unknown.join(', ')}`);
+  return chosen;
+}
+
+/**
+ * DiracX's search over one table: the page asked for, and how many rows match in all
+ * (what Content-Range reports).
+ */
+export async function searchTable(
+  kysely: Kysely<Record<string, Record<string, unknown>>>,
+  table: string,
+  columns: SearchableColumns,
+  query: TableSearch,
+): Promise<{ total: number; rows: Record<string, unknown>[] }> {
+  const chosen = checkedColumns(columns, query.parameters);
+  let base = applySearch(kysely.selectFrom(table), columns, query.filters).select(
+    chosen as never[],
+  );
+  if (query.distinct) base = base.distinct();
+  const counted = await kysely
+    .selectFrom(base.as('matching'))
+    .select((eb) => eb.fn.countAll<number>().as('total'))
+    .executeTakeFirstOrThrow();
+  const rows = await applySort(base, columns, query.sorts)
+    .limit(query.limit)
+    .offset(query.offset)
+    .execute();
+  return {
+    total: Number(counted.total),
+    rows: rows.map((row) => presentRow(columns, row as Record<string, unknown>)),
+  };
+}
+
+/** DiracX's summary over one table: counts grouped by `grouping` (every column when empty). */
+export async function summarizeTable(
+  kysely: Kysely<Record<string, Record<string, unknown>>>,
+  table: string,
+  columns: SearchableColumns,
+  grouping: readonly string[],
+  filters: readonly SearchSpec[],
+): Promise<Record<string, unknown>[]> {
+  const chosen = checkedColumns(columns, grouping);
+  const rows = await applySearch(kysely.selectFrom(table), columns, filters)
+    .select(chosen as never[])
+    .select(sql<number>`count(*)`.as('count'))
+    .groupBy(chosen as never[])
+    .execute();
+  return rows.map((row) => ({
+    ...presentRow(columns, row as Record<string, unknown>),
+    count: Number((row as { count: unknown }).count),
+  }));
 }
