@@ -9,6 +9,7 @@ export {
   type PilotSecret,
   SqlPilotAgentsDB,
 } from './pilot-agents-db.ts';
+export { PILOT_COLUMNS } from './search.ts';
 export const pilotAgentsDb: SqlDbDefinition<PilotAgentsDB> = {
   name: 'PilotAgentsDB',
   migrations: pilotAgentsDBMigrations,

@@ -1,4 +1,7 @@
-import type { Clock } from '../../core/index.ts';
+import type { Updateable } from 'kysely';
+import type { Clock, SearchSpec } from '../../core/index.ts';
+import { type TableSearch, searchTable, summarizeTable } from '../sql/search.ts';
+import { PILOT_COLUMNS } from './search.ts';
 import { type Database, SqlDatabase } from '../database.ts';
 import { fromSqlDateTime, toSqlDateTime } from '../sql/datetime.ts';
 import type { PilotAgentsDBTables } from './schema.ts';
@@ -37,6 +40,20 @@ export interface PilotAgentsDB extends Database {
    * pilot has the stamp.
    */
   recordMatch(stamp: string, jobId: number, time: string): Promise<boolean>;
+  search(query: TableSearch): Promise<{ total: number; rows: Record<string, unknown>[] }>;
+  summary(
+    grouping: readonly string[],
+    filters: readonly SearchSpec[],
+  ): Promise<Record<string, unknown>[]>;
+  /** The VO of each of these stamps that is registered. */
+  vosOf(stamps: readonly string[]): Promise<Map<string, string>>;
+  /** Sets fields of pilots (by stamp) and their LastUpdateTime. */
+  updatePilots(
+    updates: ReadonlyMap<string, Updateable<PilotAgentsDBTables['PilotAgents']>>,
+    time: string,
+  ): Promise<void>;
+  /** The pilots that ran these jobs (JobToPilotMapping). */
+  pilotsOfJobs(jobIds: readonly number[]): Promise<number[]>;
   /** The jobs the pilots with these stamps ran (JobToPilotMapping). */
   jobsOfPilots(stamps: readonly string[]): Promise<number[]>;
 }
@@ -114,6 +131,50 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
         .execute();
       return true;
     });
+  }
+
+  search(query: TableSearch) {
+    return searchTable(this.conn.kysely, 'PilotAgents', PILOT_COLUMNS, query);
+  }
+
+  summary(grouping: readonly string[], filters: readonly SearchSpec[]) {
+    return summarizeTable(this.conn.kysely, 'PilotAgents', PILOT_COLUMNS, grouping, filters);
+  }
+
+  async vosOf(stamps: readonly string[]) {
+    if (stamps.length === 0) return new Map<string, string>();
+    const rows = await this.db
+      .selectFrom('PilotAgents')
+      .select(['PilotStamp', 'VO'])
+      .where('PilotStamp', 'in', [...stamps])
+      .execute();
+    return new Map(rows.map((row) => [row.PilotStamp, row.VO]));
+  }
+
+  async updatePilots(
+    updates: ReadonlyMap<string, Updateable<PilotAgentsDBTables['PilotAgents']>>,
+    time: string,
+  ) {
+    await this.db.transaction().execute(async (tx) => {
+      for (const [stamp, fields] of updates) {
+        await tx
+          .updateTable('PilotAgents')
+          .set({ ...fields, LastUpdateTime: time })
+          .where('PilotStamp', '=', stamp)
+          .execute();
+      }
+    });
+  }
+
+  async pilotsOfJobs(jobIds: readonly number[]) {
+    if (jobIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('JobToPilotMapping')
+      .select('PilotID')
+      .distinct()
+      .where('JobID', 'in', [...jobIds])
+      .execute();
+    return rows.map((row) => row.PilotID);
   }
 
   async jobsOfPilots(stamps: readonly string[]) {

@@ -10,7 +10,7 @@ import { InvalidRequestError, type SearchSpec, type SortSpec } from '../../core/
 import { fromSqlDateTime } from './datetime.ts';
 
 /** How a searchable column is compared and shown. */
-export type ColumnKind = 'string' | 'integer' | 'datetime' | 'flag';
+export type ColumnKind = 'string' | 'integer' | 'number' | 'datetime' | 'flag';
 
 /** A table's searchable columns; nothing else can be named in a query. */
 export type SearchableColumns = Readonly<Record<string, ColumnKind>>;
@@ -201,7 +201,7 @@ export function presentRow(
       shown[name] = new Date(fromSqlDateTime(value as string)).toISOString().replace('.000Z', 'Z');
     else if (kind === 'flag')
       shown[name] = value === 'True' ? true : value === 'False' ? false : value;
-    else if (kind === 'integer') shown[name] = Number(value);
+    else if (kind === 'integer' || kind === 'number') shown[name] = Number(value);
     else shown[name] = value;
   }
   return shown;

@@ -5,3 +5,10 @@ export {
   hashSecret,
   registerPilot,
 } from './register.ts';
+export {
+  type PilotCaller,
+  type PilotMetadata,
+  searchPilots,
+  summarizePilots,
+  updatePilotMetadata,
+} from './query.ts';

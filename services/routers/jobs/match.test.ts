@@ -170,3 +170,92 @@ describe('matching under concurrency, over HTTP', () => {
     }
   });
 });
+
+describe('the pilots API', () => {
+  let app: FastifyInstance;
+  let admin: string;
+  let otherAdmin: string;
+  let pilot: string;
+  let user: string;
+  beforeAll(async () => {
+    app = await freshApp();
+    admin = await tokenOf('root', vo, ['ServiceAdministrator'], `${vo}_admin`);
+    otherAdmin = await tokenOf('root2', otherVo, ['ServiceAdministrator'], `${otherVo}_admin`);
+    pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
+    user = await tokenOf('alice', vo, ['NormalUser']);
+    for (const [token, stamp, ofVo] of [
+      [admin, 'p-1', vo],
+      [admin, 'p-2', vo],
+      [otherAdmin, 'q-1', otherVo],
+    ] as const) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/api/pilots/',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { pilot_stamp: stamp, vo: ofVo, grid_site: sites[0] },
+      });
+      expect(response.statusCode).toBe(201);
+    }
+  });
+  afterAll(() => app.close());
+
+  const call = (token: string, method: 'POST' | 'PATCH', url: string, payload: unknown) =>
+    app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      payload: payload as object,
+    });
+
+  it('lets a pilot update its own record, and nobody else’s', async () => {
+    expect(
+      (
+        await call(pilot, 'PATCH', '/api/pilots/metadata', {
+          'p-1': { Status: 'Running', BenchMark: 12.5 },
+        })
+      ).statusCode,
+    ).toBe(204);
+    const rows = (
+      await call(user, 'POST', '/api/pilots/search', {
+        parameters: ['PilotStamp', 'Status', 'BenchMark'],
+        search: [{ parameter: 'PilotStamp', operator: 'eq', value: 'p-1' }],
+      })
+    ).json();
+    expect(rows).toEqual([{ PilotStamp: 'p-1', Status: 'Running', BenchMark: 12.5 }]);
+    expect(
+      (await call(pilot, 'PATCH', '/api/pilots/metadata', { 'q-1': { Status: 'Done' } }))
+        .statusCode,
+    ).toBe(403);
+    expect(
+      (
+        await call(pilot, 'PATCH', '/api/pilots/metadata', {
+          'p-1': { Status: 'Done' },
+          'p-2': { Status: 'Done' },
+        })
+      ).statusCode,
+    ).toBe(403);
+    expect(
+      (await call(pilot, 'PATCH', '/api/pilots/metadata', { 'p-9': { Status: 'Done' } }))
+        .statusCode,
+    ).toBe(404);
+    expect(
+      (await call(user, 'PATCH', '/api/pilots/metadata', { 'p-1': { Status: 'Done' } })).statusCode,
+    ).toBe(403);
+    expect(
+      (await call(admin, 'PATCH', '/api/pilots/metadata', { 'p-1': { Status: 'Exploded' } }))
+        .statusCode,
+    ).toBe(422);
+  });
+
+  it('searches pilots of the caller’s VO, with pilots as the Content-Range unit', async () => {
+    const page = await call(user, 'POST', '/api/pilots/search?per_page=1', {
+      parameters: ['PilotStamp'],
+      sort: [{ parameter: 'PilotStamp', direction: 'asc' }],
+    });
+    expect(page.statusCode).toBe(206);
+    expect(page.headers['content-range']).toBe('pilots 0-0/2');
+    const summary = await call(user, 'POST', '/api/pilots/summary', { grouping: ['VO'] });
+    expect(summary.json()).toEqual([{ VO: vo, count: 2 }]);
+    expect((await call(pilot, 'POST', '/api/pilots/search', {})).statusCode).toBe(403);
+  });
+});

@@ -18,6 +18,7 @@ export const pilotPolicy: AccessPolicy = {
         throw new ForbiddenError('Pilots cannot read pilot records');
       return;
     }
+    // A pilot may touch its own VO; which records exactly is the logic's to check.
     if (properties.includes('GenericPilot') && target === user.vo) return;
     throw new ForbiddenError('Forbidden');
   },

@@ -1,8 +1,16 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { SearchParamsSchema, SummaryParamsSchema } from '../../core/index.ts';
 import type { PilotAgentsDB } from '../../db/index.ts';
-import { registerPilot, requireConfig } from '../../logic/index.ts';
+import {
+  registerPilot,
+  requireConfig,
+  searchPilots,
+  summarizePilots,
+  updatePilotMetadata,
+} from '../../logic/index.ts';
+import { currentUser } from '../authenticate.ts';
 import { policyNamed } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { ErrorSchema, ValidationErrorSchema } from '../schemas.ts';
@@ -72,6 +80,100 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         request.body,
       );
       return reply.code(201).send(registered);
+    },
+  );
+
+  const db = () => app.dbs.get('PilotAgentsDB') as PilotAgentsDB;
+  const security = [{ OpenIDConnect: [] }];
+  const errors = {
+    400: ErrorSchema,
+    401: ErrorSchema,
+    403: ErrorSchema,
+    422: ValidationErrorSchema,
+  };
+  const Rows = Type.Array(Type.Record(Type.String(), Type.Unknown()));
+
+  app.patch(
+    '/metadata',
+    {
+      schema: {
+        operationId: 'pilots_update_pilot_metadata',
+        tags: ['pilots'],
+        security,
+        summary: 'Change fields of pilots, by stamp (a pilot may change its own record only).',
+        body: Type.Record(
+          Type.String({ minLength: 1, maxLength: 32 }),
+          Type.Object(
+            {
+              StatusReason: Type.Optional(Type.String({ maxLength: 255 })),
+              Status: Type.Optional(Type.Enum(PILOT_STATUSES)),
+              BenchMark: Type.Optional(Type.Number()),
+              DestinationSite: Type.Optional(Type.String({ maxLength: 128 })),
+              Queue: Type.Optional(Type.String({ maxLength: 128 })),
+              GridSite: Type.Optional(Type.String({ maxLength: 128 })),
+              GridType: Type.Optional(Type.String({ maxLength: 32 })),
+              AccountingSent: Type.Optional(Type.Boolean()),
+              CurrentJobID: Type.Optional(Type.Integer({ minimum: 0 })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        response: { 204: { type: 'null', description: 'Done.' }, 404: ErrorSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await policy.check(request, 'manage', currentUser(request).vo);
+      await updatePilotMetadata(db(), app.clock, currentUser(request), request.body);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/search',
+    {
+      schema: {
+        operationId: 'pilots_search',
+        tags: ['pilots'],
+        security,
+        summary:
+          'Pilots matching the filters, a page at a time (206 with Content-Range when partial).',
+        querystring: Type.Object({
+          page: Type.Integer({ minimum: 1, default: 1 }),
+          per_page: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+        }),
+        body: Type.Optional(SearchParamsSchema),
+        response: { 200: Rows, 206: Rows, 416: Type.Array(Type.Unknown()), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await policy.check(request, 'read');
+      const result = await searchPilots(
+        db(),
+        currentUser(request),
+        request.body ?? {},
+        request.query.page,
+        request.query.per_page,
+      );
+      if (result.contentRange !== undefined) reply.header('Content-Range', result.contentRange);
+      return reply.code(result.status).send(result.rows);
+    },
+  );
+
+  app.post(
+    '/summary',
+    {
+      schema: {
+        operationId: 'pilots_summary',
+        tags: ['pilots'],
+        security,
+        summary: 'Counts of matching pilots, grouped by the given columns.',
+        body: SummaryParamsSchema,
+        response: { 200: Rows, ...errors },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'read');
+      return summarizePilots(db(), currentUser(request), request.body);
     },
   );
 };
