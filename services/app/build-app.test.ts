@@ -232,6 +232,8 @@ describe('OpenAPI', () => {
         '/api/pilots/metadata',
         '/api/pilots/search',
         '/api/pilots/summary',
+        '/api/rss/site',
+        '/api/rss/site/{site}',
         '/api/sandbox-store/download',
         '/api/sandbox-store/upload',
       ].sort(),

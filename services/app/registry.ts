@@ -3,6 +3,7 @@ import {
   jobDb,
   jobLoggingDb,
   pilotAgentsDb,
+  resourceStatusDb,
   sandboxMetadataDb,
   taskQueueDb,
   type SqlDbDefinition,
@@ -20,6 +21,7 @@ import {
   pilotPolicy,
   sandboxPolicy,
   pilotsRouter,
+  rssRouter,
   sandboxStoreRouter,
   wellKnownRouter,
   wmsPolicy,
@@ -49,7 +51,15 @@ const byName = <T extends { name: string }>(entries: readonly T[]) =>
   new Map(entries.map((entry) => [entry.name, entry] as const));
 
 export const builtinRegistry: Registry = {
-  dbs: byName([authDb, jobDb, jobLoggingDb, pilotAgentsDb, sandboxMetadataDb, taskQueueDb]),
+  dbs: byName([
+    authDb,
+    jobDb,
+    jobLoggingDb,
+    pilotAgentsDb,
+    resourceStatusDb,
+    sandboxMetadataDb,
+    taskQueueDb,
+  ]),
   storeDbs: byName([jobParametersDb]),
   routers: byName([
     authRouter,
@@ -57,6 +67,7 @@ export const builtinRegistry: Registry = {
     healthRouter,
     jobsRouter,
     pilotsRouter,
+    rssRouter,
     sandboxStoreRouter,
     wellKnownRouter,
   ]),

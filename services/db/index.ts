@@ -28,3 +28,4 @@ export {
 export * from './sandbox-metadata/index.ts';
 export * from './task-queue/index.ts';
 export * from './sandbox-store/index.ts';
+export * from './resource-status/index.ts';

@@ -14,5 +14,6 @@ export { jobsRouter } from './jobs/index.ts';
 export { sandboxPolicy } from './jobs/sandbox-policy.ts';
 export { pilotPolicy } from './pilots/access-policy.ts';
 export { pilotsRouter } from './pilots/index.ts';
+export { rssRouter } from './rss/index.ts';
 export { sandboxStoreRouter } from './sandbox-store/index.ts';
 export { wellKnownRouter } from './well-known/index.ts';

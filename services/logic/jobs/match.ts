@@ -3,6 +3,7 @@ import {
   type JobDB,
   type JobLoggingDB,
   type PilotAgentsDB,
+  type ResourceStatusDB,
   type TaskQueueDB,
   type TaskQueueDefinition,
   toSqlDateTime,
@@ -45,6 +46,7 @@ export interface MatchDeps {
   jobLoggingDb: JobLoggingDB;
   taskQueueDb: TaskQueueDB;
   pilotAgentsDb: PilotAgentsDB;
+  resourceStatusDb: ResourceStatusDB;
   config: Config;
   clock: Clock;
   rng: Rng;
@@ -126,6 +128,12 @@ export async function matchJob(
 ): Promise<MatchedJob | undefined> {
   const registry = deps.config.Registry[resource.VO];
   if (registry === undefined) return undefined;
+  // DIRAC's site mask: a site the RSS does not allow (anything but Active or Degraded)
+  // only gets Test jobs.
+  const siteStatus =
+    (await deps.resourceStatusDb.siteStatuses(resource.VO)).get(resource.Site)?.status ?? 'Active';
+  if (siteStatus !== 'Active' && siteStatus !== 'Degraded')
+    resource = { ...resource, JobType: 'Test' };
   const groups = resource.OwnerGroup ?? Object.keys(registry.Groups);
   const ids = await deps.taskQueueDb.candidateQueues(resource.VO, groups, resource.CPUTime);
   const missing = ids.filter((id) => !deps.definitions.has(id));

@@ -15,6 +15,7 @@ import type {
   JobLoggingDB,
   JobParametersDB,
   PilotAgentsDB,
+  ResourceStatusDB,
   SandboxMetadataDB,
   TaskQueueDB,
 } from '../../db/index.ts';
@@ -585,6 +586,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
           jobLoggingDb: app.dbs.get('JobLoggingDB') as JobLoggingDB,
           taskQueueDb: app.dbs.get('TaskQueueDB') as TaskQueueDB,
           pilotAgentsDb: app.dbs.get('PilotAgentsDB') as PilotAgentsDB,
+          resourceStatusDb: app.dbs.get('ResourceStatusDB') as ResourceStatusDB,
           config: requireConfig(app.configSource).config,
           clock: app.clock,
           rng: app.rng,

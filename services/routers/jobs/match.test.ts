@@ -259,3 +259,76 @@ describe('the pilots API', () => {
     expect((await call(pilot, 'POST', '/api/pilots/search', {})).statusCode).toBe(403);
   });
 });
+
+describe('the site mask', () => {
+  it('gives a banned site only Test jobs, and everything again once unbanned', async () => {
+    const app = await freshApp();
+    try {
+      const admin = await tokenOf('root', vo, ['ServiceAdministrator'], `${vo}_admin`);
+      const user = await tokenOf('alice', vo, ['NormalUser']);
+      const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
+      const call = (
+        token: string,
+        method: 'GET' | 'POST' | 'PUT',
+        url: string,
+        payload?: unknown,
+      ) =>
+        app.inject({
+          method,
+          url,
+          headers: { authorization: `Bearer ${token}` },
+          ...(payload === undefined ? {} : { payload: payload as object }),
+        });
+      const [user1] = (await call(user, 'POST', '/api/jobs/jdl', ['Executable = "u"'])).json() as {
+        JobID: number;
+      }[];
+      const [test1] = (
+        await call(user, 'POST', '/api/jobs/jdl', ['Executable = "t"; JobType = "Test"'])
+      ).json() as { JobID: number }[];
+      const slot = { VO: vo, Site: sites[0], CPUTime: 200000 };
+
+      expect(
+        (
+          await call(admin, 'PUT', `/api/rss/site/${sites[0]}`, {
+            status: 'Banned',
+            reason: 'downtime',
+          })
+        ).statusCode,
+      ).toBe(204);
+      expect((await call(user, 'GET', '/api/rss/site')).json()).toEqual({
+        [sites[0]!]: { all: { allowed: false, reason: 'downtime' } },
+      });
+      expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(test1!.JobID);
+      expect((await call(pilot, 'POST', '/api/jobs/match', slot)).statusCode).toBe(204);
+
+      expect(
+        (await call(admin, 'PUT', `/api/rss/site/${sites[0]}`, { status: 'Degraded' })).statusCode,
+      ).toBe(204);
+      expect((await call(user, 'GET', '/api/rss/site')).json()[sites[0]!]).toEqual({
+        all: { allowed: true, warnings: 'Degraded' },
+      });
+      expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(user1!.JobID);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it.each([
+    ['a normal user', ['NormalUser'], 'LCG.Whatever.xx', 403],
+    ['an administrator, for an unknown site', ['ServiceAdministrator'], 'LCG.Nowhere.xx', 404],
+  ])('refuses a status change from %s', async (_name, properties, site, status) => {
+    const app = await freshApp();
+    try {
+      const token = await tokenOf('x', vo, properties);
+      const response = await app.inject({
+        method: 'PUT',
+        url: `/api/rss/site/${site}`,
+        headers: { authorization: `Bearer ${token}` },
+        payload: { status: 'Banned' },
+      });
+      expect(response.statusCode).toBe(status);
+    } finally {
+      await app.close();
+    }
+  });
+});
