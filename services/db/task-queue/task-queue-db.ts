@@ -53,16 +53,26 @@ export function realPriority(priority: number): number {
 export interface TaskQueueDB extends Database {
   /** Puts a job in the task queue of its key (creating one if needed); returns the queue id. */
   insertJob(jobId: number, userPriority: number, key: TaskQueueKey): Promise<number>;
-  /** Ids of the queues of a VO for these groups needing at most `cpuTime`, that hold jobs. */
-  candidateQueues(vo: string, groups: readonly string[], cpuTime: number): Promise<number[]>;
+  /** The queues of a VO for these groups needing at most `cpuTime` that hold jobs, with their current priority. */
+  candidateQueues(
+    vo: string,
+    groups: readonly string[],
+    cpuTime: number,
+  ): Promise<{ tqId: number; priority: number }[]>;
+  /** Per queue of a group: its owner and the mean RealPriority of its jobs (what shares are split by). */
+  queueStats(
+    vo: string,
+    ownerGroup: string,
+  ): Promise<{ tqId: number; owner: string; meanRealPriority: number }[]>;
+  setPriorities(priorities: ReadonlyMap<number, number>): Promise<void>;
   /** The requirements of these queues (they never change once a queue exists). */
   definitions(tqIds: readonly number[]): Promise<TaskQueueDefinition[]>;
   /** Up to `limit` jobs of a queue with their priorities, lowest ids first. */
   queueJobs(tqId: number, limit: number): Promise<{ jobId: number; realPriority: number }[]>;
   /** Takes one job out of its queue; true only for the one caller that got it. */
   claimJob(tqId: number, jobId: number): Promise<boolean>;
-  /** Deletes the queue if no job is left in it. */
-  dropIfEmpty(tqId: number): Promise<void>;
+  /** Deletes the queue if no job is left in it; true when it did. */
+  dropIfEmpty(tqId: number): Promise<boolean>;
   /** Takes jobs out of their queues, and deletes queues left empty. */
   deleteJobs(jobIds: readonly number[]): Promise<void>;
   /** The queue a job waits in, if any. */
@@ -158,7 +168,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     if (groups.length === 0) return [];
     const rows = await this.db
       .selectFrom('tq_TaskQueues')
-      .select('TQId')
+      .select(['TQId', 'Priority'])
       .where('VO', '=', vo)
       .where('OwnerGroup', 'in', [...groups])
       .where('CPUTime', '<=', cpuTime)
@@ -172,7 +182,39 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
         ),
       )
       .execute();
-    return rows.map((row) => row.TQId);
+    return rows.map((row) => ({ tqId: row.TQId, priority: Number(row.Priority) }));
+  }
+
+  async queueStats(vo: string, ownerGroup: string) {
+    const rows = await this.db
+      .selectFrom('tq_TaskQueues')
+      .innerJoin('tq_Jobs', 'tq_Jobs.TQId', 'tq_TaskQueues.TQId')
+      .select([
+        'tq_TaskQueues.TQId',
+        'tq_TaskQueues.Owner',
+        (eb) => eb.fn.avg<number>('tq_Jobs.RealPriority').as('mean'),
+      ])
+      .where('tq_TaskQueues.VO', '=', vo)
+      .where('tq_TaskQueues.OwnerGroup', '=', ownerGroup)
+      .groupBy(['tq_TaskQueues.TQId', 'tq_TaskQueues.Owner'])
+      .execute();
+    return rows.map((row) => ({
+      tqId: row.TQId,
+      owner: row.Owner,
+      meanRealPriority: Number(row.mean),
+    }));
+  }
+
+  async setPriorities(priorities: ReadonlyMap<number, number>) {
+    await this.db.transaction().execute(async (tx) => {
+      for (const [tqId, priority] of priorities) {
+        await tx
+          .updateTable('tq_TaskQueues')
+          .set({ Priority: priority })
+          .where('TQId', '=', tqId)
+          .execute();
+      }
+    });
   }
 
   async definitions(tqIds: readonly number[]) {
@@ -232,18 +274,19 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     return Number(result.numDeletedRows) === 1;
   }
 
-  async dropIfEmpty(tqId: number): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+  async dropIfEmpty(tqId: number): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
       const left = await tx
         .selectFrom('tq_Jobs')
         .select('JobId')
         .where('TQId', '=', tqId)
         .limit(1)
         .executeTakeFirst();
-      if (left !== undefined) return;
+      if (left !== undefined) return false;
       for (const table of TQ_REQUIREMENT_TABLES)
         await tx.deleteFrom(table).where('TQId', '=', tqId).execute();
       await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', tqId).execute();
+      return true;
     });
   }
 

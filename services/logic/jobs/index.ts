@@ -38,3 +38,4 @@ export {
   queueMatches,
   resourceTags,
 } from './match.ts';
+export { recalculateShares } from './shares.ts';

@@ -8,6 +8,7 @@ import {
   type TaskQueueDefinition,
   toSqlDateTime,
 } from '../../db/index.ts';
+import { recalculateShares } from './shares.ts';
 import { setJobStatuses } from './status.ts';
 
 /** What a pilot says about the slot it offers (the JobAgent's resource description). */
@@ -135,13 +136,16 @@ export async function matchJob(
   if (siteStatus !== 'Active' && siteStatus !== 'Degraded')
     resource = { ...resource, JobType: 'Test' };
   const groups = resource.OwnerGroup ?? Object.keys(registry.Groups);
-  const ids = await deps.taskQueueDb.candidateQueues(resource.VO, groups, resource.CPUTime);
-  const missing = ids.filter((id) => !deps.definitions.has(id));
+  const candidates = await deps.taskQueueDb.candidateQueues(resource.VO, groups, resource.CPUTime);
+  const missing = candidates
+    .filter(({ tqId }) => !deps.definitions.has(tqId))
+    .map(({ tqId }) => tqId);
   for (const definition of await deps.taskQueueDb.definitions(missing))
     deps.definitions.set(definition.tqId, definition);
   const tags = resourceTags(resource);
-  const matching = ids
-    .map((id) => deps.definitions.get(id)!)
+  // Requirements come from the cache; priorities change with shares, so they come fresh.
+  const matching = candidates
+    .map(({ tqId, priority }) => ({ ...deps.definitions.get(tqId)!, priority }))
     .filter((tq) => queueMatches(tq, resource, tags));
 
   for (const tq of weightedOrder(matching, (q) => q.priority, deps.rng).slice(
@@ -155,7 +159,9 @@ export async function matchJob(
     )) {
       if (!(await deps.taskQueueDb.claimJob(tq.tqId, job.jobId))) continue;
       const matched = await assign(deps, resource, job.jobId);
-      await deps.taskQueueDb.dropIfEmpty(tq.tqId);
+      if (await deps.taskQueueDb.dropIfEmpty(tq.tqId)) {
+        await recalculateShares(deps.taskQueueDb, deps.config, tq.vo, tq.ownerGroup);
+      }
       if (matched !== undefined) return matched;
     }
   }

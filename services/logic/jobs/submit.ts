@@ -17,6 +17,7 @@ import {
 } from '../../db/index.ts';
 import { expandParametric, isParametric } from './parametric.ts';
 import { type PreparedJob, type Submitter, prepareJob } from './prepare-job.ts';
+import { recalculateShares } from './shares.ts';
 
 /** DiracX's limit on jobs created by one request (its MAX_PARAMETRIC_JOBS). */
 export const MAX_JOBS_PER_SUBMISSION = 20;
@@ -134,7 +135,7 @@ export async function submitJdlJobs(
  * restrict the candidate sites yet.
  */
 export async function runOptimizers(
-  deps: Pick<SubmissionDeps, 'jobDb' | 'jobLoggingDb' | 'taskQueueDb' | 'clock'>,
+  deps: Pick<SubmissionDeps, 'jobDb' | 'jobLoggingDb' | 'taskQueueDb' | 'clock' | 'config'>,
   submitter: Submitter,
   ids: readonly number[],
   jobs: readonly PreparedJob[],
@@ -168,6 +169,7 @@ export async function runOptimizers(
       ...job.requirements,
     });
   }
+  await recalculateShares(deps.taskQueueDb, deps.config, submitter.vo, submitter.dirac_group);
   await deps.jobDb.setAttributes(ids, {
     Status: 'Waiting',
     MinorStatus: 'Pilot Agent Submission',

@@ -1,0 +1,41 @@
+import type { Config } from '../../core/index.ts';
+import type { TaskQueueDB } from '../../db/index.ts';
+
+/** DIRAC's floor for a task queue's priority, so none is starved completely. */
+const MIN_PRIORITY = 0.001;
+const DEFAULT_JOB_SHARE = 1000;
+
+/**
+ * DIRAC's share calculation for one group: the group's JobShare goes to the group as a
+ * whole when it has JobSharing, and is otherwise split equally between the owners with
+ * queues in it. Within each share, a queue gets share × (mean RealPriority of its jobs) /
+ * (the sum of those means). The matcher then draws queues by priority.
+ */
+export async function recalculateShares(
+  db: TaskQueueDB,
+  config: Config,
+  vo: string,
+  group: string,
+): Promise<void> {
+  const groupInfo = config.Registry[vo]?.Groups[group];
+  const share = groupInfo?.JobShare ?? DEFAULT_JOB_SHARE;
+  const stats = await db.queueStats(vo, group);
+  if (stats.length === 0) return;
+  const entities = new Map<string, typeof stats>();
+  for (const queue of stats) {
+    const entity = groupInfo?.Properties.includes('JobSharing') === true ? group : queue.owner;
+    entities.set(entity, [...(entities.get(entity) ?? []), queue]);
+  }
+  const entityShare = share / entities.size;
+  const priorities = new Map<number, number>();
+  for (const queues of entities.values()) {
+    const total = queues.reduce((sum, q) => sum + q.meanRealPriority, 0);
+    for (const queue of queues) {
+      priorities.set(
+        queue.tqId,
+        Math.max((entityShare * queue.meanRealPriority) / total, MIN_PRIORITY),
+      );
+    }
+  }
+  await db.setPriorities(priorities);
+}
