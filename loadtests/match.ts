@@ -1,19 +1,21 @@
-// Matcher throughput and latency on the embedded backend: a backlog submitted through the
-// API (in process), then pilots from every site asking over HTTP (autocannon).
-// Usage: npm run bench:match [-- BACKLOG_JOBS]   (bounded: fixed backlog, 5 s of load)
+// Matcher throughput and latency on the embedded backend, against a backlog shaped like a
+// large DIRAC installation's (the lhcb-like fixture set: ~500 task queues over 60 sites,
+// 67 platforms, 11 job types), submitted through the API in process; then pilots from every
+// site ask, in process and over HTTP (autocannon).
+// Usage: npm run bench:match [-- BACKLOG_JOBS]   (bounded: fixed backlog, 10 s of load)
 import autocannon from 'autocannon';
-import { generateFixtures } from '../fixtures/index.ts';
+import { backlogJdl, lhcbBacklog } from '../fixtures/index.ts';
 import { buildApp } from '../services/index.ts';
 import { snapshotOf, staticConfigSource, systemClock } from '../services/core/index.ts';
 import { generateKeystore, issueAccessToken } from '../services/logic/index.ts';
 
-const BACKLOG = Number(process.argv[2] ?? 20_000);
-const HTTP_SECONDS = 5;
+const BACKLOG = Number(process.argv[2] ?? 100_000);
+const HTTP_SECONDS = 10;
 const JOBS_PER_REQUEST = 20;
+const IN_PROCESS_MATCHES = 2000;
 
-const { config } = generateFixtures({ seed: 1, size: 'small' });
-const vo = Object.keys(config.Registry)[0]!;
-const sites = Object.values(config.Resources.Sites).flatMap((s) => Object.keys(s));
+const backlog = lhcbBacklog({ seed: 1, totalJobs: BACKLOG });
+const { config, users } = backlog.fixtureSet;
 const keystore = await generateKeystore(systemClock);
 const app = await buildApp({
   configSource: staticConfigSource(snapshotOf(config, 0)),
@@ -24,8 +26,8 @@ const token = async (user: string, group: string, properties: string[]) =>
     await issueAccessToken(
       { keystore, clock: systemClock, issuer: 'gridbox' },
       {
-        sub: `${vo}:${user}`,
-        vo,
+        sub: `lhcb:${user}`,
+        vo: 'lhcb',
         dirac_group: group,
         preferred_username: user,
         dirac_properties: properties,
@@ -33,60 +35,68 @@ const token = async (user: string, group: string, properties: string[]) =>
       600,
     )
   ).token;
-const user = await token('bench', `${vo}_user`, ['NormalUser']);
-const pilot = await token('pilot', `${vo}_pilot`, ['GenericPilot']);
 
-// A backlog spread over task queues: sites, CPU times and priorities vary.
+// 1. The backlog, through the submission API.
 const started = performance.now();
-for (let i = 0; i < BACKLOG / JOBS_PER_REQUEST; i++) {
-  const jdls = Array.from({ length: JOBS_PER_REQUEST }, (_, j) => {
-    const n = i * JOBS_PER_REQUEST + j;
-    return `[ Executable = "run.sh"; CPUTime = ${[3600, 21600, 86400][n % 3]}; Priority = ${n % 5}; Site = {"${sites[n % sites.length]}", "${sites[(n + 1) % sites.length]}"} ]`;
-  });
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/jobs/jdl',
-    headers: { authorization: `Bearer ${user}` },
-    payload: jdls,
-  });
-  if (response.statusCode !== 201) throw new Error(`submission failed: ${response.body}`);
-  if (i % 100 === 0) process.stderr.write(`\rbacklog: ${i * JOBS_PER_REQUEST}/${BACKLOG} jobs`);
+let submitted = 0;
+for (const queue of backlog.queues) {
+  const owner = users.find((u) => u.username === queue.owner)!;
+  const bearer = await token(owner.username, queue.group, ['NormalUser']);
+  for (let first = 0; first < queue.jobs; first += JOBS_PER_REQUEST) {
+    const jdls = Array.from({ length: Math.min(JOBS_PER_REQUEST, queue.jobs - first) }, (_, i) =>
+      backlogJdl(queue, first + i),
+    );
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/jobs/jdl',
+      headers: { authorization: `Bearer ${bearer}` },
+      payload: jdls,
+    });
+    if (response.statusCode !== 201) throw new Error(`submission failed: ${response.body}`);
+    submitted += jdls.length;
+  }
+  process.stderr.write(`\rbacklog: ${submitted} jobs`);
 }
+const submitS = (performance.now() - started) / 1000;
+const queues = await app.inject({ method: 'GET', url: '/api/health/ready' });
 process.stderr.write(
-  `\rbacklog: ${BACKLOG} jobs in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  `\rbacklog: ${submitted} jobs in ${backlog.queues.length} queues, ${submitS.toFixed(0)} s (${queues.statusCode})\n`,
 );
 
-// In process: one pilot after another.
-const inProcessRuns = 1000;
+const pilot = await token('pilot', 'lhcb_pilot', ['GenericPilot']);
+const slot = (i: number) => ({
+  VO: 'lhcb',
+  Site: backlog.sites[i % backlog.sites.length],
+  Platform: backlog.platforms,
+  CPUTime: 2_000_000,
+});
+
+// 2. In process, one pilot after another.
+let matched = 0;
 const inProcessStart = performance.now();
-for (let i = 0; i < inProcessRuns; i++) {
+for (let i = 0; i < IN_PROCESS_MATCHES; i++) {
   const response = await app.inject({
     method: 'POST',
     url: '/api/jobs/match',
     headers: { authorization: `Bearer ${pilot}` },
-    payload: { VO: vo, Site: sites[i % sites.length], CPUTime: 200000 },
+    payload: slot(i),
   });
-  if (response.statusCode !== 200) throw new Error(`match failed: ${response.statusCode}`);
+  if (response.statusCode === 200) matched++;
 }
-const inProcessPerS = inProcessRuns / ((performance.now() - inProcessStart) / 1000);
+const inProcessPerS = IN_PROCESS_MATCHES / ((performance.now() - inProcessStart) / 1000);
 
+// 3. Over HTTP, 8 pilots at a time, each from a different site.
 await app.listen({ host: '127.0.0.1', port: 0 });
-const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/jobs/match`;
-let request = 0;
+let client = 0;
 const result = await new Promise<autocannon.Result>((resolve, reject) => {
   autocannon(
     {
-      url,
+      url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/jobs/match`,
       method: 'POST',
       headers: { authorization: `Bearer ${pilot}`, 'content-type': 'application/json' },
       connections: 8,
       duration: HTTP_SECONDS,
-      // Pilots from every site, in turn.
-      setupClient: (client) => {
-        client.setBody(
-          JSON.stringify({ VO: vo, Site: sites[request++ % sites.length], CPUTime: 200000 }),
-        );
-      },
+      setupClient: (c) => c.setBody(JSON.stringify(slot(client++))),
     },
     (error, res) => (error ? reject(error) : resolve(res)),
   );
@@ -97,10 +107,14 @@ process.stdout.write(
   `${JSON.stringify({
     benchmark: 'match',
     profile: 'embedded',
-    backlog_jobs: BACKLOG,
+    fixture: 'lhcb-like',
+    backlog_jobs: submitted,
+    task_queues: backlog.queues.length,
+    submission_s: Math.round(submitS),
     in_process_matches_per_s: Math.round(inProcessPerS),
+    in_process_matched: matched,
     http_matches_per_s: Math.round(result.requests.average),
     http_latency_ms: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99 },
-    http_non_2xx: result.non2xx,
+    http_responses: { '2xx': result['2xx'], non2xx: result.non2xx },
   })}\n`,
 );
