@@ -26,3 +26,19 @@ export const UnavailableSchema = Type.Object(
   { detail: Type.String() },
   { description: 'A dependency is not ready; retry after the Retry-After header.' },
 );
+
+/** Rows of a search or summary: each row's columns are those the request selected. */
+export const RowsSchema = Type.Array(Type.Record(Type.String(), Type.Unknown()));
+
+/** The query string of DiracX's paginated search routes. */
+export const PageQuerySchema = Type.Object({
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  per_page: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+});
+
+/** A search answers a whole result (200), a page of it with Content-Range (206), or 416. */
+export const SearchResponses = {
+  200: RowsSchema,
+  206: RowsSchema,
+  416: Type.Array(Type.Unknown()),
+};

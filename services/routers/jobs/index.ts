@@ -40,7 +40,13 @@ import {
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
 import type { RouterDefinition } from '../router-definition.ts';
-import { ErrorSchema, ValidationErrorSchema } from '../schemas.ts';
+import {
+  ErrorSchema,
+  PageQuerySchema,
+  RowsSchema,
+  SearchResponses,
+  ValidationErrorSchema,
+} from '../schemas.ts';
 
 const submissionSchema = (operationId: string, summary: string) => ({
   operationId,
@@ -100,17 +106,9 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         security,
         summary:
           'Jobs matching the filters, one page at a time (206 with Content-Range when partial).',
-        querystring: Type.Object({
-          page: Type.Integer({ minimum: 1, default: 1 }),
-          per_page: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
-        }),
+        querystring: PageQuerySchema,
         body: Type.Optional(SearchParamsSchema),
-        response: {
-          200: Type.Array(Type.Record(Type.String(), Type.Unknown())),
-          206: Type.Array(Type.Record(Type.String(), Type.Unknown())),
-          416: Type.Array(Type.Unknown()),
-          ...errors,
-        },
+        response: { ...SearchResponses, ...errors },
       },
     },
     async (request, reply) => {
@@ -136,7 +134,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         security,
         summary: 'Counts of matching jobs, grouped by the given columns.',
         body: SummaryParamsSchema,
-        response: { 200: Type.Array(Type.Record(Type.String(), Type.Unknown())), ...errors },
+        response: { 200: RowsSchema, ...errors },
       },
     },
     async (request) => {

@@ -13,7 +13,13 @@ import {
 import { currentUser } from '../authenticate.ts';
 import { policyNamed } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
-import { ErrorSchema, ValidationErrorSchema } from '../schemas.ts';
+import {
+  ErrorSchema,
+  PageQuerySchema,
+  RowsSchema,
+  SearchResponses,
+  ValidationErrorSchema,
+} from '../schemas.ts';
 
 const PILOT_STATUSES = [
   'Submitted',
@@ -91,7 +97,6 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     403: ErrorSchema,
     422: ValidationErrorSchema,
   };
-  const Rows = Type.Array(Type.Record(Type.String(), Type.Unknown()));
 
   app.patch(
     '/metadata',
@@ -137,12 +142,9 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         security,
         summary:
           'Pilots matching the filters, a page at a time (206 with Content-Range when partial).',
-        querystring: Type.Object({
-          page: Type.Integer({ minimum: 1, default: 1 }),
-          per_page: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
-        }),
+        querystring: PageQuerySchema,
         body: Type.Optional(SearchParamsSchema),
-        response: { 200: Rows, 206: Rows, 416: Type.Array(Type.Unknown()), ...errors },
+        response: { ...SearchResponses, ...errors },
       },
     },
     async (request, reply) => {
@@ -168,7 +170,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         security,
         summary: 'Counts of matching pilots, grouped by the given columns.',
         body: SummaryParamsSchema,
-        response: { 200: Rows, ...errors },
+        response: { 200: RowsSchema, ...errors },
       },
     },
     async (request) => {
