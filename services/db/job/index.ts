@@ -5,6 +5,7 @@ import { jobDBMigrations } from './schema.ts';
 export type { JobDBTables } from './schema.ts';
 export {
   type JobDB,
+  type JobOwnership,
   type JobSearch,
   type NewJob,
   SqlJobDB,

@@ -55,8 +55,8 @@ export interface JobDB extends Database {
     jobIds: readonly number[],
     time: string,
   ): Promise<{ jobId: number; command: string; arguments: string }[]>;
-  /** Owner and VO of each of `jobIds` that exists. */
-  getOwners(jobIds: readonly number[]): Promise<Map<number, { owner: string; vo: string }>>;
+  /** Owner, group, VO and status of each of `jobIds` that exists. */
+  getOwners(jobIds: readonly number[]): Promise<Map<number, JobOwnership>>;
   /** The JDL as first submitted, decompressed; throws for an unknown job. */
   getOriginalJdl(jobId: number): Promise<string>;
   /** Replaces the processed JDL of a job. */
@@ -68,6 +68,14 @@ export interface JobDB extends Database {
     jobIds: readonly number[],
     attributes: Updateable<JobDBTables['Jobs']>,
   ): Promise<void>;
+}
+
+/** Who a job belongs to, and where it stands: what access checks and the matcher need. */
+export interface JobOwnership {
+  owner: string;
+  ownerGroup: string;
+  vo: string;
+  status: string;
 }
 
 export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
@@ -199,13 +207,18 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
   }
 
   async getOwners(jobIds: readonly number[]) {
-    if (jobIds.length === 0) return new Map<number, { owner: string; vo: string }>();
+    if (jobIds.length === 0) return new Map<number, JobOwnership>();
     const rows = await this.db
       .selectFrom('Jobs')
-      .select(['JobID', 'Owner', 'VO'])
+      .select(['JobID', 'Owner', 'OwnerGroup', 'VO', 'Status'])
       .where('JobID', 'in', [...jobIds])
       .execute();
-    return new Map(rows.map((row) => [row.JobID, { owner: row.Owner, vo: row.VO }]));
+    return new Map(
+      rows.map((row) => [
+        row.JobID,
+        { owner: row.Owner, ownerGroup: row.OwnerGroup, vo: row.VO, status: row.Status },
+      ]),
+    );
   }
 
   async getOriginalJdl(jobId: number): Promise<string> {

@@ -144,9 +144,12 @@ export async function matchJob(
     deps.definitions.set(definition.tqId, definition);
   const tags = resourceTags(resource);
   // Requirements come from the cache; priorities change with shares, so they come fresh.
-  const matching = candidates
-    .map(({ tqId, priority }) => ({ ...deps.definitions.get(tqId)!, priority }))
-    .filter((tq) => queueMatches(tq, resource, tags));
+  // Filtered before anything is copied: a large VO has hundreds of candidates per request.
+  const matching: TaskQueueDefinition[] = [];
+  for (const { tqId, priority } of candidates) {
+    const definition = deps.definitions.get(tqId)!;
+    if (queueMatches(definition, resource, tags)) matching.push({ ...definition, priority });
+  }
 
   for (const tq of weightedOrder(matching, (q) => q.priority, deps.rng).slice(
     0,
@@ -174,16 +177,8 @@ async function assign(
   resource: ResourceDescription,
   jobId: number,
 ): Promise<MatchedJob | undefined> {
-  const { rows } = await deps.jobDb.search({
-    parameters: ['JobID', 'Status', 'Owner', 'OwnerGroup', 'VO'],
-    filters: [{ parameter: 'JobID', operator: 'eq', value: jobId }],
-    sorts: [],
-    distinct: false,
-    offset: 0,
-    limit: 1,
-  });
-  const job = rows[0];
-  if (job === undefined || job.Status !== 'Waiting') return undefined;
+  const job = (await deps.jobDb.getOwners([jobId])).get(jobId);
+  if (job === undefined || job.status !== 'Waiting') return undefined;
   const nowMs = deps.clock.nowMs();
   await setJobStatuses(
     deps,
@@ -205,8 +200,8 @@ async function assign(
   return {
     JobID: jobId,
     JDL: (await deps.jobDb.getJdl(jobId))!,
-    Owner: String(job.Owner),
-    OwnerGroup: String(job.OwnerGroup),
-    VO: String(job.VO),
+    Owner: job.owner,
+    OwnerGroup: job.ownerGroup,
+    VO: job.vo,
   };
 }
