@@ -4,6 +4,7 @@ import { generateFixtures } from '../../../fixtures/index.ts';
 import { buildApp } from '../../app/index.ts';
 import { snapshotOf, staticConfigSource, systemClock } from '../../core/index.ts';
 import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
+import { sqlBackends } from '../../db/sql-backends.testkit.ts';
 
 const { config } = generateFixtures({ seed: 1, size: 'small' });
 const [vo, otherVo] = Object.keys(config.Registry) as [string, string];
@@ -24,8 +25,12 @@ const tokenOf = async (user: string, ofVo: string, properties: string[], group =
     )
   ).token;
 
-async function freshApp() {
-  return buildApp({ configSource: staticConfigSource(snapshotOf(config, 0)), auth: { keystore } });
+async function freshApp(dbUrl?: string) {
+  return buildApp({
+    configSource: staticConfigSource(snapshotOf(config, 0)),
+    auth: { keystore },
+    ...(dbUrl === undefined ? {} : { dbUrl }),
+  });
 }
 
 describe('POST /api/jobs/match', () => {
@@ -124,10 +129,16 @@ describe('POST /api/jobs/match', () => {
   });
 });
 
-describe('matching under concurrency, over HTTP', () => {
-  it('gives every job to exactly one of many pilots asking at once', async () => {
-    const app = await freshApp();
+describe.each(sqlBackends)('matching under concurrency, over HTTP, on %s', (backend, dbUrl) => {
+  // Two replicas share the database where the backend can be shared, as in a deployment:
+  // the claim must hold between processes' connections, not only between requests of one.
+  const replicas = backend === 'SQLite in memory' ? 1 : 2;
+
+  it(`gives every job to exactly one of many pilots asking ${replicas} replica(s) at once`, async () => {
+    const url = await dbUrl();
+    const apps: FastifyInstance[] = [];
     try {
+      for (let r = 0; r < replicas; r++) apps.push(await freshApp(url));
       const user = await tokenOf('alice', vo, ['NormalUser']);
       const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
       const submitted: number[] = [];
@@ -136,22 +147,27 @@ describe('matching under concurrency, over HTTP', () => {
           { length: 20 },
           (_, j) => `Executable = "x"; CPUTime = ${3600 * (1 + ((i + j) % 3))}`,
         );
-        const response = await app.inject({
+        const response = await apps[0]!.inject({
           method: 'POST',
           url: '/api/jobs/jdl',
           headers: { authorization: `Bearer ${user}` },
           payload: jdls,
         });
+        expect(response.statusCode).toBe(201);
         submitted.push(...response.json().map((j: { JobID: number }) => j.JobID));
       }
-      await app.listen({ host: '127.0.0.1', port: 0 });
-      const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/jobs/match`;
+      const matchUrls: string[] = [];
+      for (const app of apps) {
+        await app.listen({ host: '127.0.0.1', port: 0 });
+        const { port } = app.server.address() as { port: number };
+        matchUrls.push(`http://127.0.0.1:${port}/api/jobs/match`);
+      }
       const pilots = 40;
       const got: number[] = [];
       await Promise.all(
         Array.from({ length: pilots }, async (_, p) => {
           for (let attempt = 0; attempt < submitted.length; attempt++) {
-            const response = await fetch(url, {
+            const response = await fetch(matchUrls[p % matchUrls.length]!, {
               method: 'POST',
               headers: { authorization: `Bearer ${pilot}`, 'content-type': 'application/json' },
               body: JSON.stringify({ VO: vo, Site: sites[p % sites.length], CPUTime: 200000 }),
@@ -166,7 +182,7 @@ describe('matching under concurrency, over HTTP', () => {
       expect(new Set(got).size).toBe(submitted.length);
       expect([...got].sort((a, b) => a - b)).toEqual([...submitted].sort((a, b) => a - b));
     } finally {
-      await app.close();
+      for (const app of apps) await app.close();
     }
   });
 });
