@@ -5,7 +5,7 @@ import { jobDBMigrations } from './schema.ts';
 export type { JobDBTables } from './schema.ts';
 export {
   type JobDB,
-  type JobOwnership,
+  type JobState,
   type JobSearch,
   type NewJob,
   SqlJobDB,

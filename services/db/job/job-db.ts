@@ -55,8 +55,8 @@ export interface JobDB extends Database {
     jobIds: readonly number[],
     time: string,
   ): Promise<{ jobId: number; command: string; arguments: string }[]>;
-  /** Owner, group, VO and status of each of `jobIds` that exists. */
-  getOwners(jobIds: readonly number[]): Promise<Map<number, JobOwnership>>;
+  /** Owner, group, VO, status and execution times of each of `jobIds` that exists. */
+  getStates(jobIds: readonly number[]): Promise<Map<number, JobState>>;
   /** The JDL as first submitted, decompressed; throws for an unknown job. */
   getOriginalJdl(jobId: number): Promise<string>;
   /** Replaces the processed JDL of a job. */
@@ -70,12 +70,15 @@ export interface JobDB extends Database {
   ): Promise<void>;
 }
 
-/** Who a job belongs to, and where it stands: what access checks and the matcher need. */
-export interface JobOwnership {
+/** Who a job belongs to and where it stands: what access checks and status changes need. */
+export interface JobState {
   owner: string;
   ownerGroup: string;
   vo: string;
   status: string;
+  /** SQL datetimes, null until the job started or ended. */
+  startExecTime: string | null;
+  endExecTime: string | null;
 }
 
 export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
@@ -206,17 +209,24 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
     });
   }
 
-  async getOwners(jobIds: readonly number[]) {
-    if (jobIds.length === 0) return new Map<number, JobOwnership>();
+  async getStates(jobIds: readonly number[]) {
+    if (jobIds.length === 0) return new Map<number, JobState>();
     const rows = await this.db
       .selectFrom('Jobs')
-      .select(['JobID', 'Owner', 'OwnerGroup', 'VO', 'Status'])
+      .select(['JobID', 'Owner', 'OwnerGroup', 'VO', 'Status', 'StartExecTime', 'EndExecTime'])
       .where('JobID', 'in', [...jobIds])
       .execute();
     return new Map(
       rows.map((row) => [
         row.JobID,
-        { owner: row.Owner, ownerGroup: row.OwnerGroup, vo: row.VO, status: row.Status },
+        {
+          owner: row.Owner,
+          ownerGroup: row.OwnerGroup,
+          vo: row.VO,
+          status: row.Status,
+          startExecTime: row.StartExecTime,
+          endExecTime: row.EndExecTime,
+        },
       ]),
     );
   }

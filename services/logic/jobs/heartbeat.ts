@@ -46,7 +46,7 @@ export async function heartbeat(
   beats: Readonly<Record<string, HeartbeatData>>,
 ): Promise<JobCommand[]> {
   const jobIds = Object.keys(beats).map(Number);
-  const owners = await deps.jobDb.getOwners(jobIds);
+  const owners = await deps.jobDb.getStates(jobIds);
   const unknown = jobIds.filter((id) => !owners.has(id));
   if (unknown.length > 0) throw new NotFoundError(`Unknown job ${unknown.join(', ')}`);
 

@@ -177,7 +177,7 @@ async function assign(
   resource: ResourceDescription,
   jobId: number,
 ): Promise<MatchedJob | undefined> {
-  const job = (await deps.jobDb.getOwners([jobId])).get(jobId);
+  const job = (await deps.jobDb.getStates([jobId])).get(jobId);
   if (job === undefined || job.status !== 'Waiting') return undefined;
   const nowMs = deps.clock.nowMs();
   await setJobStatuses(

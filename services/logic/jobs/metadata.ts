@@ -55,7 +55,7 @@ export async function setJobMetadata(
   updates: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
 ): Promise<void> {
   const jobIds = Object.keys(updates).map(Number);
-  const owners = await deps.jobDb.getOwners(jobIds);
+  const owners = await deps.jobDb.getStates(jobIds);
   const unknown = jobIds.filter((id) => !owners.has(id));
   if (unknown.length > 0) throw new NotFoundError(`Unknown job ${unknown.join(', ')}`);
   const planned = Object.entries(updates).map(([id, fields]) => {

@@ -73,15 +73,7 @@ export async function setJobStatuses(
     );
   }
   const jobIds = [...parsed.keys()];
-  const { rows } = await deps.jobDb.search({
-    parameters: ['JobID', 'Status', 'StartExecTime', 'EndExecTime'],
-    filters: [{ parameter: 'JobID', operator: 'in', values: jobIds }],
-    sorts: [],
-    distinct: false,
-    offset: 0,
-    limit: jobIds.length,
-  });
-  const current = new Map(rows.map((row) => [Number(row.JobID), row]));
+  const current = await deps.jobDb.getStates(jobIds);
   const lastTimes = await deps.jobLoggingDb.lastStatusTimes([...current.keys()]);
   const result: SetStatusResult = { success: {}, failed: {} };
   const records: JobLoggingRecord[] = [];
@@ -103,7 +95,7 @@ export async function setJobStatuses(
       EndExecTime: null,
       LastUpdateTime: null,
     };
-    let status = job.Status === 'Stalled' ? 'Running' : String(job.Status);
+    let status = job.status === 'Stalled' ? 'Running' : job.status;
     let changed = false;
     const lastMs = lastTimes.get(jobId) ?? 0;
     for (const { timeMs, update } of reports) {
@@ -114,11 +106,11 @@ export async function setJobStatuses(
           if (next !== update.Status) source = `${source}(SM)`;
           status = next;
           changed = true;
-          if (next === 'Running' && job.StartExecTime === null && written.StartExecTime === null)
+          if (next === 'Running' && job.startExecTime === null && written.StartExecTime === null)
             written.StartExecTime = iso(timeMs);
           if (
             FINAL_STATUSES.includes(next) &&
-            job.EndExecTime === null &&
+            job.endExecTime === null &&
             written.EndExecTime === null
           )
             written.EndExecTime = iso(timeMs);
@@ -142,7 +134,7 @@ export async function setJobStatuses(
     if (changed) {
       written.Status = status;
       written.LastUpdateTime = iso(nowMs);
-      if ((status === 'Killed' || status === 'Deleted') && status !== job.Status)
+      if ((status === 'Killed' || status === 'Deleted') && status !== job.status)
         stopped.push(jobId);
     }
     const sqlTime = (value: string | null) =>

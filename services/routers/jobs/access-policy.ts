@@ -34,7 +34,7 @@ export const wmsPolicy: AccessPolicy = {
     if (!has('NormalUser')) throw new ForbiddenError('Forbidden');
     if (effective === 'query') return;
     const jobIds = (target as readonly number[] | undefined) ?? [];
-    const owners = await (request.server.dbs.get('JobDB') as JobDB).getOwners(jobIds);
+    const owners = await (request.server.dbs.get('JobDB') as JobDB).getStates(jobIds);
     const allMine = jobIds.every((id) => {
       const job = owners.get(id);
       return job !== undefined && job.owner === user.preferred_username && job.vo === user.vo;
