@@ -15,7 +15,7 @@ export {
   SqlAuthDB,
   sha256Hex,
 } from './auth/index.ts';
-export { fromSqlDateTime, toSqlDateTime } from './sql/datetime.ts';
+export { fromSqlDateTime, sqlDateTimeToIso, toSqlDateTime } from './sql/datetime.ts';
 export * from './job/index.ts';
 export * from './job-logging/index.ts';
 export {

@@ -11,3 +11,4 @@ export { installationMetadata, type InstallationMetadata } from './well-known/me
 export * from './auth/index.ts';
 export * from './pilots/index.ts';
 export * from './jobs/index.ts';
+export type { SearchPage } from './search/index.ts';

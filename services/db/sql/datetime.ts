@@ -11,3 +11,8 @@ export function fromSqlDateTime(value: string | Date): number {
   if (value instanceof Date) return value.getTime();
   return Date.parse(`${value.replace(' ', 'T')}Z`);
 }
+
+/** A DATETIME as DiracX's API shows it: ISO 8601 in UTC, without milliseconds. */
+export function sqlDateTimeToIso(value: string | Date): string {
+  return new Date(fromSqlDateTime(value)).toISOString().replace('.000Z', 'Z');
+}

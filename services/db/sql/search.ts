@@ -7,7 +7,7 @@ import {
   sql,
 } from 'kysely';
 import { InvalidRequestError, type SearchSpec, type SortSpec } from '../../core/index.ts';
-import { fromSqlDateTime } from './datetime.ts';
+import { sqlDateTimeToIso, toSqlDateTime } from './datetime.ts';
 
 /** How a searchable column is compared and shown. */
 export type ColumnKind = 'string' | 'integer' | 'number' | 'datetime' | 'flag';
@@ -50,8 +50,7 @@ export function periodOf(value: string): { start: string; end: string } | undefi
     () => start + 60_000,
     () => start + 1000,
   ][given - 1]!();
-  const text = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
-  return { start: text(start), end: text(next) };
+  return { start: toSqlDateTime(start), end: toSqlDateTime(next) };
 }
 
 function columnOf(columns: SearchableColumns, name: string): ColumnKind {
@@ -197,8 +196,7 @@ export function presentRow(
   for (const [name, value] of Object.entries(row)) {
     const kind = columns[name];
     if (value === null || value === undefined) shown[name] = null;
-    else if (kind === 'datetime')
-      shown[name] = new Date(fromSqlDateTime(value as string)).toISOString().replace('.000Z', 'Z');
+    else if (kind === 'datetime') shown[name] = sqlDateTimeToIso(value as string);
     else if (kind === 'flag')
       shown[name] = value === 'True' ? true : value === 'False' ? false : value;
     else if (kind === 'integer' || kind === 'number') shown[name] = Number(value);

@@ -1,14 +1,7 @@
 export { MAX_JOBS_PER_SUBMISSION, type SubmissionDeps, submitJdlJobs } from './submit.ts';
 export { expandParametric, isParametric } from './parametric.ts';
 export { type PreparedJob, type Submitter, prepareJob } from './prepare-job.ts';
-export {
-  type Caller,
-  type QueryDeps,
-  type SearchPage,
-  jobStatuses,
-  searchJobs,
-  summarizeJobs,
-} from './query.ts';
+export { type Caller, type QueryDeps, jobStatuses, searchJobs, summarizeJobs } from './query.ts';
 export {
   type JobStatusUpdate,
   type SetStatusResult,

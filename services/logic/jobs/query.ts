@@ -1,6 +1,5 @@
 import {
   type Config,
-  InvalidRequestError,
   type SearchParams,
   type SearchSpec,
   type SummaryParams,
@@ -9,8 +8,14 @@ import {
   type JobDB,
   type JobLoggingDB,
   type PilotAgentsDB,
-  fromSqlDateTime,
+  sqlDateTimeToIso,
 } from '../../db/index.ts';
+import {
+  type SearchPage,
+  pageOffset,
+  resolvePseudoParameter,
+  searchPage,
+} from '../search/index.ts';
 
 export interface QueryDeps {
   jobDb: JobDB;
@@ -42,40 +47,11 @@ function scope(deps: QueryDeps, caller: Caller): SearchSpec[] {
   return filters;
 }
 
-/** A page of search results and how DiracX answers it: 200 whole, 206 partial, 416 past the end. */
-export interface SearchPage {
-  status: 200 | 206 | 416;
-  contentRange: string | undefined;
-  rows: Record<string, unknown>[];
-}
-
-/**
- * DiracX's pseudo-parameter PilotStamp: jobs run by those pilots, as a JobID filter.
- * It cannot be combined with a filter on JobID itself.
- */
-async function resolvePilotStamps(
-  deps: QueryDeps,
-  filters: readonly SearchSpec[],
-): Promise<SearchSpec[]> {
-  const byStamp = filters.filter((f) => f.parameter === 'PilotStamp');
-  if (byStamp.length === 0) return [...filters];
-  if (filters.some((f) => f.parameter === 'JobID')) {
-    throw new InvalidRequestError('PilotStamp cannot be combined with a JobID filter');
-  }
-  const rest = filters.filter((f) => f.parameter !== 'PilotStamp');
-  for (const filter of byStamp) {
-    const stamps = 'values' in filter ? filter.values : [filter.value];
-    if (filter.operator !== 'eq' && filter.operator !== 'in') {
-      throw new InvalidRequestError('PilotStamp can only be searched with eq or in');
-    }
-    rest.push({
-      parameter: 'JobID',
-      operator: 'in',
-      values: await deps.pilotAgentsDb.jobsOfPilots(stamps.map(String)),
-    });
-  }
-  return rest;
-}
+/** DiracX's pseudo-parameter PilotStamp: the jobs those pilots ran, as a JobID filter. */
+const resolvePilotStamps = (deps: QueryDeps, filters: readonly SearchSpec[]) =>
+  resolvePseudoParameter(filters, 'PilotStamp', 'JobID', (stamps) =>
+    deps.pilotAgentsDb.jobsOfPilots(stamps.map(String)),
+  );
 
 interface HistoryEntry {
   Status: string;
@@ -102,7 +78,7 @@ function history(
     }
     return {
       ...last,
-      StatusTime: new Date(fromSqlDateTime(record.StatusTime)).toISOString().replace('.000Z', 'Z'),
+      StatusTime: sqlDateTimeToIso(record.StatusTime),
       Source: record.StatusSource,
     };
   });
@@ -115,7 +91,7 @@ export async function searchJobs(
   page: number,
   perPage: number,
 ): Promise<SearchPage> {
-  const offset = (page - 1) * perPage;
+  const offset = pageOffset(page, perPage);
   // DiracX's pseudo-parameter LoggingInfo: each row gains the job's history.
   const requested = params.parameters ?? [];
   const withHistory = requested.includes('LoggingInfo');
@@ -134,9 +110,7 @@ export async function searchJobs(
     const histories = await deps.jobLoggingDb.getHistories(rows.map((row) => Number(row.JobID)));
     for (const row of rows) row.LoggingInfo = history(histories.get(Number(row.JobID)) ?? []);
   }
-  if (rows.length === total) return { status: 200, contentRange: undefined, rows };
-  if (rows.length === 0) return { status: 416, contentRange: `jobs */${total}`, rows: [] };
-  return { status: 206, contentRange: `jobs ${offset}-${offset + rows.length - 1}/${total}`, rows };
+  return searchPage('jobs', offset, total, rows);
 }
 
 export async function summarizeJobs(deps: QueryDeps, caller: Caller, params: SummaryParams) {

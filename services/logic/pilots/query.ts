@@ -1,13 +1,18 @@
 import {
   type Clock,
   ForbiddenError,
-  InvalidRequestError,
   NotFoundError,
   type SearchParams,
   type SearchSpec,
   type SummaryParams,
 } from '../../core/index.ts';
 import { type PilotAgentsDB, toSqlDateTime } from '../../db/index.ts';
+import {
+  type SearchPage,
+  pageOffset,
+  resolvePseudoParameter,
+  searchPage,
+} from '../search/index.ts';
 
 export interface PilotCaller {
   vo: string;
@@ -22,23 +27,10 @@ function scope(caller: PilotCaller): SearchSpec[] {
 }
 
 /** DiracX's pseudo-parameter JobID: the pilots that ran those jobs, as a PilotID filter. */
-async function resolveJobIds(
-  db: PilotAgentsDB,
-  filters: readonly SearchSpec[],
-): Promise<SearchSpec[]> {
-  const byJob = filters.filter((f) => f.parameter === 'JobID');
-  if (byJob.length === 0) return [...filters];
-  if (filters.some((f) => f.parameter === 'PilotID'))
-    throw new InvalidRequestError('JobID cannot be combined with a PilotID filter');
-  const rest = filters.filter((f) => f.parameter !== 'JobID');
-  for (const filter of byJob) {
-    if (filter.operator !== 'eq' && filter.operator !== 'in')
-      throw new InvalidRequestError('JobID can only be searched with eq or in');
-    const jobIds = ('values' in filter ? filter.values : [filter.value]).map(Number);
-    rest.push({ parameter: 'PilotID', operator: 'in', values: await db.pilotsOfJobs(jobIds) });
-  }
-  return rest;
-}
+const resolveJobIds = (db: PilotAgentsDB, filters: readonly SearchSpec[]) =>
+  resolvePseudoParameter(filters, 'JobID', 'PilotID', (jobIds) =>
+    db.pilotsOfJobs(jobIds.map(Number)),
+  );
 
 export async function searchPilots(
   db: PilotAgentsDB,
@@ -46,8 +38,8 @@ export async function searchPilots(
   params: SearchParams,
   page: number,
   perPage: number,
-) {
-  const offset = (page - 1) * perPage;
+): Promise<SearchPage> {
+  const offset = pageOffset(page, perPage);
   const { total, rows } = await db.search({
     parameters: params.parameters ?? undefined,
     filters: [...scope(caller), ...(await resolveJobIds(db, params.search ?? []))],
@@ -56,14 +48,7 @@ export async function searchPilots(
     offset,
     limit: perPage,
   });
-  if (rows.length === total) return { status: 200 as const, contentRange: undefined, rows };
-  if (rows.length === 0)
-    return { status: 416 as const, contentRange: `pilots */${total}`, rows: [] };
-  return {
-    status: 206 as const,
-    contentRange: `pilots ${offset}-${offset + rows.length - 1}/${total}`,
-    rows,
-  };
+  return searchPage('pilots', offset, total, rows);
 }
 
 export async function summarizePilots(

@@ -40,6 +40,7 @@ import {
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
 import type { RouterDefinition } from '../router-definition.ts';
+import { sendPage } from '../send-page.ts';
 import {
   ErrorSchema,
   PageQuerySchema,
@@ -120,8 +121,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         request.query.page,
         request.query.per_page,
       );
-      if (result.contentRange !== undefined) reply.header('Content-Range', result.contentRange);
-      return reply.code(result.status).send(result.rows);
+      return sendPage(reply, result);
     },
   );
 

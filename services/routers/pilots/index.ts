@@ -13,6 +13,7 @@ import {
 import { currentUser } from '../authenticate.ts';
 import { policyNamed } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
+import { sendPage } from '../send-page.ts';
 import {
   ErrorSchema,
   PageQuerySchema,
@@ -156,8 +157,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         request.query.page,
         request.query.per_page,
       );
-      if (result.contentRange !== undefined) reply.header('Content-Range', result.contentRange);
-      return reply.code(result.status).send(result.rows);
+      return sendPage(reply, result);
     },
   );
 
