@@ -40,6 +40,7 @@ const layerZones = (forTests) =>
     { target: './fixtures', from: SERVICE_LAYERS.concat(ABOVE_CLIENT, ['./ca']) },
     { target: './ca', from: [...SERVICE_LAYERS, './fixtures', './client', ...ABOVE_CLIENT] },
     { target: './client', from: [...SERVICE_LAYERS, './idp', ...ABOVE_CLIENT] },
+    { target: './sim', from: [...SERVICE_LAYERS, './cli', './loadtests', './scenarios'] },
     {
       target: './idp',
       from: [...SERVICE_LAYERS, './fixtures', './client', './ca', ...ABOVE_CLIENT],
