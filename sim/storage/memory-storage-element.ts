@@ -1,5 +1,6 @@
 import type { SEConfig } from '../../services/core/index.ts';
 import { adler32 } from './adler32.ts';
+import { ByteSlabs } from './byte-slabs.ts';
 import { pfnPrefix, validateLfn } from './lfn.ts';
 import {
   type AccessStatus,
@@ -45,6 +46,7 @@ export function firstProtocol(name: string, config: SEConfig) {
 export class MemoryStorageElement implements StorageElement {
   readonly name: string;
   readonly #files = new Map<string, Held>();
+  readonly #slabs = new ByteSlabs();
   readonly #access: Record<AccessType, AccessStatus>;
   readonly #vos: ReadonlySet<string>;
   readonly #pfnPrefix: string;
@@ -80,9 +82,9 @@ export class MemoryStorageElement implements StorageElement {
         `${data.length} bytes for ${lfn} exceed the ${this.#maxFileBytes} bytes SE ${this.name} accepts per file`,
       );
     }
-    // A copy of exactly the file's bytes: the caller may reuse its buffer, and a Buffer may be
-    // a view into an 8 KiB pool that storing it would keep alive (Buffer#slice does not copy).
-    const held = { data: new Uint8Array(data), checksum: adler32(data) };
+    // A copy, since the caller may reuse its buffer (and a Buffer may be a view into Node's
+    // 8 KiB pool, which keeping it would pin).
+    const held = { data: this.#slabs.copy(data), checksum: adler32(data) };
     this.#files.set(lfn, held);
     return this.#describe(lfn, held);
   }

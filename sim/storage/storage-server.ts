@@ -51,16 +51,19 @@ export class StorageServer {
   readonly #server: Server;
   readonly #store: MemoryStorageElement;
   readonly #root: string;
+  // Kept after close, when the server no longer has an address: its URLs remain its PFNs.
+  readonly #port: number;
 
   constructor(server: Server, store: MemoryStorageElement, root: string) {
     this.name = store.name;
     this.#server = server;
     this.#store = store;
     this.#root = root;
+    this.#port = (server.address() as AddressInfo).port;
   }
 
   get port(): number {
-    return (this.#server.address() as AddressInfo).port;
+    return this.#port;
   }
 
   /** `http://127.0.0.1:<port>` */
