@@ -54,6 +54,7 @@ export class StorageServer {
   // Kept after close, when the server no longer has an address: its URLs remain its PFNs.
   readonly #port: number;
 
+  /** Use `startStorageServer`; this wraps a server already listening. */
   constructor(server: Server, store: MemoryStorageElement, root: string) {
     this.name = store.name;
     this.#server = server;
