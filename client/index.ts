@@ -9,3 +9,31 @@ export {
   pollDeviceToken,
   startDeviceFlow,
 } from './diracx-auth.ts';
+export {
+  type HeartbeatReport,
+  type JobCommand,
+  type PilotCredentials,
+  type PilotRegistration,
+  type PilotUpdate,
+  type SetStatusResult,
+  type StatusReport,
+  type TokenSource,
+  DiracxClient,
+} from './diracx-client.ts';
+export {
+  type BulkResult,
+  type CatalogFileMetadata,
+  type DirectoryListing,
+  type FileCatalog,
+  type MetadataValue,
+  type NewCatalogFile,
+  GridboxFileCatalog,
+} from './file-catalog.ts';
+export {
+  type Injectable,
+  type Transport,
+  type TransportRequest,
+  type TransportResponse,
+  httpTransport,
+  injectTransport,
+} from './transport.ts';

@@ -35,4 +35,5 @@ export * from './models/job.ts';
 export * from './models/search.ts';
 export * from './models/job-state-machine.ts';
 export * from './models/sandbox.ts';
+export * from './models/match.ts';
 export * from './models/auth.ts';
