@@ -1,0 +1,134 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Engine } from './engine.ts';
+import { EventLog } from './event-log.ts';
+import { EventQueue } from './event-queue.ts';
+import { spawn } from './process.ts';
+import { VirtualClock } from './sim-clock.ts';
+
+describe('EventQueue', () => {
+  it('pops by time, and in insertion order among equal times', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { maxLength: 200 }), (times) => {
+        const queue = new EventQueue<number>();
+        times.forEach((t, i) => queue.push(t, i));
+        const popped: [number, number][] = [];
+        for (let e = queue.pop(); e !== undefined; e = queue.pop()) popped.push([e.atMs, e.item]);
+        const expected = times.map((t, i) => [t, i]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+        expect(popped).toEqual(expected);
+      }),
+    );
+  });
+});
+
+describe('Engine and processes', () => {
+  it('runs each process alone from one sleep to the next, however slow its calls are', async () => {
+    const engine = new Engine(new VirtualClock(0));
+    const trace: string[] = [];
+    // The first process's "calls" take longer in real time; the order must not care.
+    const slowCall = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    for (const [name, delay] of [
+      ['a', 5],
+      ['b', 0],
+    ] as const) {
+      spawn(
+        engine,
+        async (ctx) => {
+          for (let step = 0; step < 3; step++) {
+            trace.push(`${name}${step}@${ctx.now()}:start`);
+            await slowCall(delay);
+            trace.push(`${name}${step}@${ctx.now()}:end`);
+            await ctx.sleep(10);
+          }
+        },
+        (error) => {
+          throw error;
+        },
+      );
+    }
+    await engine.run();
+    expect(trace).toEqual([
+      'a0@0:start',
+      'a0@0:end',
+      'b0@0:start',
+      'b0@0:end',
+      'a1@10:start',
+      'a1@10:end',
+      'b1@10:start',
+      'b1@10:end',
+      'a2@20:start',
+      'a2@20:end',
+      'b2@20:start',
+      'b2@20:end',
+    ]);
+    expect(engine.now()).toBe(30);
+  });
+
+  it('stops at untilMs and when done() says so', async () => {
+    const engine = new Engine(new VirtualClock(0));
+    let ticks = 0;
+    const tick = () => {
+      ticks++;
+      engine.after(100, tick);
+    };
+    engine.at(0, tick);
+    await engine.run({ untilMs: 1000 });
+    expect(ticks).toBe(11);
+    await engine.run({ done: () => ticks === 15 });
+    expect(ticks).toBe(15);
+  });
+
+  it('hands a process error to its handler and goes on', async () => {
+    const engine = new Engine(new VirtualClock(0));
+    const errors: unknown[] = [];
+    spawn(
+      engine,
+      async () => {
+        throw new Error('boom');
+      },
+      (error) => errors.push(error),
+    );
+    let after = false;
+    engine.after(5, () => {
+      after = true;
+    });
+    await engine.run();
+    expect(errors).toHaveLength(1);
+    expect(after).toBe(true);
+  });
+});
+
+describe('EventLog', () => {
+  const write = (events: [number, string, Record<string, number>][]) => {
+    const lines: string[] = [];
+    const log = new EventLog(1000, (line) => lines.push(line));
+    for (const [t, kind, fields] of events) log.record(t, kind, fields);
+    return { log, lines };
+  };
+
+  it('hashes the lines it wrote, relative to the start', () => {
+    const { log, lines } = write([
+      [1000, 'job.submitted', { job: 1 }],
+      [1500, 'job.matched', { job: 1 }],
+    ]);
+    expect(lines).toEqual([
+      '{"t":0,"kind":"job.submitted","job":1}',
+      '{"t":500,"kind":"job.matched","job":1}',
+    ]);
+    expect(log.counts()).toEqual({ 'job.matched': 1, 'job.submitted': 1 });
+    expect(log.hash()).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('gives the same hash for the same events only', () => {
+    const a = write([[1000, 'x', { n: 1 }]]).log.hash();
+    expect(write([[1000, 'x', { n: 1 }]]).log.hash()).toBe(a);
+    expect(write([[1001, 'x', { n: 1 }]]).log.hash()).not.toBe(a);
+    expect(write([[1000, 'x', { n: 2 }]]).log.hash()).not.toBe(a);
+  });
+
+  it('takes no event once its hash is out', () => {
+    const { log } = write([]);
+    log.hash();
+    expect(() => log.record(1000, 'late')).toThrow(/closed/);
+  });
+});
