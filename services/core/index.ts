@@ -36,3 +36,4 @@ export * from './models/search.ts';
 export * from './models/job-state-machine.ts';
 export * from './models/sandbox.ts';
 export * from './models/auth.ts';
+export * from './models/catalog.ts';
