@@ -343,3 +343,23 @@ describe('the file catalog under attack', () => {
     expect(Array.isArray(response.json().detail)).toBe(true);
   });
 });
+
+describe('the file catalog at scale', () => {
+  it('registers and resolves ten thousand files in one request each', async () => {
+    const lfns = Array.from(
+      { length: 10000 },
+      (_, i) => `${root}/bulk/run${i % 20}/job${i}/output_${i}.root`,
+    );
+    const body = Object.fromEntries(
+      lfns.map((lfn) => [lfn, newFile({ PFN: `root://eos.example.org:1094//eos/grid${lfn}` })]),
+    );
+    const added = await post('/files', pilot, body);
+    expect(added.statusCode).toBe(200);
+    expect(Object.keys(added.json().Successful)).toHaveLength(10000);
+    const replicas = await post('/replicas/query', alice, { lfns });
+    expect(replicas.statusCode).toBe(200);
+    expect(replicas.json().Successful[lfns[9999]!]).toEqual({
+      [se]: `root://eos.example.org:1094//eos/grid${lfns[9999]}`,
+    });
+  });
+});

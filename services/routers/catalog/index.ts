@@ -40,6 +40,11 @@ const errors = { 401: ErrorSchema, 403: ErrorSchema, 422: ValidationErrorSchema 
 const pathErrors = { ...errors, 400: ErrorSchema, 404: ErrorSchema };
 const Done = { type: 'null', description: 'Done.' } as const;
 const Registered = BulkResultSchema(Type.Literal(true));
+/**
+ * Bulk bodies may name CATALOG_MAX_BULK LFNs, each with a PFN: a few MiB, more than the
+ * app's default limit, which suits every other route and stays in force for them.
+ */
+const bodyLimit = 16 * 1024 * 1024;
 
 function depsOf(app: FastifyInstance): CatalogDeps {
   return {
@@ -62,6 +67,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   app.post(
     '/files',
     {
+      bodyLimit,
       schema: {
         operationId: 'catalog_add_files',
         tags,
@@ -80,6 +86,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   app.post(
     '/files/remove',
     {
+      bodyLimit,
       schema: {
         operationId: 'catalog_remove_files',
         tags,
@@ -98,6 +105,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   app.post(
     '/files/metadata',
     {
+      bodyLimit,
       schema: {
         operationId: 'catalog_get_file_metadata',
         tags,
@@ -116,6 +124,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   app.post(
     '/replicas',
     {
+      bodyLimit,
       schema: {
         operationId: 'catalog_add_replicas',
         tags,
@@ -134,6 +143,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   app.post(
     '/replicas/remove',
     {
+      bodyLimit,
       schema: {
         operationId: 'catalog_remove_replicas',
         tags,
@@ -152,6 +162,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   app.post(
     '/replicas/query',
     {
+      bodyLimit,
       schema: {
         operationId: 'catalog_get_replicas',
         tags,
