@@ -1,5 +1,6 @@
 import {
   authDb,
+  fileCatalogDb,
   jobDb,
   jobLoggingDb,
   pilotAgentsDb,
@@ -14,6 +15,8 @@ import {
   type AccessPolicy,
   type RouterDefinition,
   authRouter,
+  catalogPolicy,
+  catalogRouter,
   configRouter,
   healthRouter,
   jobsRouter,
@@ -53,6 +56,7 @@ const byName = <T extends { name: string }>(entries: readonly T[]) =>
 export const builtinRegistry: Registry = {
   dbs: byName([
     authDb,
+    fileCatalogDb,
     jobDb,
     jobLoggingDb,
     pilotAgentsDb,
@@ -63,6 +67,7 @@ export const builtinRegistry: Registry = {
   storeDbs: byName([jobParametersDb]),
   routers: byName([
     authRouter,
+    catalogRouter,
     configRouter,
     healthRouter,
     jobsRouter,
@@ -71,7 +76,7 @@ export const builtinRegistry: Registry = {
     sandboxStoreRouter,
     wellKnownRouter,
   ]),
-  policies: byName([openAccessPolicy, pilotPolicy, sandboxPolicy, wmsPolicy]),
+  policies: byName([catalogPolicy, openAccessPolicy, pilotPolicy, sandboxPolicy, wmsPolicy]),
 };
 
 /** A registry where `overrides` replace the entries of `base` that have the same name. */

@@ -37,3 +37,4 @@ export * from './models/job-state-machine.ts';
 export * from './models/sandbox.ts';
 export * from './models/match.ts';
 export * from './models/auth.ts';
+export * from './models/catalog.ts';

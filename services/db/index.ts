@@ -29,3 +29,4 @@ export * from './sandbox-metadata/index.ts';
 export * from './task-queue/index.ts';
 export * from './sandbox-store/index.ts';
 export * from './resource-status/index.ts';
+export * from './file-catalog/index.ts';

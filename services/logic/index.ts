@@ -12,3 +12,4 @@ export * from './auth/index.ts';
 export * from './pilots/index.ts';
 export * from './jobs/index.ts';
 export type { SearchPage } from './search/index.ts';
+export * from './catalog/index.ts';

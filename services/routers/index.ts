@@ -7,6 +7,8 @@ export type { ErrorBody, ValidationErrorBody } from './schemas.ts';
 export { authRouter } from './auth/index.ts';
 export { authenticate, currentUser } from './authenticate.ts';
 export type { AuthContext, JobsSettings } from './context.ts';
+export { catalogPolicy } from './catalog/access-policy.ts';
+export { catalogRouter } from './catalog/index.ts';
 export { configRouter } from './config/index.ts';
 export { healthRouter } from './health/index.ts';
 export { type WmsAction, wmsPolicy } from './jobs/access-policy.ts';

@@ -16,6 +16,11 @@ export interface ColumnTypes {
   enumOf(values: readonly string[]): DataTypeExpression;
   json: DataTypeExpression;
   double: DataTypeExpression;
+  /**
+   * A VARCHAR compared byte for byte: MySQL's default collation would make `/vo/A` and
+   * `/vo/a` the same path; SQLite compares bytes already.
+   */
+  caseSensitiveString(length: number): DataTypeExpression;
   /** The index name DiracX uses on MySQL, made unique per table on SQLite. */
   indexName(table: string, name: string): string;
 }
@@ -29,6 +34,10 @@ export function columnTypes(dialect: SqlDialectName): ColumnTypes {
         : `varchar(${Math.max(...values.map((v) => v.length))})`,
     json: dialect === 'mysql' ? 'json' : 'text',
     double: dialect === 'mysql' ? sql.raw('double') : 'real',
+    caseSensitiveString: (length) =>
+      dialect === 'mysql'
+        ? sql.raw(`varchar(${length}) character set utf8mb4 collate utf8mb4_bin`)
+        : `varchar(${length})`,
     indexName: (table, name) => (dialect === 'mysql' ? name : `${table}_${name}`),
   };
 }

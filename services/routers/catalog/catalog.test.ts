@@ -1,0 +1,365 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFixtures } from '../../../fixtures/index.ts';
+import { buildApp } from '../../app/index.ts';
+import { type Config, snapshotOf, staticConfigSource, systemClock } from '../../core/index.ts';
+import type { FileCatalogDB } from '../../db/index.ts';
+import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
+
+const fixtures = generateFixtures({ seed: 1, size: 'small' }).config;
+const [vo, otherVo] = Object.keys(fixtures.Registry) as [string, string];
+const [se, se2] = Object.keys(fixtures.Resources.StorageElements) as [string, string];
+const config: Config = {
+  ...fixtures,
+  Resources: {
+    ...fixtures.Resources,
+    StorageElements: {
+      ...fixtures.Resources.StorageElements,
+      'FOREIGN-DISK': { ...fixtures.Resources.StorageElements[se]!, VO: [otherVo] },
+    },
+  },
+};
+const keystore = await generateKeystore(systemClock);
+const tokenFor = async (tokenVo: string, group: string, properties: string[], user = 'alice') =>
+  (
+    await issueAccessToken(
+      { keystore, clock: systemClock, issuer: 'gridbox' },
+      {
+        sub: `${tokenVo}:${user}`,
+        vo: tokenVo,
+        dirac_group: group,
+        preferred_username: user,
+        dirac_properties: properties,
+      },
+      20,
+    )
+  ).token;
+
+let app: FastifyInstance;
+let alice: string;
+let bob: string;
+let pilot: string;
+let monitor: string;
+beforeAll(async () => {
+  app = await buildApp({
+    configSource: staticConfigSource(snapshotOf(config, 0)),
+    auth: { keystore },
+  });
+  alice = await tokenFor(vo, `${vo}_user`, ['NormalUser']);
+  bob = await tokenFor(otherVo, `${otherVo}_user`, ['NormalUser'], 'bob');
+  pilot = await tokenFor(vo, `${vo}_pilot`, ['GenericPilot', 'LimitedDelegation'], 'pilot-1');
+  monitor = await tokenFor(vo, `${vo}_monitor`, ['JobMonitor'], 'carol');
+});
+afterAll(() => app.close());
+
+const call = (
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH',
+  url: string,
+  token?: string,
+  body?: unknown,
+) =>
+  app.inject({
+    method,
+    url,
+    ...(body === undefined ? {} : { payload: body as object }),
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
+const post = (url: string, token: string | undefined, body: unknown) =>
+  call('POST', `/api/catalog${url}`, token, body);
+
+const root = `/${vo}/catalog-test`;
+const newFile = (overrides: object = {}) => ({
+  PFN: 'root://se.example.org//data/f',
+  SE: se,
+  Size: 2048,
+  Checksum: '1234abcd',
+  ...overrides,
+});
+
+describe('the file catalog API', () => {
+  it('registers files, describes them and resolves their replicas', async () => {
+    const lfn = `${root}/run1/out.root`;
+    const added = await post('/files', pilot, { [lfn]: newFile({ PFN: 'root://a/out.root' }) });
+    expect(added.statusCode).toBe(200);
+    expect(added.json()).toEqual({ Successful: { [lfn]: true }, Failed: {} });
+
+    const metadata = await post('/files/metadata', alice, { lfns: [lfn, `${root}/nope`] });
+    expect(metadata.statusCode).toBe(200);
+    expect(metadata.json()).toEqual({
+      Successful: {
+        [lfn]: {
+          Size: 2048,
+          Checksum: '1234abcd',
+          GUID: expect.stringMatching(/^[0-9A-F-]{36}$/),
+          Owner: 'pilot-1',
+          OwnerGroup: `${vo}_pilot`,
+          Status: 'AprioriGood',
+          CreationDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+          ModificationDate: expect.stringMatching(/Z$/),
+        },
+      },
+      Failed: { [`${root}/nope`]: 'No such file or directory' },
+    });
+
+    expect(
+      (await post('/replicas', alice, { [lfn]: { SE: se2, PFN: 'root://b/out.root' } })).json(),
+    ).toEqual({ Successful: { [lfn]: true }, Failed: {} });
+    expect((await post('/replicas/query', alice, { lfns: [lfn] })).json()).toEqual({
+      Successful: { [lfn]: { [se]: 'root://a/out.root', [se2]: 'root://b/out.root' } },
+      Failed: {},
+    });
+  });
+
+  it('accepts an identical re-registration and refuses a conflicting one', async () => {
+    const lfn = `${root}/again/f`;
+    expect((await post('/files', alice, { [lfn]: newFile() })).json().Successful).toEqual({
+      [lfn]: true,
+    });
+    expect((await post('/files', alice, { [lfn]: newFile() })).json()).toEqual({
+      Successful: { [lfn]: true },
+      Failed: {},
+    });
+    expect((await post('/files', alice, { [lfn]: newFile({ Size: 1 }) })).json()).toEqual({
+      Successful: {},
+      Failed: { [lfn]: 'File already registered with alternative metadata' },
+    });
+    expect((await post('/files', alice, { [lfn]: newFile({ SE: se2 }) })).json()).toEqual({
+      Successful: {},
+      Failed: { [lfn]: 'File already registered with alternative replicas' },
+    });
+  });
+
+  it('creates parent directories and lists them', async () => {
+    await post('/files', alice, {
+      [`${root}/tree/a/x`]: newFile(),
+      [`${root}/tree/b/y`]: newFile(),
+      [`${root}/tree/z`]: newFile(),
+    });
+    const listing = await call('GET', `/api/catalog/directory?path=${root}/tree`, alice);
+    expect(listing.statusCode).toBe(200);
+    expect(listing.json()).toEqual({
+      Path: `${root}/tree`,
+      SubDirs: [`${root}/tree/a`, `${root}/tree/b`],
+      Files: { [`${root}/tree/z`]: expect.objectContaining({ Size: 2048, Owner: 'alice' }) },
+    });
+    const missing = await call('GET', `/api/catalog/directory?path=${root}/absent`, alice);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toEqual({ detail: expect.any(String) });
+  });
+
+  it('creates directories idempotently', async () => {
+    for (let i = 0; i < 2; i++) {
+      const created = await call('PUT', '/api/catalog/directory', alice, {
+        path: `${root}/made/deep`,
+      });
+      expect(created.statusCode).toBe(204);
+    }
+    expect(
+      (await call('GET', `/api/catalog/directory?path=${root}/made`, alice)).json().SubDirs,
+    ).toEqual([`${root}/made/deep`]);
+  });
+
+  it('removes files and replicas, counting missing ones as removed', async () => {
+    const [f, g] = [`${root}/rm/f`, `${root}/rm/g`];
+    await post('/files', alice, { [f]: newFile(), [g]: newFile() });
+    await post('/replicas', alice, { [g]: { SE: se2, PFN: 'root://b/g' } });
+    expect((await post('/replicas/remove', alice, { [g]: { SE: se } })).json()).toEqual({
+      Successful: { [g]: true },
+      Failed: {},
+    });
+    expect((await post('/replicas/remove', alice, { [g]: { SE: 'NOT-THERE' } })).json()).toEqual({
+      Successful: { [g]: true },
+      Failed: {},
+    });
+    expect((await post('/replicas/query', alice, { lfns: [g] })).json().Successful).toEqual({
+      [g]: { [se2]: 'root://b/g' },
+    });
+    expect((await post('/files/remove', alice, { lfns: [f, `${root}/rm/never`] })).json()).toEqual({
+      Successful: { [f]: true, [`${root}/rm/never`]: true },
+      Failed: {},
+    });
+    expect((await post('/files/metadata', alice, { lfns: [f] })).json().Failed).toEqual({
+      [f]: 'No such file or directory',
+    });
+  });
+
+  it('hides replicas that are not AprioriGood unless all statuses are asked for', async () => {
+    const lfn = `${root}/status/f`;
+    await post('/files', alice, { [lfn]: newFile({ PFN: 'root://a/f' }) });
+    await post('/replicas', alice, { [lfn]: { SE: se2, PFN: 'root://b/f' } });
+    const db = app.dbs.get('FileCatalogDB') as FileCatalogDB;
+    await db.setReplicaStatus([{ lfn, se: se2, status: 'Trash' }], 0);
+    expect((await post('/replicas/query', alice, { lfns: [lfn] })).json().Successful).toEqual({
+      [lfn]: { [se]: 'root://a/f' },
+    });
+    expect(
+      (await post('/replicas/query', alice, { lfns: [lfn], all_statuses: true })).json().Successful,
+    ).toEqual({ [lfn]: { [se]: 'root://a/f', [se2]: 'root://b/f' } });
+  });
+
+  it('finds files by metadata inherited from their directories', async () => {
+    await post('/files', alice, {
+      [`${root}/meta/mc/a`]: newFile(),
+      [`${root}/meta/mc/sub/b`]: newFile(),
+      [`${root}/meta/data/c`]: newFile(),
+    });
+    const set = await call('PATCH', '/api/catalog/metadata', alice, {
+      path: `${root}/meta/mc`,
+      metadata: { DataType: 'MC', Energy: 13 },
+    });
+    expect(set.statusCode).toBe(204);
+    expect(
+      (
+        await call('PATCH', '/api/catalog/metadata', alice, {
+          path: `${root}/meta/data/c`,
+          metadata: { DataType: 'MC', Energy: 7 },
+        })
+      ).statusCode,
+    ).toBe(204);
+    const found = await post('/find', alice, {
+      path: `${root}/meta`,
+      metadata: { DataType: 'MC', Energy: 13 },
+    });
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toEqual({ lfns: [`${root}/meta/mc/a`, `${root}/meta/mc/sub/b`] });
+    expect(
+      (
+        await call('PATCH', '/api/catalog/metadata', alice, {
+          path: `${root}/meta/none`,
+          metadata: { DataType: 'MC' },
+        })
+      ).statusCode,
+    ).toBe(404);
+  });
+});
+
+describe('the file catalog under attack', () => {
+  it.each([
+    `/${vo}/../${otherVo}/x`,
+    `${vo}/relative`,
+    `/${vo}//double`,
+    `/${vo}/./x`,
+    `/${vo}/nul\u0000`,
+    `/${vo}/${'x'.repeat(300)}`,
+  ])('fails the invalid LFN %j without touching the others', async (lfn) => {
+    const good = `${root}/attack/good`;
+    const response = await post('/files', alice, { [lfn]: newFile(), [good]: newFile() });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({
+      Successful: { [good]: true },
+      Failed: { [lfn]: 'Invalid LFN' },
+    });
+  });
+
+  it('keeps each VO out of the other’s tree, for reads and writes', async () => {
+    const lfn = `${root}/private/f`;
+    await post('/files', alice, { [lfn]: newFile() });
+    const denied = { Successful: {}, Failed: { [lfn]: 'Permission denied' } };
+    expect((await post('/files/metadata', bob, { lfns: [lfn] })).json()).toEqual(denied);
+    expect((await post('/replicas/query', bob, { lfns: [lfn] })).json()).toEqual(denied);
+    expect((await post('/files/remove', bob, { lfns: [lfn] })).json()).toEqual(denied);
+    expect((await post('/files', bob, { [lfn]: newFile() })).json()).toEqual(denied);
+    expect(
+      (await post('/replicas', bob, { [lfn]: { SE: se, PFN: 'root://evil/f' } })).json(),
+    ).toEqual(denied);
+    expect((await post('/replicas/remove', bob, { [lfn]: { SE: se } })).json()).toEqual(denied);
+    for (const response of [
+      await call('GET', `/api/catalog/directory?path=${root}/private`, bob),
+      await call('PUT', '/api/catalog/directory', bob, { path: `${root}/bobs` }),
+      await call('PATCH', '/api/catalog/metadata', bob, { path: lfn, metadata: { A: 1 } }),
+      await post('/find', bob, { path: `/${vo}`, metadata: { A: 1 } }),
+    ]) {
+      expect(response.statusCode).toBe(403);
+      expect(response.json()).toEqual({ detail: 'Permission denied' });
+    }
+    expect((await post('/replicas/query', alice, { lfns: [lfn] })).json().Successful).toEqual({
+      [lfn]: { [se]: 'root://se.example.org//data/f' },
+    });
+  });
+
+  it('answers 400 for an invalid path on routes that take one', async () => {
+    for (const response of [
+      await call('GET', `/api/catalog/directory?path=/${vo}/a/../b`, alice),
+      await call('PUT', '/api/catalog/directory', alice, { path: `/${vo}//b` }),
+      await post('/find', alice, { path: 'relative', metadata: { A: 1 } }),
+    ]) {
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toEqual({ detail: 'Invalid LFN' });
+    }
+  });
+
+  it('refuses storage elements that are unknown or closed to the caller’s VO', async () => {
+    const [unknown, foreign] = [`${root}/se/unknown`, `${root}/se/foreign`];
+    expect(
+      (
+        await post('/files', alice, {
+          [unknown]: newFile({ SE: 'NO-SUCH-SE' }),
+          [foreign]: newFile({ SE: 'FOREIGN-DISK' }),
+        })
+      ).json(),
+    ).toEqual({
+      Successful: {},
+      Failed: {
+        [unknown]: 'Unknown storage element NO-SUCH-SE',
+        [foreign]: `Storage element FOREIGN-DISK is not available to VO ${vo}`,
+      },
+    });
+  });
+
+  it('answers 401 without a token', async () => {
+    for (const response of [
+      await post('/files', undefined, { [`${root}/x`]: newFile() }),
+      await call('GET', `/api/catalog/directory?path=/${vo}`),
+    ]) {
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toEqual({ detail: 'Authorization header is missing' });
+    }
+  });
+
+  it('lets callers without a writing property read but not write', async () => {
+    expect((await post('/files', monitor, { [`${root}/m`]: newFile() })).statusCode).toBe(403);
+    expect((await post('/files/metadata', monitor, { lfns: [`${root}/m`] })).statusCode).toBe(200);
+  });
+
+  it.each([
+    ['a file without a checksum', '/files', { [`${root}/x`]: { PFN: 'p', SE: se, Size: 1 } }],
+    ['a negative size', '/files', { [`${root}/x`]: newFile({ Size: -1 }) }],
+    ['a checksum that is not Adler32', '/files', { [`${root}/x`]: newFile({ Checksum: 'xyz' }) }],
+    ['an unknown field', '/files', { [`${root}/x`]: newFile({ Owner: 'root' }) }],
+    ['a list where an object is due', '/files', [`${root}/x`]],
+    ['lfns that are not strings', '/files/metadata', { lfns: [{ lfn: `${root}/x` }] }],
+    ['no lfns', '/files/remove', { lfn: [`${root}/x`] }],
+    [
+      'too many LFNs',
+      '/replicas/query',
+      { lfns: Array.from({ length: 10001 }, (_, i) => `${root}/${i}`) },
+    ],
+    ['an LFN far too long', '/files/remove', { lfns: [`/${vo}/${'x'.repeat(2000)}`] }],
+    ['a metadata name that is not an identifier', '/find', { path: root, metadata: { 'a b': 1 } }],
+    ['no metadata to find by', '/find', { path: root, metadata: {} }],
+  ])('answers 422 to %s', async (_name, url, body) => {
+    const response = await post(url, alice, body);
+    expect(response.statusCode).toBe(422);
+    expect(Array.isArray(response.json().detail)).toBe(true);
+  });
+});
+
+describe('the file catalog at scale', () => {
+  it('registers and resolves ten thousand files in one request each', async () => {
+    const lfns = Array.from(
+      { length: 10000 },
+      (_, i) => `${root}/bulk/run${i % 20}/job${i}/output_${i}.root`,
+    );
+    const body = Object.fromEntries(
+      lfns.map((lfn) => [lfn, newFile({ PFN: `root://eos.example.org:1094//eos/grid${lfn}` })]),
+    );
+    const added = await post('/files', pilot, body);
+    expect(added.statusCode).toBe(200);
+    expect(Object.keys(added.json().Successful)).toHaveLength(10000);
+    const replicas = await post('/replicas/query', alice, { lfns });
+    expect(replicas.statusCode).toBe(200);
+    expect(replicas.json().Successful[lfns[9999]!]).toEqual({
+      [se]: `root://eos.example.org:1094//eos/grid${lfns[9999]}`,
+    });
+  });
+});

@@ -1,0 +1,285 @@
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import {
+  AddFilesBodySchema,
+  AddReplicasBodySchema,
+  BulkResultSchema,
+  DirectoryListingSchema,
+  FileMetadataSchema,
+  FindFilesBodySchema,
+  GetReplicasBodySchema,
+  LfnListSchema,
+  PathSchema,
+  RemoveReplicasBodySchema,
+  SetMetadataBodySchema,
+} from '../../core/index.ts';
+import type { FileCatalogDB } from '../../db/index.ts';
+import {
+  type CatalogDeps,
+  addFiles,
+  addReplicas,
+  createDirectory,
+  findFilesByMetadata,
+  getFileMetadata,
+  getReplicas,
+  listDirectory,
+  removeFiles,
+  removeReplicas,
+  requireConfig,
+  setMetadata,
+} from '../../logic/index.ts';
+import { policyNamed } from '../access-policy.ts';
+import { currentUser } from '../authenticate.ts';
+import type { RouterDefinition } from '../router-definition.ts';
+import { ErrorSchema, ValidationErrorSchema } from '../schemas.ts';
+
+const tags = ['catalog'];
+const security = [{ OpenIDConnect: [] }];
+const errors = { 401: ErrorSchema, 403: ErrorSchema, 422: ValidationErrorSchema };
+const pathErrors = { ...errors, 400: ErrorSchema, 404: ErrorSchema };
+const Done = { type: 'null', description: 'Done.' } as const;
+const Registered = BulkResultSchema(Type.Literal(true));
+/**
+ * Bulk bodies may name CATALOG_MAX_BULK LFNs, each with a PFN: a few MiB, more than the
+ * app's default limit, which suits every other route and stays in force for them.
+ */
+const bodyLimit = 16 * 1024 * 1024;
+
+function depsOf(app: FastifyInstance): CatalogDeps {
+  return {
+    fileCatalogDb: app.dbs.get('FileCatalogDB') as FileCatalogDB,
+    config: requireConfig(app.configSource).config,
+    clock: app.clock,
+  };
+}
+
+/**
+ * gridbox's file catalog, after DIRAC's File Catalog (DiracX has none yet): LFNs mapped to
+ * replicas on storage elements, directories and metadata. Bulk routes answer 200 with
+ * DIRAC's `{"Successful": {lfn: …}, "Failed": {lfn: reason}}`; each caller sees and writes
+ * only below `/<its VO>`.
+ */
+const plugin: FastifyPluginAsync = async (fastify) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const policy = policyNamed(app, 'catalog');
+
+  app.post(
+    '/files',
+    {
+      bodyLimit,
+      schema: {
+        operationId: 'catalog_add_files',
+        tags,
+        security,
+        summary: 'Register files with their first replica; parent directories are created.',
+        body: AddFilesBodySchema,
+        response: { 200: Registered, ...errors },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'write');
+      return addFiles(depsOf(app), currentUser(request), request.body);
+    },
+  );
+
+  app.post(
+    '/files/remove',
+    {
+      bodyLimit,
+      schema: {
+        operationId: 'catalog_remove_files',
+        tags,
+        security,
+        summary: 'Remove files with their replicas; a missing file counts as removed.',
+        body: LfnListSchema,
+        response: { 200: Registered, ...errors },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'write');
+      return removeFiles(depsOf(app), currentUser(request), request.body.lfns);
+    },
+  );
+
+  app.post(
+    '/files/metadata',
+    {
+      bodyLimit,
+      schema: {
+        operationId: 'catalog_get_file_metadata',
+        tags,
+        security,
+        summary: 'Size, checksum, GUID, owner, status and dates of files.',
+        body: LfnListSchema,
+        response: { 200: BulkResultSchema(FileMetadataSchema), ...errors },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'read');
+      return getFileMetadata(depsOf(app), currentUser(request), request.body.lfns);
+    },
+  );
+
+  app.post(
+    '/replicas',
+    {
+      bodyLimit,
+      schema: {
+        operationId: 'catalog_add_replicas',
+        tags,
+        security,
+        summary: 'Add replicas of registered files.',
+        body: AddReplicasBodySchema,
+        response: { 200: Registered, ...errors },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'write');
+      return addReplicas(depsOf(app), currentUser(request), request.body);
+    },
+  );
+
+  app.post(
+    '/replicas/remove',
+    {
+      bodyLimit,
+      schema: {
+        operationId: 'catalog_remove_replicas',
+        tags,
+        security,
+        summary: 'Remove replicas; one that is not at that SE counts as removed.',
+        body: RemoveReplicasBodySchema,
+        response: { 200: Registered, ...errors },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'write');
+      return removeReplicas(depsOf(app), currentUser(request), request.body);
+    },
+  );
+
+  app.post(
+    '/replicas/query',
+    {
+      bodyLimit,
+      schema: {
+        operationId: 'catalog_get_replicas',
+        tags,
+        security,
+        summary: 'SE → PFN of each file; only AprioriGood replicas unless all_statuses.',
+        body: GetReplicasBodySchema,
+        response: {
+          200: BulkResultSchema(Type.Record(Type.String(), Type.String())),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'read');
+      return getReplicas(
+        depsOf(app),
+        currentUser(request),
+        request.body.lfns,
+        request.body.all_statuses ?? false,
+      );
+    },
+  );
+
+  app.get(
+    '/directory',
+    {
+      schema: {
+        operationId: 'catalog_list_directory',
+        tags,
+        security,
+        summary: 'The subdirectories and files of a directory.',
+        querystring: Type.Object({ path: PathSchema }, { additionalProperties: false }),
+        response: { 200: DirectoryListingSchema, ...pathErrors },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'read');
+      return listDirectory(depsOf(app), currentUser(request), request.query.path);
+    },
+  );
+
+  app.put(
+    '/directory',
+    {
+      schema: {
+        operationId: 'catalog_create_directory',
+        tags,
+        security,
+        summary: 'Create a directory and its parents; creating an existing one is a no-op.',
+        body: Type.Object({ path: PathSchema }, { additionalProperties: false }),
+        response: { 204: Done, 409: ErrorSchema, ...errors, 400: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      await policy.check(request, 'write');
+      await createDirectory(depsOf(app), currentUser(request), request.body.path);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.patch(
+    '/metadata',
+    {
+      schema: {
+        operationId: 'catalog_set_metadata',
+        tags,
+        security,
+        summary: 'Set metadata on a directory (inherited below it) or a file.',
+        body: SetMetadataBodySchema,
+        response: { 204: Done, ...pathErrors },
+      },
+    },
+    async (request, reply) => {
+      await policy.check(request, 'write');
+      await setMetadata(
+        depsOf(app),
+        currentUser(request),
+        request.body.path,
+        request.body.metadata,
+      );
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/find',
+    {
+      schema: {
+        operationId: 'catalog_find_files_by_metadata',
+        tags,
+        security,
+        summary: 'The files below a directory whose metadata equals every given value.',
+        body: FindFilesBodySchema,
+        response: {
+          200: Type.Object({ lfns: Type.Array(Type.String()) }),
+          400: ErrorSchema,
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'read');
+      return {
+        lfns: await findFilesByMetadata(
+          depsOf(app),
+          currentUser(request),
+          request.body.path,
+          request.body.metadata,
+        ),
+      };
+    },
+  );
+};
+
+export const catalogRouter: RouterDefinition = {
+  name: 'catalog',
+  prefix: '/api/catalog',
+  requiresAuth: true,
+  plugin,
+};
