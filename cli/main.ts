@@ -10,6 +10,7 @@ import {
 } from '../services/core/index.ts';
 import { type CaFlags, caHost, caInit, caProxy, caUser } from './commands/ca.ts';
 import { generate } from './commands/fixtures.ts';
+import { type SimFlags, sim } from './commands/sim.ts';
 import { type LoginFlags, login, token } from './commands/token.ts';
 import { up } from './commands/up.ts';
 import type { Io } from './io.ts';
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     ca: (command, flags) => run(() => CA_COMMANDS[command](flags, io))(),
     token: (flags) => run(() => token(flags, io))(),
     login: (flags) => run(() => login(flags, io))(),
+    sim: (flags) => run(() => sim(flags, io))(),
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -51,6 +53,7 @@ interface Actions {
   ca(command: keyof typeof CA_COMMANDS, flags: CaFlags): Promise<void>;
   token(flags: LoginFlags): Promise<void>;
   login(flags: LoginFlags): Promise<void>;
+  sim(flags: SimFlags): Promise<void>;
 }
 
 function createProgram(io: Io, actions: Actions): Command {
@@ -162,6 +165,34 @@ function createProgram(io: Io, actions: Actions): Command {
       )
       .option('--vo <vo>', 'VO to log in to'),
   ).action(actions.login);
+
+  program
+    .command('sim')
+    .description(
+      'Run a workload on a simulated grid (sites, CEs, pilots, SEs, catalog) and summarise it.',
+    )
+    .option('--target <url>', 'drive this DiracX-compatible server instead of a box of its own')
+    .option('--sites <n>', "number of sites (default: the fixtures' own)")
+    .option('--jobs <n>', 'jobs to submit (default 200)')
+    .option('--seed <n>', 'seed of fixtures and simulation; the same seed replays the run')
+    .addOption(
+      new Option('--fixtures <size>', 'fixture set shaping the grid').choices(FIXTURE_SIZE_NAMES),
+    )
+    .option('--virtual', 'virtual time, in process: as fast as the services answer')
+    .option('--json', 'print the summary as one JSON object')
+    .addOption(
+      new Option('--transport <kind>', 'how to reach the own box').choices(['inject', 'http']),
+    )
+    .addOption(
+      new Option('--storage <mode>', 'storage elements in memory or on loopback HTTP').choices([
+        'memory',
+        'http',
+      ]),
+    )
+    .option('--speedup <n>', 'model seconds per clock second (default 1 virtual, 1000 real time)')
+    .option('--events <file>', 'write the event log (JSON lines) to this file')
+    .option('--max-hours <h>', 'stop after this much simulated time (default 720)')
+    .action(actions.sim);
   return program;
 }
 

@@ -1,0 +1,131 @@
+import { createWriteStream } from 'node:fs';
+import { FIXTURE_REF_DATE, generateFixtures } from '../../fixtures/index.ts';
+import { UsageError, parseSetting } from '../../services/core/index.ts';
+import {
+  DIRAC_TIMING,
+  RealTimeClock,
+  type SimClock,
+  type SimSummary,
+  VirtualClock,
+  openStorageElements,
+  runSimulation,
+} from '../../sim/index.ts';
+import type { Io } from '../io.ts';
+import { embeddedTarget, remoteTarget } from '../sim-target.ts';
+
+export interface SimFlags {
+  target?: string;
+  sites?: string;
+  jobs?: string;
+  seed?: string;
+  fixtures?: string;
+  virtual?: boolean;
+  json?: boolean;
+  transport?: string;
+  storage?: string;
+  speedup?: string;
+  events?: string;
+  maxHours?: string;
+}
+
+/** Over the wire in real time, an hour of modelled grid activity takes 3.6 s. */
+const WIRE_SPEEDUP = 1000;
+
+function positiveInteger(text: string | undefined, flag: string, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`Invalid value "${text}" for ${flag}: expected a positive integer`);
+  return value;
+}
+
+/**
+ * `gridbox sim`: a workload on a simulated grid. Without --target it brings its own box:
+ * in virtual time (--virtual) by injection into the app, otherwise in real time over
+ * loopback HTTP. With --target it drives that server over HTTP in real time.
+ */
+export async function sim(flags: SimFlags, io: Io): Promise<number> {
+  const seed = flags.seed === undefined ? 1 : parseSetting('seed', flags.seed, '--seed');
+  const size =
+    flags.fixtures === undefined ? 'small' : parseSetting('fixtures', flags.fixtures, '--fixtures');
+  const jobs = positiveInteger(flags.jobs, '--jobs', 200);
+  const sites = flags.sites === undefined ? undefined : positiveInteger(flags.sites, '--sites', 1);
+  const virtual = flags.virtual === true;
+  if (virtual && flags.target !== undefined)
+    throw new UsageError('--virtual runs its own box; it cannot drive a --target server');
+  const transport = flags.transport ?? (virtual ? 'inject' : 'http');
+  if (transport !== 'inject' && transport !== 'http')
+    throw new UsageError(`Invalid value "${transport}" for --transport: expected inject or http`);
+  if (transport === 'inject' && flags.target !== undefined)
+    throw new UsageError('--transport inject needs the box in this process, not a --target');
+  const storageMode = flags.storage ?? (virtual ? 'memory' : 'http');
+  if (storageMode !== 'memory' && storageMode !== 'http')
+    throw new UsageError(`Invalid value "${storageMode}" for --storage: expected memory or http`);
+  const speedup = positiveInteger(flags.speedup, '--speedup', virtual ? 1 : WIRE_SPEEDUP);
+  const maxHours = positiveInteger(flags.maxHours, '--max-hours', 24 * 30);
+
+  const fixtureSet = generateFixtures({ seed, size, sites });
+  const clock: SimClock = virtual
+    ? new VirtualClock(Date.parse(FIXTURE_REF_DATE))
+    : new RealTimeClock();
+  const target =
+    flags.target === undefined
+      ? await embeddedTarget({ fixtureSet, clock, seed, transport })
+      : await remoteTarget(flags.target, io.env);
+  const storage = await openStorageElements(fixtureSet.config, { mode: storageMode });
+  const events = flags.events === undefined ? undefined : createWriteStream(flags.events);
+  let summary: SimSummary;
+  try {
+    summary = await runSimulation({
+      service: target.service,
+      credentials: target.credentials,
+      config: fixtureSet.config,
+      owners: target.owners,
+      storage: storage.elements,
+      clock,
+      seed,
+      jobs,
+      timing: { ...DIRAC_TIMING, speedup },
+      maxModelS: maxHours * 3600,
+      ...(events === undefined ? {} : { sink: (line: string) => events.write(`${line}\n`) }),
+      progress: progressLine(io, jobs),
+    });
+  } finally {
+    if (io.stderr.isTTY === true) io.stderr.write('\n');
+    await new Promise<void>((resolve) => (events === undefined ? resolve() : events.end(resolve)));
+    await storage.close();
+    await target.close();
+  }
+  io.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : describe(summary));
+  return summary.jobs.by_status.unfinished === undefined ? 0 : 1;
+}
+
+/** A line on stderr at each percent of the jobs ended. */
+function progressLine(io: Io, total: number) {
+  let shown = -1;
+  return (done: number) => {
+    const percent = Math.floor((100 * done) / Math.max(total, 1));
+    if (percent === shown) return;
+    shown = percent;
+    const text = `gridbox sim: ${done}/${total} jobs ended (${percent}%)`;
+    io.stderr.write(io.stderr.isTTY === true ? `\r${text}` : percent % 10 === 0 ? `${text}\n` : '');
+  };
+}
+
+function describe(summary: SimSummary): string {
+  const rows = [
+    ['jobs', `${summary.jobs.submitted} submitted`],
+    ...Object.entries(summary.jobs.by_status).map(([status, n]) => [`  ${status}`, String(n)]),
+    ['pilots', String(summary.pilots)],
+    ['transfers', `${summary.transfers.count} (${summary.transfers.bytes} bytes)`],
+    ['events', String(summary.events.total)],
+    ['event log sha256', summary.event_log_sha256],
+    [
+      'simulated time',
+      `${(summary.model_s / 3600).toFixed(1)} h (${summary.clock} clock, ${summary.transport})`,
+    ],
+    ['wall time', `${summary.wall_s} s (${summary.events_per_s} events/s)`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k!.length));
+  return `${rows.map(([k, v]) => `${k!.padEnd(width)}  ${v}`).join('\n')}\n`;
+}

@@ -1,0 +1,162 @@
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import {
+  DiracxClient,
+  type TokenSource,
+  credentialsPath,
+  httpTransport,
+  injectTransport,
+} from '../client/index.ts';
+import type { FixtureSet } from '../fixtures/index.ts';
+import { buildApp } from '../services/index.ts';
+import {
+  type Clock,
+  UsageError,
+  createRng,
+  snapshotOf,
+  staticConfigSource,
+} from '../services/core/index.ts';
+import { type Keystore, generateKeystore, issueAccessToken } from '../services/logic/index.ts';
+import type { Credentials, JobOwner } from '../sim/index.ts';
+
+/** The services a simulation runs against, and who it acts as there. */
+export interface SimTarget {
+  service: DiracxClient;
+  credentials: Credentials;
+  owners: JobOwner[];
+  close(): Promise<void>;
+}
+
+/** Pilots of a long simulated run outlive DiracX's one-day secret; the box's own allow it. */
+const SIM_PILOT_SECRET_LIFETIME_S = 30 * 86400;
+const TOKEN_MINUTES = 20;
+
+/**
+ * A box of its own for the simulation: the app on an in-memory SQLite, on the simulation's
+ * clock and seed, reached by injection or over loopback HTTP. Tokens are minted with the
+ * box's key, the way its token endpoint would issue them after a login.
+ */
+export async function embeddedTarget(options: {
+  fixtureSet: FixtureSet;
+  clock: Clock;
+  seed: number;
+  transport: 'inject' | 'http';
+  dbUrl?: string;
+}): Promise<SimTarget> {
+  const { fixtureSet, clock } = options;
+  const keystore = await generateKeystore(clock);
+  const app = await buildApp({
+    configSource: staticConfigSource(
+      snapshotOf(fixtureSet.config, Date.parse(fixtureSet.meta.refDate)),
+    ),
+    dbUrl: options.dbUrl ?? 'sqlite::memory:',
+    clock,
+    rng: createRng(options.seed).fork('services'),
+    auth: { keystore, settings: { pilotSecretLifetimeS: SIM_PILOT_SECRET_LIFETIME_S } },
+  });
+  let transport;
+  if (options.transport === 'inject') {
+    await app.ready();
+    transport = injectTransport(app);
+  } else {
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    transport = httpTransport(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+  }
+  const credentials = mintedCredentials(fixtureSet, keystore, clock);
+  return {
+    service: new DiracxClient(transport, () => {
+      throw new Error('every call names its identity with as()');
+    }),
+    credentials,
+    owners: fixtureSet.users.flatMap((user) =>
+      user.groups
+        .filter((group) => group.endsWith('_user'))
+        .map((group) => ({ vo: user.vo, username: user.username, group })),
+    ),
+    close: () => app.close(),
+  };
+}
+
+function mintedCredentials(fixtureSet: FixtureSet, keystore: Keystore, clock: Clock): Credentials {
+  const cache = new Map<string, { token: string; renewAtMs: number }>();
+  const mint =
+    (vo: string, username: string, group: string): TokenSource =>
+    async () => {
+      const key = `${vo}/${username}/${group}`;
+      const cached = cache.get(key);
+      if (cached !== undefined && clock.nowMs() < cached.renewAtMs) return cached.token;
+      const user = fixtureSet.users.find((u) => u.vo === vo && u.username === username);
+      const properties = fixtureSet.config.Registry[vo]?.Groups[group]?.Properties;
+      if (user === undefined || properties === undefined || !user.groups.includes(group))
+        throw new UsageError(`${username} is not a member of ${group} in VO ${vo}`);
+      const { token } = await issueAccessToken(
+        { keystore, clock, issuer: 'gridbox' },
+        {
+          sub: `${vo}:${user.sub}`,
+          vo,
+          dirac_group: group,
+          preferred_username: username,
+          dirac_properties: [...properties],
+        },
+        TOKEN_MINUTES,
+      );
+      cache.set(key, { token, renewAtMs: clock.nowMs() + (TOKEN_MINUTES - 5) * 60_000 });
+      return token;
+    };
+  return {
+    user: mint,
+    admin: (vo) => {
+      const admin = fixtureSet.users.find((u) => u.vo === vo && u.groups.includes(`${vo}_admin`));
+      if (admin === undefined)
+        throw new UsageError(`VO ${vo} has no administrator in the fixtures`);
+      return mint(vo, admin.username, `${vo}_admin`);
+    },
+  };
+}
+
+/**
+ * Someone else's server (a real DiracX, or a box started elsewhere): one person's token,
+ * from DIRACX_TOKEN or DiracX's credentials file, does everything, so it must carry the
+ * administrator properties the SiteDirector and the StalledJobAgent need.
+ */
+export async function remoteTarget(
+  url: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<SimTarget> {
+  if (!/^https?:\/\//.test(url))
+    throw new UsageError(`Invalid value "${url}" for --target: expected an http(s) URL`);
+  let token = env.DIRACX_TOKEN;
+  if (token === undefined) {
+    const path = credentialsPath(env);
+    try {
+      token = (JSON.parse(await readFile(path, 'utf8')) as { access_token?: string }).access_token;
+    } catch {
+      throw new UsageError(
+        `No token for ${url}: set DIRACX_TOKEN or log in first (gridbox login) to fill ${path}`,
+      );
+    }
+  }
+  const claims = decodeClaims(token ?? '');
+  const source: TokenSource = () => token!;
+  return {
+    service: new DiracxClient(httpTransport(url), source),
+    credentials: { user: () => source, admin: () => source },
+    owners: [{ vo: claims.vo, username: claims.preferred_username, group: claims.dirac_group }],
+    close: async () => undefined,
+  };
+}
+
+function decodeClaims(token: string): {
+  vo: string;
+  preferred_username: string;
+  dirac_group: string;
+} {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'));
+    if (typeof claims.vo === 'string' && typeof claims.dirac_group === 'string')
+      return claims as { vo: string; preferred_username: string; dirac_group: string };
+  } catch {
+    // Reported below.
+  }
+  throw new UsageError('The token is not a DiracX access token (no vo and dirac_group claims)');
+}

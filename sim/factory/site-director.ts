@@ -1,0 +1,183 @@
+import type { DiracxClient, PilotUpdate } from '../../client/index.ts';
+import type { Rng } from '../../services/core/index.ts';
+import { type ProcessContext, spawn } from '../engine/index.ts';
+import type { SimQueue } from '../grid/grid.ts';
+import { type Pilot, type PilotStatus, describeSlot, runJobAgent } from '../pilot/job-agent.ts';
+import { clockMs } from '../timing.ts';
+import { type SimWorld, record } from '../world.ts';
+import { DemandProbe } from './demand.ts';
+
+/** DIRAC's MaxPilotsToSubmit per queue and cycle. */
+const MAX_PILOTS_PER_CYCLE = 100;
+
+interface QueueState {
+  readonly queue: SimQueue;
+  waiting: number;
+  running: number;
+  submitted: number;
+}
+
+/**
+ * DIRAC's SiteDirector for every VO: each cycle it reads the site mask, then keeps each
+ * queue supplied with pilots in proportion to the waiting jobs that could run there, up to
+ * the queue's MaxWaitingJobs/MaxTotalJobs, registers them through the pilots API, and
+ * reports their statuses as the batch systems tell them (one bulk update per cycle).
+ * Push-mode CEs get no pilots: their jobs go through a PushAgent.
+ */
+export class SiteDirector {
+  readonly #world: SimWorld;
+  readonly #queues: QueueState[];
+  readonly #vos: string[];
+  readonly #demand = new DemandProbe();
+  readonly #rng: Rng;
+  /** Status changes not yet reported, per VO, by stamp. */
+  readonly #pending = new Map<string, Map<string, PilotUpdate>>();
+  #pilotCount = 0;
+
+  constructor(world: SimWorld, queues: readonly SimQueue[], vos: readonly string[]) {
+    this.#world = world;
+    this.#queues = queues
+      .filter((q) => !q.flavour.push)
+      .map((queue) => ({ queue, waiting: 0, running: 0, submitted: 0 }));
+    this.#vos = [...vos].sort();
+    this.#rng = world.rng.fork('site-director');
+  }
+
+  start(onError: (error: unknown) => void): void {
+    spawn(this.#world.engine, (ctx) => this.#loop(ctx, onError), onError);
+  }
+
+  async #loop(ctx: ProcessContext, onError: (error: unknown) => void): Promise<void> {
+    const { timing, jobs } = this.#world;
+    while (jobs.open > 0) {
+      await this.#cycle(onError);
+      await ctx.sleep(clockMs(timing, timing.factoryCycleS));
+    }
+    await this.#flush();
+  }
+
+  async #cycle(onError: (error: unknown) => void): Promise<void> {
+    const world = this.#world;
+    await this.#flush();
+    for (const vo of this.#vos) {
+      const admin = world.service.as(world.credentials.admin(vo));
+      const mask = await admin.request<Record<string, { all: { allowed: boolean } }>>(
+        'Reading the site mask',
+        'GET',
+        '/api/rss/site',
+      );
+      const down = new Set<string>();
+      for (const state of this.#queues) {
+        const { queue } = state;
+        if (mask[queue.site]?.all.allowed === false) continue;
+        const slots = Math.min(
+          queue.config.MaxWaitingJobs - state.waiting,
+          queue.config.MaxTotalJobs - state.waiting - state.running,
+        );
+        if (slots <= 0) continue;
+        if (down.has(queue.ce)) continue;
+        if (this.#rng.next() < queue.ceConfig.Simulation.DownProbability) {
+          down.add(queue.ce);
+          record(world, 'fault.ce-down', { ce: queue.ce, vo });
+          continue;
+        }
+        const slot = describeSlot(queue, vo, queueCpu(queue));
+        const demand = (await this.#demand.waitingJobs(admin, slot)) - state.waiting;
+        const count = Math.min(MAX_PILOTS_PER_CYCLE, slots, demand);
+        for (let i = 0; i < count; i++) await this.#submit(admin, state, vo, onError);
+      }
+    }
+  }
+
+  async #submit(
+    admin: DiracxClient,
+    state: QueueState,
+    vo: string,
+    onError: (error: unknown) => void,
+  ): Promise<void> {
+    const world = this.#world;
+    const { queue } = state;
+    const stamp = hex(this.#rng, 32);
+    const reference = queue.flavour.reference(queue.ce, state.submitted++, this.#rng);
+    const { pilot_secret } = await admin.registerPilot({
+      pilot_stamp: stamp,
+      vo,
+      grid_type: queue.flavour.name,
+      grid_site: queue.site,
+      destination_site: queue.ce,
+      pilot_reference: reference,
+      pilot_status: 'Submitted',
+    });
+    const pilot: Pilot = {
+      stamp,
+      secret: pilot_secret,
+      reference,
+      queue,
+      vo,
+      status: 'Submitted',
+      jobs: 0,
+    };
+    this.#pilotCount++;
+    world.counters.pilots++;
+    state.waiting++;
+    record(world, 'pilot.submitted', { pilot: stamp, queue: queue.id, reference });
+    const latencyS =
+      queue.ceConfig.Simulation.SubmissionLatencyS * (0.5 + this.#rng.next()) + queue.flavour.bootS;
+    const aborts = this.#rng.next() < queue.ceConfig.Simulation.PilotFailureProbability;
+    spawn(
+      world.engine,
+      async (pilotCtx) => {
+        state.waiting--;
+        if (aborts) {
+          record(world, 'fault.pilot-aborted', {
+            pilot: stamp,
+            state: queue.flavour.states.aborted,
+          });
+          this.#report(pilot, 'Aborted', queue.flavour.abortReason);
+          return;
+        }
+        state.running++;
+        record(world, 'pilot.start', { pilot: stamp, state: queue.flavour.states.running });
+        this.#report(pilot, 'Running', '');
+        const end = await runJobAgent(pilotCtx, world, pilot);
+        state.running--;
+        record(world, 'pilot.end', { pilot: stamp, status: end.status, jobs: pilot.jobs });
+        this.#report(pilot, end.status, end.reason);
+      },
+      onError,
+      clockMs(world.timing, latencyS),
+    );
+  }
+
+  #report(pilot: Pilot, status: PilotStatus, reason: string): void {
+    pilot.status = status;
+    const byStamp = this.#pending.get(pilot.vo) ?? new Map<string, PilotUpdate>();
+    byStamp.set(pilot.stamp, { Status: status, StatusReason: reason });
+    this.#pending.set(pilot.vo, byStamp);
+  }
+
+  /** Reports the status changes of the last cycle, in one call per VO. */
+  async #flush(): Promise<void> {
+    for (const [vo, byStamp] of [...this.#pending].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      this.#pending.delete(vo);
+      if (byStamp.size === 0) continue;
+      const admin = this.#world.service.as(this.#world.credentials.admin(vo));
+      await admin.updatePilots(Object.fromEntries(byStamp));
+    }
+  }
+
+  get pilots(): number {
+    return this.#pilotCount;
+  }
+}
+
+/** The CPU a fresh pilot of the queue offers (HS06·s). */
+export function queueCpu(queue: SimQueue): number {
+  return Math.floor(queue.wallLimitS * queue.cpuPower);
+}
+
+export function hex(rng: Rng, digits: number): string {
+  let out = '';
+  for (let i = 0; i < digits; i++) out += rng.int(0, 15).toString(16);
+  return out;
+}

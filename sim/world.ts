@@ -1,0 +1,86 @@
+import type { DiracxClient, FileCatalog, TokenSource } from '../client/index.ts';
+import type { Config, Rng } from '../services/core/index.ts';
+import type { Engine, EventFields, EventLog } from './engine/index.ts';
+import type { StorageElement } from './storage/index.ts';
+import type { Timing } from './timing.ts';
+
+/** Where tokens come from: minted by an embedded box, or a person's login against a real server. */
+export interface Credentials {
+  /** A user of the VO in one of their groups: submits jobs, uploads sandboxes. */
+  user(vo: string, username: string, group: string): TokenSource;
+  /** An administrator of the VO: the SiteDirector's and StalledJobAgent's identity. */
+  admin(vo: string): TokenSource;
+}
+
+/** Probabilities of what goes wrong on worker nodes, beyond each CE's and SE's own. */
+export interface Faults {
+  /** The payload fails (non-zero exit). */
+  payloadFailure: number;
+  /** The worker node dies during a job: no more heartbeats, the job stalls. */
+  nodeCrash: number;
+}
+
+export const DEFAULT_FAULTS: Faults = { payloadFailure: 0.02, nodeCrash: 0.005 };
+
+/** The jobs of this run and how they ended; the run is over when every one has. */
+export class JobTracker {
+  readonly #open = new Set<number>();
+  readonly #final = new Map<string, number>();
+  #submitted = 0;
+
+  submitted(jobId: number): void {
+    this.#open.add(jobId);
+    this.#submitted++;
+  }
+
+  ended(jobId: number, status: string): void {
+    if (!this.#open.delete(jobId)) return;
+    this.#final.set(status, (this.#final.get(status) ?? 0) + 1);
+  }
+
+  isOpen(jobId: number): boolean {
+    return this.#open.has(jobId);
+  }
+
+  get total(): number {
+    return this.#submitted;
+  }
+
+  get open(): number {
+    return this.#open.size;
+  }
+
+  /** Final statuses with their counts, and the jobs not finished as 'unfinished'. */
+  byStatus(): Record<string, number> {
+    const counts = Object.fromEntries([...this.#final].sort(([a], [b]) => (a < b ? -1 : 1)));
+    return this.#open.size > 0 ? { ...counts, unfinished: this.#open.size } : counts;
+  }
+}
+
+/** Everything the simulated grid's parts share. */
+export interface SimWorld {
+  readonly engine: Engine;
+  readonly log: EventLog;
+  readonly timing: Timing;
+  readonly config: Config;
+  readonly rng: Rng;
+  /** The services, reached through the chosen transport; `as()` picks the identity. */
+  readonly service: DiracxClient;
+  readonly catalog: (client: DiracxClient) => FileCatalog;
+  readonly credentials: Credentials;
+  readonly storage: ReadonlyMap<string, StorageElement>;
+  readonly faults: Faults;
+  readonly jobs: JobTracker;
+  /** Pilots started, and transfers made, for the summary. */
+  readonly counters: { pilots: number; transfers: number; transferBytes: number };
+}
+
+/** Appends an event at the current simulated time. */
+export function record(world: SimWorld, kind: string, fields: EventFields = {}): void {
+  world.log.record(world.engine.now(), kind, fields);
+}
+
+/** Clock milliseconds as the ISO time a status report is keyed by. */
+export function isoAt(ms: number): string {
+  return new Date(ms).toISOString();
+}
