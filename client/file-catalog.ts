@@ -1,47 +1,20 @@
+import type {
+  BulkResult,
+  DirectoryListing,
+  FileMetadata,
+  MetadataValue,
+  NewFile,
+} from '../services/core/index.ts';
 import type { DiracxClient } from './diracx-client.ts';
-
-/** DIRAC's bulk answer: each LFN either succeeded (with a value) or failed (with a reason). */
-export interface BulkResult<T> {
-  Successful: Record<string, T>;
-  Failed: Record<string, string>;
-}
-
-export interface NewCatalogFile {
-  PFN: string;
-  SE: string;
-  Size: number;
-  /** Adler-32, 8 hex digits. */
-  Checksum: string;
-  GUID?: string;
-}
-
-export interface CatalogFileMetadata {
-  Size: number;
-  Checksum: string;
-  GUID: string;
-  Owner: string;
-  OwnerGroup: string;
-  Status: string;
-  CreationDate: string;
-  ModificationDate: string;
-}
-
-export interface DirectoryListing {
-  Path: string;
-  SubDirs: string[];
-  Files: Record<string, CatalogFileMetadata>;
-}
-
-export type MetadataValue = string | number;
 
 /**
  * A file catalog shaped after DIRAC's File Catalog. The simulator's pilots use this
  * interface only, so it can be pointed at another catalog than gridbox's own.
  */
 export interface FileCatalog {
-  addFiles(files: Record<string, NewCatalogFile>): Promise<BulkResult<true>>;
+  addFiles(files: Record<string, NewFile>): Promise<BulkResult<true>>;
   removeFiles(lfns: readonly string[]): Promise<BulkResult<true>>;
-  getFileMetadata(lfns: readonly string[]): Promise<BulkResult<CatalogFileMetadata>>;
+  getFileMetadata(lfns: readonly string[]): Promise<BulkResult<FileMetadata>>;
   addReplicas(replicas: Record<string, { PFN: string; SE: string }>): Promise<BulkResult<true>>;
   removeReplicas(replicas: Record<string, { SE: string }>): Promise<BulkResult<true>>;
   /** SE → PFN for each LFN. */
@@ -63,7 +36,7 @@ export class GridboxFileCatalog implements FileCatalog {
     this.#client = client;
   }
 
-  addFiles(files: Record<string, NewCatalogFile>) {
+  addFiles(files: Record<string, NewFile>) {
     return this.#client.request<BulkResult<true>>(
       'Registering files',
       'POST',
@@ -82,7 +55,7 @@ export class GridboxFileCatalog implements FileCatalog {
   }
 
   getFileMetadata(lfns: readonly string[]) {
-    return this.#client.request<BulkResult<CatalogFileMetadata>>(
+    return this.#client.request<BulkResult<FileMetadata>>(
       'Reading file metadata',
       'POST',
       '/api/catalog/files/metadata',

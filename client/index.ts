@@ -20,15 +20,7 @@ export {
   type TokenSource,
   DiracxClient,
 } from './diracx-client.ts';
-export {
-  type BulkResult,
-  type CatalogFileMetadata,
-  type DirectoryListing,
-  type FileCatalog,
-  type MetadataValue,
-  type NewCatalogFile,
-  GridboxFileCatalog,
-} from './file-catalog.ts';
+export { type FileCatalog, GridboxFileCatalog } from './file-catalog.ts';
 export {
   type Injectable,
   type Transport,
