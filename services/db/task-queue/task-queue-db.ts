@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { type Database, SqlDatabase } from '../database.ts';
 import type { TaskQueueDefinition } from './matching.ts';
 import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
@@ -53,12 +54,8 @@ export function realPriority(priority: number): number {
 export interface TaskQueueDB extends Database {
   /** Puts a job in the task queue of its key (creating one if needed); returns the queue id. */
   insertJob(jobId: number, userPriority: number, key: TaskQueueKey): Promise<number>;
-  /** The queues of a VO for these groups needing at most `cpuTime` that hold jobs, with their current priority. */
-  candidateQueues(
-    vo: string,
-    groups: readonly string[],
-    cpuTime: number,
-  ): Promise<{ tqId: number; priority: number }[]>;
+  /** The enabled queues of a VO that hold jobs, with their current priority. */
+  candidateQueues(vo: string): Promise<{ tqId: number; priority: number }[]>;
   /** Per queue of a group: its owner and the mean RealPriority of its jobs (what shares are split by). */
   queueStats(
     vo: string,
@@ -164,14 +161,11 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     });
   }
 
-  async candidateQueues(vo: string, groups: readonly string[], cpuTime: number) {
-    if (groups.length === 0) return [];
+  async candidateQueues(vo: string) {
     const rows = await this.db
       .selectFrom('tq_TaskQueues')
       .select(['TQId', 'Priority'])
       .where('VO', '=', vo)
-      .where('OwnerGroup', 'in', [...groups])
-      .where('CPUTime', '<=', cpuTime)
       .where('Enabled', '=', 1)
       .where((eb) =>
         eb.exists(
@@ -275,14 +269,10 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   }
 
   async dropIfEmpty(tqId: number): Promise<boolean> {
+    // Most claims leave jobs behind: a plain read answers those without a transaction.
+    if (await hasJobs(this.db, tqId)) return false;
     return this.db.transaction().execute(async (tx) => {
-      const left = await tx
-        .selectFrom('tq_Jobs')
-        .select('JobId')
-        .where('TQId', '=', tqId)
-        .limit(1)
-        .executeTakeFirst();
-      if (left !== undefined) return false;
+      if (await hasJobs(tx, tqId)) return false;
       for (const table of TQ_REQUIREMENT_TABLES)
         await tx.deleteFrom(table).where('TQId', '=', tqId).execute();
       await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', tqId).execute();
@@ -304,13 +294,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
         .where('JobId', 'in', [...jobIds])
         .execute();
       for (const { TQId } of queues) {
-        const left = await tx
-          .selectFrom('tq_Jobs')
-          .select('JobId')
-          .where('TQId', '=', TQId)
-          .limit(1)
-          .executeTakeFirst();
-        if (left !== undefined) continue;
+        if (await hasJobs(tx, TQId)) continue;
         for (const table of TQ_REQUIREMENT_TABLES)
           await tx.deleteFrom(table).where('TQId', '=', TQId).execute();
         await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', TQId).execute();
@@ -326,4 +310,14 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       .executeTakeFirst();
     return row?.TQId;
   }
+}
+
+async function hasJobs(db: Kysely<TaskQueueDBTables>, tqId: number): Promise<boolean> {
+  const left = await db
+    .selectFrom('tq_Jobs')
+    .select('JobId')
+    .where('TQId', '=', tqId)
+    .limit(1)
+    .executeTakeFirst();
+  return left !== undefined;
 }
