@@ -108,6 +108,31 @@ describe.each(sqlBackends)('job DBs on %s', (_backend, url) => {
     expect(records[1]!.StatusSource).toHaveLength(32);
   });
 
+  it('changes a job from an expected status once, however many callers try at the same time', async () => {
+    await using db = await open(await url());
+    const [id] = await db.jobs.insertJobs([newJob('a')]);
+    const matched = { Status: 'Matched', MinorStatus: 'Assigned', Site: 'LCG.CERN.cern' };
+    expect(await db.jobs.setAttributesIfStatus(id!, 'Waiting', matched)).toBe(false);
+    await db.jobs.setAttributes([id!], { Status: 'Waiting' });
+    const attempts = await Promise.all(
+      Array.from({ length: 5 }, () => db.jobs.setAttributesIfStatus(id!, 'Waiting', matched)),
+    );
+    expect(attempts.filter(Boolean)).toHaveLength(1);
+    const row = await db.sql.kysely
+      .selectFrom('Jobs')
+      .select(['Status', 'MinorStatus', 'Site'])
+      .where('JobID', '=', id!)
+      .executeTakeFirst();
+    expect(row).toEqual(matched);
+    expect(await db.jobs.getOwnerAndJdl(id!)).toEqual({
+      owner: 'alice',
+      ownerGroup: 'lhcb_user',
+      vo: 'lhcb',
+      jdl: `[ Executable = "run.sh"; JobName = "a"; Arguments = "${id}" ]`,
+    });
+    expect(await db.jobs.getOwnerAndJdl(id! + 1)).toBeUndefined();
+  });
+
   it('groups jobs with equal requirements into one task queue, and others apart', async () => {
     await using db = await open(await url());
     const same1 = await db.queues.insertJob(1, 1, key({ cpuTime: 3000, sites: ['B', 'A'] }));
