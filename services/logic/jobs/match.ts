@@ -131,11 +131,12 @@ export async function matchJob(
   if (registry === undefined) return undefined;
   // 1. The queues and site mask this app read lately; 2. when they give nothing, those the
   // database holds now, so the cache never turns a pilot away.
+  const voGroups = Object.keys(registry.Groups);
   const cached = await deps.cache.snapshot(deps, resource.VO, false);
-  const matched = await matchIn(deps, Object.keys(registry.Groups), cached.snapshot, resource);
+  const matched = await matchIn(deps, voGroups, cached.snapshot, resource);
   if (matched !== undefined || cached.isFresh) return matched;
   const { snapshot } = await deps.cache.snapshot(deps, resource.VO, true);
-  return matchIn(deps, Object.keys(registry.Groups), snapshot, resource);
+  return matchIn(deps, voGroups, snapshot, resource);
 }
 
 async function matchIn(
