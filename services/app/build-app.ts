@@ -15,6 +15,7 @@ import {
   type AuthSettings,
   IdpClient,
   type Keystore,
+  MatchCache,
   type SandboxSettings,
   generateKeystore,
 } from '../logic/index.ts';
@@ -115,7 +116,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.decorate('auth', authContext(options.auth ?? {}, keystore, clock));
     app.decorate('jobsSettings', { searchAcrossVOs: false, ...options.jobs });
     app.decorate('rng', options.rng ?? createRng(0).fork('matcher'));
-    app.decorate('taskQueueDefinitions', new Map());
+    app.decorate('matchCache', new MatchCache());
     app.decorate('sandboxes', {
       store: options.sandboxes?.store ?? new MemorySandboxStore(),
       settings: {

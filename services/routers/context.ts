@@ -5,9 +5,10 @@ import type {
   AuthSettings,
   IdpClient,
   Keystore,
+  MatchCache,
   SandboxSettings,
 } from '../logic/index.ts';
-import type { SandboxStore, TaskQueueDefinition } from '../db/index.ts';
+import type { SandboxStore } from '../db/index.ts';
 import type { AccessPolicy } from './access-policy.ts';
 
 /** How this box issues and checks tokens. */
@@ -42,8 +43,8 @@ declare module 'fastify' {
     sandboxes: { store: SandboxStore; settings: SandboxSettings };
     /** The app's random generator (seeded), for the matcher's weighted draws. */
     rng: Rng;
-    /** Task-queue requirements seen so far, by id (they never change). */
-    taskQueueDefinitions: Map<number, TaskQueueDefinition>;
+    /** What the matcher read lately of each VO's task queues and site mask. */
+    matchCache: MatchCache;
   }
   interface FastifyRequest {
     /** The verified access token of the caller; null on routes that do not authenticate. */

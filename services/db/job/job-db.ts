@@ -63,6 +63,19 @@ export interface JobDB extends Database {
   updateJdl(jobId: number, jdl: string): Promise<void>;
   /** The processed JDL of a job, decompressed. */
   getJdl(jobId: number): Promise<string | undefined>;
+  /**
+   * Sets attributes of a job only if its Status is still `status`, in one statement, so that
+   * of several callers changing it from the same status only one succeeds; true when it did.
+   */
+  setAttributesIfStatus(
+    jobId: number,
+    status: string,
+    attributes: Updateable<JobDBTables['Jobs']>,
+  ): Promise<boolean>;
+  /** Who owns a job, and its processed JDL (decompressed): what a pilot gets with it. */
+  getOwnerAndJdl(
+    jobId: number,
+  ): Promise<{ owner: string; ownerGroup: string; vo: string; jdl: string } | undefined>;
   /** Sets Status, MinorStatus and LastUpdateTime (and more) of jobs, without the state machine. */
   setAttributes(
     jobIds: readonly number[],
@@ -255,6 +268,32 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
       .where('JobID', '=', jobId)
       .executeTakeFirst();
     return row === undefined ? undefined : decompressJdl(row.JDL);
+  }
+
+  async setAttributesIfStatus(
+    jobId: number,
+    status: string,
+    attributes: Parameters<JobDB['setAttributesIfStatus']>[2],
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('Jobs')
+      .set(attributes)
+      .where('JobID', '=', jobId)
+      .where('Status', '=', status)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async getOwnerAndJdl(jobId: number) {
+    const row = await this.db
+      .selectFrom('Jobs')
+      .innerJoin('JobJDLs', 'JobJDLs.JobID', 'Jobs.JobID')
+      .select(['Jobs.Owner', 'Jobs.OwnerGroup', 'Jobs.VO', 'JobJDLs.JDL'])
+      .where('Jobs.JobID', '=', jobId)
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : { owner: row.Owner, ownerGroup: row.OwnerGroup, vo: row.VO, jdl: decompressJdl(row.JDL) };
   }
 
   async setAttributes(

@@ -108,13 +108,54 @@ describe.each(sqlBackends)('job DBs on %s', (_backend, url) => {
     expect(records[1]!.StatusSource).toHaveLength(32);
   });
 
+  it('changes a job from an expected status once, however many callers try at the same time', async () => {
+    await using db = await open(await url());
+    const [id] = await db.jobs.insertJobs([newJob('a')]);
+    const matched = { Status: 'Matched', MinorStatus: 'Assigned', Site: 'LCG.CERN.cern' };
+    expect(await db.jobs.setAttributesIfStatus(id!, 'Waiting', matched)).toBe(false);
+    await db.jobs.setAttributes([id!], { Status: 'Waiting' });
+    const attempts = await Promise.all(
+      Array.from({ length: 5 }, () => db.jobs.setAttributesIfStatus(id!, 'Waiting', matched)),
+    );
+    expect(attempts.filter(Boolean)).toHaveLength(1);
+    const row = await db.sql.kysely
+      .selectFrom('Jobs')
+      .select(['Status', 'MinorStatus', 'Site'])
+      .where('JobID', '=', id!)
+      .executeTakeFirst();
+    expect(row).toEqual(matched);
+    expect(await db.jobs.getOwnerAndJdl(id!)).toEqual({
+      owner: 'alice',
+      ownerGroup: 'lhcb_user',
+      vo: 'lhcb',
+      jdl: `[ Executable = "run.sh"; JobName = "a"; Arguments = "${id}" ]`,
+    });
+    expect(await db.jobs.getOwnerAndJdl(id! + 1)).toBeUndefined();
+  });
+
   it('groups jobs with equal requirements into one task queue, and others apart', async () => {
     await using db = await open(await url());
-    const same1 = await db.queues.insertJob(1, 1, key({ cpuTime: 3000, sites: ['B', 'A'] }));
-    const same2 = await db.queues.insertJob(2, 5, key({ cpuTime: 3600, sites: ['A', 'B'] }));
-    const otherSites = await db.queues.insertJob(3, 1, key({ sites: ['A'] }));
-    const otherBucket = await db.queues.insertJob(4, 1, key({ cpuTime: 3601 }));
-    const otherOwner = await db.queues.insertJob(5, 1, key({ owner: 'bob' }));
+    const same1 = (
+      await db.queues.insertJobs(
+        [{ jobId: 1, userPriority: 1 }],
+        key({ cpuTime: 3000, sites: ['B', 'A'] }),
+      )
+    )[0];
+    const same2 = (
+      await db.queues.insertJobs(
+        [{ jobId: 2, userPriority: 5 }],
+        key({ cpuTime: 3600, sites: ['A', 'B'] }),
+      )
+    )[0];
+    const otherSites = (
+      await db.queues.insertJobs([{ jobId: 3, userPriority: 1 }], key({ sites: ['A'] }))
+    )[0];
+    const otherBucket = (
+      await db.queues.insertJobs([{ jobId: 4, userPriority: 1 }], key({ cpuTime: 3601 }))
+    )[0];
+    const otherOwner = (
+      await db.queues.insertJobs([{ jobId: 5, userPriority: 1 }], key({ owner: 'bob' }))
+    )[0];
     expect(same2).toBe(same1);
     expect(new Set([same1, otherSites, otherBucket, otherOwner]).size).toBe(4);
     expect(await db.queues.taskQueueOf(2)).toBe(same1);
@@ -126,10 +167,10 @@ describe.each(sqlBackends)('job DBs on %s', (_backend, url) => {
     expect(rows).toEqual([{ TQId: same1, JobId: 2, Priority: 5, RealPriority: 5 }]);
   });
 
-  it(`opens a new queue once one holds ${MAX_JOBS_PER_TASK_QUEUE} jobs`, async () => {
+  it(`opens a new queue once one holds ${MAX_JOBS_PER_TASK_QUEUE} jobs, within a batch too`, async () => {
     await using db = await open(await url());
-    const first = await db.queues.insertJob(1, 1, key());
-    const jobs = Array.from({ length: MAX_JOBS_PER_TASK_QUEUE - 1 }, (_, i) => ({
+    const first = (await db.queues.insertJobs([{ jobId: 1, userPriority: 1 }], key()))[0];
+    const jobs = Array.from({ length: MAX_JOBS_PER_TASK_QUEUE - 2 }, (_, i) => ({
       TQId: first,
       JobId: i + 2,
       Priority: 1,
@@ -141,7 +182,11 @@ describe.each(sqlBackends)('job DBs on %s', (_backend, url) => {
         .values(jobs.slice(i, i + 1000))
         .execute();
     }
-    expect(await db.queues.insertJob(MAX_JOBS_PER_TASK_QUEUE + 1, 1, key())).not.toBe(first);
+    const ids = [1, 2, 3].map((i) => ({ jobId: MAX_JOBS_PER_TASK_QUEUE + i, userPriority: 1 }));
+    const [last, next, afterNext] = await db.queues.insertJobs(ids, key());
+    expect(last).toBe(first);
+    expect(next).not.toBe(first);
+    expect(afterNext).toBe(next);
   });
 });
 

@@ -10,7 +10,7 @@ const STATEMENT_CACHE_SIZE = 500;
  */
 export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #statements = new Map<string, { stmt: StatementSync; reader: boolean }>();
 
   constructor(location: string) {
     this.#db = new DatabaseSync(location);
@@ -38,28 +38,28 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   }
 
   prepare(sql: string): SqliteStatement {
-    let stmt = this.#statements.get(sql);
-    if (stmt === undefined) {
-      stmt = this.#db.prepare(sql);
+    let prepared = this.#statements.get(sql);
+    if (prepared === undefined) {
+      const stmt = this.#db.prepare(sql);
+      prepared = { stmt, reader: stmt.columns().length > 0 };
       if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
         const oldest = this.#statements.keys().next().value as string;
         this.#statements.delete(oldest);
       }
-      this.#statements.set(sql, stmt);
+      this.#statements.set(sql, prepared);
     }
-    return new NodeSqliteStatement(stmt);
+    return new NodeSqliteStatement(prepared.stmt, prepared.reader);
   }
 }
 
 class NodeSqliteStatement implements SqliteStatement {
   readonly #stmt: StatementSync;
+  // Kysely asks on every execution; node:sqlite builds the column list anew each time.
+  readonly reader: boolean;
 
-  constructor(stmt: StatementSync) {
+  constructor(stmt: StatementSync, reader: boolean) {
     this.#stmt = stmt;
-  }
-
-  get reader(): boolean {
-    return this.#stmt.columns().length > 0;
+    this.reader = reader;
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {

@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { type Database, SqlDatabase } from '../database.ts';
 import type { TaskQueueDefinition } from './matching.ts';
 import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
@@ -36,6 +37,7 @@ export const CPU_TIME_BUCKETS_S = [
 ];
 /** A task queue holds at most this many jobs; more open a new queue with the same key. */
 export const MAX_JOBS_PER_TASK_QUEUE = 5000;
+const ROWS_PER_INSERT = 1000;
 
 export function cpuTimeBucket(cpuTimeS: number): number {
   return CPU_TIME_BUCKETS_S.find((bucket) => bucket >= cpuTimeS) ?? CPU_TIME_BUCKETS_S.at(-1)!;
@@ -51,14 +53,16 @@ export function realPriority(priority: number): number {
 
 /** Waiting jobs grouped by their requirements, ready for the matcher. */
 export interface TaskQueueDB extends Database {
-  /** Puts a job in the task queue of its key (creating one if needed); returns the queue id. */
-  insertJob(jobId: number, userPriority: number, key: TaskQueueKey): Promise<number>;
-  /** The queues of a VO for these groups needing at most `cpuTime` that hold jobs, with their current priority. */
-  candidateQueues(
-    vo: string,
-    groups: readonly string[],
-    cpuTime: number,
-  ): Promise<{ tqId: number; priority: number }[]>;
+  /**
+   * Puts jobs sharing one key in task queues of that key, each in the smallest queue with
+   * room (creating one when none has); returns each job's queue id, in order.
+   */
+  insertJobs(
+    jobs: readonly { jobId: number; userPriority: number }[],
+    key: TaskQueueKey,
+  ): Promise<number[]>;
+  /** The enabled queues of a VO that hold jobs, with their current priority. */
+  candidateQueues(vo: string): Promise<{ tqId: number; priority: number }[]>;
   /** Per queue of a group: its owner and the mean RealPriority of its jobs (what shares are split by). */
   queueStats(
     vo: string,
@@ -80,12 +84,17 @@ export interface TaskQueueDB extends Database {
 }
 
 export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements TaskQueueDB {
-  async insertJob(jobId: number, userPriority: number, key: TaskQueueKey): Promise<number> {
+  async insertJobs(
+    jobs: readonly { jobId: number; userPriority: number }[],
+    key: TaskQueueKey,
+  ): Promise<number[]> {
+    if (jobs.length === 0) return [];
     const cpuTime = cpuTimeBucket(key.cpuTime);
     const wanted = Object.fromEntries(
       SET_NAMES.map((name) => [name, [...new Set(key[name])].sort()]),
     ) as Record<SetName, string[]>;
     return this.db.transaction().execute(async (tx) => {
+      // 1. The queues of this key and how many jobs each holds, read once for the batch.
       const candidates = await tx
         .selectFrom('tq_TaskQueues')
         .select('TQId')
@@ -94,7 +103,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
         .where('VO', '=', key.vo)
         .where('CPUTime', '=', cpuTime)
         .execute();
-      let tqId: number | undefined;
+      const sizes = new Map<number, number>();
       if (candidates.length > 0) {
         const ids = candidates.map((c) => c.TQId);
         const sets = new Map(
@@ -114,64 +123,58 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
             .execute();
           for (const row of rows) sets.get(row.TQId)![name].push(row.Value);
         }
-        const sizes = await tx
+        const counted = await tx
           .selectFrom('tq_Jobs')
           .select(['TQId', (eb) => eb.fn.countAll<number>().as('n')])
           .where('TQId', 'in', ids)
           .groupBy('TQId')
           .execute();
-        const sizeOf = new Map(sizes.map((s) => [s.TQId, Number(s.n)]));
-        const same = ids.filter((id) =>
-          SET_NAMES.every(
+        const sizeOf = new Map(counted.map((c) => [c.TQId, Number(c.n)]));
+        for (const id of ids) {
+          const same = SET_NAMES.every(
             (name) => sets.get(id)![name].sort().join('\u0000') === wanted[name].join('\u0000'),
-          ),
-        );
-        tqId = same
-          .filter((id) => (sizeOf.get(id) ?? 0) < MAX_JOBS_PER_TASK_QUEUE)
-          .sort((a, b) => (sizeOf.get(a) ?? 0) - (sizeOf.get(b) ?? 0) || a - b)[0];
-      }
-      if (tqId === undefined) {
-        const inserted = await tx
-          .insertInto('tq_TaskQueues')
-          .values({
-            Owner: key.owner,
-            OwnerGroup: key.ownerGroup,
-            VO: key.vo,
-            CPUTime: cpuTime,
-            Priority: 1,
-            Enabled: 1,
-          })
-          .executeTakeFirstOrThrow();
-        tqId = Number(inserted.insertId);
-        for (const name of SET_NAMES) {
-          if (wanted[name].length === 0) continue;
-          await tx
-            .insertInto(SET_TABLES[name])
-            .values(wanted[name].map((value) => ({ TQId: tqId!, Value: value })))
-            .execute();
+          );
+          if (same) sizes.set(id, sizeOf.get(id) ?? 0);
         }
       }
-      await tx
-        .insertInto('tq_Jobs')
-        .values({
-          TQId: tqId,
-          JobId: jobId,
-          Priority: userPriority,
-          RealPriority: realPriority(userPriority),
-        })
-        .execute();
-      return tqId;
+      // 2. Each job in turn goes to the smallest queue with room, or to a new one.
+      const tqIds: number[] = [];
+      while (tqIds.length < jobs.length) {
+        let tqId: number | undefined;
+        for (const [id, size] of sizes) {
+          if (size >= MAX_JOBS_PER_TASK_QUEUE) continue;
+          if (
+            tqId === undefined ||
+            size < sizes.get(tqId)! ||
+            (size === sizes.get(tqId) && id < tqId)
+          )
+            tqId = id;
+        }
+        tqId ??= await createQueue(tx, key, cpuTime, wanted);
+        sizes.set(tqId, (sizes.get(tqId) ?? 0) + 1);
+        tqIds.push(tqId);
+      }
+      // 3. One insert per slice of rows, under every backend's limit on bound parameters.
+      const rows = jobs.map((job, i) => ({
+        TQId: tqIds[i]!,
+        JobId: job.jobId,
+        Priority: job.userPriority,
+        RealPriority: realPriority(job.userPriority),
+      }));
+      for (let first = 0; first < rows.length; first += ROWS_PER_INSERT)
+        await tx
+          .insertInto('tq_Jobs')
+          .values(rows.slice(first, first + ROWS_PER_INSERT))
+          .execute();
+      return tqIds;
     });
   }
 
-  async candidateQueues(vo: string, groups: readonly string[], cpuTime: number) {
-    if (groups.length === 0) return [];
+  async candidateQueues(vo: string) {
     const rows = await this.db
       .selectFrom('tq_TaskQueues')
       .select(['TQId', 'Priority'])
       .where('VO', '=', vo)
-      .where('OwnerGroup', 'in', [...groups])
-      .where('CPUTime', '<=', cpuTime)
       .where('Enabled', '=', 1)
       .where((eb) =>
         eb.exists(
@@ -275,14 +278,10 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   }
 
   async dropIfEmpty(tqId: number): Promise<boolean> {
+    // Most claims leave jobs behind: a plain read answers those without a transaction.
+    if (await hasJobs(this.db, tqId)) return false;
     return this.db.transaction().execute(async (tx) => {
-      const left = await tx
-        .selectFrom('tq_Jobs')
-        .select('JobId')
-        .where('TQId', '=', tqId)
-        .limit(1)
-        .executeTakeFirst();
-      if (left !== undefined) return false;
+      if (await hasJobs(tx, tqId)) return false;
       for (const table of TQ_REQUIREMENT_TABLES)
         await tx.deleteFrom(table).where('TQId', '=', tqId).execute();
       await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', tqId).execute();
@@ -304,13 +303,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
         .where('JobId', 'in', [...jobIds])
         .execute();
       for (const { TQId } of queues) {
-        const left = await tx
-          .selectFrom('tq_Jobs')
-          .select('JobId')
-          .where('TQId', '=', TQId)
-          .limit(1)
-          .executeTakeFirst();
-        if (left !== undefined) continue;
+        if (await hasJobs(tx, TQId)) continue;
         for (const table of TQ_REQUIREMENT_TABLES)
           await tx.deleteFrom(table).where('TQId', '=', TQId).execute();
         await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', TQId).execute();
@@ -326,4 +319,42 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       .executeTakeFirst();
     return row?.TQId;
   }
+}
+
+async function hasJobs(db: Kysely<TaskQueueDBTables>, tqId: number): Promise<boolean> {
+  const left = await db
+    .selectFrom('tq_Jobs')
+    .select('JobId')
+    .where('TQId', '=', tqId)
+    .limit(1)
+    .executeTakeFirst();
+  return left !== undefined;
+}
+
+async function createQueue(
+  tx: Kysely<TaskQueueDBTables>,
+  key: TaskQueueKey,
+  cpuTime: number,
+  sets: Record<SetName, string[]>,
+): Promise<number> {
+  const inserted = await tx
+    .insertInto('tq_TaskQueues')
+    .values({
+      Owner: key.owner,
+      OwnerGroup: key.ownerGroup,
+      VO: key.vo,
+      CPUTime: cpuTime,
+      Priority: 1,
+      Enabled: 1,
+    })
+    .executeTakeFirstOrThrow();
+  const tqId = Number(inserted.insertId);
+  for (const name of SET_NAMES) {
+    if (sets[name].length === 0) continue;
+    await tx
+      .insertInto(SET_TABLES[name])
+      .values(sets[name].map((value) => ({ TQId: tqId, Value: value })))
+      .execute();
+  }
+  return tqId;
 }

@@ -31,4 +31,5 @@ export {
   queueMatches,
   resourceTags,
 } from './match.ts';
+export { MATCH_SNAPSHOT_TTL_MS, MatchCache } from './match-cache.ts';
 export { recalculateShares } from './shares.ts';

@@ -8,8 +8,8 @@ import {
   type TaskQueueDefinition,
   toSqlDateTime,
 } from '../../db/index.ts';
+import type { MatchCache, VoSnapshot } from './match-cache.ts';
 import { recalculateShares } from './shares.ts';
-import { setJobStatuses } from './status.ts';
 
 /** What a pilot says about the slot it offers (the JobAgent's resource description). */
 export interface ResourceDescription {
@@ -51,8 +51,8 @@ export interface MatchDeps {
   config: Config;
   clock: Clock;
   rng: Rng;
-  /** Task-queue requirements by id; they never change, so they are fetched once. */
-  definitions: Map<number, TaskQueueDefinition>;
+  /** What the app read lately of each VO's queues and site mask. */
+  cache: MatchCache;
 }
 
 /** DIRAC tries this many matching queues, and this many jobs in each, per request. */
@@ -129,33 +129,42 @@ export async function matchJob(
 ): Promise<MatchedJob | undefined> {
   const registry = deps.config.Registry[resource.VO];
   if (registry === undefined) return undefined;
+  // 1. The queues and site mask this app read lately; 2. when they give nothing, those the
+  // database holds now, so the cache never turns a pilot away.
+  const voGroups = Object.keys(registry.Groups);
+  const cached = await deps.cache.snapshot(deps, resource.VO, false);
+  const matched = await matchIn(deps, voGroups, cached.snapshot, resource);
+  if (matched !== undefined || cached.isFresh) return matched;
+  const { snapshot } = await deps.cache.snapshot(deps, resource.VO, true);
+  return matchIn(deps, voGroups, snapshot, resource);
+}
+
+async function matchIn(
+  deps: MatchDeps,
+  voGroups: readonly string[],
+  snapshot: VoSnapshot,
+  resource: ResourceDescription,
+): Promise<MatchedJob | undefined> {
   // DIRAC's site mask: a site the RSS does not allow (anything but Active or Degraded)
   // only gets Test jobs.
-  const siteStatus =
-    (await deps.resourceStatusDb.siteStatuses(resource.VO)).get(resource.Site)?.status ?? 'Active';
+  const siteStatus = snapshot.siteStatuses.get(resource.Site)?.status ?? 'Active';
   if (siteStatus !== 'Active' && siteStatus !== 'Degraded')
     resource = { ...resource, JobType: 'Test' };
-  const groups = resource.OwnerGroup ?? Object.keys(registry.Groups);
-  const candidates = await deps.taskQueueDb.candidateQueues(resource.VO, groups, resource.CPUTime);
-  const missing = candidates
-    .filter(({ tqId }) => !deps.definitions.has(tqId))
-    .map(({ tqId }) => tqId);
-  for (const definition of await deps.taskQueueDb.definitions(missing))
-    deps.definitions.set(definition.tqId, definition);
+  const groups = resource.OwnerGroup ?? voGroups;
   const tags = resourceTags(resource);
-  // Requirements come from the cache; priorities change with shares, so they come fresh.
-  // Filtered before anything is copied: a large VO has hundreds of candidates per request.
-  const matching: TaskQueueDefinition[] = [];
-  for (const { tqId, priority } of candidates) {
-    const definition = deps.definitions.get(tqId)!;
-    if (queueMatches(definition, resource, tags)) matching.push({ ...definition, priority });
-  }
+  const matching = snapshot.queues.filter(
+    (tq) =>
+      !snapshot.emptied.has(tq.tqId) &&
+      groups.includes(tq.ownerGroup) &&
+      queueMatches(tq, resource, tags),
+  );
 
   for (const tq of weightedOrder(matching, (q) => q.priority, deps.rng).slice(
     0,
     QUEUES_PER_MATCH,
   )) {
     const jobs = await deps.taskQueueDb.queueJobs(tq.tqId, JOB_WINDOW);
+    if (jobs.length === 0) snapshot.emptied.add(tq.tqId);
     for (const job of weightedOrder(jobs, (j) => j.realPriority, deps.rng).slice(
       0,
       CLAIMS_PER_QUEUE,
@@ -163,6 +172,7 @@ export async function matchJob(
       if (!(await deps.taskQueueDb.claimJob(tq.tqId, job.jobId))) continue;
       const matched = await assign(deps, resource, job.jobId);
       if (await deps.taskQueueDb.dropIfEmpty(tq.tqId)) {
+        snapshot.emptied.add(tq.tqId);
         await recalculateShares(deps.taskQueueDb, deps.config, tq.vo, tq.ownerGroup);
       }
       if (matched !== undefined) return matched;
@@ -171,37 +181,39 @@ export async function matchJob(
   return undefined;
 }
 
-/** Hands a claimed job to the pilot; undefined when it was no longer Waiting (then it is dropped). */
+/**
+ * Hands a claimed job to the pilot; undefined when it was no longer Waiting (then it is
+ * dropped). The change is the one setJobStatuses makes for the Matcher's report (no
+ * heartbeat, start or end time for Matched), made only if the job is still Waiting.
+ */
 async function assign(
   deps: MatchDeps,
   resource: ResourceDescription,
   jobId: number,
 ): Promise<MatchedJob | undefined> {
-  const job = (await deps.jobDb.getStates([jobId])).get(jobId);
-  if (job === undefined || job.status !== 'Waiting') return undefined;
   const nowMs = deps.clock.nowMs();
-  await setJobStatuses(
-    deps,
+  const time = toSqlDateTime(nowMs);
+  const isAssigned = await deps.jobDb.setAttributesIfStatus(jobId, 'Waiting', {
+    Status: 'Matched',
+    MinorStatus: 'Assigned',
+    ApplicationStatus: 'Unknown',
+    Site: resource.Site,
+    LastUpdateTime: time,
+  });
+  if (!isAssigned) return undefined;
+  await deps.jobLoggingDb.insertRecords([
     {
-      [jobId]: {
-        [new Date(nowMs).toISOString()]: {
-          Status: 'Matched',
-          MinorStatus: 'Assigned',
-          ApplicationStatus: 'Unknown',
-          Source: 'Matcher',
-        },
-      },
+      jobId,
+      status: 'Matched',
+      minorStatus: 'Assigned',
+      applicationStatus: 'Unknown',
+      source: 'Matcher',
+      timeMs: nowMs,
     },
-    false,
-  );
-  await deps.jobDb.setAttributes([jobId], { Site: resource.Site });
+  ]);
   if (resource.PilotStamp !== undefined)
-    await deps.pilotAgentsDb.recordMatch(resource.PilotStamp, jobId, toSqlDateTime(nowMs));
-  return {
-    JobID: jobId,
-    JDL: (await deps.jobDb.getJdl(jobId))!,
-    Owner: job.owner,
-    OwnerGroup: job.ownerGroup,
-    VO: job.vo,
-  };
+    await deps.pilotAgentsDb.recordMatch(resource.PilotStamp, jobId, time);
+  const job = await deps.jobDb.getOwnerAndJdl(jobId);
+  if (job === undefined) throw new Error(`Job ${jobId} vanished while it was being matched`);
+  return { JobID: jobId, JDL: job.jdl, Owner: job.owner, OwnerGroup: job.ownerGroup, VO: job.vo };
 }

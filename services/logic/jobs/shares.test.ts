@@ -41,25 +41,25 @@ const priorities = async () =>
 describe('recalculateShares', () => {
   it('splits a group’s share between its owners, then by the priority of their jobs', async () => {
     const group = `${vo}_user`; // JobShare 1000, no JobSharing
-    await queues.insertJob(1, 1, key('alice', group, 360));
-    await queues.insertJob(2, 3, key('alice', group, 3600));
-    await queues.insertJob(3, 5, key('bob', group, 360));
+    await queues.insertJobs([{ jobId: 1, userPriority: 1 }], key('alice', group, 360));
+    await queues.insertJobs([{ jobId: 2, userPriority: 3 }], key('alice', group, 3600));
+    await queues.insertJobs([{ jobId: 3, userPriority: 5 }], key('bob', group, 360));
     await recalculateShares(queues, config, vo, group);
     expect(await priorities()).toEqual({ 'alice/360': 125, 'alice/3600': 375, 'bob/360': 500 });
   });
 
   it('keeps a JobSharing group’s share whole, whoever owns the queues', async () => {
     const group = `${vo}_prod`; // JobShare 4000, JobSharing
-    await queues.insertJob(1, 1, key('alice', group, 360));
-    await queues.insertJob(2, 1, key('bob', group, 360));
+    await queues.insertJobs([{ jobId: 1, userPriority: 1 }], key('alice', group, 360));
+    await queues.insertJobs([{ jobId: 2, userPriority: 1 }], key('bob', group, 360));
     await recalculateShares(queues, config, vo, group);
     expect(await priorities()).toEqual({ 'alice/360': 2000, 'bob/360': 2000 });
   });
 
   it('never lets a queue fall below 0.001', async () => {
     const group = `${vo}_user`;
-    await queues.insertJob(1, 0, key('alice', group, 360)); // RealPriority 1e-5
-    await queues.insertJob(2, 10, key('alice', group, 3600)); // RealPriority 1e6
+    await queues.insertJobs([{ jobId: 1, userPriority: 0 }], key('alice', group, 360)); // RealPriority 1e-5
+    await queues.insertJobs([{ jobId: 2, userPriority: 10 }], key('alice', group, 3600)); // RealPriority 1e6
     await recalculateShares(queues, config, vo, group);
     expect((await priorities())['alice/360']).toBe(0.001);
   });

@@ -160,19 +160,32 @@ export async function runOptimizers(
     step('Waiting', 'Pilot Agent Submission', 'JobScheduling');
   });
   await deps.jobLoggingDb.insertRecords(records);
-  for (const [i, jobId] of ids.entries()) {
-    const job = jobs[i]!;
-    await deps.taskQueueDb.insertJob(jobId, job.priority, {
-      owner: submitter.preferred_username,
-      ownerGroup: submitter.dirac_group,
-      vo: submitter.vo,
-      ...job.requirements,
-    });
-  }
-  await recalculateShares(deps.taskQueueDb, deps.config, submitter.vo, submitter.dirac_group);
+  // Waiting before queued: the matcher gives out only Waiting jobs, and drops any other it
+  // claims, so a job queued first could be lost to a pilot asking in between.
   await deps.jobDb.setAttributes(ids, {
     Status: 'Waiting',
     MinorStatus: 'Pilot Agent Submission',
     LastUpdateTime: toSqlDateTime(nowMs),
   });
+  // Jobs with equal requirements (a parametric job's, usually) find their queue in one go.
+  const byRequirements = new Map<string, { jobId: number; job: PreparedJob }[]>();
+  ids.forEach((jobId, i) => {
+    const job = jobs[i]!;
+    const same = JSON.stringify(job.requirements);
+    const group = byRequirements.get(same);
+    if (group === undefined) byRequirements.set(same, [{ jobId, job }]);
+    else group.push({ jobId, job });
+  });
+  for (const group of byRequirements.values()) {
+    await deps.taskQueueDb.insertJobs(
+      group.map(({ jobId, job }) => ({ jobId, userPriority: job.priority })),
+      {
+        owner: submitter.preferred_username,
+        ownerGroup: submitter.dirac_group,
+        vo: submitter.vo,
+        ...group[0]!.job.requirements,
+      },
+    );
+  }
+  await recalculateShares(deps.taskQueueDb, deps.config, submitter.vo, submitter.dirac_group);
 }

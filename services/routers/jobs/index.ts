@@ -588,7 +588,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
           config: requireConfig(app.configSource).config,
           clock: app.clock,
           rng: app.rng,
-          definitions: app.taskQueueDefinitions,
+          cache: app.matchCache,
         },
         request.body,
       );

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../../fixtures/index.ts';
 import { buildApp } from '../../app/index.ts';
-import { snapshotOf, staticConfigSource, systemClock } from '../../core/index.ts';
-import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
+import { ManualClock, snapshotOf, staticConfigSource, systemClock } from '../../core/index.ts';
+import { MATCH_SNAPSHOT_TTL_MS, generateKeystore, issueAccessToken } from '../../logic/index.ts';
 import { sqlBackends } from '../../db/sql-backends.testkit.ts';
 
 const { config } = generateFixtures({ seed: 1, size: 'small' });
@@ -25,11 +25,12 @@ const tokenOf = async (user: string, ofVo: string, properties: string[], group =
     )
   ).token;
 
-async function freshApp(dbUrl?: string) {
+async function freshApp(dbUrl?: string, clock?: ManualClock) {
   return buildApp({
     configSource: staticConfigSource(snapshotOf(config, 0)),
     auth: { keystore },
     ...(dbUrl === undefined ? {} : { dbUrl }),
+    ...(clock === undefined ? {} : { clock }),
   });
 }
 
@@ -324,6 +325,38 @@ describe('the site mask', () => {
         all: { allowed: true, warnings: 'Degraded' },
       });
       expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(user1!.JobID);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('reaches pilots within the matcher’s snapshot lifetime once the site was matched before', async () => {
+    const clock = new ManualClock(Date.now());
+    const app = await freshApp(undefined, clock);
+    try {
+      const admin = await tokenOf('root', vo, ['ServiceAdministrator'], `${vo}_admin`);
+      const user = await tokenOf('alice', vo, ['NormalUser']);
+      const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
+      const call = (token: string, method: 'POST' | 'PUT', url: string, payload: unknown) =>
+        app.inject({
+          method,
+          url,
+          headers: { authorization: `Bearer ${token}` },
+          payload: payload as object,
+        });
+      const submit = async (jdl: string) =>
+        ((await call(user, 'POST', '/api/jobs/jdl', [jdl])).json() as { JobID: number }[])[0]!
+          .JobID;
+      const slot = { VO: vo, Site: sites[0], CPUTime: 200000 };
+      const user1 = await submit('Executable = "u1"');
+      await submit('Executable = "u2"');
+      expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(user1);
+
+      const test1 = await submit('Executable = "t"; JobType = "Test"');
+      await call(admin, 'PUT', `/api/rss/site/${sites[0]}`, { status: 'Banned' });
+      clock.advance(MATCH_SNAPSHOT_TTL_MS);
+      expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(test1);
+      expect((await call(pilot, 'POST', '/api/jobs/match', slot)).statusCode).toBe(204);
     } finally {
       await app.close();
     }

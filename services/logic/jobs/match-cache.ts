@@ -1,0 +1,91 @@
+import type { Clock } from '../../core/index.ts';
+import type {
+  ResourceStatusDB,
+  SiteStatusRow,
+  TaskQueueDB,
+  TaskQueueDefinition,
+} from '../../db/index.ts';
+
+/**
+ * How long the matcher trusts what it read of a VO's task queues and site mask. Short, as
+ * DESIGN.md allows for state kept in memory: a queue another replica creates, new shares or
+ * a site ban are seen within this. Jobs are always claimed in the database.
+ */
+export const MATCH_SNAPSHOT_TTL_MS = 1000;
+
+/** What the matcher read of one VO at `readAtMs`. */
+export interface VoSnapshot {
+  readonly readAtMs: number;
+  /** The site mask of the VO, by site name. */
+  readonly siteStatuses: ReadonlyMap<string, SiteStatusRow>;
+  /** The VO's enabled queues that held jobs, with the priority they had then. */
+  readonly queues: readonly TaskQueueDefinition[];
+  /** Queues found empty since, skipped until the next read. */
+  readonly emptied: Set<number>;
+}
+
+export interface MatchCacheDeps {
+  taskQueueDb: TaskQueueDB;
+  resourceStatusDb: ResourceStatusDB;
+  clock: Clock;
+}
+
+/**
+ * The matcher's short-lived view of each VO, shared by the requests of one app, so that a
+ * match costs the reads of the jobs it claims rather than a scan of every queue of the VO.
+ */
+export class MatchCache {
+  readonly #ttlMs: number;
+  /** Requirements never change once a queue exists; kept while the queue is seen. */
+  readonly #definitions = new Map<number, TaskQueueDefinition>();
+  readonly #snapshots = new Map<string, VoSnapshot>();
+  /** Reads under way, so that requests arriving together wait for one read. */
+  readonly #reading = new Map<string, Promise<VoSnapshot>>();
+
+  constructor(ttlMs = MATCH_SNAPSHOT_TTL_MS) {
+    this.#ttlMs = ttlMs;
+  }
+
+  /**
+   * The VO's snapshot: the cached one while younger than the TTL, unless `reread`.
+   * `isFresh` says it was read for this call (or by a read under way when it came).
+   */
+  async snapshot(
+    deps: MatchCacheDeps,
+    vo: string,
+    reread: boolean,
+  ): Promise<{ snapshot: VoSnapshot; isFresh: boolean }> {
+    const cached = this.#snapshots.get(vo);
+    if (!reread && cached !== undefined && deps.clock.nowMs() - cached.readAtMs < this.#ttlMs)
+      return { snapshot: cached, isFresh: false };
+    let reading = this.#reading.get(vo);
+    if (reading === undefined) {
+      reading = this.#read(deps, vo).finally(() => this.#reading.delete(vo));
+      this.#reading.set(vo, reading);
+    }
+    return { snapshot: await reading, isFresh: true };
+  }
+
+  async #read(deps: MatchCacheDeps, vo: string): Promise<VoSnapshot> {
+    const readAtMs = deps.clock.nowMs();
+    const siteStatuses = await deps.resourceStatusDb.siteStatuses(vo);
+    const candidates = await deps.taskQueueDb.candidateQueues(vo);
+    const seen = new Set(candidates.map(({ tqId }) => tqId));
+    for (const [tqId, definition] of this.#definitions)
+      if (definition.vo === vo && !seen.has(tqId)) this.#definitions.delete(tqId);
+    const missing = candidates
+      .filter(({ tqId }) => !this.#definitions.has(tqId))
+      .map(({ tqId }) => tqId);
+    for (const definition of await deps.taskQueueDb.definitions(missing))
+      this.#definitions.set(definition.tqId, definition);
+    // A queue dropped between the two reads has no definition any more: it is left out.
+    const queues: TaskQueueDefinition[] = [];
+    for (const { tqId, priority } of candidates) {
+      const definition = this.#definitions.get(tqId);
+      if (definition !== undefined) queues.push({ ...definition, priority });
+    }
+    const snapshot = { readAtMs, siteStatuses, queues, emptied: new Set<number>() };
+    this.#snapshots.set(vo, snapshot);
+    return snapshot;
+  }
+}
