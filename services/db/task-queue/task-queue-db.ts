@@ -71,6 +71,8 @@ export interface TaskQueueDB extends Database {
   setPriorities(priorities: ReadonlyMap<number, number>): Promise<void>;
   /** The requirements of these queues (they never change once a queue exists). */
   definitions(tqIds: readonly number[]): Promise<TaskQueueDefinition[]>;
+  /** How many jobs each of these queues holds (queues without jobs are left out). */
+  jobCounts(tqIds: readonly number[]): Promise<Map<number, number>>;
   /** Up to `limit` jobs of a queue with their priorities, lowest ids first. */
   queueJobs(tqId: number, limit: number): Promise<{ jobId: number; realPriority: number }[]>;
   /** Takes one job out of its queue; true only for the one caller that got it. */
@@ -255,6 +257,19 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       for (const row of rows) (byId.get(row.TQId)![name] as string[]).push(row.Value);
     }
     return [...byId.values()];
+  }
+
+  async jobCounts(tqIds: readonly number[]) {
+    const counts = new Map<number, number>();
+    if (tqIds.length === 0) return counts;
+    const rows = await this.db
+      .selectFrom('tq_Jobs')
+      .select(['TQId', (eb) => eb.fn.countAll<number>().as('jobs')])
+      .where('TQId', 'in', [...tqIds])
+      .groupBy('TQId')
+      .execute();
+    for (const row of rows) counts.set(row.TQId, Number(row.jobs));
+    return counts;
   }
 
   async queueJobs(tqId: number, limit: number) {

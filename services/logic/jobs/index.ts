@@ -27,7 +27,9 @@ export {
   type MatchDeps,
   type MatchedJob,
   type ResourceDescription,
+  type MatchingQueue,
   matchJob,
+  matchingQueues,
   queueMatches,
   resourceTags,
 } from './match.ts';

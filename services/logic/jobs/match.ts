@@ -145,20 +145,7 @@ async function matchIn(
   snapshot: VoSnapshot,
   resource: ResourceDescription,
 ): Promise<MatchedJob | undefined> {
-  // DIRAC's site mask: a site the RSS does not allow (anything but Active or Degraded)
-  // only gets Test jobs.
-  const siteStatus = snapshot.siteStatuses.get(resource.Site)?.status ?? 'Active';
-  if (siteStatus !== 'Active' && siteStatus !== 'Degraded')
-    resource = { ...resource, JobType: 'Test' };
-  const groups = resource.OwnerGroup ?? voGroups;
-  const tags = resourceTags(resource);
-  const matching = snapshot.queues.filter(
-    (tq) =>
-      !snapshot.emptied.has(tq.tqId) &&
-      groups.includes(tq.ownerGroup) &&
-      queueMatches(tq, resource, tags),
-  );
-
+  const matching = queuesFor(snapshot, voGroups, resource);
   for (const tq of weightedOrder(matching, (q) => q.priority, deps.rng).slice(
     0,
     QUEUES_PER_MATCH,
@@ -179,6 +166,62 @@ async function matchIn(
     }
   }
   return undefined;
+}
+
+/** The snapshot's queues that could give the slot a job, the site mask applied. */
+function queuesFor(
+  snapshot: VoSnapshot,
+  voGroups: readonly string[],
+  resource: ResourceDescription,
+): TaskQueueDefinition[] {
+  // DIRAC's site mask: a site the RSS does not allow (anything but Active or Degraded)
+  // only gets Test jobs.
+  const siteStatus = snapshot.siteStatuses.get(resource.Site)?.status ?? 'Active';
+  if (siteStatus !== 'Active' && siteStatus !== 'Degraded')
+    resource = { ...resource, JobType: 'Test' };
+  const groups = resource.OwnerGroup ?? voGroups;
+  const tags = resourceTags(resource);
+  return snapshot.queues.filter(
+    (tq) =>
+      !snapshot.emptied.has(tq.tqId) &&
+      groups.includes(tq.ownerGroup) &&
+      queueMatches(tq, resource, tags),
+  );
+}
+
+/** A task queue a slot could draw from, with its jobs now (DIRAC's getMatchingTaskQueues). */
+export interface MatchingQueue {
+  TaskQueueID: number;
+  Jobs: number;
+  OwnerGroup: string;
+  CPUTime: number;
+  Priority: number;
+}
+
+/**
+ * The task queues that could give a job to a slot described by `resource`, as DIRAC's
+ * SiteDirector asks before submitting pilots there: same rules as a match, nothing
+ * claimed. Read through the matcher's short-lived snapshot; the counts are current.
+ */
+export async function matchingQueues(
+  deps: Pick<MatchDeps, 'config' | 'cache' | 'taskQueueDb' | 'resourceStatusDb' | 'clock'>,
+  resource: ResourceDescription,
+): Promise<MatchingQueue[]> {
+  const registry = deps.config.Registry[resource.VO];
+  if (registry === undefined) return [];
+  const { snapshot } = await deps.cache.snapshot(deps, resource.VO, false);
+  const queues = queuesFor(snapshot, Object.keys(registry.Groups), resource);
+  const counts = await deps.taskQueueDb.jobCounts(queues.map((tq) => tq.tqId));
+  return queues
+    .filter((tq) => counts.has(tq.tqId))
+    .sort((a, b) => a.tqId - b.tqId)
+    .map((tq) => ({
+      TaskQueueID: tq.tqId,
+      Jobs: counts.get(tq.tqId)!,
+      OwnerGroup: tq.ownerGroup,
+      CPUTime: tq.cpuTime,
+      Priority: tq.priority,
+    }));
 }
 
 /**

@@ -4,6 +4,8 @@ import Type from 'typebox';
 import {
   InsertedJobSchema,
   JOB_STATUSES,
+  MatchedJobSchema,
+  ResourceDescriptionSchema,
   SearchParamsSchema,
   SummaryParamsSchema,
   SandboxDownloadResponseSchema,
@@ -36,6 +38,7 @@ import {
   sandboxDownloadUrl,
   type SandboxDeps,
   matchJob,
+  matchingQueues,
 } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
@@ -530,7 +533,6 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     },
   );
 
-  const strings = Type.Array(Type.String({ maxLength: 128 }), { maxItems: 256 });
   app.post(
     '/match',
     {
@@ -540,33 +542,9 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         security,
         summary:
           'gridbox: a pilot asks for a job for its slot; 200 with the job, or 204 when none matches. DIRAC matching semantics.',
-        body: Type.Object(
-          {
-            VO: Type.String({ maxLength: 64 }),
-            Site: Type.String({ maxLength: 128 }),
-            GridCE: Type.Optional(Type.String({ maxLength: 128 })),
-            Queue: Type.Optional(Type.String({ maxLength: 128 })),
-            Platform: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), strings])),
-            Tag: Type.Optional(strings),
-            RequiredTag: Type.Optional(strings),
-            CPUTime: Type.Integer({ minimum: 0 }),
-            NumberOfProcessors: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
-            MaxRAM: Type.Optional(Type.Integer({ minimum: 0 })),
-            WholeNode: Type.Optional(Type.Boolean()),
-            OwnerGroup: Type.Optional(strings),
-            JobType: Type.Optional(Type.String({ maxLength: 32 })),
-            PilotStamp: Type.Optional(Type.String({ maxLength: 32 })),
-          },
-          { additionalProperties: false },
-        ),
+        body: ResourceDescriptionSchema,
         response: {
-          200: Type.Object({
-            JobID: Type.Integer(),
-            JDL: Type.String(),
-            Owner: Type.String(),
-            OwnerGroup: Type.String(),
-            VO: Type.String(),
-          }),
+          200: MatchedJobSchema,
           204: { type: 'null', description: 'No job matches.' },
           ...errors,
         },
@@ -594,6 +572,49 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       );
       if (matched === undefined) return reply.code(204).send(null);
       return matched;
+    },
+  );
+
+  app.post(
+    '/match/queues',
+    {
+      schema: {
+        operationId: 'jobs_matching_task_queues',
+        tags: ['jobs'],
+        security,
+        summary:
+          "gridbox: the task queues a slot could draw jobs from, with their job counts (DIRAC's getMatchingTaskQueues, what a SiteDirector sizes its pilot submission by). Nothing is claimed.",
+        body: ResourceDescriptionSchema,
+        response: {
+          200: Type.Array(
+            Type.Object({
+              TaskQueueID: Type.Integer(),
+              Jobs: Type.Integer(),
+              OwnerGroup: Type.String(),
+              CPUTime: Type.Integer(),
+              Priority: Type.Number(),
+            }),
+          ),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      await policy.check(request, 'match');
+      const user = currentUser(request);
+      if (request.body.VO !== user.vo && !user.dirac_properties.includes('JobAdministrator')) {
+        return reply.code(403).send({ detail: 'Task queues of another VO are not visible' });
+      }
+      return matchingQueues(
+        {
+          taskQueueDb: app.dbs.get('TaskQueueDB') as TaskQueueDB,
+          resourceStatusDb: app.dbs.get('ResourceStatusDB') as ResourceStatusDB,
+          config: requireConfig(app.configSource).config,
+          clock: app.clock,
+          cache: app.matchCache,
+        },
+        request.body,
+      );
     },
   );
 

@@ -130,6 +130,56 @@ describe('POST /api/jobs/match', () => {
   });
 });
 
+describe('POST /api/jobs/match/queues', () => {
+  it('counts the waiting jobs a slot could take, by task queue, without claiming any', async () => {
+    const app = await freshApp();
+    const user = await tokenOf('bob', vo, ['NormalUser']);
+    const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
+    const post = (token: string, url: string, payload: unknown) =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${token}` },
+        payload: payload as object,
+      });
+    try {
+      const jdl = (extra: string) => `Executable = "x"; ${extra}`;
+      await post(user, '/api/jobs/jdl', [jdl('CPUTime = 1000'), jdl('CPUTime = 1000')]);
+      await post(user, '/api/jobs/jdl', [jdl(`CPUTime = 1000; Site = "${sites[1]}"`)]);
+      await post(user, '/api/jobs/jdl', [jdl('CPUTime = 400000')]);
+      const slot = { VO: vo, Site: sites[0], CPUTime: 200000 };
+      const queues = async (body: object) => {
+        const response = await post(pilot, '/api/jobs/match/queues', body);
+        expect(response.statusCode).toBe(200);
+        return response.json() as { Jobs: number; CPUTime: number; OwnerGroup: string }[];
+      };
+      const total = async (body: object) => (await queues(body)).reduce((n, q) => n + q.Jobs, 0);
+
+      // The long job needs more CPU than the slot has; the pinned one wants another site.
+      expect(await queues(slot)).toEqual([
+        expect.objectContaining({ Jobs: 2, OwnerGroup: `${vo}_user` }),
+      ]);
+      expect(await total({ ...slot, Site: sites[1] })).toBe(3);
+      expect(await total({ ...slot, CPUTime: 2_000_000 })).toBe(3);
+      expect(await total({ ...slot, OwnerGroup: [`${vo}_prod`] })).toBe(0);
+
+      // Asking claims nothing; a match takes one away from the count.
+      expect((await post(pilot, '/api/jobs/match', slot)).statusCode).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, MATCH_SNAPSHOT_TTL_MS + 50));
+      expect(await total(slot)).toBe(1);
+
+      const other = await tokenOf('pilot', otherVo, ['GenericPilot'], `${otherVo}_pilot`);
+      expect((await post(other, '/api/jobs/match/queues', slot)).statusCode).toBe(403);
+      expect((await post(user, '/api/jobs/match/queues', slot)).statusCode).toBe(403);
+      expect((await post(pilot, '/api/jobs/match/queues', { Site: sites[0] })).statusCode).toBe(
+        422,
+      );
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe.each(sqlBackends)('matching under concurrency, over HTTP, on %s', (backend, dbUrl) => {
   // Two replicas share the database where the backend can be shared, as in a deployment:
   // the claim must hold between processes' connections, not only between requests of one.
