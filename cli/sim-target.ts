@@ -29,7 +29,11 @@ export interface SimTarget {
 
 /** Pilots of a long simulated run outlive DiracX's one-day secret; the box's own allow it. */
 const SIM_PILOT_SECRET_LIFETIME_S = 30 * 86400;
-const TOKEN_MINUTES = 20;
+/**
+ * A simulated day is seconds long: tokens that last one (instead of DiracX's 20 minutes)
+ * spare the run a signature per identity every 20 simulated minutes.
+ */
+const TOKEN_MINUTES = 24 * 60;
 
 /**
  * A box of its own for the simulation: the app on an in-memory SQLite, on the simulation's
@@ -52,7 +56,13 @@ export async function embeddedTarget(options: {
     dbUrl: options.dbUrl ?? 'sqlite::memory:',
     clock,
     rng: createRng(options.seed).fork('services'),
-    auth: { keystore, settings: { pilotSecretLifetimeS: SIM_PILOT_SECRET_LIFETIME_S } },
+    auth: {
+      keystore,
+      settings: {
+        pilotSecretLifetimeS: SIM_PILOT_SECRET_LIFETIME_S,
+        accessTokenExpireMinutes: TOKEN_MINUTES,
+      },
+    },
   });
   let transport;
   if (options.transport === 'inject') {
@@ -100,7 +110,7 @@ function mintedCredentials(fixtureSet: FixtureSet, keystore: Keystore, clock: Cl
         },
         TOKEN_MINUTES,
       );
-      cache.set(key, { token, renewAtMs: clock.nowMs() + (TOKEN_MINUTES - 5) * 60_000 });
+      cache.set(key, { token, renewAtMs: clock.nowMs() + (TOKEN_MINUTES - 60) * 60_000 });
       return token;
     };
   return {

@@ -230,7 +230,7 @@ describe('OpenAPI', () => {
         '/api/jobs/heartbeat',
         '/api/jobs/jdl',
         '/api/jobs/match',
-      '/api/jobs/match/queues',
+        '/api/jobs/match/queues',
         '/api/jobs/metadata',
         '/api/jobs/reschedule',
         '/api/jobs/sandbox',

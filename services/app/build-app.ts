@@ -17,6 +17,7 @@ import {
   type Keystore,
   MatchCache,
   type SandboxSettings,
+  VerifiedTokens,
   generateKeystore,
 } from '../logic/index.ts';
 import { type AuthContext, type JobsSettings, authenticate } from '../routers/index.ts';
@@ -158,5 +159,6 @@ function authContext(options: AuthOptions, keystore: Keystore, clock: Clock): Au
     settings: authSettings(options.settings ?? {}),
     idp: new IdpClient(clock, options.idpDispatcher),
     caCertPem: options.caCertPem,
+    verified: new VerifiedTokens(clock),
   };
 }

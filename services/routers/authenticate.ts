@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { InvalidRequestError, UnauthorizedError } from '../core/index.ts';
-import { type AccessTokenClaims, InvalidTokenError, verifyAccessToken } from '../logic/index.ts';
+import { type AccessTokenClaims, InvalidTokenError } from '../logic/index.ts';
 
 const BEARER = /^Bearer (.+)$/;
 
@@ -15,7 +15,7 @@ export async function authenticate(request: FastifyRequest): Promise<void> {
   const match = BEARER.exec(header);
   if (match === null) throw new InvalidRequestError('Invalid authorization header');
   try {
-    request.user = await verifyAccessToken(request.server.auth, match[1]!);
+    request.user = await request.server.auth.verified.verify(request.server.auth, match[1]!);
   } catch (error) {
     if (error instanceof InvalidTokenError) throw new UnauthorizedError('Invalid JWT');
     throw error;

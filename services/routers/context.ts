@@ -7,6 +7,7 @@ import type {
   Keystore,
   MatchCache,
   SandboxSettings,
+  VerifiedTokens,
 } from '../logic/index.ts';
 import type { SandboxStore } from '../db/index.ts';
 import type { AccessPolicy } from './access-policy.ts';
@@ -22,6 +23,8 @@ export interface AuthContext {
   readonly idp: IdpClient;
   /** The CA that proxies must chain to for the proxy exchange; undefined disables it. */
   readonly caCertPem: string | undefined;
+  /** Access tokens verified lately. */
+  readonly verified: VerifiedTokens;
 }
 
 /** How the jobs system behaves where gridbox and DiracX differ. */

@@ -5,13 +5,15 @@ import type { SimQueue } from '../grid/grid.ts';
 import { type Pilot, type PilotStatus, describeSlot, runJobAgent } from '../pilot/job-agent.ts';
 import { clockMs } from '../timing.ts';
 import { type SimWorld, record } from '../world.ts';
-import { DemandProbe } from './demand.ts';
+import { DemandProbe, type QueueDemand } from './demand.ts';
 
 /** DIRAC's MaxPilotsToSubmit per queue and cycle. */
 const MAX_PILOTS_PER_CYCLE = 100;
 
 interface QueueState {
   readonly queue: SimQueue;
+  /** Pilots queued in the batch system, by VO. */
+  readonly waitingByVo: Map<string, number>;
   waiting: number;
   running: number;
   submitted: number;
@@ -38,7 +40,7 @@ export class SiteDirector {
     this.#world = world;
     this.#queues = queues
       .filter((q) => !q.flavour.push)
-      .map((queue) => ({ queue, waiting: 0, running: 0, submitted: 0 }));
+      .map((queue) => ({ queue, waitingByVo: new Map(), waiting: 0, running: 0, submitted: 0 }));
     this.#vos = [...vos].sort();
     this.#rng = world.rng.fork('site-director');
   }
@@ -66,8 +68,25 @@ export class SiteDirector {
         'GET',
         '/api/rss/site',
       );
-      const down = new Set<string>();
+      const demand = this.#demand.cycle(admin, vo);
+      const byQueue = new Map<QueueState, QueueDemand>();
+      const demandOf = async (state: QueueState) => {
+        let jobs = byQueue.get(state);
+        if (jobs === undefined) {
+          jobs = await demand.forSlot(describeSlot(state.queue, vo, queueCpu(state.queue)));
+          byQueue.set(state, jobs);
+        }
+        return jobs;
+      };
+      // Pilots still queued in batch systems will take jobs too: they are booked first.
       for (const state of this.#queues) {
+        const queued = state.waitingByVo.get(vo) ?? 0;
+        if (queued > 0) (await demandOf(state)).take(queued);
+      }
+      const down = new Set<string>();
+      // As DIRAC's SiteDirector does, queues are visited in a new random order each cycle,
+      // so that the first ones in the configuration do not take every job.
+      for (const state of this.#shuffled()) {
         const { queue } = state;
         if (mask[queue.site]?.all.allowed === false) continue;
         const slots = Math.min(
@@ -76,14 +95,16 @@ export class SiteDirector {
         );
         if (slots <= 0) continue;
         if (down.has(queue.ce)) continue;
+        const jobs = await demandOf(state);
+        const count = Math.min(MAX_PILOTS_PER_CYCLE, slots, jobs.jobs);
+        if (count <= 0) continue;
+        // A submission that meets the CE down fails, and the queue waits for the next cycle.
         if (this.#rng.next() < queue.ceConfig.Simulation.DownProbability) {
           down.add(queue.ce);
           record(world, 'fault.ce-down', { ce: queue.ce, vo });
           continue;
         }
-        const slot = describeSlot(queue, vo, queueCpu(queue));
-        const demand = (await this.#demand.waitingJobs(admin, slot)) - state.waiting;
-        const count = Math.min(MAX_PILOTS_PER_CYCLE, slots, demand);
+        jobs.take(count);
         for (let i = 0; i < count; i++) await this.#submit(admin, state, vo, onError);
       }
     }
@@ -120,6 +141,7 @@ export class SiteDirector {
     this.#pilotCount++;
     world.counters.pilots++;
     state.waiting++;
+    state.waitingByVo.set(vo, (state.waitingByVo.get(vo) ?? 0) + 1);
     record(world, 'pilot.submitted', { pilot: stamp, queue: queue.id, reference });
     const latencyS =
       queue.ceConfig.Simulation.SubmissionLatencyS * (0.5 + this.#rng.next()) + queue.flavour.bootS;
@@ -128,6 +150,7 @@ export class SiteDirector {
       world.engine,
       async (pilotCtx) => {
         state.waiting--;
+        state.waitingByVo.set(vo, state.waitingByVo.get(vo)! - 1);
         if (aborts) {
           record(world, 'fault.pilot-aborted', {
             pilot: stamp,
@@ -147,6 +170,13 @@ export class SiteDirector {
       onError,
       clockMs(world.timing, latencyS),
     );
+  }
+
+  #shuffled(): QueueState[] {
+    return this.#queues
+      .map((state) => ({ state, key: this.#rng.next() }))
+      .sort((a, b) => a.key - b.key)
+      .map(({ state }) => state);
   }
 
   #report(pilot: Pilot, status: PilotStatus, reason: string): void {

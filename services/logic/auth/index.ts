@@ -10,6 +10,7 @@ export {
 } from './grants.ts';
 export { IdpClient, type IdpMetadata, pkcePair, s256 } from './idp-client.ts';
 export { type IssueRequest, issueTokens } from './issue-tokens.ts';
+export { VERIFIED_TOKEN_TTL_MS, VerifiedTokens } from './verified-tokens.ts';
 export {
   ACCEPTED_ALGORITHMS,
   type Keystore,

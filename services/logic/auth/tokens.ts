@@ -67,11 +67,23 @@ export async function issueAccessToken(
 /** Signs `payload` with the keystore's signing key; DiracX headers carry only typ, alg, kid. */
 export async function sign(keystore: Keystore, payload: JWTPayload): Promise<string> {
   const key = signingKey(keystore);
-  // WebCrypto refuses a private key whose declared uses include "verify"; drop key_ops here.
-  const { key_ops: _uses, ...privateJwk } = key as JWK;
   return new SignJWT(payload)
     .setProtectedHeader({ typ: 'JWT', alg: key.alg, kid: key.kid })
-    .sign(await importJWK(privateJwk, key.alg));
+    .sign(await privateKeyOf(key));
+}
+
+const privateKeys = new WeakMap<JWK, Promise<Awaited<ReturnType<typeof importJWK>>>>();
+
+/** Each signing key imported once: an import is a WebCrypto round trip. */
+function privateKeyOf(key: ReturnType<typeof signingKey>) {
+  let imported = privateKeys.get(key);
+  if (imported === undefined) {
+    // WebCrypto refuses a private key whose declared uses include "verify"; drop key_ops here.
+    const { key_ops: _uses, ...privateJwk } = key as JWK;
+    imported = importJWK(privateJwk, key.alg);
+    privateKeys.set(key, imported);
+  }
+  return imported;
 }
 
 /**

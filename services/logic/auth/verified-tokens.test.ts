@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/index.ts';
+import { generateKeystore } from './keystore.ts';
+import { InvalidTokenError, issueAccessToken } from './tokens.ts';
+import { VERIFIED_TOKEN_TTL_MS, VerifiedTokens } from './verified-tokens.ts';
+
+const NOW = Date.UTC(2026, 5, 1, 12);
+const alice = {
+  sub: 'lhcb:3f2a',
+  vo: 'lhcb',
+  preferred_username: 'alice',
+  dirac_group: 'lhcb_user',
+  dirac_properties: ['NormalUser'],
+};
+
+async function setUp(lifetimeMinutes = 20) {
+  const clock = new ManualClock(NOW);
+  const deps = { keystore: await generateKeystore(clock), clock, issuer: 'gridbox' };
+  const { token } = await issueAccessToken(deps, alice, lifetimeMinutes);
+  return { clock, deps, token, verified: new VerifiedTokens(clock) };
+}
+
+describe('VerifiedTokens', () => {
+  it('gives the claims of a token it verified, frozen, without verifying again', async () => {
+    const { deps, token, verified } = await setUp();
+    const claims = await verified.verify(deps, token);
+    expect(claims).toMatchObject(alice);
+    expect(Object.isFrozen(claims) && Object.isFrozen(claims.dirac_properties)).toBe(true);
+    // With the keys gone, only the memo can still answer.
+    const keyless = { ...deps, keystore: { keys: [] } };
+    expect(await verified.verify(keyless, token)).toBe(claims);
+  });
+
+  it('verifies again once its memo is older than the TTL', async () => {
+    const { clock, deps, token, verified } = await setUp();
+    await verified.verify(deps, token);
+    clock.advance(VERIFIED_TOKEN_TTL_MS);
+    await expect(verified.verify({ ...deps, keystore: { keys: [] } }, token)).rejects.toThrow(
+      InvalidTokenError,
+    );
+  });
+
+  it('never keeps a token past its expiry', async () => {
+    const { clock, deps, token, verified } = await setUp(0.5);
+    await verified.verify(deps, token);
+    clock.advance(30_000);
+    await expect(verified.verify(deps, token)).rejects.toThrow(InvalidTokenError);
+  });
+
+  it('trusts nothing that is not the very token it verified', async () => {
+    const { deps, token, verified } = await setUp();
+    await verified.verify(deps, token);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const forged = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    await expect(verified.verify(deps, forged)).rejects.toThrow(InvalidTokenError);
+  });
+});
