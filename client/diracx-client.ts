@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type {
+  HeartbeatData,
   InsertedJob,
+  JobCommand,
   MatchedJobBody,
   ResourceDescriptionBody,
   SandboxDownloadResponse,
@@ -23,22 +25,6 @@ export interface StatusReport {
 export interface SetStatusResult {
   success: Record<string, Record<string, unknown>>;
   failed: Record<string, { detail: string }>;
-}
-
-export interface HeartbeatReport {
-  LoadAverage?: number;
-  MemoryUsed?: number;
-  Vsize?: number;
-  AvailableDiskSpace?: number;
-  CPUConsumed?: number;
-  WallClockTime?: number;
-  StandardOutput?: string;
-}
-
-export interface JobCommand {
-  job_id: number;
-  command: string;
-  arguments: string | null;
 }
 
 export interface PilotRegistration {
@@ -132,7 +118,7 @@ export class DiracxClient {
     );
   }
 
-  async heartbeat(reports: Record<number, HeartbeatReport>): Promise<JobCommand[]> {
+  async heartbeat(reports: Record<number, HeartbeatData>): Promise<JobCommand[]> {
     return this.request('Sending heartbeats', 'PATCH', '/api/jobs/heartbeat', reports);
   }
 

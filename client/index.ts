@@ -10,8 +10,6 @@ export {
   startDeviceFlow,
 } from './diracx-auth.ts';
 export {
-  type HeartbeatReport,
-  type JobCommand,
   type PilotCredentials,
   type PilotRegistration,
   type PilotUpdate,

@@ -30,3 +30,21 @@ export const InsertedJobSchema = Type.Object({
 });
 
 export type InsertedJob = Static<typeof InsertedJobSchema>;
+
+/** What a job's wrapper reports with each heartbeat (DiracX's HeartbeatData). */
+export interface HeartbeatData {
+  LoadAverage?: number;
+  MemoryUsed?: number;
+  Vsize?: number;
+  AvailableDiskSpace?: number;
+  CPUConsumed?: number;
+  WallClockTime?: number;
+  StandardOutput?: string;
+}
+
+/** A command for a job, delivered with the answer to its heartbeat. */
+export interface JobCommand {
+  job_id: number;
+  command: string;
+  arguments: string | null;
+}

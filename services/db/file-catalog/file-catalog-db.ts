@@ -224,26 +224,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         tx,
         fresh.map((f) => f.lfn),
       );
-      const seIds = await storageElementIds(
-        tx,
-        fresh.map((f) => f.se),
-      );
-      for (const piece of chunked(fresh, CHUNK)) {
-        await tx
-          .insertInto('FC_Replicas')
-          .values(
-            piece.map((f) => ({
-              FileID: created.get(f.lfn)!.FileID,
-              SEID: seIds.get(f.se)!,
-              Status: good,
-              RepType: 'Master',
-              PFN: f.pfn,
-              CreationDate: now,
-              ModificationDate: now,
-            })),
-          )
-          .execute();
-      }
+      await insertReplicas(tx, fresh, created, { status: good, repType: 'Master', now });
       return failed;
     });
   }
@@ -291,27 +272,8 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         else if (same.PFN !== entry.pfn) failed.set(entry.lfn, CatalogFailure.alternativePfn);
       }
       if (fresh.length === 0) return failed;
-      const seIds = await storageElementIds(
-        tx,
-        fresh.map((e) => e.se),
-      );
       const good = (await this.statusIds(tx)).get('AprioriGood')!;
-      for (const piece of chunked(fresh, CHUNK)) {
-        await tx
-          .insertInto('FC_Replicas')
-          .values(
-            piece.map((e) => ({
-              FileID: files.get(e.lfn)!.FileID,
-              SEID: seIds.get(e.se)!,
-              Status: good,
-              RepType: 'Replica',
-              PFN: e.pfn,
-              CreationDate: now,
-              ModificationDate: now,
-            })),
-          )
-          .execute();
-      }
+      await insertReplicas(tx, fresh, files, { status: good, repType: 'Replica', now });
       return failed;
     });
   }
@@ -584,6 +546,35 @@ async function replicasOf(db: Db, fileIds: readonly number[]): Promise<ReplicaRo
     );
   }
   return rows;
+}
+
+/** Inserts replicas of files already in `files`, numbering their SEs as needed. */
+async function insertReplicas(
+  db: Db,
+  replicas: readonly { lfn: string; se: string; pfn: string }[],
+  files: ReadonlyMap<string, FileRow>,
+  row: { status: number; repType: 'Master' | 'Replica'; now: string },
+): Promise<void> {
+  const seIds = await storageElementIds(
+    db,
+    replicas.map((r) => r.se),
+  );
+  for (const piece of chunked(replicas, CHUNK)) {
+    await db
+      .insertInto('FC_Replicas')
+      .values(
+        piece.map((r) => ({
+          FileID: files.get(r.lfn)!.FileID,
+          SEID: seIds.get(r.se)!,
+          Status: row.status,
+          RepType: row.repType,
+          PFN: r.pfn,
+          CreationDate: row.now,
+          ModificationDate: row.now,
+        })),
+      )
+      .execute();
+  }
 }
 
 /**

@@ -1,4 +1,9 @@
-import { type Clock, NotFoundError } from '../../core/index.ts';
+import {
+  type Clock,
+  type HeartbeatData,
+  type JobCommand,
+  NotFoundError,
+} from '../../core/index.ts';
 import {
   type JobDB,
   type JobLoggingDB,
@@ -7,24 +12,6 @@ import {
   toSqlDateTime,
 } from '../../db/index.ts';
 import { setJobStatuses } from './status.ts';
-
-/** What a job's wrapper reports with each heartbeat (DiracX's HeartbeatData). */
-export interface HeartbeatData {
-  LoadAverage?: number;
-  MemoryUsed?: number;
-  Vsize?: number;
-  AvailableDiskSpace?: number;
-  CPUConsumed?: number;
-  WallClockTime?: number;
-  StandardOutput?: string;
-}
-
-/** A command for a job, delivered with the answer to its heartbeat. */
-export interface JobCommand {
-  job_id: number;
-  command: string;
-  arguments: string | null;
-}
 
 export interface HeartbeatDeps {
   jobDb: JobDB;

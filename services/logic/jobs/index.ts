@@ -9,7 +9,7 @@ export {
   type WrittenAttributes,
   setJobStatuses,
 } from './status.ts';
-export { type HeartbeatData, type HeartbeatDeps, type JobCommand, heartbeat } from './heartbeat.ts';
+export { type HeartbeatDeps, heartbeat } from './heartbeat.ts';
 export { type RescheduleDeps, type RescheduleResult, rescheduleJobs } from './reschedule.ts';
 export { type MetadataDeps, setJobMetadata } from './metadata.ts';
 export {

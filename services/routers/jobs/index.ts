@@ -22,6 +22,7 @@ import type {
   TaskQueueDB,
 } from '../../db/index.ts';
 import {
+  type MatchDeps,
   type QueryDeps,
   jobStatuses,
   requireConfig,
@@ -533,6 +534,18 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     },
   );
 
+  const matchDeps = (): MatchDeps => ({
+    jobDb: app.dbs.get('JobDB') as JobDB,
+    jobLoggingDb: app.dbs.get('JobLoggingDB') as JobLoggingDB,
+    taskQueueDb: app.dbs.get('TaskQueueDB') as TaskQueueDB,
+    pilotAgentsDb: app.dbs.get('PilotAgentsDB') as PilotAgentsDB,
+    resourceStatusDb: app.dbs.get('ResourceStatusDB') as ResourceStatusDB,
+    config: requireConfig(app.configSource).config,
+    clock: app.clock,
+    rng: app.rng,
+    cache: app.matchCache,
+  });
+
   app.post(
     '/match',
     {
@@ -556,20 +569,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       if (request.body.VO !== user.vo && !user.dirac_properties.includes('JobAdministrator')) {
         return reply.code(403).send({ detail: 'A pilot matches jobs of its own VO only' });
       }
-      const matched = await matchJob(
-        {
-          jobDb: app.dbs.get('JobDB') as JobDB,
-          jobLoggingDb: app.dbs.get('JobLoggingDB') as JobLoggingDB,
-          taskQueueDb: app.dbs.get('TaskQueueDB') as TaskQueueDB,
-          pilotAgentsDb: app.dbs.get('PilotAgentsDB') as PilotAgentsDB,
-          resourceStatusDb: app.dbs.get('ResourceStatusDB') as ResourceStatusDB,
-          config: requireConfig(app.configSource).config,
-          clock: app.clock,
-          rng: app.rng,
-          cache: app.matchCache,
-        },
-        request.body,
-      );
+      const matched = await matchJob(matchDeps(), request.body);
       if (matched === undefined) return reply.code(204).send(null);
       return matched;
     },
@@ -605,16 +605,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       if (request.body.VO !== user.vo && !user.dirac_properties.includes('JobAdministrator')) {
         return reply.code(403).send({ detail: 'Task queues of another VO are not visible' });
       }
-      return matchingQueues(
-        {
-          taskQueueDb: app.dbs.get('TaskQueueDB') as TaskQueueDB,
-          resourceStatusDb: app.dbs.get('ResourceStatusDB') as ResourceStatusDB,
-          config: requireConfig(app.configSource).config,
-          clock: app.clock,
-          cache: app.matchCache,
-        },
-        request.body,
-      );
+      return matchingQueues(matchDeps(), request.body);
     },
   );
 
