@@ -164,6 +164,15 @@ describe('gridbox sim on the command line', () => {
     return { code, out, err };
   };
 
+  it('fails every payload when told to, and says so in the summary', async () => {
+    const argv = ['sim', '--virtual', '--jobs', '8', '--json', '--payload-failure', '1'];
+    const { code, out } = await run(argv);
+    expect(code).toBe(0);
+    const summary = JSON.parse(out) as SimSummary;
+    expect(summary.jobs.by_status).toEqual({ Failed: 8 });
+    expect(summary.events.by_kind['fault.payload']).toBe(8);
+  });
+
   it('prints one JSON summary with --json', async () => {
     const { code, out } = await run(['sim', '--virtual', '--jobs', '12', '--seed', '4', '--json']);
     expect(code).toBe(0);
@@ -177,6 +186,10 @@ describe('gridbox sim on the command line', () => {
 
   it.each([
     [['sim', '--jobs', '0'], 'Invalid value "0" for --jobs: expected a positive integer.'],
+    [
+      ['sim', '--node-crash', '1.5'],
+      'Invalid value "1.5" for --node-crash: expected a probability from 0 to 1.',
+    ],
     [['sim', '--sites', 'many'], 'Invalid value "many" for --sites: expected a positive integer.'],
     [
       ['sim', '--target', 'ftp://x'],

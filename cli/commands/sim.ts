@@ -26,6 +26,8 @@ export interface SimFlags {
   speedup?: string;
   events?: string;
   maxHours?: string;
+  payloadFailure?: string;
+  nodeCrash?: string;
 }
 
 /** Over the wire in real time, an hour of modelled grid activity takes 3.6 s. */
@@ -36,6 +38,14 @@ function positiveInteger(text: string | undefined, flag: string, fallback: numbe
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1)
     throw new UsageError(`Invalid value "${text}" for ${flag}: expected a positive integer`);
+  return value;
+}
+
+function probability(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !(value >= 0 && value <= 1))
+    throw new UsageError(`Invalid value "${text}" for ${flag}: expected a probability from 0 to 1`);
   return value;
 }
 
@@ -63,6 +73,8 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
     throw new UsageError(`Invalid value "${storageMode}" for --storage: expected memory or http`);
   const speedup = positiveInteger(flags.speedup, '--speedup', virtual ? 1 : WIRE_SPEEDUP);
   const maxHours = positiveInteger(flags.maxHours, '--max-hours', 24 * 30);
+  const payloadFailure = probability(flags.payloadFailure, '--payload-failure');
+  const nodeCrash = probability(flags.nodeCrash, '--node-crash');
 
   const fixtureSet = generateFixtures({ seed, size, sites });
   const clock: SimClock = virtual
@@ -87,6 +99,10 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
       jobs,
       timing: { ...DIRAC_TIMING, speedup },
       maxModelS: maxHours * 3600,
+      faults: {
+        ...(payloadFailure === undefined ? {} : { payloadFailure }),
+        ...(nodeCrash === undefined ? {} : { nodeCrash }),
+      },
       ...(events === undefined ? {} : { sink: (line: string) => events.write(`${line}\n`) }),
       progress: progressLine(io, jobs),
     });
