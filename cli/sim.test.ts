@@ -68,6 +68,11 @@ describe('gridbox sim in virtual time', () => {
     const again = await virtualRun(7);
     expect(first.summary.jobs.submitted).toBe(30);
     expect(first.summary.jobs.by_status.unfinished).toBeUndefined();
+    // Pilots follow the jobs that could run: about one per job here, where slots abound.
+    expect(first.summary.pilots).toBeGreaterThanOrEqual(30);
+    expect(first.summary.pilots).toBeLessThan(45);
+    for (const kind of ['pilot.submitted', 'job.matched', 'job.running', 'transfer.write'])
+      expect(first.summary.events.by_kind[kind]).toBeGreaterThan(0);
     expect(again.summary.event_log_sha256).toBe(first.summary.event_log_sha256);
     expect(again.lines).toEqual(first.lines);
     const other = await virtualRun(8);

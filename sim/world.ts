@@ -38,10 +38,6 @@ export class JobTracker {
     this.#final.set(status, (this.#final.get(status) ?? 0) + 1);
   }
 
-  isOpen(jobId: number): boolean {
-    return this.#open.has(jobId);
-  }
-
   get total(): number {
     return this.#submitted;
   }
