@@ -33,8 +33,8 @@ export interface SimOptions {
   catalog?: (client: DiracxClient) => FileCatalog;
   /** Receives every event line (a JSONL file). */
   sink?: EventSink;
-  /** Called now and then with the jobs finished so far. */
-  progress?: (done: number, total: number) => void;
+  /** Called as jobs are submitted, then as they end. */
+  progress?: (phase: 'submitted' | 'ended', done: number, total: number) => void;
   /** Model seconds after which the run stops even with jobs unfinished. */
   maxModelS?: number;
 }
@@ -98,6 +98,9 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     jobs: options.jobs,
     owners: options.owners,
     jobGroup: `sim-${options.seed}`,
+    ...(options.progress === undefined
+      ? {}
+      : { progress: (done: number) => options.progress!('submitted', done, options.jobs) }),
   });
   const queues = gridQueues(options.config, world.rng.fork('grid'));
   new SiteDirector(world, queues, vos).start(onError);
@@ -115,7 +118,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
       const done = world.jobs.total - world.jobs.open;
       if (options.progress !== undefined && done !== lastProgress) {
         lastProgress = done;
-        options.progress(done, world.jobs.total);
+        options.progress('ended', done, world.jobs.total);
       }
     },
   });

@@ -15,6 +15,8 @@ export interface WorkloadOptions {
   jobGroup: string;
   /** Share of jobs that read input data (1–2 files from a dataset made for the run). */
   inputDataFraction?: number;
+  /** Told the number of jobs submitted so far, after each request. */
+  progress?: (submitted: number) => void;
 }
 
 /** Jobs per submission request: DiracX lets a normal user submit at most 20 at once. */
@@ -68,6 +70,7 @@ export async function submitWorkload(world: SimWorld, options: WorkloadOptions):
         world.jobs.submitted(job.JobID);
         record(world, 'job.submitted', { job: job.JobID, owner: owner.username });
       }
+      options.progress?.(world.jobs.total);
     }
   }
 }

@@ -104,10 +104,9 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
         ...(nodeCrash === undefined ? {} : { nodeCrash }),
       },
       ...(events === undefined ? {} : { sink: (line: string) => events.write(`${line}\n`) }),
-      progress: progressLine(io, jobs),
+      progress: progressLine(io),
     });
   } finally {
-    if (io.stderr.isTTY === true) io.stderr.write('\n');
     await new Promise<void>((resolve) => (events === undefined ? resolve() : events.end(resolve)));
     await storage.close();
     await target.close();
@@ -116,15 +115,17 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
   return summary.jobs.by_status.unfinished === undefined ? 0 : 1;
 }
 
-/** A line on stderr at each percent of the jobs ended. */
-function progressLine(io: Io, total: number) {
-  let shown = -1;
-  return (done: number) => {
+/** A line on stderr at each percent of the jobs submitted, then of the jobs ended. */
+function progressLine(io: Io) {
+  let shown = '';
+  return (phase: 'submitted' | 'ended', done: number, total: number) => {
     const percent = Math.floor((100 * done) / Math.max(total, 1));
-    if (percent === shown) return;
-    shown = percent;
-    const text = `gridbox sim: ${done}/${total} jobs ended (${percent}%)`;
-    io.stderr.write(io.stderr.isTTY === true ? `\r${text}` : percent % 10 === 0 ? `${text}\n` : '');
+    const key = `${phase}/${percent}`;
+    if (key === shown) return;
+    shown = key;
+    const text = `gridbox sim: ${done}/${total} jobs ${phase} (${percent}%)`;
+    if (io.stderr.isTTY === true) io.stderr.write(`\r${text}${percent === 100 ? '\n' : ''}`);
+    else if (percent % 10 === 0) io.stderr.write(`${text}\n`);
   };
 }
 
