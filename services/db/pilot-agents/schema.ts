@@ -41,7 +41,6 @@ export const pilotAgentsDBMigrations: Migrations = (t) => ({
         .addColumn('InitialJobID', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('CurrentJobID', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('PilotJobReference', 'varchar(255)', (c) => c.notNull().defaultTo('Unknown'))
-        // No index on PilotStamp: DiracX keeps index parity with DIRAC, which has none.
         .addColumn('PilotStamp', 'varchar(32)', (c) => c.notNull().defaultTo(''))
         .addColumn('DestinationSite', 'varchar(128)', (c) => c.notNull().defaultTo('NotAssigned'))
         .addColumn('Queue', 'varchar(128)', (c) => c.notNull().defaultTo('Unknown'))
@@ -103,6 +102,17 @@ export const pilotAgentsDBMigrations: Migrations = (t) => ({
         .addColumn('HashedSecret', 'char(64)', (c) => c.notNull())
         .addColumn('CreationTime', t.datetime, (c) => c.notNull())
         .addColumn('ExpirationTime', t.datetime, (c) => c.notNull())
+        .execute();
+    },
+  },
+  // DiracX's pilot management indexes the stamp, which every pilot call looks up; DIRAC's
+  // table had no such index, and a box with a hundred thousand pilots scanned it each time.
+  '0003_pilot_stamp_index': {
+    async up(db) {
+      await db.schema
+        .createIndex(t.indexName('PilotAgents', 'PilotStamp'))
+        .on('PilotAgents')
+        .column('PilotStamp')
         .execute();
     },
   },
