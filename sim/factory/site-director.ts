@@ -9,6 +9,8 @@ import { DemandProbe, type QueueDemand } from './demand.ts';
 
 /** DIRAC's MaxPilotsToSubmit per queue and cycle. */
 const MAX_PILOTS_PER_CYCLE = 100;
+/** Pilot status changes per request: thousands change in one cycle of a large grid. */
+const STATUS_BATCH = 1000;
 
 interface QueueState {
   readonly queue: SimQueue;
@@ -192,7 +194,9 @@ export class SiteDirector {
       this.#pending.delete(vo);
       if (byStamp.size === 0) continue;
       const admin = this.#world.service.as(this.#world.credentials.admin(vo));
-      await admin.updatePilots(Object.fromEntries(byStamp));
+      const updates = [...byStamp];
+      for (let first = 0; first < updates.length; first += STATUS_BATCH)
+        await admin.updatePilots(Object.fromEntries(updates.slice(first, first + STATUS_BATCH)));
     }
   }
 
