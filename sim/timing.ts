@@ -21,8 +21,6 @@ export interface Timing {
   stalledPollS: number;
   stalledAfterS: number;
   failedAfterS: number;
-  /** Matched for longer than this and never started: rescheduled. */
-  matchedTooLongS: number;
 }
 
 export const DIRAC_TIMING: Timing = {
@@ -35,7 +33,6 @@ export const DIRAC_TIMING: Timing = {
   stalledPollS: 3600,
   stalledAfterS: 4500,
   failedAfterS: 11700,
-  matchedTooLongS: 7200,
 };
 
 /** Clock milliseconds for a span of model seconds. */

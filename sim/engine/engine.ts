@@ -20,8 +20,6 @@ export interface RunLimits {
 export class Engine {
   readonly clock: SimClock;
   readonly #queue = new EventQueue<Action>();
-  #executed = 0;
-
   constructor(clock: SimClock) {
     this.clock = clock;
   }
@@ -38,15 +36,6 @@ export class Engine {
     this.at(this.now() + Math.max(0, delayMs), action);
   }
 
-  /** Actions run so far. */
-  get executed(): number {
-    return this.#executed;
-  }
-
-  get pending(): number {
-    return this.#queue.size;
-  }
-
   async run(limits: RunLimits = {}): Promise<void> {
     for (;;) {
       const next = this.#queue.peek();
@@ -55,7 +44,6 @@ export class Engine {
       this.#queue.pop();
       await this.clock.waitUntil(next.atMs);
       await next.item();
-      this.#executed++;
       limits.onEvent?.();
       if (limits.done?.() === true) return;
     }

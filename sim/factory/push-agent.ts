@@ -1,11 +1,11 @@
 import { DiracxHttpError } from '../../client/index.ts';
 import { type ProcessContext, spawn } from '../engine/index.ts';
-import type { SimQueue } from '../grid/grid.ts';
+import { hex } from '../grid/ce-flavour.ts';
+import { type SimQueue, queueCpu } from '../grid/grid.ts';
 import { describeSlot, pilotClient } from '../pilot/job-agent.ts';
 import { runPayload } from '../pilot/payload.ts';
 import { clockMs } from '../timing.ts';
 import { type SimWorld, record } from '../world.ts';
-import { hex, queueCpu } from './site-director.ts';
 
 /**
  * DIRAC's PushJobAgent for an HPC queue whose worker nodes cannot reach the services: the

@@ -1,7 +1,8 @@
 import type { DiracxClient, PilotUpdate } from '../../client/index.ts';
 import type { Rng } from '../../services/core/index.ts';
 import { type ProcessContext, spawn } from '../engine/index.ts';
-import type { SimQueue } from '../grid/grid.ts';
+import { hex } from '../grid/ce-flavour.ts';
+import { type SimQueue, queueCpu } from '../grid/grid.ts';
 import { type Pilot, type PilotStatus, describeSlot, runJobAgent } from '../pilot/job-agent.ts';
 import { clockMs } from '../timing.ts';
 import { type SimWorld, record } from '../world.ts';
@@ -36,8 +37,6 @@ export class SiteDirector {
   readonly #rng: Rng;
   /** Status changes not yet reported, per VO, by stamp. */
   readonly #pending = new Map<string, Map<string, PilotUpdate>>();
-  #pilotCount = 0;
-
   constructor(world: SimWorld, queues: readonly SimQueue[], vos: readonly string[]) {
     this.#world = world;
     this.#queues = queues
@@ -140,7 +139,6 @@ export class SiteDirector {
       status: 'Submitted',
       jobs: 0,
     };
-    this.#pilotCount++;
     world.counters.pilots++;
     state.waiting++;
     state.waitingByVo.set(vo, (state.waitingByVo.get(vo) ?? 0) + 1);
@@ -199,19 +197,4 @@ export class SiteDirector {
         await admin.updatePilots(Object.fromEntries(updates.slice(first, first + STATUS_BATCH)));
     }
   }
-
-  get pilots(): number {
-    return this.#pilotCount;
-  }
-}
-
-/** The CPU a fresh pilot of the queue offers (HS06·s). */
-export function queueCpu(queue: SimQueue): number {
-  return Math.floor(queue.wallLimitS * queue.cpuPower);
-}
-
-export function hex(rng: Rng, digits: number): string {
-  let out = '';
-  for (let i = 0; i < digits; i++) out += rng.int(0, 15).toString(16);
-  return out;
 }

@@ -19,7 +19,8 @@ export interface CeFlavour {
   readonly push: boolean;
 }
 
-const hex = (rng: Rng, digits: number) =>
+/** `digits` random hex digits: batch ids, pilot stamps. */
+export const hex = (rng: Rng, digits: number) =>
   Array.from({ length: digits }, () => rng.int(0, 15).toString(16)).join('');
 
 const uuid = (rng: Rng) =>

@@ -23,6 +23,11 @@ export interface SimQueue {
   readonly rng: Rng;
 }
 
+/** The CPU a fresh pilot of the queue offers (HS06·s). */
+export function queueCpu(queue: SimQueue): number {
+  return Math.floor(queue.wallLimitS * queue.cpuPower);
+}
+
 /** DIRAC caps a queue's CPU time at 12.5 days. */
 const MAX_CPU_MINUTES = 18000;
 

@@ -50,7 +50,8 @@ export async function runJobAgent(
   world: SimWorld,
   pilot: Pilot,
 ): Promise<{ status: PilotStatus; reason: string }> {
-  const { queue, timing } = { queue: pilot.queue, timing: world.timing };
+  const { queue } = pilot;
+  const { timing } = world;
   const wallEndMs = ctx.now() + clockMs(timing, queue.wallLimitS);
   const rng = world.rng.fork(`pilot/${pilot.stamp}`);
   const client = await pilotClient(world, pilot);

@@ -163,13 +163,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         tx,
         candidates.map((f) => f.lfn),
       );
-      const replicas = groupBy(
-        await replicasOf(
-          tx,
-          [...existing.values()].map((row) => row.FileID),
-        ),
-        (r) => r.FileID,
-      );
+      const replicas = await replicasByFile(tx, existing);
       for (const file of candidates) {
         const row = existing.get(file.lfn);
         if (row === undefined) continue;
@@ -253,13 +247,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         tx,
         entries.map((e) => e.lfn),
       );
-      const present = groupBy(
-        await replicasOf(
-          tx,
-          [...files.values()].map((row) => row.FileID),
-        ),
-        (r) => r.FileID,
-      );
+      const present = await replicasByFile(tx, files);
       const fresh: ReplicaEntry[] = [];
       for (const entry of entries) {
         const file = files.get(entry.lfn);
@@ -318,13 +306,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         tx,
         entries.map((e) => e.lfn),
       );
-      const present = groupBy(
-        await replicasOf(
-          tx,
-          [...files.values()].map((row) => row.FileID),
-        ),
-        (r) => r.FileID,
-      );
+      const present = await replicasByFile(tx, files);
       const seIds = await storageElementIds(
         tx,
         entries.map((e) => e.se),
@@ -361,13 +343,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
 
   async getReplicas(lfns: readonly string[], statuses: readonly string[] | undefined) {
     const files = await findFiles(this.db, lfns);
-    const replicas = groupBy(
-      await replicasOf(
-        this.db,
-        [...files.values()].map((row) => row.FileID),
-      ),
-      (r) => r.FileID,
-    );
+    const replicas = await replicasByFile(this.db, files);
     const result = new Map<string, Record<string, string>>();
     for (const [lfn, file] of files) {
       const visible = (replicas.get(file.FileID) ?? []).filter(
@@ -532,7 +508,12 @@ async function findFiles(db: Db, lfns: readonly string[]): Promise<Map<string, F
   return found;
 }
 
-async function replicasOf(db: Db, fileIds: readonly number[]): Promise<ReplicaRow[]> {
+/** The replicas of these files, by file id. */
+async function replicasByFile(
+  db: Db,
+  files: ReadonlyMap<string, FileRow>,
+): Promise<Map<number, ReplicaRow[]>> {
+  const fileIds = [...files.values()].map((row) => row.FileID);
   const rows: ReplicaRow[] = [];
   for (const piece of chunked(fileIds, CHUNK)) {
     rows.push(
@@ -545,7 +526,7 @@ async function replicasOf(db: Db, fileIds: readonly number[]): Promise<ReplicaRo
         .execute()),
     );
   }
-  return rows;
+  return groupBy(rows, (r) => r.FileID);
 }
 
 /** Inserts replicas of files already in `files`, numbering their SEs as needed. */
