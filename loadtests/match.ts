@@ -1,13 +1,13 @@
 // Matcher throughput and latency on the embedded backend, against a backlog shaped like a
 // large DIRAC installation's (the lhcb-like fixture set: ~500 task queues over 60 sites,
 // 67 platforms, 11 job types), submitted through the API in process; then pilots from every
-// site ask, in process and over HTTP (autocannon).
+// site ask, in process and over HTTP (autocannon, on a thread of its own).
 // Usage: npm run bench:match [-- BACKLOG_JOBS]   (bounded: fixed backlog, 10 s of load)
-import autocannon from 'autocannon';
 import { backlogJdl, lhcbBacklog } from '../fixtures/index.ts';
 import { buildApp } from '../services/index.ts';
 import { snapshotOf, staticConfigSource, systemClock } from '../services/core/index.ts';
 import { generateKeystore, issueAccessToken } from '../services/logic/index.ts';
+import { loadFromThread } from './load-thread.ts';
 
 const BACKLOG = Number(process.argv[2] ?? 100_000);
 const HTTP_SECONDS = 10;
@@ -85,21 +85,14 @@ for (let i = 0; i < IN_PROCESS_MATCHES; i++) {
 }
 const inProcessPerS = IN_PROCESS_MATCHES / ((performance.now() - inProcessStart) / 1000);
 
-// 3. Over HTTP, 8 pilots at a time, each from a different site.
+// 3. Over HTTP, 8 pilots at a time, each from a different site, from a thread of their own.
 await app.listen({ host: '127.0.0.1', port: 0 });
-let client = 0;
-const result = await new Promise<autocannon.Result>((resolve, reject) => {
-  autocannon(
-    {
-      url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/jobs/match`,
-      method: 'POST',
-      headers: { authorization: `Bearer ${pilot}`, 'content-type': 'application/json' },
-      connections: 8,
-      duration: HTTP_SECONDS,
-      setupClient: (c) => c.setBody(JSON.stringify(slot(client++))),
-    },
-    (error, res) => (error ? reject(error) : resolve(res)),
-  );
+const result = await loadFromThread({
+  url: `http://127.0.0.1:${(app.server.address() as { port: number }).port}/api/jobs/match`,
+  method: 'POST',
+  headers: { authorization: `Bearer ${pilot}`, 'content-type': 'application/json' },
+  durationS: HTTP_SECONDS,
+  bodies: Array.from({ length: 8 }, (_, i) => JSON.stringify(slot(i))),
 });
 await app.close();
 
@@ -113,8 +106,9 @@ process.stdout.write(
     submission_s: Math.round(submitS),
     in_process_matches_per_s: Math.round(inProcessPerS),
     in_process_matched: matched,
-    http_matches_per_s: Math.round(result.requests.average),
-    http_latency_ms: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99 },
-    http_responses: { '2xx': result['2xx'], non2xx: result.non2xx },
+    http_matches_per_s: Math.round((result.statuses['200'] ?? 0) / result.durationS),
+    http_requests_per_s: Math.round(result.requestsPerS),
+    http_latency_ms: result.latencyMs,
+    http_responses: { ...result.statuses, errors: result.errors, timeouts: result.timeouts },
   })}\n`,
 );
