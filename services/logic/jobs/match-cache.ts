@@ -22,6 +22,12 @@ export interface VoSnapshot {
   readonly queues: readonly TaskQueueDefinition[];
   /** Queues found empty since, skipped until the next read. */
   readonly emptied: Set<number>;
+  /**
+   * The queues each kind of slot matches, CPU time aside, by slot key: pilots of one site
+   * and kind describe the same slot, and filtering every queue on every request is what a
+   * match would otherwise spend most of its time on.
+   */
+  readonly bySlot: Map<string, readonly TaskQueueDefinition[]>;
 }
 
 export interface MatchCacheDeps {
@@ -84,7 +90,13 @@ export class MatchCache {
       const definition = this.#definitions.get(tqId);
       if (definition !== undefined) queues.push({ ...definition, priority });
     }
-    const snapshot = { readAtMs, siteStatuses, queues, emptied: new Set<number>() };
+    const snapshot = {
+      readAtMs,
+      siteStatuses,
+      queues,
+      emptied: new Set<number>(),
+      bySlot: new Map<string, readonly TaskQueueDefinition[]>(),
+    };
     this.#snapshots.set(vo, snapshot);
     return snapshot;
   }

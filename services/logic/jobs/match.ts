@@ -108,12 +108,28 @@ export function queueMatches(
   return (resource.RequiredTag ?? []).every((tag) => tq.tags.includes(tag));
 }
 
-/** Picks from `items` with probability proportional to `weight` (DIRAC's rand()/priority order). */
-function weightedOrder<T>(items: readonly T[], weight: (item: T) => number, rng: Rng): T[] {
-  return items
-    .map((item) => ({ item, key: rng.next() / Math.max(weight(item), 1e-9) }))
-    .sort((a, b) => a.key - b.key)
-    .map(({ item }) => item);
+/**
+ * The first `count` of `items` in DIRAC's rand()/priority order: each drawn with probability
+ * proportional to `weight`. Only the few a match can try are ordered.
+ */
+function weightedFirst<T>(
+  items: readonly T[],
+  weight: (item: T) => number,
+  count: number,
+  rng: Rng,
+): T[] {
+  const first: { item: T; key: number }[] = [];
+  for (const item of items) {
+    const key = rng.next() / Math.max(weight(item), 1e-9);
+    if (first.length === count) {
+      if (key >= first[count - 1]!.key) continue;
+      first.pop();
+    }
+    let at = first.length;
+    while (at > 0 && first[at - 1]!.key > key) at--;
+    first.splice(at, 0, { item, key });
+  }
+  return first.map(({ item }) => item);
 }
 
 /**
@@ -146,16 +162,10 @@ async function matchIn(
   resource: ResourceDescription,
 ): Promise<MatchedJob | undefined> {
   const matching = queuesFor(snapshot, voGroups, resource);
-  for (const tq of weightedOrder(matching, (q) => q.priority, deps.rng).slice(
-    0,
-    QUEUES_PER_MATCH,
-  )) {
+  for (const tq of weightedFirst(matching, (q) => q.priority, QUEUES_PER_MATCH, deps.rng)) {
     const jobs = await deps.taskQueueDb.queueJobs(tq.tqId, JOB_WINDOW);
     if (jobs.length === 0) snapshot.emptied.add(tq.tqId);
-    for (const job of weightedOrder(jobs, (j) => j.realPriority, deps.rng).slice(
-      0,
-      CLAIMS_PER_QUEUE,
-    )) {
+    for (const job of weightedFirst(jobs, (j) => j.realPriority, CLAIMS_PER_QUEUE, deps.rng)) {
       if (!(await deps.taskQueueDb.claimJob(tq.tqId, job.jobId))) continue;
       const matched = await assign(deps, resource, job.jobId);
       if (await deps.taskQueueDb.dropIfEmpty(tq.tqId)) {
@@ -179,14 +189,37 @@ function queuesFor(
   const siteStatus = snapshot.siteStatuses.get(resource.Site)?.status ?? 'Active';
   if (siteStatus !== 'Active' && siteStatus !== 'Degraded')
     resource = { ...resource, JobType: 'Test' };
-  const groups = resource.OwnerGroup ?? voGroups;
-  const tags = resourceTags(resource);
-  return snapshot.queues.filter(
-    (tq) =>
-      !snapshot.emptied.has(tq.tqId) &&
-      groups.includes(tq.ownerGroup) &&
-      queueMatches(tq, resource, tags),
-  );
+  const key = slotKey(resource);
+  let queues = snapshot.bySlot.get(key);
+  if (queues === undefined) {
+    const groups = resource.OwnerGroup ?? voGroups;
+    const anyTime = { ...resource, CPUTime: Infinity };
+    const tags = resourceTags(resource);
+    queues = snapshot.queues.filter(
+      (tq) => groups.includes(tq.ownerGroup) && queueMatches(tq, anyTime, tags),
+    );
+    if (snapshot.bySlot.size < SLOT_KINDS_PER_SNAPSHOT) snapshot.bySlot.set(key, queues);
+  }
+  return queues.filter((tq) => tq.cpuTime <= resource.CPUTime && !snapshot.emptied.has(tq.tqId));
+}
+
+/** Bounds the memo of a snapshot, whatever the variety of slots asking within its life. */
+const SLOT_KINDS_PER_SNAPSHOT = 10_000;
+
+/** What identifies a kind of slot for matching: every field a queue is matched on but CPU time. */
+function slotKey(r: ResourceDescription): string {
+  return JSON.stringify([
+    r.Site,
+    r.GridCE,
+    r.Platform,
+    r.Tag,
+    r.RequiredTag,
+    r.NumberOfProcessors,
+    r.MaxRAM,
+    r.WholeNode,
+    r.OwnerGroup,
+    r.JobType,
+  ]);
 }
 
 /** A task queue a slot could draw from, with its jobs now (DIRAC's getMatchingTaskQueues). */

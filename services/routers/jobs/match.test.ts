@@ -91,6 +91,20 @@ describe('POST /api/jobs/match', () => {
     expect(rows.json()).toEqual([{ Site: sites[0] }]);
   });
 
+  it('weighs each slot’s CPU time left, however many slots of its kind asked before', async () => {
+    const [long, short] = (
+      await post(user, '/api/jobs/jdl', [
+        `Executable = "long"; Site = "${sites[2]}"; CPUTime = 100000`,
+        `Executable = "short"; Site = "${sites[2]}"; CPUTime = 3000`,
+      ])
+    ).json() as { JobID: number }[];
+    const slot = (cpuTime: number) => ({ VO: vo, Site: sites[2], CPUTime: cpuTime });
+
+    expect((await post(pilot, '/api/jobs/match', slot(5000))).json().JobID).toBe(short!.JobID);
+    expect((await post(pilot, '/api/jobs/match', slot(5000))).statusCode).toBe(204);
+    expect((await post(pilot, '/api/jobs/match', slot(500000))).json().JobID).toBe(long!.JobID);
+  });
+
   it('records which pilot took the job', async () => {
     const admin = await tokenOf('root', vo, ['ServiceAdministrator'], `${vo}_admin`);
     expect((await post(admin, '/api/pilots/', { pilot_stamp: 'pilot-0001', vo })).statusCode).toBe(
