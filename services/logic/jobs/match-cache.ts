@@ -1,10 +1,11 @@
-import type { Clock } from '../../core/index.ts';
+import type { Clock, Config } from '../../core/index.ts';
 import type {
   ResourceStatusDB,
   SiteStatusRow,
   TaskQueueDB,
   TaskQueueDefinition,
 } from '../../db/index.ts';
+import { recalculateShares } from './shares.ts';
 
 /**
  * How long the matcher trusts what it read of a VO's task queues and site mask. Short, as
@@ -33,6 +34,7 @@ export interface VoSnapshot {
 export interface MatchCacheDeps {
   taskQueueDb: TaskQueueDB;
   resourceStatusDb: ResourceStatusDB;
+  config: Config;
   clock: Clock;
 }
 
@@ -47,6 +49,8 @@ export class MatchCache {
   readonly #snapshots = new Map<string, VoSnapshot>();
   /** Reads under way, so that requests arriving together wait for one read. */
   readonly #reading = new Map<string, Promise<VoSnapshot>>();
+  /** Groups of each VO that lost a queue since the VO was last read. */
+  readonly #sharesChanged = new Map<string, Set<string>>();
 
   constructor(ttlMs = MATCH_SNAPSHOT_TTL_MS) {
     this.#ttlMs = ttlMs;
@@ -72,7 +76,23 @@ export class MatchCache {
     return { snapshot: await reading, isFresh: true };
   }
 
+  /**
+   * Notes that a group of `vo` lost a queue, so its share is split again among the rest.
+   * That happens before the VO's next read: priorities are only ever used through a
+   * snapshot, so splitting sooner would change nothing, and a burst of queues emptying
+   * costs one recalculation instead of one each.
+   */
+  queueDropped(vo: string, group: string): void {
+    let groups = this.#sharesChanged.get(vo);
+    if (groups === undefined) this.#sharesChanged.set(vo, (groups = new Set()));
+    groups.add(group);
+  }
+
   async #read(deps: MatchCacheDeps, vo: string): Promise<VoSnapshot> {
+    const changed = this.#sharesChanged.get(vo);
+    this.#sharesChanged.delete(vo);
+    for (const group of changed ?? [])
+      await recalculateShares(deps.taskQueueDb, deps.config, vo, group);
     const readAtMs = deps.clock.nowMs();
     const siteStatuses = await deps.resourceStatusDb.siteStatuses(vo);
     const candidates = await deps.taskQueueDb.candidateQueues(vo);

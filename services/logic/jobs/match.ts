@@ -9,7 +9,6 @@ import {
   toSqlDateTime,
 } from '../../db/index.ts';
 import type { MatchCache, VoSnapshot } from './match-cache.ts';
-import { recalculateShares } from './shares.ts';
 
 /** What a pilot says about the slot it offers (the JobAgent's resource description). */
 export interface ResourceDescription {
@@ -170,7 +169,7 @@ async function matchIn(
       const matched = await assign(deps, resource, job.jobId);
       if (await deps.taskQueueDb.dropIfEmpty(tq.tqId)) {
         snapshot.emptied.add(tq.tqId);
-        await recalculateShares(deps.taskQueueDb, deps.config, tq.vo, tq.ownerGroup);
+        deps.cache.queueDropped(tq.vo, tq.ownerGroup);
       }
       if (matched !== undefined) return matched;
     }

@@ -194,6 +194,44 @@ describe('POST /api/jobs/match/queues', () => {
   });
 });
 
+describe('group shares', () => {
+  it('splits a group’s share again among the owners left once a queue empties', async () => {
+    const clock = new ManualClock(Date.now());
+    const app = await freshApp(undefined, clock);
+    const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
+    const post = async (token: string, url: string, payload: unknown) =>
+      app.inject({
+        method: 'POST',
+        url,
+        headers: { authorization: `Bearer ${token}` },
+        payload: payload as object,
+      });
+    try {
+      const alice = await tokenOf('alice', vo, ['NormalUser']);
+      const bob = await tokenOf('bob', vo, ['NormalUser']);
+      await post(alice, '/api/jobs/jdl', [`Executable = "a"; Site = "${sites[0]}"`]);
+      await post(bob, '/api/jobs/jdl', [`Executable = "b"; Site = "${sites[1]}"`]);
+      const priorities = async () =>
+        (
+          (
+            await post(pilot, '/api/jobs/match/queues', { VO: vo, CPUTime: 200000, Site: 'ANY' })
+          ).json() as { Priority: number }[]
+        ).map((q) => q.Priority);
+      const [half, otherHalf] = await priorities();
+      expect(half).toBe(otherHalf);
+
+      expect(
+        (await post(pilot, '/api/jobs/match', { VO: vo, Site: sites[1], CPUTime: 200000 }))
+          .statusCode,
+      ).toBe(200);
+      clock.advance(MATCH_SNAPSHOT_TTL_MS);
+      expect(await priorities()).toEqual([half! * 2]);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe.each(sqlBackends)('matching under concurrency, over HTTP, on %s', (backend, dbUrl) => {
   // Two replicas share the database where the backend can be shared, as in a deployment:
   // the claim must hold between processes' connections, not only between requests of one.
