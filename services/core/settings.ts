@@ -39,7 +39,7 @@ export const SettingsSchema = Type.Object({
     default: 'sqlite::memory:',
     pattern: '^(sqlite:.+|mysql://.+)$',
     description:
-      'SQL database of every DB: `sqlite::memory:`, `sqlite:PATH` (kept across restarts) or `mysql://user:pass@host:port/db`.',
+      'SQL database of every DB: `sqlite::memory:` (private to the process and gone with it; kept in an already-deleted temporary file, so the operating system holds its pages), `sqlite:PATH` (kept across restarts) or `mysql://user:pass@host:port/db`.',
   }),
   idpPort: Type.Integer({
     default: 0,

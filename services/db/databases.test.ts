@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -198,6 +198,34 @@ describe('the embedded backend', () => {
       b.sql.kysely,
     );
     expect(rows[0]!.n).toBe(0);
+  });
+
+  it.each([
+    [
+      'in a private temporary file that no directory shows',
+      () => mkdtempSync(join(scratch, 'tmp-')),
+    ],
+    ['in SQLite’s memory when there is no temporary directory', () => join(scratch, 'missing')],
+  ])('keeps an in-memory box %s', async (_how, temporaryDirectory) => {
+    const directory = temporaryDirectory();
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = directory;
+    try {
+      await using box = await openDatabases('sqlite::memory:', definitions());
+      for (let i = 0; i < 200; i++)
+        await sql`insert into JobJDLs (JDL, JobRequirements, OriginalJDL) values ('[]', '[]', '[]')`.execute(
+          box.sql.kysely,
+        );
+      await sql`delete from JobJDLs where JobID % 2 = 0`.execute(box.sql.kysely);
+      const { rows } = await sql<{ n: number }>`select count(*) as n from JobJDLs`.execute(
+        box.sql.kysely,
+      );
+      expect(rows[0]!.n).toBe(100);
+      expect(existsSync(directory) ? readdirSync(directory) : []).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
   });
 
   it('rejects a database it cannot open with one sentence', async () => {
