@@ -34,6 +34,15 @@ async function freshApp(dbUrl?: string, clock?: ManualClock) {
   });
 }
 
+/** POSTs `payload` to `app` with `token` as the bearer. */
+const postAs = (app: FastifyInstance) => (token: string, url: string, payload: unknown) =>
+  app.inject({
+    method: 'POST',
+    url,
+    headers: { authorization: `Bearer ${token}` },
+    payload: payload as object,
+  });
+
 describe('POST /api/jobs/match', () => {
   let app: FastifyInstance;
   let user: string;
@@ -45,13 +54,7 @@ describe('POST /api/jobs/match', () => {
   });
   afterAll(() => app.close());
 
-  const post = (token: string, url: string, payload: unknown) =>
-    app.inject({
-      method: 'POST',
-      url,
-      headers: { authorization: `Bearer ${token}` },
-      payload: payload as object,
-    });
+  const post = (token: string, url: string, payload: unknown) => postAs(app)(token, url, payload);
 
   it('gives a waiting job to a pilot whose slot fits, once, and empties the task queue', async () => {
     const submitted = await post(user, '/api/jobs/jdl', [
@@ -149,13 +152,7 @@ describe('POST /api/jobs/match/queues', () => {
     const app = await freshApp();
     const user = await tokenOf('bob', vo, ['NormalUser']);
     const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
-    const post = (token: string, url: string, payload: unknown) =>
-      app.inject({
-        method: 'POST',
-        url,
-        headers: { authorization: `Bearer ${token}` },
-        payload: payload as object,
-      });
+    const post = postAs(app);
     try {
       const jdl = (extra: string) => `Executable = "x"; ${extra}`;
       await post(user, '/api/jobs/jdl', [jdl('CPUTime = 1000'), jdl('CPUTime = 1000')]);
@@ -199,13 +196,7 @@ describe('group shares', () => {
     const clock = new ManualClock(Date.now());
     const app = await freshApp(undefined, clock);
     const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
-    const post = async (token: string, url: string, payload: unknown) =>
-      app.inject({
-        method: 'POST',
-        url,
-        headers: { authorization: `Bearer ${token}` },
-        payload: payload as object,
-      });
+    const post = postAs(app);
     try {
       const alice = await tokenOf('alice', vo, ['NormalUser']);
       const bob = await tokenOf('bob', vo, ['NormalUser']);
