@@ -2,7 +2,8 @@
 // large DIRAC installation's (the lhcb-like fixture set: ~500 task queues over 60 sites,
 // 67 platforms, 11 job types), submitted through the API in process; then pilots from every
 // site ask, in process and over HTTP (autocannon, on a thread of its own).
-// Usage: npm run bench:match [-- BACKLOG_JOBS]   (bounded: fixed backlog, 10 s of load)
+// Usage: npm run bench:match [-- BACKLOG_JOBS [DB_URL]]   (bounded: fixed backlog, 10 s of load)
+// DB_URL (`mysql://…`, `sqlite:PATH`) replaces the embedded default; it should be empty.
 import { backlogJdl, lhcbBacklog } from '../fixtures/index.ts';
 import { buildApp } from '../services/index.ts';
 import { snapshotOf, staticConfigSource, systemClock } from '../services/core/index.ts';
@@ -10,6 +11,7 @@ import { generateKeystore, issueAccessToken } from '../services/logic/index.ts';
 import { loadFromThread } from './load-thread.ts';
 
 const BACKLOG = Number(process.argv[2] ?? 100_000);
+const DB_URL = process.argv[3];
 const HTTP_SECONDS = 10;
 const JOBS_PER_REQUEST = 20;
 const IN_PROCESS_MATCHES = 2000;
@@ -20,6 +22,7 @@ const keystore = await generateKeystore(systemClock);
 const app = await buildApp({
   configSource: staticConfigSource(snapshotOf(config, 0)),
   auth: { keystore },
+  ...(DB_URL === undefined ? {} : { dbUrl: DB_URL }),
 });
 const token = async (user: string, group: string, properties: string[]) =>
   (
@@ -99,7 +102,7 @@ await app.close();
 process.stdout.write(
   `${JSON.stringify({
     benchmark: 'match',
-    profile: 'embedded',
+    profile: DB_URL === undefined ? 'embedded' : DB_URL.split(':')[0],
     fixture: 'lhcb-like',
     backlog_jobs: submitted,
     task_queues: backlog.queues.length,
