@@ -35,45 +35,20 @@ export async function openSql(url: string): Promise<SqlConnection> {
 }
 
 function openSqlite(location: string): SqlConnection {
-  let isPrivate = location === ':memory:';
-  const path = isPrivate ? join(tmpdir(), `gridbox-${randomUUID()}.db`) : location;
+  const isMemory = location === ':memory:';
+  const privateFile = isMemory ? openPrivateFile() : undefined;
   let database: NodeSqliteDatabase;
-  try {
+  if (privateFile !== undefined) database = privateFile.database;
+  else {
     try {
-      database = new NodeSqliteDatabase(path);
+      database = new NodeSqliteDatabase(location);
     } catch (error) {
-      // No writable temporary directory: SQLite's own in-memory database still works.
-      if (!isPrivate) throw error;
-      isPrivate = false;
-      database = new NodeSqliteDatabase(':memory:');
+      throw new UsageError(
+        `Cannot open the SQLite database ${location}: ${(error as Error).message}.`,
+      );
     }
-  } catch (error) {
-    throw new UsageError(
-      `Cannot open the SQLite database ${location}: ${(error as Error).message}.`,
-    );
-  }
-  let removeOnClose = false;
-  if (isPrivate) {
-    // `sqlite::memory:` is a file nobody else can open: unlinked at once, so nothing outlives
-    // the process, with its journal in memory and no syncs. SQLite's own :memory: database
-    // keeps every page in its page cache, and scans all of it on a commit after a b-tree
-    // rebalance swapped pages (the swap leaves the cache's high-water mark at the
-    // pending-byte page): at 100,000 jobs one status change in fifteen cost 2-3 ms. A file
-    // keeps a small page cache and leaves its pages to the operating system's.
-    database.exec('PRAGMA journal_mode = MEMORY');
-    database.exec('PRAGMA synchronous = OFF');
-    database.exec('PRAGMA locking_mode = EXCLUSIVE');
-    // Reads straight from the mapped file rather than through a read call per page; SQLite
-    // clamps the size to its build's maximum (2 GiB in Node's).
-    database.exec(`PRAGMA mmap_size = ${2 ** 40}`);
-    try {
-      rmSync(path);
-    } catch {
-      removeOnClose = true; // where an open file cannot be unlinked (Windows)
-    }
-  } else if (location !== ':memory:') {
     // WAL keeps readers off the writer's back when the file is shared by several processes.
-    database.exec('PRAGMA journal_mode = WAL');
+    if (!isMemory) database.exec('PRAGMA journal_mode = WAL');
   }
   // Foreign keys are off by default in SQLite and on in MySQL, and the schema relies on them.
   database.exec('PRAGMA foreign_keys = ON');
@@ -85,9 +60,42 @@ function openSqlite(location: string): SqlConnection {
     displayUrl: `sqlite:${location}`,
     close: async () => {
       await kysely.destroy();
-      if (removeOnClose) rmSync(path, { force: true });
+      if (privateFile?.removeOnClose !== undefined)
+        rmSync(privateFile.removeOnClose, { force: true });
     },
   };
+}
+
+/**
+ * What `sqlite::memory:` opens: a file nobody else can open, unlinked at once so nothing
+ * outlives the process, with its journal in memory and no syncs. SQLite's own :memory:
+ * database keeps every page in its page cache, and scans all of it on a commit after a
+ * b-tree rebalance swapped pages (the swap leaves the cache's high-water mark at the
+ * pending-byte page): at 100,000 jobs one status change in fifteen cost 2-3 ms. A file
+ * keeps a small page cache and leaves its pages to the operating system's.
+ * Undefined without a writable temporary directory: SQLite's :memory: still works there.
+ */
+function openPrivateFile():
+  { database: NodeSqliteDatabase; removeOnClose: string | undefined } | undefined {
+  const path = join(tmpdir(), `gridbox-${randomUUID()}.db`);
+  let database: NodeSqliteDatabase;
+  try {
+    database = new NodeSqliteDatabase(path);
+  } catch {
+    return undefined;
+  }
+  database.exec('PRAGMA journal_mode = MEMORY');
+  database.exec('PRAGMA synchronous = OFF');
+  database.exec('PRAGMA locking_mode = EXCLUSIVE');
+  // Reads straight from the mapped file rather than through a read call per page; SQLite
+  // clamps the size to its build's maximum (2 GiB in Node's).
+  database.exec(`PRAGMA mmap_size = ${2 ** 40}`);
+  try {
+    rmSync(path);
+    return { database, removeOnClose: undefined };
+  } catch {
+    return { database, removeOnClose: path }; // where an open file cannot be unlinked (Windows)
+  }
 }
 
 async function openMysql(url: string): Promise<SqlConnection> {

@@ -4,19 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/index.ts';
 import { generateKeystore, publicJwks } from './keystore.ts';
 import { InvalidTokenError, issueAccessToken, sign, verifyAccessToken } from './tokens.ts';
+import { ALICE as alice } from './claims.testkit.ts';
 
 const NOW = Date.UTC(2026, 5, 1, 12);
 const ISSUER = 'https://box.example';
 const clock = new ManualClock(NOW);
 const keystore = await generateKeystore(clock);
 const deps = { keystore, clock, issuer: ISSUER };
-const alice = {
-  sub: 'lhcb:3f2a',
-  vo: 'lhcb',
-  preferred_username: 'alice',
-  dirac_group: 'lhcb_user',
-  dirac_properties: ['NormalUser'],
-};
 const { token, claims } = await issueAccessToken(deps, alice, 20);
 const otherKeystore = await generateKeystore(clock);
 

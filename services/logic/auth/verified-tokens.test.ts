@@ -3,15 +3,9 @@ import { ManualClock } from '../../core/index.ts';
 import { generateKeystore } from './keystore.ts';
 import { InvalidTokenError, issueAccessToken } from './tokens.ts';
 import { VERIFIED_TOKEN_TTL_MS, VerifiedTokens } from './verified-tokens.ts';
+import { ALICE as alice } from './claims.testkit.ts';
 
 const NOW = Date.UTC(2026, 5, 1, 12);
-const alice = {
-  sub: 'lhcb:3f2a',
-  vo: 'lhcb',
-  preferred_username: 'alice',
-  dirac_group: 'lhcb_user',
-  dirac_properties: ['NormalUser'],
-};
 
 async function setUp(lifetimeMinutes = 20) {
   const clock = new ManualClock(NOW);

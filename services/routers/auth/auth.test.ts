@@ -7,18 +7,12 @@ import { ManualClock, snapshotOf, staticConfigSource } from '../../core/index.ts
 import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
 import { currentUser } from '../authenticate.ts';
 import type { RouterDefinition } from '../router-definition.ts';
+import { ALICE as alice } from '../../logic/auth/claims.testkit.ts';
 
 const NOW = Date.UTC(2026, 5, 1, 12);
 const clock = new ManualClock(NOW);
 const keystore = await generateKeystore(clock);
 const issuer = 'https://box.test';
-const alice = {
-  sub: 'lhcb:3f2a',
-  vo: 'lhcb',
-  preferred_username: 'alice',
-  dirac_group: 'lhcb_user',
-  dirac_properties: ['NormalUser'],
-};
 const { token } = await issueAccessToken({ keystore, clock, issuer }, alice, 20);
 
 /** A system that, like DiracX's jobs, needs a token on every route. */
