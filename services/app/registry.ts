@@ -22,6 +22,7 @@ import {
   jobsRouter,
   openAccessPolicy,
   pilotPolicy,
+  rssPolicy,
   sandboxPolicy,
   pilotsRouter,
   rssRouter,
@@ -76,7 +77,14 @@ export const builtinRegistry: Registry = {
     sandboxStoreRouter,
     wellKnownRouter,
   ]),
-  policies: byName([catalogPolicy, openAccessPolicy, pilotPolicy, sandboxPolicy, wmsPolicy]),
+  policies: byName([
+    catalogPolicy,
+    openAccessPolicy,
+    pilotPolicy,
+    rssPolicy,
+    sandboxPolicy,
+    wmsPolicy,
+  ]),
 };
 
 /** A registry where `overrides` replace the entries of `base` that have the same name. */

@@ -56,6 +56,13 @@ export interface PilotAgentsDB extends Database {
   pilotsOfJobs(jobIds: readonly number[]): Promise<number[]>;
   /** The jobs the pilots with these stamps ran (JobToPilotMapping). */
   jobsOfPilots(stamps: readonly string[]): Promise<number[]>;
+  /**
+   * The pilots (stamp and VO) each of these jobs was matched to (JobToPilotMapping); jobs
+   * matched to none are absent. What the access policies check a pilot's claims against.
+   */
+  pilotsMappedToJobs(
+    jobIds: readonly number[],
+  ): Promise<Map<number, { stamp: string; vo: string }[]>>;
 }
 
 export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implements PilotAgentsDB {
@@ -187,6 +194,23 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
       .where('PilotAgents.PilotStamp', 'in', [...stamps])
       .execute();
     return rows.map((row) => row.JobID);
+  }
+
+  async pilotsMappedToJobs(jobIds: readonly number[]) {
+    const mapped = new Map<number, { stamp: string; vo: string }[]>();
+    if (jobIds.length === 0) return mapped;
+    const rows = await this.db
+      .selectFrom('JobToPilotMapping')
+      .innerJoin('PilotAgents', 'PilotAgents.PilotID', 'JobToPilotMapping.PilotID')
+      .select(['JobToPilotMapping.JobID', 'PilotAgents.PilotStamp', 'PilotAgents.VO'])
+      .where('JobToPilotMapping.JobID', 'in', [...jobIds])
+      .execute();
+    for (const row of rows) {
+      const pilots = mapped.get(row.JobID) ?? [];
+      pilots.push({ stamp: row.PilotStamp, vo: row.VO });
+      mapped.set(row.JobID, pilots);
+    }
+    return mapped;
   }
 
   async getPilotSecret(stamp: string) {

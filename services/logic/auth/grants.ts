@@ -145,20 +145,38 @@ export async function revokeToken(
   return 'Refresh token revoked';
 }
 
-/** The caller's live refresh tokens; all tokens for ProxyManagement. */
+/** Who manages refresh tokens: a user, their own; a ProxyManagement holder, their VO's. */
+export interface RefreshTokenCaller {
+  sub: string;
+  vo: string;
+  properties: readonly string[];
+}
+
+/** Subjects are `<vo>:<subject at the IdP>`: a token's VO is its subject's prefix. */
+const ofVo = (sub: string, vo: string) => sub.startsWith(`${vo}:`);
+
+/**
+ * The caller's live refresh tokens; for ProxyManagement, every token of the caller's VO,
+ * revoked ones too (DiracX shows every VO's; gridbox keeps administrators within their VO).
+ */
 export async function listRefreshTokens(
   deps: AuthDeps,
-  caller: { sub: string; properties: readonly string[] },
+  caller: RefreshTokenCaller,
 ): Promise<RefreshTokenRow[]> {
-  return deps.authDb.listRefreshTokens(
-    caller.properties.includes('ProxyManagement') ? undefined : caller.sub,
+  if (!caller.properties.includes('ProxyManagement'))
+    return deps.authDb.listRefreshTokens(caller.sub);
+  return (await deps.authDb.listRefreshTokens(undefined)).filter((row) =>
+    ofVo(row.Sub, caller.vo),
   );
 }
 
-/** DELETE /api/auth/refresh-tokens/{jti}: the owner, or ProxyManagement, may revoke. */
+/**
+ * DELETE /api/auth/refresh-tokens/{jti}: the owner, or a ProxyManagement holder of the
+ * token's VO, may revoke.
+ */
 export async function revokeRefreshTokenById(
   deps: AuthDeps,
-  caller: { sub: string; properties: readonly string[] },
+  caller: RefreshTokenCaller,
   jti: string,
 ): Promise<string> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(jti)) {
@@ -166,7 +184,8 @@ export async function revokeRefreshTokenById(
   }
   const row = await deps.authDb.getRefreshToken(jti);
   if (row === undefined) throw new NotFoundError(`Token ${jti} not found`);
-  if (row.Sub !== caller.sub && !caller.properties.includes('ProxyManagement')) {
+  const manager = caller.properties.includes('ProxyManagement') && ofVo(row.Sub, caller.vo);
+  if (row.Sub !== caller.sub && !manager) {
     throw new ForbiddenError('Cannot revoke a refresh token belonging to another user');
   }
   await deps.authDb.revokeRefreshToken(jti);

@@ -38,4 +38,4 @@ export {
   verifyToken,
 } from './tokens.ts';
 export { legacyExchange, proxyExchange } from './legacy-exchange.ts';
-export { type PilotTokenResponse, pilotToken } from './pilot-token.ts';
+export { type PilotTokenResponse, pilotStampOf, pilotToken } from './pilot-token.ts';

@@ -5,6 +5,26 @@ import { hashSecret } from '../pilots/register.ts';
 import type { AuthDeps } from './deps.ts';
 import { issueAccessToken } from './tokens.ts';
 
+/** The `sub` of a token issued to the registered pilot `stamp` of `vo`. */
+const pilotSubject = (vo: string, stamp: string) => `${vo}:pilot:${stamp}`;
+
+/**
+ * The stamp a token is bound to: set for tokens this module issued to a registered pilot
+ * (GenericPilot, `sub` = `<vo>:pilot:<stamp>`); undefined for every other identity, the
+ * VO's generic pilot from the proxy exchange included.
+ */
+export function pilotStampOf(claims: {
+  sub: string;
+  vo: string;
+  dirac_properties: readonly string[];
+}): string | undefined {
+  if (!claims.dirac_properties.includes('GenericPilot')) return undefined;
+  const prefix = pilotSubject(claims.vo, '');
+  return claims.sub.startsWith(prefix) && claims.sub.length > prefix.length
+    ? claims.sub.slice(prefix.length)
+    : undefined;
+}
+
 export interface PilotTokenResponse {
   access_token: string;
   expires_in: number;
@@ -37,7 +57,7 @@ export async function pilotToken(
   const { token } = await issueAccessToken(
     deps.tokens,
     {
-      sub: `${stored.vo}:pilot:${stored.stamp}`,
+      sub: pilotSubject(stored.vo, stored.stamp),
       vo: stored.vo,
       dirac_group: group,
       preferred_username: `pilot-${stored.stamp}`,

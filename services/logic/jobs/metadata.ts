@@ -20,6 +20,27 @@ const TEXT_WIDTH: Record<string, number> = {
   MinorStatus: 128,
   ApplicationStatus: 255,
 };
+/**
+ * Attributes metadata never writes (gridbox; DiracX writes any column): who owns the job
+ * (moving it to another owner or VO), its state (which only the status route changes,
+ * through the state machine) and the bookkeeping of submission and rescheduling. Matched
+ * regardless of case, so no spelling slips past as a job parameter.
+ */
+const PROTECTED_ATTRIBUTES = [
+  'JobID',
+  'VO',
+  'Owner',
+  'OwnerGroup',
+  'OwnerDN',
+  'Status',
+  'MinorStatus',
+  'ApplicationStatus',
+  'SubmissionTime',
+  'VerifiedFlag',
+  'RescheduleCounter',
+];
+const PROTECTED_BY_LOWER = new Map(PROTECTED_ATTRIBUTES.map((name) => [name.toLowerCase(), name]));
+
 /** Parameters DIRAC keeps as whole numbers even when reported as "12.0". */
 const INTEGER_PARAMETERS = new Set(['CPUNormalizationFactor', 'NormCPUTime(s)', 'TotalCPUTime(s)']);
 const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
@@ -48,7 +69,8 @@ function columnValue(job: number, name: string, value: unknown): unknown {
 
 /**
  * DiracX's metadata update: keys naming Jobs columns are written there directly (no state
- * machine), every other key goes to the job's parameters; JobType goes to both.
+ * machine), every other key goes to the job's parameters; JobType goes to both. The
+ * protected attributes above are refused with 400 before anything is written.
  */
 export async function setJobMetadata(
   deps: MetadataDeps,
@@ -63,7 +85,11 @@ export async function setJobMetadata(
     const attributes: Record<string, unknown> = {};
     const parameters: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(fields)) {
-      if (name === 'JobID') throw new InvalidRequestError('JobID cannot be changed');
+      const protectedName = PROTECTED_BY_LOWER.get(name.toLowerCase());
+      if (protectedName !== undefined)
+        throw new InvalidRequestError(
+          `${protectedName} cannot be changed through metadata (job ${job})`,
+        );
       if (JOB_COLUMNS[name] !== undefined) attributes[name] = columnValue(job, name, value);
       if (JOB_COLUMNS[name] === undefined || name === 'JobType') {
         parameters[name] =

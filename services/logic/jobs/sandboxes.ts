@@ -136,7 +136,7 @@ export async function sandboxDownloadUrl(
   storeUrl: string,
 ): Promise<SandboxDownloadResponse> {
   const { seName, pfn, key, vo, group, user: owner } = parsePfn(pfnText, deps.settings);
-  const admin = user.dirac_properties.includes('JobAdministrator');
+  const admin = user.dirac_properties.includes('JobAdministrator') && vo === user.vo;
   if (!admin) {
     const own = vo === user.vo && group === user.dirac_group && owner === user.preferred_username;
     if (!own) throw new ForbiddenError('Forbidden');

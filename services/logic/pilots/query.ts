@@ -1,6 +1,5 @@
 import {
   type Clock,
-  ForbiddenError,
   NotFoundError,
   type SearchParams,
   type SearchSpec,
@@ -19,11 +18,12 @@ export interface PilotCaller {
   dirac_properties: readonly string[];
 }
 
-/** Non-administrators see their own VO's pilots only, as DiracX scopes them. */
+/**
+ * Everyone sees their own VO's pilots only; DiracX lets a ServiceAdministrator see every
+ * VO's, gridbox keeps administrators within their VO too.
+ */
 function scope(caller: PilotCaller): SearchSpec[] {
-  return caller.dirac_properties.includes('ServiceAdministrator')
-    ? []
-    : [{ parameter: 'VO', operator: 'eq', value: caller.vo }];
+  return [{ parameter: 'VO', operator: 'eq', value: caller.vo }];
 }
 
 /** DiracX's pseudo-parameter JobID: the pilots that ran those jobs, as a PilotID filter. */
@@ -73,24 +73,18 @@ export interface PilotMetadata {
 }
 
 /**
- * PATCH /api/pilots/metadata. Unknown stamps are a 404; a pilot (GenericPilot) may only
- * update its own record, one stamp, in its own VO; an administrator, any.
+ * PATCH /api/pilots/metadata. Unknown stamps are a 404; who may change which record is the
+ * `pilot` access policy's to decide, before this runs.
  */
 export async function updatePilotMetadata(
   db: PilotAgentsDB,
   clock: Clock,
-  caller: PilotCaller,
   updates: Readonly<Record<string, PilotMetadata>>,
 ): Promise<void> {
   const stamps = Object.keys(updates);
   const vos = await db.vosOf(stamps);
   const unknown = stamps.filter((stamp) => !vos.has(stamp));
   if (unknown.length > 0) throw new NotFoundError(`Unknown pilot ${unknown.join(', ')}`);
-  if (!caller.dirac_properties.includes('ServiceAdministrator')) {
-    const ownVo = stamps.every((stamp) => vos.get(stamp) === caller.vo);
-    if (!caller.dirac_properties.includes('GenericPilot') || stamps.length > 1 || !ownVo)
-      throw new ForbiddenError('Forbidden');
-  }
   const changes = new Map(
     Object.entries(updates).map(([stamp, { AccountingSent, ...fields }]) => [
       stamp,

@@ -16,14 +16,15 @@ export function managementRoutes(app: AuthApp, policy: AccessPolicy): void {
         operationId: 'auth_get_refresh_tokens',
         tags,
         security,
-        summary: "The caller's refresh tokens (everyone's, revoked too, with ProxyManagement).",
+        summary:
+          "The caller's refresh tokens (with ProxyManagement, all of the caller's VO, revoked too).",
         response: { 200: Type.Array(RefreshTokenRowSchema), ...errors(400, 401) },
       },
     },
     async (request) => {
       await policy.check(request, 'read');
       const user = currentUser(request);
-      return listRefreshTokens(authDeps(app), { sub: user.sub, properties: user.dirac_properties });
+      return listRefreshTokens(authDeps(app), { sub: user.sub, vo: user.vo, properties: user.dirac_properties });
     },
   );
 
@@ -35,7 +36,8 @@ export function managementRoutes(app: AuthApp, policy: AccessPolicy): void {
         operationId: 'auth_revoke_refresh_token_by_jti',
         tags,
         security,
-        summary: 'Revoke one of the caller’s refresh tokens (anyone’s with ProxyManagement).',
+        summary:
+          'Revoke one of the caller’s refresh tokens (anyone’s of the caller’s VO with ProxyManagement).',
         params: Type.Object({ jti: Type.String() }),
         response: { 200: Type.String(), ...errors(400, 401, 403, 404, 422) },
       },
@@ -45,7 +47,7 @@ export function managementRoutes(app: AuthApp, policy: AccessPolicy): void {
       const user = currentUser(request);
       const message = await revokeRefreshTokenById(
         authDeps(app),
-        { sub: user.sub, properties: user.dirac_properties },
+        { sub: user.sub, vo: user.vo, properties: user.dirac_properties },
         request.params.jti,
       );
       return jsonString(reply, message);

@@ -40,6 +40,7 @@ import {
   type SandboxDeps,
   matchJob,
   matchingQueues,
+  pilotStampOf,
 } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
@@ -510,6 +511,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     },
     async (request) => {
       await policy.check(request, 'manage', [request.params.job_id]);
+      await sandboxPolicy.check(request, 'assign', parsePfn(request.body, app.sandboxes.settings));
       await assignOutputSandbox(sandboxDeps(), request.params.job_id, request.body);
       return null;
     },
@@ -564,12 +566,11 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await policy.check(request, 'match');
-      const user = currentUser(request);
-      if (request.body.VO !== user.vo && !user.dirac_properties.includes('JobAdministrator')) {
-        return reply.code(403).send({ detail: 'A pilot matches jobs of its own VO only' });
-      }
-      const matched = await matchJob(matchDeps(), request.body);
+      const { VO, PilotStamp } = request.body;
+      await policy.check(request, 'match', { vo: VO, pilotStamp: PilotStamp });
+      // A registered pilot's token says which pilot asks; the body need not repeat it.
+      const pilotStamp = PilotStamp ?? pilotStampOf(currentUser(request));
+      const matched = await matchJob(matchDeps(), { ...request.body, PilotStamp: pilotStamp });
       if (matched === undefined) return reply.code(204).send(null);
       return matched;
     },
@@ -599,12 +600,9 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         },
       },
     },
-    async (request, reply) => {
-      await policy.check(request, 'match');
-      const user = currentUser(request);
-      if (request.body.VO !== user.vo && !user.dirac_properties.includes('JobAdministrator')) {
-        return reply.code(403).send({ detail: 'Task queues of another VO are not visible' });
-      }
+    async (request) => {
+      const { VO, PilotStamp } = request.body;
+      await policy.check(request, 'match', { vo: VO, pilotStamp: PilotStamp });
       return matchingQueues(matchDeps(), request.body);
     },
   );

@@ -3,9 +3,10 @@ import type { AccessPolicy } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
 
 /**
- * DiracX's `sandbox` policy: uploading needs NormalUser; reading a sandbox needs
- * JobAdministrator, or NormalUser and a PFN under the caller's own VO, group and name
- * (`target`, the owner parts of the PFN).
+ * DiracX's `sandbox` policy, within the caller's VO: uploading needs NormalUser; reading a
+ * sandbox (`target`, the owner parts of its PFN) needs JobAdministrator and a PFN of the
+ * caller's VO, or NormalUser and a PFN under the caller's own VO, group and name;
+ * assigning one to a job (`assign`) needs a PFN of the caller's VO.
  */
 export const sandboxPolicy: AccessPolicy = {
   name: 'sandbox',
@@ -16,8 +17,14 @@ export const sandboxPolicy: AccessPolicy = {
       if (!has('NormalUser')) throw new ForbiddenError('Forbidden');
       return;
     }
-    if (has('JobAdministrator')) return;
     const owner = target as { vo: string; group: string; user: string } | undefined;
+    if (action === 'assign') {
+      // Linking a sandbox to a job (whose manager the wms policy checked): one of the VO's.
+      if (owner === undefined || owner.vo !== user.vo)
+        throw new ForbiddenError('Sandboxes of another VO cannot be assigned');
+      return;
+    }
+    if (has('JobAdministrator') && owner !== undefined && owner.vo === user.vo) return;
     const own =
       owner !== undefined &&
       owner.vo === user.vo &&

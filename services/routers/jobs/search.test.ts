@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../../fixtures/index.ts';
 import { buildApp } from '../../app/index.ts';
 import { ManualClock, snapshotOf, staticConfigSource } from '../../core/index.ts';
+import { type PilotAgentsDB, toSqlDateTime } from '../../db/index.ts';
 import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
 
 const { config } = generateFixtures({ seed: 1, size: 'small' });
@@ -385,9 +386,20 @@ describe('PATCH /api/jobs/heartbeat', () => {
       payload: body as object,
     });
 
-  it('moves a matched job to Running and delivers a Kill command once', async () => {
-    const pilot = await tokenOf('pilot', vo, ['GenericPilot']);
+  /** A pilot registered in `ofVo` that took job `id`, and a token bound to its stamp. */
+  const pilotOf = async (stamp: string, ofVo: string, id?: number) => {
+    const db = app.dbs.get('PilotAgentsDB') as PilotAgentsDB;
+    const pilot = { stamp, vo: ofVo, gridType: 'DIRAC', gridSite: site, destinationSite: site };
+    await db.registerPilots([{ ...pilot, reference: stamp, status: 'Running' }], [], clock);
+    if (id !== undefined) await db.recordMatch(stamp, id, toSqlDateTime(clock.nowMs()));
+    return tokenOf(`pilot:${stamp}`, ofVo, ['GenericPilot']);
+  };
+
+  it('moves a matched job to Running and delivers a Kill command once, to its pilot only', async () => {
     const id = ids[2]!; // bob's job
+    const pilot = await pilotOf('hb-own', vo, id);
+    const otherPilot = await pilotOf('hb-other', vo);
+    const foreignPilot = await pilotOf('hb-foreign', otherVo);
     clock.advance(60_000);
     const when = new Date(clock.nowMs()).toISOString();
     const matched = await app.inject({
@@ -417,6 +429,12 @@ describe('PATCH /api/jobs/heartbeat', () => {
       ).statusCode,
     ).toBe(200);
     clock.advance(1000);
+    // Neither another pilot of the VO nor one of another VO takes the Kill meant for it.
+    for (const thief of [otherPilot, foreignPilot]) {
+      const stolen = await beat(thief, { [id]: { CPUConsumed: 10 } });
+      expect(stolen.statusCode).toBe(403);
+      expect(stolen.json()).toEqual({ detail: 'A pilot acts only on the jobs matched to it' });
+    }
     expect((await beat(pilot, { [id]: { CPUConsumed: 10 } })).json()).toEqual([
       { job_id: id, command: 'Kill', arguments: null },
     ]);
@@ -428,7 +446,7 @@ describe('PATCH /api/jobs/heartbeat', () => {
     ['an unknown measurement', { ColourOfSky: 1 }, 422],
     ['a measurement that is not a number', { LoadAverage: 'high' }, 422],
   ])('refuses %s', async (_name, data, status) => {
-    const pilot = await tokenOf('pilot', vo, ['GenericPilot']);
+    const pilot = await tokenOf('pilot:hb-own', vo, ['GenericPilot']);
     expect((await beat(pilot, { [ids[2]!]: data })).statusCode).toBe(status);
   });
 
@@ -514,14 +532,26 @@ describe('PATCH /api/jobs/metadata', () => {
     expect(rows).toEqual([{ JobGroup: 'analysis', UserPriority: 7 }]);
   });
 
+  const attribute = (name: string) =>
+    new RegExp(`^${name} cannot be changed through metadata \\(job \\d+\\)$`);
   it.each([
-    ['a number where text belongs', { JobGroup: 5 }],
-    ['text too long for its column', { JobType: 'x'.repeat(40) }],
-    ['a time without a zone', { LastUpdateTime: '2026-06-01 12:00:00' }],
-    ['the job id itself', { JobID: 3 }],
-  ])('refuses %s with 400 and writes nothing', async (_name, fields) => {
+    ['a number where text belongs', { JobGroup: 5 }, /^Invalid value for JobGroup/],
+    ['text too long for its column', { JobType: 'x'.repeat(40) }, /^Invalid value for JobType/],
+    ['a time without a zone', { LastUpdateTime: '2026-06-01 12:00:00' }, /^Invalid value/],
+    ['the job id itself', { JobID: 3 }, attribute('JobID')],
+    ['its VO', { VO: otherVo }, attribute('VO')],
+    ['its VO, spelt otherwise', { vo: otherVo }, attribute('VO')],
+    ['its owner', { Owner: 'bob' }, attribute('Owner')],
+    ['its owner group', { OwnerGroup: `${otherVo}_user` }, attribute('OwnerGroup')],
+    ['its owner DN', { OwnerDN: '/O=GridBox/CN=bob' }, attribute('OwnerDN')],
+    ['its status, past the state machine', { Status: 'Done' }, attribute('Status')],
+    ['its minor status', { MinorStatus: 'Done' }, attribute('MinorStatus')],
+    ['its application status', { ApplicationStatus: 'Done' }, attribute('ApplicationStatus')],
+    ['its reschedule counter', { RescheduleCounter: 0 }, attribute('RescheduleCounter')],
+  ])('refuses %s with 400 and writes nothing', async (_name, fields, detail) => {
     const response = await patchMeta(alice, { [ids[1]!]: { JobName: 'untouched?', ...fields } });
     expect(response.statusCode).toBe(400);
+    expect(response.json().detail).toMatch(detail);
     const rows = (
       await call('POST', '/api/jobs/search', alice, {
         parameters: ['JobName'],

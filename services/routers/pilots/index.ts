@@ -76,7 +76,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await policy.check(request, 'manage', request.body.vo);
+      await policy.check(request, 'register', request.body.vo);
       const registered = await registerPilot(
         {
           pilotAgentsDb: app.dbs.get('PilotAgentsDB') as PilotAgentsDB,
@@ -128,8 +128,8 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await policy.check(request, 'manage', currentUser(request).vo);
-      await updatePilotMetadata(db(), app.clock, currentUser(request), request.body);
+      await policy.check(request, 'manage', Object.keys(request.body));
+      await updatePilotMetadata(db(), app.clock, request.body);
       return reply.code(204).send(null);
     },
   );

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { ForbiddenError, NotFoundError } from '../../core/index.ts';
+import { NotFoundError } from '../../core/index.ts';
 import type { ResourceStatusDB } from '../../db/index.ts';
 import { requireConfig } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
@@ -30,7 +30,7 @@ function allowance(status: string, reason: string) {
  */
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const policy = policyNamed(app, 'open');
+  const policy = policyNamed(app, 'rss');
   const db = () => app.dbs.get('ResourceStatusDB') as ResourceStatusDB;
   const security = [{ OpenIDConnect: [] }];
 
@@ -65,14 +65,17 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         tags: ['rss'],
         security,
         summary:
-          'gridbox: ban, degrade or reactivate a site (ServiceAdministrator or SiteManager).',
+          "gridbox: ban, degrade or reactivate a site for the caller's VO (ServiceAdministrator or SiteManager).",
         params: Type.Object({ site: Type.String({ maxLength: 64 }) }),
         body: Type.Object(
           {
             status: Type.Enum(SITE_STATUSES),
             reason: Type.Optional(Type.String({ maxLength: 512 })),
             vo: Type.Optional(
-              Type.String({ maxLength: 64, description: "A VO, or 'all' (the default)." }),
+              Type.String({
+                maxLength: 64,
+                description: "The caller's VO (the default); any other, 'all' included, is refused.",
+              }),
             ),
           },
           { additionalProperties: false },
@@ -87,10 +90,8 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await policy.check(request, 'manage');
-      const properties = currentUser(request).dirac_properties;
-      if (!properties.includes('ServiceAdministrator') && !properties.includes('SiteManager'))
-        throw new ForbiddenError('Forbidden');
+      const vo = request.body.vo ?? currentUser(request).vo;
+      await policy.check(request, 'manage', vo);
       const config = requireConfig(app.configSource).config;
       const known = Object.values(config.Resources.Sites).some(
         (sites) => request.params.site in sites,
@@ -99,7 +100,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       await db().setSiteStatus(
         {
           name: request.params.site,
-          vo: request.body.vo ?? 'all',
+          vo,
           status: request.body.status,
           reason: request.body.reason ?? '',
         },
