@@ -449,7 +449,12 @@ describe('pilot credentials', () => {
 
   it.each([
     ['a stamp that exists', 'admin', { pilot_stamp: 'stamp-dup', vo }, 409],
-    ['a VO that does not exist', 'admin', { pilot_stamp: 'stamp-vo', vo: 'nosuchvo' }, 400],
+    [
+      'a VO other than the administrator’s',
+      'admin',
+      { pilot_stamp: 'stamp-vo', vo: 'nosuchvo' },
+      403,
+    ],
     ['an unknown key', 'admin', { pilot_stamp: 'stamp-key', vo, colour: 'red' }, 422],
     ['a normal user', 'user', { pilot_stamp: 'stamp-user', vo }, 403],
     ['no token', 'none', { pilot_stamp: 'stamp-anon', vo }, 401],

@@ -165,9 +165,7 @@ export async function listRefreshTokens(
 ): Promise<RefreshTokenRow[]> {
   if (!caller.properties.includes('ProxyManagement'))
     return deps.authDb.listRefreshTokens(caller.sub);
-  return (await deps.authDb.listRefreshTokens(undefined)).filter((row) =>
-    ofVo(row.Sub, caller.vo),
-  );
+  return (await deps.authDb.listRefreshTokens(undefined)).filter((row) => ofVo(row.Sub, caller.vo));
 }
 
 /**

@@ -24,7 +24,11 @@ export function managementRoutes(app: AuthApp, policy: AccessPolicy): void {
     async (request) => {
       await policy.check(request, 'read');
       const user = currentUser(request);
-      return listRefreshTokens(authDeps(app), { sub: user.sub, vo: user.vo, properties: user.dirac_properties });
+      return listRefreshTokens(authDeps(app), {
+        sub: user.sub,
+        vo: user.vo,
+        properties: user.dirac_properties,
+      });
     },
   );
 

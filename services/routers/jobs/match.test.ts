@@ -129,6 +129,45 @@ describe('POST /api/jobs/match', () => {
     expect(byPilot.json()).toEqual([{ JobID: jobId }]);
   });
 
+  it('records a match under the stamp of the pilot’s token, and no other', async () => {
+    const admin = await tokenOf('root', vo, ['ServiceAdministrator'], `${vo}_admin`);
+    const otherAdmin = await tokenOf('root', otherVo, ['ServiceAdministrator'], `${otherVo}_admin`);
+    for (const [token, stamp, ofVo] of [
+      [admin, 'bound-1', vo],
+      [admin, 'bound-2', vo],
+      [otherAdmin, 'bound-x', otherVo],
+    ] as const)
+      expect((await post(token, '/api/pilots/', { pilot_stamp: stamp, vo: ofVo })).statusCode).toBe(
+        201,
+      );
+    // The token a registered pilot trades its secret for is bound to its stamp.
+    const bound = await tokenOf('pilot:bound-1', vo, ['GenericPilot'], `${vo}_pilot`);
+    const slot = { VO: vo, Site: sites[2], CPUTime: 200000 };
+    const jobsOf = async (stamp: string) =>
+      (
+        await post(user, '/api/jobs/search', {
+          parameters: ['JobID'],
+          search: [{ parameter: 'PilotStamp', operator: 'eq', value: stamp }],
+        })
+      ).json();
+
+    for (const [token, stamp, detail] of [
+      [bound, 'bound-2', 'This token belongs to pilot bound-1, not bound-2'],
+      [bound, 'bound-x', 'This token belongs to pilot bound-1, not bound-x'],
+      [pilot, 'bound-x', `Pilot bound-x is not registered in VO ${vo}`],
+      [pilot, 'nobody', `Pilot nobody is not registered in VO ${vo}`],
+    ] as const) {
+      const refused = await post(token, '/api/jobs/match', { ...slot, PilotStamp: stamp });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json()).toEqual({ detail });
+    }
+    const jobId = (await post(user, '/api/jobs/jdl', ['Executable = "z"'])).json()[0]
+      .JobID as number;
+    expect((await post(bound, '/api/jobs/match', slot)).json().JobID).toBe(jobId);
+    expect(await jobsOf('bound-1')).toEqual([{ JobID: jobId }]);
+    expect(await jobsOf('bound-2')).toEqual([]);
+  });
+
   it.each([
     ['a normal user', () => user, vo, 403],
     ['a pilot asking for another VO', () => pilot, otherVo, 403],

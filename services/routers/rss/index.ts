@@ -74,7 +74,8 @@ const plugin: FastifyPluginAsync = async (fastify) => {
             vo: Type.Optional(
               Type.String({
                 maxLength: 64,
-                description: "The caller's VO (the default); any other, 'all' included, is refused.",
+                description:
+                  "The caller's VO (the default); any other, 'all' included, is refused.",
               }),
             ),
           },
