@@ -3,7 +3,8 @@ import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../../fixtures/index.ts';
 import { builtinRegistry, buildApp, extendRegistry } from '../../app/index.ts';
-import { ManualClock, snapshotOf, staticConfigSource } from '../../core/index.ts';
+import { ManualClock, snapshotOf, staticConfigSource, uuid7 } from '../../core/index.ts';
+import type { AuthDB } from '../../db/index.ts';
 import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
 import { currentUser } from '../authenticate.ts';
 import type { RouterDefinition } from '../router-definition.ts';
@@ -198,5 +199,47 @@ describe('GET /.well-known/jwks.json', () => {
       kid: keystore.keys[0]!.kid,
     });
     expect(keys[0]).not.toHaveProperty('d');
+  });
+});
+
+describe('refresh tokens under ProxyManagement', () => {
+  const manager = (vo: string) =>
+    issueAccessToken(
+      { keystore, clock, issuer },
+      {
+        sub: `${vo}:root`,
+        vo,
+        preferred_username: 'root',
+        dirac_group: `${vo}_admin`,
+        dirac_properties: ['NormalUser', 'ProxyManagement'],
+      },
+      20,
+    );
+  const jtis = { lhcb: uuid7(clock), atlas: uuid7(clock) };
+
+  beforeAll(async () => {
+    const db = app.dbs.get('AuthDB') as AuthDB;
+    await db.insertRefreshToken(jtis.lhcb, 'lhcb:someone', 'vo:lhcb');
+    await db.insertRefreshToken(jtis.atlas, 'atlas:someone', 'vo:atlas');
+  });
+
+  it('lists and revokes the tokens of the holder’s VO only', async () => {
+    const { token: lhcbManager } = await manager('lhcb');
+    const listed = await app.inject({
+      url: '/api/auth/refresh-tokens',
+      headers: bearer(lhcbManager),
+    });
+    const subs = (listed.json() as { Sub: string }[]).map((row) => row.Sub);
+    expect(subs).toContain('lhcb:someone');
+    expect(subs.every((sub) => sub.startsWith('lhcb:'))).toBe(true);
+
+    const revoke = (jti: string) =>
+      app.inject({
+        method: 'DELETE',
+        url: `/api/auth/refresh-tokens/${jti}`,
+        headers: bearer(lhcbManager),
+      });
+    expect((await revoke(jtis.atlas)).statusCode).toBe(403);
+    expect((await revoke(jtis.lhcb)).statusCode).toBe(200);
   });
 });

@@ -406,6 +406,11 @@ describe('the pilots API', () => {
     const summary = await call(user, 'POST', '/api/pilots/summary', { grouping: ['VO'] });
     expect(summary.json()).toEqual([{ VO: vo, count: 2 }]);
     expect((await call(pilot, 'POST', '/api/pilots/search', {})).statusCode).toBe(403);
+    // Administrators too see their own VO's pilots only.
+    const adminSummary = await call(otherAdmin, 'POST', '/api/pilots/summary', {
+      grouping: ['VO'],
+    });
+    expect(adminSummary.json()).toEqual([{ VO: otherVo, count: 1 }]);
   });
 });
 
@@ -495,9 +500,11 @@ describe('the site mask', () => {
   });
 
   it.each([
-    ['a normal user', ['NormalUser'], 'LCG.Whatever.xx', 403],
-    ['an administrator, for an unknown site', ['ServiceAdministrator'], 'LCG.Nowhere.xx', 404],
-  ])('refuses a status change from %s', async (_name, properties, site, status) => {
+    ['a normal user', ['NormalUser'], 'LCG.Whatever.xx', {}, 403],
+    ['an administrator, for an unknown site', ['ServiceAdministrator'], 'LCG.Nowhere.xx', {}, 404],
+    ['an administrator, for another VO', ['ServiceAdministrator'], sites[0]!, { vo: otherVo }, 403],
+    ['an administrator, for every VO', ['ServiceAdministrator'], sites[0]!, { vo: 'all' }, 403],
+  ])('refuses a status change from %s', async (_name, properties, site, extra, status) => {
     const app = await freshApp();
     try {
       const token = await tokenOf('x', vo, properties);
@@ -505,9 +512,15 @@ describe('the site mask', () => {
         method: 'PUT',
         url: `/api/rss/site/${site}`,
         headers: { authorization: `Bearer ${token}` },
-        payload: { status: 'Banned' },
+        payload: { status: 'Banned', ...extra },
       });
       expect(response.statusCode).toBe(status);
+      const other = await tokenOf('y', otherVo, ['NormalUser']);
+      const seen = await app.inject({
+        url: '/api/rss/site',
+        headers: { authorization: `Bearer ${other}` },
+      });
+      expect(seen.json()).toEqual({});
     } finally {
       await app.close();
     }
