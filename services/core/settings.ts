@@ -63,7 +63,8 @@ export const SettingsSchema = Type.Object({
     default: 60,
     minimum: 1,
     maximum: 525600,
-    description: 'Lifetime of a chain of refresh tokens, as DiracX REFRESH_TOKEN_EXPIRE_MINUTES.',
+    description:
+      'Lifetime of a chain of refresh tokens, as DiracX REFRESH_TOKEN_EXPIRE_MINUTES; no refresh token outlives it, whatever a proxy or legacy exchange asks for.',
   }),
   tokenAlgorithm: Type.Enum(['Ed25519', 'EdDSA'], {
     default: 'Ed25519',
