@@ -21,6 +21,8 @@ export {
   parsePfn,
   readSandbox,
   receiveSandboxUpload,
+  checkSandboxUpload,
+  type SignedUpload,
   sandboxDownloadUrl,
 } from './sandboxes.ts';
 export {
