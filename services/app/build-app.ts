@@ -9,7 +9,14 @@ import {
   createRng,
   systemClock,
 } from '../core/index.ts';
-import { MemorySandboxStore, type SandboxStore, openDatabases } from '../db/index.ts';
+import {
+  type JobDB,
+  type JobLoggingDB,
+  MemorySandboxStore,
+  type SandboxStore,
+  type TaskQueueDB,
+  openDatabases,
+} from '../db/index.ts';
 import type { Dispatcher } from 'undici';
 import {
   type AuthSettings,
@@ -19,6 +26,7 @@ import {
   type SandboxSettings,
   VerifiedTokens,
   generateKeystore,
+  repairInterruptedJobs,
 } from '../logic/index.ts';
 import { type AuthContext, type JobsSettings, authenticate } from '../routers/index.ts';
 import { handleError } from './error-handler.ts';
@@ -130,6 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     });
     app.decorateRequest('user', null);
+    await repairJobs(app);
 
     await registerOpenApi(app);
     // DiracX mounts systems in sorted name order; so do we, so route overrides behave alike.
@@ -149,6 +158,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.close();
     throw error;
   }
+}
+
+/**
+ * Before the first request: jobs a kill left half submitted, half matched or half killed
+ * are finished as DIRAC's optimizers would (see repairInterruptedJobs). Without a
+ * configuration yet there is nothing to optimize against; the next start repairs them.
+ */
+async function repairJobs(app: FastifyInstance): Promise<void> {
+  const snapshot = app.configSource.current();
+  if (snapshot === undefined) return;
+  const report = await repairInterruptedJobs({
+    jobDb: app.dbs.get('JobDB') as JobDB,
+    jobLoggingDb: app.dbs.get('JobLoggingDB') as JobLoggingDB,
+    taskQueueDb: app.dbs.get('TaskQueueDB') as TaskQueueDB,
+    config: snapshot.config,
+    clock: app.clock,
+  });
+  if (Object.values(report).some((count) => count > 0))
+    app.log.warn(report, 'finished jobs an earlier stop interrupted');
 }
 
 function authContext(options: AuthOptions, keystore: Keystore, clock: Clock): AuthContext {

@@ -83,6 +83,10 @@ export interface TaskQueueDB extends Database {
   deleteJobs(jobIds: readonly number[]): Promise<void>;
   /** The queue a job waits in, if any. */
   taskQueueOf(jobId: number): Promise<number | undefined>;
+  /** Which of these jobs wait in a queue. */
+  queuedAmong(jobIds: readonly number[]): Promise<Set<number>>;
+  /** Up to `limit` ids of queued jobs above `afterJobId`, lowest first: a walk over every queue. */
+  queuedJobIds(afterJobId: number, limit: number): Promise<number[]>;
 }
 
 export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements TaskQueueDB {
@@ -333,6 +337,27 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       .where('JobId', '=', jobId)
       .executeTakeFirst();
     return row?.TQId;
+  }
+
+  async queuedAmong(jobIds: readonly number[]): Promise<Set<number>> {
+    if (jobIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('tq_Jobs')
+      .select('JobId')
+      .where('JobId', 'in', [...jobIds])
+      .execute();
+    return new Set(rows.map((row) => Number(row.JobId)));
+  }
+
+  async queuedJobIds(afterJobId: number, limit: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('tq_Jobs')
+      .select('JobId')
+      .where('JobId', '>', afterJobId)
+      .orderBy('JobId')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => Number(row.JobId));
   }
 }
 

@@ -21,6 +21,8 @@ export {
   parsePfn,
   readSandbox,
   receiveSandboxUpload,
+  checkSandboxUpload,
+  type SignedUpload,
   sandboxDownloadUrl,
 } from './sandboxes.ts';
 export {
@@ -35,3 +37,4 @@ export {
 } from './match.ts';
 export { MATCH_SNAPSHOT_TTL_MS, MatchCache } from './match-cache.ts';
 export { recalculateShares } from './shares.ts';
+export { type RepairDeps, type RepairReport, repairInterruptedJobs } from './repair.ts';
