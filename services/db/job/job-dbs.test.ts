@@ -245,6 +245,37 @@ describe.each(sqlBackends)('job search on %s', (_backend, url) => {
   });
 });
 
+describe.each(sqlBackends)('regex search on %s', (_backend, url) => {
+  it('gives the same answers on every backend, catastrophic patterns included', async () => {
+    await using db = await open(await url());
+    const stuck = `${'a'.repeat(40)}!`;
+    await db.jobs.insertJobs(
+      ['alpha', 'Beta', stuck, 'a'.repeat(40), 'x\u00fc\u00e9'].map((n) => newJob(n)),
+    );
+    const names = async (pattern: string) =>
+      (
+        await db.jobs.search({
+          filters: [{ parameter: 'JobName', operator: 'regex', value: pattern }],
+          sorts: [{ parameter: 'JobID', direction: 'asc' }],
+          distinct: false,
+          offset: 0,
+          limit: 10,
+          parameters: ['JobName'],
+        })
+      ).rows.map((r) => r.JobName);
+
+    // A backtracking engine needs about 2^40 steps for the third job.
+    expect(await names('^(a+)+$')).toEqual(['a'.repeat(40)]);
+    expect(await names('^(a|aa)+!$')).toEqual([stuck]);
+    expect(await names('^b')).toEqual([]);
+    expect(await names('^B')).toEqual(['Beta']);
+    expect(await names('(?i)^b')).toEqual(['Beta']);
+    expect(await names('^x\u00fc.$')).toEqual(['x\u00fc\u00e9']);
+    expect(await names('ph|et')).toEqual(['alpha', 'Beta']);
+    await expect(names('(?<=a)b')).rejects.toThrow(/^Invalid regex/);
+  });
+});
+
 describe('task-queue arithmetic', () => {
   it.each([
     [1, 360],
