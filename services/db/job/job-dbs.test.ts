@@ -245,6 +245,44 @@ describe.each(sqlBackends)('job search on %s', (_backend, url) => {
   });
 });
 
+describe.each(sqlBackends)(
+  'id lists longer than SQLite binds in one statement on %s',
+  (_backend, url) => {
+    it('reads, updates, logs and deletes 35,000 jobs at once', async () => {
+      await using db = await open(await url());
+      const real = await db.jobs.insertJobs([newJob('a'), newJob('b'), newJob('c')]);
+      const ids = [...real, ...Array.from({ length: 35_000 }, (_, i) => 1_000_000 + i)];
+
+      expect((await db.jobs.getStates(ids)).size).toBe(3);
+      await db.jobs.setAttributes(ids, { MinorStatus: 'bulk' });
+      const { rows } = await db.jobs.search({
+        filters: [{ parameter: 'JobID', operator: 'in', values: ids }],
+        sorts: [{ parameter: 'JobID', direction: 'asc' }],
+        distinct: false,
+        offset: 0,
+        limit: 10,
+        parameters: ['MinorStatus'],
+      });
+      expect(rows).toEqual(real.map(() => ({ MinorStatus: 'bulk' })));
+      await db.jobs.addCommands(real, 'Kill', '', '2026-06-01 12:00:00');
+      expect(await db.jobs.takeCommands(ids, '2026-06-01 12:01:00')).toHaveLength(3);
+
+      await db.logging.insertRecords(
+        ids.map((jobId) => ({ jobId, status: 'Running', timeMs: T0, source: 'test' })),
+      );
+      expect((await db.logging.lastStatusTimes(ids)).size).toBe(ids.length);
+      expect((await db.logging.getHistories(ids)).get(ids.at(-1)!)).toHaveLength(1);
+
+      await db.queues.insertJobs(
+        real.map((jobId) => ({ jobId, userPriority: 1 })),
+        key(),
+      );
+      await db.queues.deleteJobs(ids);
+      expect(await db.queues.taskQueueOf(real[0]!)).toBeUndefined();
+    });
+  },
+);
+
 describe.each(sqlBackends)('regex search on %s', (_backend, url) => {
   it('gives the same answers on every backend, catastrophic patterns included', async () => {
     await using db = await open(await url());
