@@ -30,6 +30,7 @@ import {
 } from '../logic/index.ts';
 import { type AuthContext, type JobsSettings, authenticate } from '../routers/index.ts';
 import { handleError } from './error-handler.ts';
+import { limitJsonDepth } from './json-body.ts';
 import { registerOpenApi } from './openapi.ts';
 import { type Registry, builtinRegistry } from './registry.ts';
 
@@ -107,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false } },
   }) as unknown as FastifyInstance;
   app.setErrorHandler(handleError);
+  limitJsonDepth(app);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }));
   const clock = options.clock ?? systemClock;
   const keystore = options.auth?.keystore ?? (await generateKeystore(clock));
@@ -146,6 +148,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     for (const router of routers) {
       await app.register(
         async (scope) => {
+          // Again in each scope, so an error while sending an error (a body that fails to
+          // serialize) comes back here, logged and generic, instead of Fastify's fallback.
+          scope.setErrorHandler(handleError);
           if (router.requiresAuth) scope.addHook('onRequest', authenticate);
           await scope.register(router.plugin);
         },

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type Database, SqlDatabase } from '../database.ts';
+import { chunksOf } from '../sql/chunks.ts';
 import type { TaskQueueDefinition } from './matching.ts';
 import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
 
@@ -311,17 +312,18 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   async deleteJobs(jobIds: readonly number[]): Promise<void> {
     if (jobIds.length === 0) return;
     await this.db.transaction().execute(async (tx) => {
-      const queues = await tx
-        .selectFrom('tq_Jobs')
-        .select('TQId')
-        .distinct()
-        .where('JobId', 'in', [...jobIds])
-        .execute();
-      await tx
-        .deleteFrom('tq_Jobs')
-        .where('JobId', 'in', [...jobIds])
-        .execute();
-      for (const { TQId } of queues) {
+      const queues = new Set<number>();
+      for (const chunk of chunksOf(jobIds)) {
+        const rows = await tx
+          .selectFrom('tq_Jobs')
+          .select('TQId')
+          .distinct()
+          .where('JobId', 'in', chunk)
+          .execute();
+        for (const { TQId } of rows) queues.add(TQId);
+        await tx.deleteFrom('tq_Jobs').where('JobId', 'in', chunk).execute();
+      }
+      for (const TQId of queues) {
         if (await hasJobs(tx, TQId)) continue;
         for (const table of TQ_REQUIREMENT_TABLES)
           await tx.deleteFrom(table).where('TQId', '=', TQId).execute();

@@ -96,6 +96,15 @@ function jobTags(record: JdlRecord): string[] {
  * rejects the job with a 400 naming the attribute; unknown attributes are kept, as DIRAC
  * keeps them.
  */
+/**
+ * `value` if it fits its Jobs column of `width` characters; otherwise a 400 naming the
+ * attribute, on every backend (MySQL would refuse it, SQLite would keep it).
+ */
+function fitting(name: string, value: string, width: number): string {
+  if ([...value].length > width) throw invalid(`${name} is longer than ${width} characters`);
+  return value;
+}
+
 export function prepareJob(record: JdlRecord, submitter: Submitter, config: Config): PreparedJob {
   const ops = config.Operations[submitter.vo]?.JobDescription;
   if (ops === undefined)
@@ -212,9 +221,9 @@ export function prepareJob(record: JdlRecord, submitter: Submitter, config: Conf
   };
   return {
     jdl,
-    jobType,
-    jobGroup: stringOf(record, 'JobGroup') ?? '00000000',
-    jobName: stringOf(record, 'JobName') ?? 'Name',
+    jobType: fitting('JobType', jobType, 32),
+    jobGroup: fitting('JobGroup', stringOf(record, 'JobGroup') ?? '00000000', 32),
+    jobName: fitting('JobName', stringOf(record, 'JobName') ?? 'Name', 128),
     site: sites.length === 0 ? 'ANY' : sites.length === 1 ? sites[0]! : 'Multiple',
     priority,
     inputData,
