@@ -26,10 +26,13 @@ export {
   sandboxDownloadUrl,
 } from './sandboxes.ts';
 export {
+  type MatchConditions,
   type MatchDeps,
+  type MatchLayer,
   type MatchedJob,
   type ResourceDescription,
   type MatchingQueue,
+  matchConditions,
   matchJob,
   matchingQueues,
   queueMatches,
