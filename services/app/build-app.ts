@@ -30,6 +30,12 @@ import {
 } from '../logic/index.ts';
 import { type AuthContext, type JobsSettings, authenticate } from '../routers/index.ts';
 import { handleError } from './error-handler.ts';
+import {
+  clientErrorHandler,
+  frameworkErrors,
+  notFoundHandler,
+  validatorCompilers,
+} from './framework-errors.ts';
 import { limitJsonDepth } from './json-body.ts';
 import { registerOpenApi } from './openapi.ts';
 import { type Registry, builtinRegistry } from './registry.ts';
@@ -106,10 +112,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     // Unknown keys are refused with 422, as FastAPI does, rather than silently dropped.
     ajv: { customOptions: { removeAdditional: false } },
+    // Bodies are validated without type coercion; query strings and paths keep it.
+    schemaController: { compilersFactory: validatorCompilers },
+    // Errors answered before any route runs get the same `{"detail": ...}` body.
+    clientErrorHandler,
+    frameworkErrors,
   }) as unknown as FastifyInstance;
   app.setErrorHandler(handleError);
   limitJsonDepth(app);
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }));
+  app.setNotFoundHandler(notFoundHandler(app));
   const clock = options.clock ?? systemClock;
   const keystore = options.auth?.keystore ?? (await generateKeystore(clock));
 

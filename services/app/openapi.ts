@@ -1,13 +1,17 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import Type from 'typebox';
 import packageJson from '../../package.json' with { type: 'json' };
+import { ValidationErrorSchema } from '../routers/index.ts';
 
 /**
  * Generates the OpenAPI document from the route schemas and serves it where DiracX does:
  * the document at /api/openapi.json and interactive docs at /api/docs.
  */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
+  // Before @fastify/swagger's own onRoute hook, so that the document shows these too.
+  app.addHook('onRoute', declareFrameworkErrors);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -28,4 +32,38 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
+}
+
+const detail = (description: string) => Type.Object({ detail: Type.String() }, { description });
+
+/** Methods whose requests Fastify reads a body for (and so may refuse it). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/**
+ * Statuses that Fastify and Node answer on any route before its handler runs, declared on
+ * every route here rather than in each route's schema: a request Node or the router cannot
+ * read (400), a URL or path parameter longer than Node or the router take (414), headers over
+ * Node's limit (431), a request that does not match the route's schema (422) and, where a
+ * body is read, one that is not valid JSON (400), too large (413) or of a type the route does
+ * not take (415). A route's own schema for a status wins.
+ */
+function declareFrameworkErrors(route: RouteOptions): void {
+  const schema = route.schema;
+  if (schema === undefined || schema.hide === true) return;
+  const methods = [route.method].flat();
+  const hasBody = methods.some((method) => BODY_METHODS.has(method));
+  const validated = ['body', 'querystring', 'params', 'headers'].some((part) => part in schema);
+  const extra: Record<number, unknown> = {
+    400: detail('The request could not be read.'),
+    414: detail('The URL, or a path parameter, is too long.'),
+    ...(hasBody
+      ? {
+          413: detail('The request body is too large.'),
+          415: detail('The request body has a content type this route does not take.'),
+        }
+      : {}),
+    ...(validated ? { 422: ValidationErrorSchema } : {}),
+    431: detail('The request headers are too large.'),
+  };
+  route.schema = { ...schema, response: { ...extra, ...(schema.response as object) } };
 }

@@ -87,7 +87,12 @@ export function deviceFlowRoutes(app: AuthApp, policy: AccessPolicy): void {
         operationId: 'auth_finished',
         tags,
         summary: 'The page telling the user to go back to their terminal.',
-        response: { 200: { type: 'string', description: 'HTML page.' } },
+        response: {
+          200: {
+            description: 'HTML page.',
+            content: { 'text/html': { schema: { type: 'string' } } },
+          },
+        },
       },
     },
     async (request, reply) => {

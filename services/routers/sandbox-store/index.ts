@@ -87,7 +87,10 @@ const plugin: FastifyPluginAsync = async (fastify) => {
           signature: Type.String({ maxLength: 100 }),
         }),
         response: {
-          200: { type: 'string', description: 'The tarball.' },
+          200: {
+            description: 'The tarball.',
+            content: { 'application/octet-stream': { schema: { type: 'string' } } },
+          },
           403: ErrorSchema,
           404: ErrorSchema,
         },
