@@ -1,4 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
 import { pino } from 'pino';
 import { randomBytes } from 'node:crypto';
 import {
@@ -118,9 +123,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler,
     frameworkErrors,
   }) as unknown as FastifyInstance;
-  app.setErrorHandler(handleError);
+  const notFound = notFoundHandler(app);
+  // Without a route, the path or the method is what is wrong, whatever else is (a body Fastify
+  // could not read): route first, as Starlette does.
+  app.setErrorHandler<FastifyError>((error, request, reply) =>
+    request.is404 ? notFound(request, reply) : handleError(error, request, reply),
+  );
   limitJsonDepth(app);
-  app.setNotFoundHandler(notFoundHandler(app));
+  app.setNotFoundHandler(notFound);
   const clock = options.clock ?? systemClock;
   const keystore = options.auth?.keystore ?? (await generateKeystore(clock));
 

@@ -129,6 +129,18 @@ describe('errors answered before a route runs have the {"detail": ...} shape', (
       send('POST', '/api/jobs/search', 'application/json', `"${'a'.repeat(70_000)}"`),
     ],
     ['a path nothing serves', 404, 'Not Found', get('/api/nothing-here')],
+    [
+      'a body it cannot read, for a path nothing serves',
+      404,
+      'Not Found',
+      send('POST', '/api/nothing-here', 'application/json', '{'),
+    ],
+    [
+      'a QUERY without a content type, for a path served by GET',
+      405,
+      'Method Not Allowed',
+      'QUERY /api/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+    ],
   ])('%s answers %s', async (_name, status, detail, request) => {
     const response = await rawRequest(request);
     expect(response.status).toBe(status);
