@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**'],
+    exclude: ['node_modules/**', '.venv/**'],
     // Subprocess tests start the real CLI; give them room on a 2-core machine.
     testTimeout: 30_000,
     hookTimeout: 30_000,
