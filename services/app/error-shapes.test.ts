@@ -182,6 +182,21 @@ describe('the OpenAPI document', () => {
     }
     expect(missing).toEqual([]);
   });
+
+  it('states the key pattern of records and leaves fields with a default optional', async () => {
+    const document = (await app.inject('/api/openapi.json')).json();
+    const body = (path: string, method: string, type = 'application/json') =>
+      document.paths[path][method].requestBody.content[type].schema;
+    expect(body('/api/jobs/heartbeat', 'patch').propertyNames).toEqual({ pattern: '^[0-9]+$' });
+    expect(body('/api/jobs/status', 'patch').propertyNames).toEqual({ pattern: '^[0-9]+$' });
+    expect(body('/api/auth/revoke', 'post', 'application/x-www-form-urlencoded').required).toEqual([
+      'token',
+    ]);
+    const page = document.paths['/api/jobs/search'].post.parameters.find(
+      (parameter: { name: string }) => parameter.name === 'page',
+    );
+    expect(page.required).toBe(false);
+  });
 });
 
 describe('request bodies are not coerced to the schema', () => {

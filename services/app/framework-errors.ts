@@ -59,7 +59,11 @@ export function frameworkErrors(
   _request: FastifyRequest,
   reply: FastifyReply,
 ) {
-  return reply.code(error.statusCode ?? 400).send({ detail: error.message });
+  const status = error.statusCode ?? 400;
+  // 5xx bodies stay generic, as everywhere else (an async route constraint that failed).
+  return reply
+    .code(status)
+    .send({ detail: status < 500 ? error.message : 'Internal Server Error' });
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];

@@ -13,6 +13,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   // Before @fastify/swagger's own onRoute hook, so that the document shows these too.
   app.addHook('onRoute', declareFrameworkErrors);
   await app.register(swagger, {
+    transform: ({ schema, url }) => ({ schema: documentedRequest(schema), url }),
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -66,4 +67,53 @@ function declareFrameworkErrors(route: RouteOptions): void {
     431: detail('The request headers are too large.'),
   };
   route.schema = { ...schema, response: { ...extra, ...(schema.response as object) } };
+}
+
+const REQUEST_PARTS = ['body', 'querystring', 'params', 'headers'] as const;
+
+/**
+ * The request schemas as the document should state them, where @fastify/swagger's
+ * conversion would say something other than what the route validates:
+ * 1. a record whose keys must match a pattern (`patternProperties` with no other keys
+ *    allowed) becomes `additionalProperties` in the document, and the pattern is lost;
+ *    `propertyNames` keeps it;
+ * 2. a property with a default is filled in when missing, so a client may leave it out,
+ *    though TypeBox lists it as required.
+ */
+function documentedRequest<T>(schema: T): T {
+  if (schema === undefined || schema === null) return schema;
+  const copy = { ...schema } as Record<string, unknown>;
+  for (const part of REQUEST_PARTS) {
+    if (copy[part] !== undefined) copy[part] = documentedNode(copy[part]);
+  }
+  return copy as T;
+}
+
+function documentedNode(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(documentedNode);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key, documentedNode(value)]),
+  );
+  const patterns = out.patternProperties as Record<string, unknown> | undefined;
+  if (
+    patterns !== undefined &&
+    Object.keys(patterns).length === 1 &&
+    out.additionalProperties === false &&
+    out.propertyNames === undefined
+  ) {
+    const [[pattern, value]] = Object.entries(patterns) as [[string, unknown]];
+    delete out.patternProperties;
+    out.propertyNames = { pattern };
+    out.additionalProperties = value;
+  }
+  const properties = out.properties as Record<string, { default?: unknown }> | undefined;
+  if (Array.isArray(out.required) && properties !== undefined) {
+    const required = (out.required as string[]).filter(
+      (name) => properties[name]?.default === undefined,
+    );
+    if (required.length === 0) delete out.required;
+    else out.required = required;
+  }
+  return out;
 }
