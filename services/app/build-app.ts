@@ -39,6 +39,7 @@ import {
   clientErrorHandler,
   frameworkErrors,
   notFoundHandler,
+  requireHost,
   validatorCompilers,
 } from './framework-errors.ts';
 import { limitJsonDepth } from './json-body.ts';
@@ -110,7 +111,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const registry = options.registry ?? builtinRegistry;
   // The routes never touch the raw server, so an HTTPS app is typed like an HTTP one.
   const app = Fastify({
-    ...(options.https === undefined ? {} : { https: options.https }),
+    // Node refuses an HTTP/1.1 request without Host with an empty 400; requireHost does it with a body.
+    ...(options.https === undefined
+      ? { http: { requireHostHeader: false } }
+      : { https: { ...options.https, requireHostHeader: false } }),
     loggerInstance: options.logger ?? pino({ level: 'silent' }),
     // Per-request log lines would dominate load tests; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -131,6 +135,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
   limitJsonDepth(app);
   app.setNotFoundHandler(notFound);
+  app.addHook('onRequest', requireHost);
   const clock = options.clock ?? systemClock;
   const keystore = options.auth?.keystore ?? (await generateKeystore(clock));
 

@@ -105,6 +105,12 @@ describe('errors answered before a route runs have the {"detail": ...} shape', (
     ],
     ['a request line that is not HTTP', 400, 'Bad Request', 'NOT HTTP AT ALL\r\n\r\n'],
     [
+      'an HTTP/1.1 request without Host',
+      400,
+      'Missing Host header',
+      'GET /api/health/live HTTP/1.1\r\nConnection: close\r\n\r\n',
+    ],
+    [
       'malformed JSON',
       400,
       "Body is not valid JSON but content-type is set to 'application/json'",

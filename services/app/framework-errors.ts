@@ -2,6 +2,7 @@ import { STATUS_CODES, maxHeaderSize } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import AjvCompiler from '@fastify/ajv-compiler';
+import { InvalidRequestError } from '../core/index.ts';
 
 /**
  * Errors that Fastify or Node's HTTP parser answer before any route runs, given the
@@ -64,6 +65,13 @@ export function frameworkErrors(
   return reply
     .code(status)
     .send({ detail: status < 500 ? error.message : 'Internal Server Error' });
+}
+
+/** HTTP/1.1 requires Host (RFC 9112, section 3.2); Node's own check answers without a body. */
+export async function requireHost(request: FastifyRequest): Promise<void> {
+  if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+    throw new InvalidRequestError('Missing Host header');
+  }
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
