@@ -140,6 +140,9 @@ describe.skipIf(schemathesis === undefined)(
           '--workers',
           '1',
           '--no-shrink',
+          // Hypothesis's health checks include timing ones (too_slow): no test depends on speed.
+          '--suppress-health-check',
+          'all',
           '--request-timeout',
           '30',
           '--output-truncate',
