@@ -14,9 +14,9 @@ import { type StartedBox, startBox } from './box.ts';
  * of a box listening on loopback, once per kind of token, and checks that nothing answers 5xx
  * and that every answer is declared in the document (status, content type, body schema,
  * headers, 405 with `Allow` for undeclared methods). `.ci/run` installs schemathesis in `.venv`
- * and points GRIDBOX_SCHEMATHESIS at it; without the variable the test is skipped.
+ * and points TEST_SCHEMATHESIS at it; without the variable the test is skipped.
  */
-const schemathesisPath = process.env.GRIDBOX_SCHEMATHESIS;
+const schemathesisPath = process.env.TEST_SCHEMATHESIS;
 /** Absolute, since it runs in a scratch folder (where it keeps its example database). */
 const schemathesis = schemathesisPath === undefined ? undefined : resolve(schemathesisPath);
 
@@ -67,7 +67,7 @@ let box: StartedBox;
 const tokens = new Map<string, string | undefined>();
 
 describe.skipIf(schemathesis === undefined)(
-  'schema fuzzing of the OpenAPI document (skipped without GRIDBOX_SCHEMATHESIS; .ci/run sets it)',
+  'schema fuzzing of the OpenAPI document (skipped without TEST_SCHEMATHESIS; .ci/run sets it)',
   () => {
     beforeAll(async () => {
       scratch = mkdtempSync(join(tmpdir(), 'gridbox-fuzz-'));
