@@ -21,17 +21,11 @@ const schemathesisPath = process.env.TEST_SCHEMATHESIS;
 const schemathesis = schemathesisPath === undefined ? undefined : resolve(schemathesisPath);
 
 /**
- * Findings that belong to work in progress elsewhere, each named by the schemathesis check
- * code and the operation it failed on, with why it is accepted for now. Remove an entry when
- * its fix lands: an entry that no longer matches anything is harmless, a new finding fails.
+ * Findings accepted, each named by the schemathesis check code and the operation it failed
+ * on, with why: work in progress elsewhere (remove the entry when its fix lands), or not a
+ * bug. An entry that no longer matches anything is harmless; any other finding fails.
  */
 const KNOWN_FINDINGS: { code: string; operation: RegExp; why: string }[] = [
-  {
-    // issue 12, item 10 (robustness): multipart without a boundary is a 500, not a 4xx.
-    code: 'ST102',
-    operation: /^POST \/api\/sandbox-store\/upload$/,
-    why: 'multipart/form-data without a boundary answers 500 (item 10)',
-  },
   {
     // Not a bug: DiracX's own paths overlap. GET /api/jobs/1/sandbox/output is served by
     // GET /api/jobs/{job_id}/sandbox/{sandbox_type}, so `Allow` for that URL rightly lists
