@@ -31,7 +31,10 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
 
 function validationBody(error: FastifyError, request: FastifyRequest): ValidationErrorBody {
   const context = error.validationContext ?? 'body';
-  const source: unknown = (request as unknown as Record<string, unknown>)[context];
+  // Fastify names the query string part `querystring` but keeps it as `request.query`.
+  const source: unknown = (request as unknown as Record<string, unknown>)[
+    context === 'querystring' ? 'query' : context
+  ];
   return {
     detail: (error.validation ?? []).map((issue) => {
       const path = issue.instancePath

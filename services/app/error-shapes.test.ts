@@ -230,6 +230,17 @@ describe('request bodies are not coerced to the schema', () => {
 });
 
 describe('query strings are still read as their schema types', () => {
+  it('names the value it refused in a query string, as FastAPI does', async () => {
+    const response = await app.inject({
+      url: '/api/jobs/status?job_ids=abc',
+      headers: { authorization: bearer },
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.json().detail).toEqual([
+      expect.objectContaining({ loc: ['query', 'job_ids', 0], input: 'abc' }),
+    ]);
+  });
+
   it('takes repeated and single job_ids, page numbers and booleans from the query string', async () => {
     const submitted = await app.inject({
       method: 'POST',
