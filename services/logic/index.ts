@@ -1,6 +1,7 @@
 export {
   type CacheHeaders,
   type ConditionalRequest,
+  type Versioned,
   cacheHeaders,
   isNotModified,
   parseHttpDate,
