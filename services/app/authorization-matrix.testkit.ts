@@ -130,6 +130,10 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixRow>> = {
     request: () => ({ url: '/.well-known/dirac-metadata' }),
     access: 'public',
   },
+  'GET /.well-known/security.txt': {
+    request: () => ({ url: '/.well-known/security.txt' }),
+    access: 'public',
+  },
   'GET /api/health/live': { request: () => ({ url: '/api/health/live' }), access: 'public' },
   'GET /api/health/ready': { request: () => ({ url: '/api/health/ready' }), access: 'public' },
   'GET /api/health/startup': { request: () => ({ url: '/api/health/startup' }), access: 'public' },

@@ -3,7 +3,13 @@ import { pino } from 'pino';
 import Type from 'typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../fixtures/index.ts';
-import { type ConfigSource, snapshotOf, staticConfigSource, systemClock } from '../core/index.ts';
+import {
+  type ConfigSource,
+  ManualClock,
+  snapshotOf,
+  staticConfigSource,
+  systemClock,
+} from '../core/index.ts';
 import { generateKeystore, issueAccessToken } from '../logic/index.ts';
 import type { RouterDefinition } from '../routers/index.ts';
 import { type AppOptions, buildApp } from './build-app.ts';
@@ -187,6 +193,23 @@ describe('GET /.well-known/dirac-metadata', () => {
   });
 });
 
+describe('GET /.well-known/security.txt', () => {
+  it('answers without a token, as a JSON string like DiracX, with the VOs support contacts and an expiry a year ahead', async () => {
+    const response = await (
+      await build({ clock: new ManualClock(Date.UTC(2026, 0, 1)) })
+    ).inject('/.well-known/security.txt');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    const text = response.json() as string;
+    const [vo, info] = Object.entries(fixtures.config.Registry)[0]!;
+    expect(text).toContain(`Contact: mailto:${info.Support.Email}\n`);
+    expect(text).toContain(`Contact: ${info.Support.Webpage}\n`);
+    expect(text).toContain('Expires: 2027-01-01T00:00:00.000Z\n');
+    expect(text.endsWith('Preferred-Languages: en\n')).toBe(true);
+    expect(vo).toBeTruthy();
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents every route the app serves, apart from the docs themselves', async () => {
     const app = await build();
@@ -197,6 +220,7 @@ describe('OpenAPI', () => {
         '/.well-known/dirac-metadata',
         '/.well-known/jwks.json',
         '/.well-known/openid-configuration',
+        '/.well-known/security.txt',
         '/api/auth/authorize',
         '/api/auth/authorize/complete',
         '/api/auth/device',
