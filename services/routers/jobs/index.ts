@@ -379,7 +379,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   });
   const storeUrl = (request: { protocol: string; host: string }) =>
     `${request.protocol}://${request.host}/api/sandbox-store`;
-  const PfnList = Type.Array(Type.Union([Type.String(), Type.Null()]));
+  const PfnList = Type.Array(Type.String());
 
   app.post(
     '/sandbox',
@@ -460,17 +460,14 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         operationId: 'jobs_get_job_sandboxes',
         tags: ['jobs'],
         security,
-        summary: "The job's input and output sandboxes (first of each, as one-element lists).",
+        summary: "The job's input and output sandboxes, as stored PFNs.",
         params: JobIdParams,
         response: { 200: Type.Object({ Input: PfnList, Output: PfnList }), ...errors },
       },
     },
     async (request) => {
       await policy.check(request, 'read', [request.params.job_id]);
-      const { Input, Output } = await sandboxDeps().sandboxDb.getJobSandboxes(
-        request.params.job_id,
-      );
-      return { Input: [Input], Output: [Output] };
+      return sandboxDeps().sandboxDb.getJobSandboxes(request.params.job_id);
     },
   );
 
@@ -481,7 +478,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         operationId: 'jobs_get_job_sandbox',
         tags: ['jobs'],
         security,
-        summary: "One of the job's sandboxes, as a one-element list.",
+        summary: "One type of the job's sandboxes, as stored PFNs.",
         params: Type.Object({
           job_id: Type.Integer({ minimum: 1 }),
           sandbox_type: Type.Enum(['input', 'output']),
@@ -492,7 +489,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     async (request) => {
       await policy.check(request, 'read', [request.params.job_id]);
       const sandboxes = await sandboxDeps().sandboxDb.getJobSandboxes(request.params.job_id);
-      return [request.params.sandbox_type === 'input' ? sandboxes.Input : sandboxes.Output];
+      return request.params.sandbox_type === 'input' ? sandboxes.Input : sandboxes.Output;
     },
   );
 
