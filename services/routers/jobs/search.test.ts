@@ -488,6 +488,8 @@ describe('POST /api/jobs/reschedule', () => {
         RescheduleCounter: counter,
         Status: 'Received',
         MinorStatus: 'Job Rescheduled',
+        // DiracX returns the job's checked JDL under this name.
+        InputData: expect.stringMatching(/JobName = "again";[\s\S]*JobRequirements/),
       });
       const status = await call('GET', `/api/jobs/status?job_ids=${id}`, alice);
       expect(status.json()[id].Status).toBe('Waiting');
