@@ -273,6 +273,17 @@ describe('refresh tokens', () => {
     expect((await refresh(token)).status).toBe(401);
   });
 
+  it('answers 200 to the revocation of an access token, which only refresh tokens undergo', async () => {
+    const { access, refresh: token } = await loginAs(alice);
+    const revoked = await post('/api/auth/revoke', { token: access, client_id: 'myDIRACClientID' });
+    expect(revoked).toEqual({
+      status: 200,
+      body: 'Refresh token revoked' as unknown as Record<string, unknown>,
+    });
+    expect((await userinfo(access)).status).toBe(200);
+    expect((await refresh(token)).status).toBe(200);
+  });
+
   it('refuses a wrong device code and an unknown grant', async () => {
     const wrong = await post('/api/auth/token', {
       grant_type: 'urn:ietf:params:oauth:grant-type:device_code',

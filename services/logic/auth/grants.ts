@@ -120,7 +120,7 @@ export async function redeemRefreshToken(
 /**
  * POST /api/auth/revoke (RFC 7009): revokes a refresh token. Like DiracX, a token that
  * cannot be read or is an access token is answered with success; unlike DiracX, an expired
- * or foreign one is too, instead of a 500.
+ * or foreign one, or a refresh token never stored, is too, instead of a 500.
  */
 export async function revokeToken(
   deps: AuthDeps,
@@ -138,9 +138,9 @@ export async function revokeToken(
     if (error instanceof UnauthorizedError) return 'Refresh token revoked';
     throw error;
   }
-  if ((await deps.authDb.getRefreshToken(claims.jti)) === undefined) {
-    throw new InvalidRequestError(`Token ${claims.jti} not found`);
-  }
+  // An access token (or any token this installation never stored) is not revocable: RFC
+  // 7009 and DiracX answer success, as for a token already revoked.
+  if ((await deps.authDb.getRefreshToken(claims.jti)) === undefined) return 'Refresh token revoked';
   await deps.authDb.revokeRefreshToken(claims.jti);
   return 'Refresh token revoked';
 }
