@@ -162,11 +162,22 @@ const ofVo = (sub: string, vo: string) => sub.startsWith(`${vo}:`);
 export async function listRefreshTokens(
   deps: AuthDeps,
   caller: RefreshTokenCaller,
-): Promise<RefreshTokenRow[]> {
-  if (!caller.properties.includes('ProxyManagement'))
-    return deps.authDb.listRefreshTokens(caller.sub);
-  return (await deps.authDb.listRefreshTokens(undefined)).filter((row) => ofVo(row.Sub, caller.vo));
+): Promise<ListedRefreshToken[]> {
+  const rows = caller.properties.includes('ProxyManagement')
+    ? (await deps.authDb.listRefreshTokens(undefined)).filter((row) => ofVo(row.Sub, caller.vo))
+    : await deps.authDb.listRefreshTokens(caller.sub);
+  return rows.map((row) => ({ ...row, Status: REFRESH_TOKEN_STATUS_NUMBER[row.Status] }));
 }
+
+/** DiracX 0.7.0 lists a refresh token's status as its Python enum's value (`auto()` from 1). */
+const REFRESH_TOKEN_STATUS_NUMBER = { CREATED: 1, REVOKED: 2 } as const satisfies Record<
+  RefreshTokenRow['Status'],
+  number
+>;
+
+export type ListedRefreshToken = Omit<RefreshTokenRow, 'Status'> & {
+  Status: (typeof REFRESH_TOKEN_STATUS_NUMBER)[RefreshTokenRow['Status']];
+};
 
 /**
  * DELETE /api/auth/refresh-tokens/{jti}: the owner, or a ProxyManagement holder of the
