@@ -284,6 +284,35 @@ describe('OpenAPI', () => {
     expect(served.sort()).toEqual(documented);
   });
 
+  it('marks nothing that has a default as required, as DiracX does (page, per_page, force, ...)', async () => {
+    const document = (await (await build()).inject('/api/openapi.json')).json();
+    const requiredWithDefault: string[] = [];
+    const visit = (schema: unknown, where: string): void => {
+      if (typeof schema !== 'object' || schema === null) return;
+      const node = schema as Record<string, unknown>;
+      const properties = (node.properties ?? {}) as Record<string, Record<string, unknown>>;
+      for (const name of Array.isArray(node.required) ? (node.required as string[]) : [])
+        if (properties[name]?.default !== undefined) requiredWithDefault.push(`${where}.${name}`);
+      for (const [key, value] of Object.entries(node)) visit(value, `${where}/${key}`);
+    };
+    for (const [path, operations] of Object.entries(document.paths))
+      for (const [method, operation] of Object.entries(
+        operations as Record<
+          string,
+          {
+            parameters?: { name: string; required?: boolean; schema?: { default?: unknown } }[];
+            requestBody?: unknown;
+          }
+        >,
+      )) {
+        for (const parameter of operation.parameters ?? [])
+          if (parameter.required && parameter.schema?.default !== undefined)
+            requiredWithDefault.push(`${method} ${path} ?${parameter.name}`);
+        visit(operation.requestBody, `${method} ${path}`);
+      }
+    expect(requiredWithDefault).toEqual([]);
+  });
+
   it('gives every operation an id, a tag and a response schema', async () => {
     const document = (await (await build()).inject('/api/openapi.json')).json();
     for (const operations of Object.values(document.paths) as Record<

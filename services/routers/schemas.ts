@@ -31,9 +31,10 @@ export const UnavailableSchema = Type.Object(
 export const RowsSchema = Type.Array(Type.Record(Type.String(), Type.Unknown()));
 
 /** The query string of DiracX's paginated search routes. */
+/** Optional with defaults, as in DiracX's document; validation fills the defaults in. */
 export const PageQuerySchema = Type.Object({
-  page: Type.Integer({ minimum: 1, default: 1 }),
-  per_page: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 100 })),
 });
 
 /** A search answers a whole result (200), a page of it with Content-Range (206), or 416. */

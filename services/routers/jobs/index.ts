@@ -116,6 +116,11 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         body: Type.Optional(SearchParamsSchema),
         response: { ...SearchResponses, ...errors },
       },
+      // DiracX's body is optional (its client sends none for "everything"); validation
+      // would refuse a missing body against the object schema.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request, reply) => {
       await policy.check(request, 'query');
@@ -123,8 +128,8 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         queryDeps(),
         currentUser(request),
         request.body ?? {},
-        request.query.page,
-        request.query.per_page,
+        request.query.page ?? 1,
+        request.query.per_page ?? 100,
       );
       return sendPage(reply, result);
     },
@@ -202,7 +207,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         security,
         summary:
           'Report job statuses, keyed by job id then by the (time-zoned) time of each report.',
-        querystring: Type.Object({ force: Type.Boolean({ default: false }) }),
+        querystring: Type.Object({ force: Type.Optional(Type.Boolean({ default: false })) }),
         body: Type.Record(
           Type.String({ pattern: '^[0-9]+$' }),
           Type.Record(
@@ -237,7 +242,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
           clock: app.clock,
         },
         request.body,
-        request.query.force,
+        request.query.force ?? false,
       );
       // As DiracX: when no job at all could be updated, the same report comes back as a 404.
       if (Object.keys(result.success).length === 0) return reply.code(404).send({ detail: result });
@@ -315,7 +320,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         tags: ['jobs'],
         security,
         summary: 'Send jobs back to the queue, counting reschedules up to the VO’s limit.',
-        querystring: Type.Object({ reset_jobs: Type.Boolean({ default: false }) }),
+        querystring: Type.Object({ reset_jobs: Type.Optional(Type.Boolean({ default: false })) }),
         body: Type.Object(
           { job_ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 10000 }) },
           { additionalProperties: false },
@@ -336,7 +341,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       const result = await rescheduleJobs(
         { ...jobDbs(), config: requireConfig(app.configSource).config },
         request.body.job_ids,
-        request.query.reset_jobs,
+        request.query.reset_jobs ?? false,
       );
       // As DiracX: when no job could be rescheduled, the report comes back as a 400.
       if (Object.keys(result.success).length === 0) return reply.code(400).send({ detail: result });

@@ -206,6 +206,33 @@ describe('POST /api/jobs/search', () => {
     if (message !== undefined) expect(response.json().detail).toMatch(message);
   });
 
+  it('searches everything of the caller’s VO without a body, as DiracX (the body is optional)', async () => {
+    // DiracX's client sends neither a body nor a content type when given no search.
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/jobs/search?per_page=2',
+      headers: { authorization: `Bearer ${alice}` },
+    });
+    expect(response.statusCode).toBe(206);
+    expect(response.json()).toHaveLength(2);
+  });
+
+  it('ignores keys it does not know in a search or summary body, as DiracX', async () => {
+    const searched = await call('POST', '/api/jobs/search', alice, {
+      parameters: ['JobName'],
+      search: [{ parameter: 'JobName', operator: 'eq', value: 'one', note: 'x' }],
+      sort: [{ parameter: 'JobID', direction: 'asc', nulls: 'last' }],
+      future_option: true,
+    });
+    expect(searched.statusCode).toBe(200);
+    expect(searched.json()).toEqual([{ JobName: 'one' }]);
+    const summary = await call('POST', '/api/jobs/summary', alice, {
+      grouping: ['Owner'],
+      future_option: 1,
+    });
+    expect(summary.statusCode).toBe(200);
+  });
+
   it('never answers 500, whatever the search body', async () => {
     const columns = [
       'JobID',
