@@ -193,6 +193,29 @@ describe('GET /.well-known/dirac-metadata', () => {
   });
 });
 
+describe('DiracX-Client-Version', () => {
+  it.each([
+    [undefined, 200, undefined],
+    ['0.7.0', 200, undefined],
+    ['0.0.1a1', 200, undefined],
+    [
+      '0.0.1a0',
+      400,
+      'Client version 0.0.1a0 is not compatible with the server. Upgrade to a version >= 0.0.1a1.',
+    ],
+    ['not a version', 400, "Invalid version string: 'not a version'"],
+  ])('with %j answers %i, as DiracX', async (version, status, detail) => {
+    const response = await (
+      await build()
+    ).inject({
+      url: '/api/health/live',
+      headers: version === undefined ? {} : { 'DiracX-Client-Version': version },
+    });
+    expect(response.statusCode).toBe(status);
+    if (detail !== undefined) expect(response.json()).toEqual({ detail });
+  });
+});
+
 describe('GET /.well-known/security.txt', () => {
   it('answers without a token, as a JSON string like DiracX, with the VOs support contacts and an expiry a year ahead', async () => {
     const response = await (

@@ -20,7 +20,13 @@ import {
   VerifiedTokens,
   generateKeystore,
 } from '../logic/index.ts';
-import { type AuthContext, type JobsSettings, authenticate } from '../routers/index.ts';
+import {
+  type AuthContext,
+  type JobsSettings,
+  authenticate,
+  checkClientVersion,
+  DIRACX_MIN_CLIENT_VERSION,
+} from '../routers/index.ts';
 import { handleError } from './error-handler.ts';
 import { registerOpenApi } from './openapi.ts';
 import { type Registry, builtinRegistry } from './registry.ts';
@@ -100,6 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }) as unknown as FastifyInstance;
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }));
+  app.addHook('onRequest', checkClientVersion(DIRACX_MIN_CLIENT_VERSION));
   const clock = options.clock ?? systemClock;
   const keystore = options.auth?.keystore ?? (await generateKeystore(clock));
 
