@@ -547,26 +547,31 @@ describe('PATCH /api/jobs/metadata', () => {
   const patchMeta = (token: string, body: unknown) =>
     call('PATCH', '/api/jobs/metadata', token, body);
 
-  it('writes attributes as given and answers 204', async () => {
-    const response = await patchMeta(alice, {
-      [ids[1]!]: { JobGroup: 'analysis', UserPriority: 7, HostName: 'wn001' },
-    });
+  it('writes the Site attribute and job parameters, and answers 204', async () => {
+    const response = await patchMeta(alice, { [ids[1]!]: { Site: site, HostName: 'wn001' } });
     expect(response.statusCode).toBe(204);
     const rows = (
       await call('POST', '/api/jobs/search', alice, {
-        parameters: ['JobGroup', 'UserPriority'],
+        parameters: ['Site'],
         search: [{ parameter: 'JobID', operator: 'eq', value: ids[1]! }],
       })
     ).json();
-    expect(rows).toEqual([{ JobGroup: 'analysis', UserPriority: 7 }]);
+    expect(rows).toEqual([{ Site: site }]);
   });
 
   const attribute = (name: string) =>
     new RegExp(`^${name} cannot be changed through metadata \\(job \\d+\\)$`);
+  // DiracX 0.7.0 writes only Site among the job attributes; every other is refused.
   it.each([
-    ['a number where text belongs', { JobGroup: 5 }, /^Invalid value for JobGroup/],
-    ['text too long for its column', { JobType: 'x'.repeat(40) }, /^Invalid value for JobType/],
-    ['a time without a zone', { LastUpdateTime: '2026-06-01 12:00:00' }, /^Invalid value/],
+    ['a number where text belongs', { Site: 5 }, /^Invalid value for Site/],
+    ['text too long for its column', { Site: 'x'.repeat(101) }, /^Invalid value for Site/],
+    ['its priority', { UserPriority: 7 }, attribute('UserPriority')],
+    ['its priority, by its field name', { user_priority: 7 }, attribute('UserPriority')],
+    ['its name', { JobName: 'renamed' }, attribute('JobName')],
+    ['its group', { JobGroup: 'analysis' }, attribute('JobGroup')],
+    ['its type', { JobType: 'User' }, attribute('JobType')],
+    ['a time', { LastUpdateTime: '2026-06-01T12:00:00Z' }, attribute('LastUpdateTime')],
+    ['its accounting flag', { AccountedFlag: true }, attribute('AccountedFlag')],
     ['the job id itself', { JobID: 3 }, attribute('JobID')],
     ['its VO', { VO: otherVo }, attribute('VO')],
     ['its VO, spelt otherwise', { vo: otherVo }, attribute('VO')],
@@ -578,16 +583,18 @@ describe('PATCH /api/jobs/metadata', () => {
     ['its application status', { ApplicationStatus: 'Done' }, attribute('ApplicationStatus')],
     ['its reschedule counter', { RescheduleCounter: 0 }, attribute('RescheduleCounter')],
   ])('refuses %s with 400 and writes nothing', async (_name, fields, detail) => {
-    const response = await patchMeta(alice, { [ids[1]!]: { JobName: 'untouched?', ...fields } });
+    const response = await patchMeta(alice, {
+      [ids[1]!]: { Site: 'LCG.Untouched.org', ...fields },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().detail).toMatch(detail);
     const rows = (
       await call('POST', '/api/jobs/search', alice, {
-        parameters: ['JobName'],
+        parameters: ['JobName', 'Site', 'UserPriority'],
         search: [{ parameter: 'JobID', operator: 'eq', value: ids[1]! }],
       })
     ).json();
-    expect(rows).toEqual([{ JobName: 'two' }]);
+    expect(rows).toEqual([{ JobName: 'two', Site: site, UserPriority: 1 }]);
   });
 });
 
