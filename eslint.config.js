@@ -54,7 +54,7 @@ const layerZones = (forTests) =>
   }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'reports/out/**'] },
+  { ignores: ['node_modules/**', 'reports/out/**', '.venv/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
