@@ -153,7 +153,13 @@ def dirac_login(box: Box, user: dict, credentials: Path) -> str:
         for line in process.stdout:
             seen.append(line)
             if line.startswith("Now go to:"):
-                browser_login(line.split(":", 1)[1].strip(), user["username"], user["password"], box.verify())
+                page = browser_login(
+                    line.split(":", 1)[1].strip(), user["username"], user["password"], box.verify()
+                )
+                # A flow the box could not complete never ends the CLI's polling: fail now.
+                if page.status_code >= 400:
+                    process.kill()
+                    raise AssertionError(f"the sign-in ended with {page.status_code}: {page.text}")
                 break
         rest, _ = process.communicate()
     finally:

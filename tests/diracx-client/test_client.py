@@ -204,10 +204,11 @@ def test_pilots_with_an_administrator(box: Box, as_user: Path):
             flow = await api.auth.initiate_device_flow(
                 client_id=api.client_id, scope=f"vo:{admin['vo']} group:{admin['vo']}_admin"
             )
-            await asyncio.to_thread(
+            page = await asyncio.to_thread(
                 browser_login, flow.verification_uri_complete, admin["username"],
                 admin["password"], box.verify(),
             )
+            assert page.status_code == 200, page.text
             token = await api.auth.get_oidc_token(device_code=flow.device_code, client_id=api.client_id)
             assert not isinstance(token, DeviceFlowErrorResponse), token
             write_credentials(token, location=credentials)
