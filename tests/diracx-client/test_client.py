@@ -179,15 +179,19 @@ def test_sandboxes_up_and_down(box: Box, as_user: Path, tmp_path: Path):
 
 
 def test_rss(box: Box, as_user: Path):
+    vo = box.user(group_suffix="user")["vo"]
+
     async def go():
         async with AsyncDiracClient() as api:
             for get in (api.rss.get_site_status, api.rss.get_storage_status,
                         api.rss.get_compute_status, api.rss.get_fts_status):
-                _, headers = await get(cls=with_headers)
-                assert headers is not None
-            _, response = await api.rss.get_site_status(cls=with_raw)
-            assert response.headers["Vary"] == "Authorization"
-            assert response.headers["ETag"].endswith(box.user(group_suffix="user")["vo"])
+                statuses, response = await get(cls=with_raw)
+                assert isinstance(statuses, dict)
+                assert response.headers["Vary"] == "Authorization"
+                etag = response.headers["ETag"]
+                assert etag.endswith(f"-{vo}")
+                with pytest.raises(ResourceNotModifiedError):
+                    await get(headers={"If-None-Match": etag})
 
     run(go())
 
