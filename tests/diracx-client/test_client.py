@@ -111,7 +111,7 @@ def test_submit_search_summary_and_paging(box: Box, as_user: Path):
             summary = await api.jobs.summary(grouping=["JobName"], search=mine)
             counts = {row["JobName"]: row["count"] for row in summary}
             assert counts[f"bulk-{tag}"] == 3 and counts[f"param-{tag}"] == 4
-            # No body at all: DiracX's client sends none for "everything".
+            # Nothing asked: the client sends an empty search.
             assert len(await api.jobs.search(per_page=1)) == 1
 
     run(go())

@@ -207,7 +207,7 @@ describe('POST /api/jobs/search', () => {
   });
 
   it('searches everything of the caller’s VO without a body, as DiracX (the body is optional)', async () => {
-    // DiracX's client sends neither a body nor a content type when given no search.
+    // A client generated from DiracX's document sends neither body nor content type then.
     const response = await app.inject({
       method: 'POST',
       url: '/api/jobs/search?per_page=2',

@@ -154,6 +154,10 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         body: Type.Optional(SearchParamsSchema),
         response: { ...SearchResponses, ...errors },
       },
+      // The body is optional, as in DiracX; validation would refuse a missing one.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request, reply) => {
       await policy.check(request, 'read');
