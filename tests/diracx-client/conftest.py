@@ -111,14 +111,21 @@ def use_identity(box: Box, credentials: Path | None = None) -> None:
     get_diracx_preferences.cache_clear()
 
 
-def browser_login(start_url: str, username: str, password: str, verify) -> httpx.Response:
-    """What a person does in a browser: follow redirects, fill in the sign-in form once."""
+def browser_login(
+    start_url: str, username: str, password: str, verify, stop_at: str | None = None
+) -> httpx.Response:
+    """What a person does in a browser: follow redirects, fill in the sign-in form once.
+
+    With `stop_at`, the redirect to a URL starting with it is returned, not followed.
+    """
     with httpx.Client(verify=verify, follow_redirects=False, timeout=60) as http:
         url, method, data, submitted = start_url, "GET", None, False
         for _ in range(20):
             response = http.request(method, url, data=data)
             if response.is_redirect:
                 url = str(response.url.join(response.headers["location"]))
+                if stop_at is not None and url.startswith(stop_at):
+                    return response
                 method, data = "GET", None
                 continue
             form = re.search(r'<form[^>]*method="post"[^>]*action="([^"]+)"', response.text, re.I)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import secrets
 import json
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlparse
 
+import httpx
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotModifiedError
 from diracx.api.jobs import create_sandbox, download_sandbox
@@ -228,6 +232,33 @@ def test_pilots_with_an_administrator(box: Box, as_user: Path):
             assert {row["VO"] for row in summary} == {admin["vo"]}
 
     run(go())
+
+
+def test_authorization_code_flow(box: Box, as_user: Path):
+    user = box.user(group_suffix="user")
+    # The box's own API docs page is always an allowed redirect.
+    redirect = f"{box.url}/api/docs/oauth2-redirect"
+    verifier = secrets.token_urlsafe(32)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
+    query = urlencode({
+        "response_type": "code", "code_challenge": challenge.decode(),
+        "code_challenge_method": "S256", "client_id": "myDIRACClientID",
+        "redirect_uri": redirect, "scope": f"vo:{user['vo']}", "state": "st",
+    })
+    landed = browser_login(
+        f"{box.url}/api/auth/authorize?{query}", user["username"], user["password"],
+        box.verify(), stop_at=redirect,
+    )
+    assert landed.is_redirect, landed.text
+    params = parse_qs(urlparse(landed.headers["location"]).query)
+    assert params["state"] == ["st"]
+    with httpx.Client(verify=box.verify()) as http:
+        token = http.post(f"{box.url}/api/auth/token", data={
+            "grant_type": "authorization_code", "client_id": "myDIRACClientID",
+            "code": params["code"][0], "redirect_uri": redirect, "code_verifier": verifier,
+        })
+    assert token.status_code == 200, token.text
+    assert claims(token.json()["access_token"])["vo"] == user["vo"]
 
 
 def test_refresh_and_revoke(box: Box, as_user: Path):
