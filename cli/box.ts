@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { Agent } from 'undici';
 import { CaDirectory } from '../ca/index.ts';
@@ -14,6 +14,7 @@ import {
   UsageError,
   snapshotOf,
   staticConfigSource,
+  statePaths,
   systemClock,
 } from '../services/core/index.ts';
 import { type Keystore, generateKeystore } from '../services/logic/index.ts';
@@ -87,22 +88,25 @@ export async function startBox({
   });
   try {
     const config = withIdentityProvider(fixtureSet.config, idp.issuer);
+    const state = statePaths(settings);
     const app = await buildApp({
       configSource: staticConfigSource(snapshotOf(config, modifiedMs)),
       dbUrl: settings.dbUrl,
       logger,
       ...(tls === undefined ? {} : { https: tls }),
       jobs: { searchAcrossVOs: settings.jobSearchAcrossVos },
-      ...(settings.sandboxStoreDir === ''
+      ...(state.sandboxStoreDir === undefined
         ? {}
-        : { sandboxes: { store: new FileSandboxStore(resolve(settings.sandboxStoreDir)) } }),
+        : { sandboxes: { store: new FileSandboxStore(resolve(state.sandboxStoreDir)) } }),
       auth: {
         issuer: settings.tokenIssuer,
         caCertPem: ca.certPem,
         keystore:
-          settings.tokenKeystore === ''
+          state.keystore === undefined
             ? await generateKeystore(systemClock, settings.tokenAlgorithm)
-            : await readKeystore(settings.tokenKeystore),
+            : state.keystore.isDefault
+              ? await ensureKeystore(state.keystore.path, settings.tokenAlgorithm)
+              : await readKeystore(state.keystore.path),
         ...(trustBox === undefined ? {} : { idpDispatcher: trustBox }),
         settings: {
           accessTokenExpireMinutes: settings.accessTokenExpireMinutes,
@@ -176,6 +180,30 @@ function registerCallbacks(idp: StartedIdp, config: Config, url: string): void {
   ]);
   for (const info of Object.values(config.Registry))
     idp.registerClient(info.IdP.ClientID, callbacks);
+}
+
+/**
+ * The keystore gridbox keeps beside the database: read it, or create it on the first start,
+ * readable by its owner only (it signs every token). Written aside and linked into place,
+ * which fails if the file exists: of two boxes starting together on one database, the second
+ * reads the first's whole key, never half of it.
+ */
+async function ensureKeystore(path: string, alg: Settings['tokenAlgorithm']): Promise<Keystore> {
+  const keystore = await generateKeystore(systemClock, alg);
+  const aside = `${path}.${process.pid}.tmp`;
+  try {
+    await mkdir(dirname(resolve(path)), { recursive: true });
+    await writeFile(aside, JSON.stringify(keystore), { mode: 0o600 });
+    await link(aside, path);
+    return keystore;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+      throw new UsageError(`Cannot write the token keystore ${path}: ${(error as Error).message}`);
+    }
+    return readKeystore(path);
+  } finally {
+    await rm(aside, { force: true });
+  }
 }
 
 async function readKeystore(path: string): Promise<Keystore> {

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,6 +186,63 @@ describe('gridbox up', () => {
       );
     } finally {
       blocker.close();
+    }
+  });
+});
+
+describe('gridbox up on a database file', () => {
+  it('keeps users logged in and sandboxes downloadable across a restart', async () => {
+    const db = join(scratch, 'restart.db');
+    const upOn = async () => {
+      const t = testIo({ env: { GRIDBOX_LOG_LEVEL: 'silent' } });
+      const exit = main(['up', '--json', '--port', '0', '--db-url', `sqlite:${db}`], t.io);
+      const ready = JSON.parse(await t.firstLine) as { url: string; users: { username: string }[] };
+      return { ready, stop: () => (t.stop('SIGTERM'), exit) };
+    };
+
+    // 1. First start: log in and upload a sandbox.
+    const first = await upOn();
+    const login = testIo({ env: { DIRACX_CREDENTIALS_PATH: join(scratch, 'restart-creds.json') } });
+    const user = first.ready.users[0]!.username;
+    expect(await main(['token', '--user', user, '--url', first.ready.url], login.io)).toBe(0);
+    const auth = { authorization: `Bearer ${login.stdout().trim()}` };
+    const data = Buffer.from('a sandbox that outlives its box '.repeat(100));
+    const info = {
+      checksum_algorithm: 'sha256',
+      checksum: createHash('sha256').update(data).digest('hex'),
+      size: data.length,
+      format: 'tar.zst',
+    };
+    const initiated = await fetch(`${first.ready.url}/api/jobs/sandbox`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(info),
+    });
+    const { pfn, url, fields } = (await initiated.json()) as {
+      pfn: string;
+      url: string;
+      fields: Record<string, string>;
+    };
+    const form = new FormData();
+    for (const [name, value] of Object.entries(fields)) form.append(name, value);
+    form.append('file', new Blob([data]), 'sandbox.tar.zst');
+    expect((await fetch(url, { method: 'POST', body: form })).status).toBe(204);
+    expect(await first.stop()).toBe(0);
+    expect(statSync(`${db}.keys.json`).mode & 0o777).toBe(0o600);
+
+    // 2. Second start on the same file: the same token works, the sandbox comes back.
+    const second = await upOn();
+    try {
+      const link = await fetch(
+        `${second.ready.url}/api/jobs/sandbox?pfn=${encodeURIComponent(pfn)}`,
+        { headers: auth },
+      );
+      expect(link.status).toBe(200);
+      const download = await fetch(((await link.json()) as { url: string }).url);
+      expect(download.status).toBe(200);
+      expect(Buffer.from(await download.arrayBuffer()).equals(data)).toBe(true);
+    } finally {
+      expect(await second.stop()).toBe(0);
     }
   });
 });

@@ -5,6 +5,7 @@ import {
   RealTimeClock,
   type SimClock,
   type SimSummary,
+  type Timing,
   VirtualClock,
   openStorageElements,
   runSimulation,
@@ -16,14 +17,26 @@ import { embeddedTarget } from './sim-target.ts';
 
 const fixtureSet = generateFixtures({ seed: 3, size: 'small' });
 
-/** A whole run against a box of its own; returns the summary and the event lines. */
+type Target = Awaited<ReturnType<typeof embeddedTarget>>;
+type Storage = Awaited<ReturnType<typeof openStorageElements>>;
+
+/**
+ * A whole run against a box of its own; returns the summary and the event lines. `inspect`
+ * looks at the outcome while the box and the storage elements are still up.
+ */
 async function simulate(options: {
   seed: number;
   jobs: number;
   transport: 'inject' | 'http';
   clock: SimClock;
   storage: 'memory' | 'http';
-  speedup?: number;
+  timing?: Partial<Timing>;
+  inspect?: (run: {
+    summary: SimSummary;
+    lines: string[];
+    target: Target;
+    storage: Storage;
+  }) => Promise<void>;
 }) {
   const target = await embeddedTarget({
     fixtureSet,
@@ -43,14 +56,76 @@ async function simulate(options: {
       clock: options.clock,
       seed: options.seed,
       jobs: options.jobs,
-      timing: { speedup: options.speedup ?? 1 },
+      timing: options.timing ?? {},
       sink: (line) => lines.push(line),
     });
-    return { summary, lines, target, storage };
+    await options.inspect?.({ summary, lines, target, storage });
+    return { summary, lines };
   } finally {
     await storage.close();
     await target.close();
   }
+}
+
+type SimEvent = Record<string, string | number>;
+
+/**
+ * What holds of any finished run, however fast or slow the machine ran it: every job ended
+ * Done or Failed, each was matched once, and each that ended Done has its output in the
+ * catalog, with a replica on an SE over HTTP that holds the bytes the catalog describes.
+ * Returns how many ended Done.
+ */
+async function expectConsistentRun(run: {
+  summary: SimSummary;
+  lines: string[];
+  target: Target;
+  jobs: number;
+}): Promise<number> {
+  const { summary, lines, target } = run;
+  expect(summary.transport).toBe('http');
+  expect(summary.jobs.submitted).toBe(run.jobs);
+  const { Done = 0, Failed = 0, ...others } = summary.jobs.by_status;
+  expect(others).toEqual({});
+  expect(Done + Failed).toBe(run.jobs);
+
+  const events = lines.map((line) => JSON.parse(line) as SimEvent);
+  const matched = events.filter((e) => e.kind === 'job.matched').map((e) => e.job);
+  expect(matched).toHaveLength(run.jobs);
+  expect(new Set(matched).size).toBe(run.jobs);
+
+  // A job the StalledJobAgent failed (its heartbeats late) may still finish and report Done
+  // from its wrapper: the run counts it Failed, its first end, but it has its output too.
+  const done = new Set(events.filter((e) => e.kind === 'job.done').map((e) => e.job));
+  expect(done.size).toBeGreaterThanOrEqual(Done);
+  const outputs = events.filter((e) => e.kind === 'catalog.register' && e.job !== undefined);
+  const registered = new Set(outputs.map((e) => e.job));
+  for (const job of done) expect(registered).toContain(job);
+  const byVo = new Map<string, string[]>();
+  for (const e of outputs) {
+    const lfn = String(e.lfn);
+    const vo = lfn.split('/')[1]!;
+    byVo.set(vo, [...(byVo.get(vo) ?? []), lfn]);
+  }
+  for (const [vo, lfns] of byVo) {
+    const owner = target.owners.find((o) => o.vo === vo)!;
+    const catalog = new GridboxFileCatalog(
+      target.service.as(target.credentials.user(owner.vo, owner.username, owner.group)),
+    );
+    const replicas = await catalog.getReplicas(lfns);
+    const metadata = await catalog.getFileMetadata(lfns);
+    expect(replicas.Failed).toEqual({});
+    for (const lfn of lfns) {
+      const [se, pfn] = Object.entries(replicas.Successful[lfn]!)[0]!;
+      expect(fixtureSet.config.Resources.StorageElements[se]).toBeDefined();
+      expect(pfn).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+      const response = await fetch(pfn, { headers: { 'x-gridbox-vo': vo } });
+      expect(response.status).toBe(200);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      expect(adler32(bytes)).toBe(metadata.Successful[lfn]!.Checksum);
+      expect(bytes.byteLength).toBe(metadata.Successful[lfn]!.Size);
+    }
+  }
+  return Done;
 }
 
 const virtualRun = (seed: number, transport: 'inject' | 'http' = 'inject') =>
@@ -89,69 +164,40 @@ describe('gridbox sim in virtual time', () => {
 });
 
 describe('gridbox sim over the wire', () => {
-  it('runs 200 jobs to completion in real time against the box over HTTP, outputs in the catalog and on SEs', async () => {
-    const clock = new RealTimeClock();
-    const target = await embeddedTarget({ fixtureSet, clock, seed: 5, transport: 'http' });
-    const storage = await openStorageElements(fixtureSet.config, { mode: 'http' });
-    const lines: string[] = [];
-    let summary: SimSummary;
-    try {
-      summary = await runSimulation({
-        service: target.service,
-        credentials: target.credentials,
-        config: fixtureSet.config,
-        owners: target.owners,
-        storage: storage.elements,
-        clock,
-        seed: 5,
-        jobs: 200,
-        // An hour of the grid in 1.2 s: long enough for heartbeats to be ordered in time.
-        timing: { speedup: 3000 },
-        sink: (line) => lines.push(line),
-      });
-      expect(summary.transport).toBe('http');
-      expect(summary.jobs.submitted).toBe(200);
-      const { Done = 0, Failed = 0, ...others } = summary.jobs.by_status;
-      expect(others).toEqual({});
-      expect(Done + Failed).toBe(200);
-      expect(Done).toBeGreaterThan(150);
+  it('runs 100 jobs over HTTP in virtual time, outputs in the catalog and on SEs over HTTP', async () => {
+    let done = 0;
+    await simulate({
+      seed: 5,
+      jobs: 100,
+      transport: 'http',
+      clock: new VirtualClock(Date.parse(FIXTURE_REF_DATE)),
+      storage: 'http',
+      inspect: async (run) => {
+        done = await expectConsistentRun({ ...run, jobs: 100 });
+      },
+    });
+    // In virtual time the machine's speed changes nothing: only the injected faults fail
+    // jobs (2 % of payloads, 0.5 % of nodes, SEs that do not answer).
+    expect(done).toBeGreaterThan(90);
+  }, 300_000);
 
-      // Every job that ended Done registered its output, with a replica on an SE that holds
-      // the bytes the catalog describes.
-      const events = lines.map((line) => JSON.parse(line) as Record<string, string | number>);
-      const done = new Set(events.filter((e) => e.kind === 'job.done').map((e) => e.job));
-      const outputs = events.filter((e) => e.kind === 'catalog.register' && e.job !== undefined);
-      expect(new Set(outputs.map((e) => e.job))).toEqual(done);
-      const byVo = new Map<string, string[]>();
-      for (const e of outputs) {
-        const lfn = String(e.lfn);
-        const vo = lfn.split('/')[1]!;
-        byVo.set(vo, [...(byVo.get(vo) ?? []), lfn]);
-      }
-      for (const [vo, lfns] of byVo) {
-        const owner = target.owners.find((o) => o.vo === vo)!;
-        const catalog = new GridboxFileCatalog(
-          target.service.as(target.credentials.user(owner.vo, owner.username, owner.group)),
-        );
-        const replicas = await catalog.getReplicas(lfns);
-        const metadata = await catalog.getFileMetadata(lfns);
-        expect(replicas.Failed).toEqual({});
-        for (const lfn of lfns) {
-          const [se, pfn] = Object.entries(replicas.Successful[lfn]!)[0]!;
-          expect(fixtureSet.config.Resources.StorageElements[se]).toBeDefined();
-          expect(pfn).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
-          const response = await fetch(pfn, { headers: { 'x-gridbox-vo': vo } });
-          expect(response.status).toBe(200);
-          const bytes = new Uint8Array(await response.arrayBuffer());
-          expect(adler32(bytes)).toBe(metadata.Successful[lfn]!.Checksum);
-          expect(bytes.byteLength).toBe(metadata.Successful[lfn]!.Size);
-        }
-      }
-    } finally {
-      await storage.close();
-      await target.close();
-    }
-  }, 120_000);
+  // In real time a slow machine delays heartbeats past the StalledJobAgent's windows and
+  // runs slots out of time, and those jobs fail: how many end Done depends on the machine,
+  // so only what holds at any speed is checked. The deadline is for a heavily loaded one.
+  it('runs 200 jobs to their end in real time against the box over HTTP, consistently', async () => {
+    await simulate({
+      seed: 5,
+      jobs: 200,
+      transport: 'http',
+      clock: new RealTimeClock(),
+      storage: 'http',
+      // An hour of the grid in 1.2 s: long enough for heartbeats to be ordered in time.
+      timing: { speedup: 3000 },
+      inspect: async (run) => {
+        await expectConsistentRun({ ...run, jobs: 200 });
+      },
+    });
+  }, 300_000);
 });
 
 describe('gridbox sim on the command line', () => {

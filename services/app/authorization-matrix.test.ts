@@ -77,7 +77,7 @@ beforeAll(async () => {
       ...(payload === undefined ? {} : { payload: payload as object }),
     });
     expect(response.statusCode, `${method} ${url}: ${response.body}`).toBeLessThan(300);
-    return response.json();
+    return response.body === '' ? undefined : response.json();
   };
 
   const pilotToken = async (admin: string, stamp: string, ofVo: string) => {
@@ -119,6 +119,8 @@ beforeAll(async () => {
     CPUTime: 100_000,
   });
   expect(matched.JobID).toBe(jobId);
+  // The owner's catalog directory (mode 0o775: its group may write, others may not).
+  await send(owner.token, 'PUT', '/api/catalog/directory', { path: `/${vo}/matrix` });
   const { pfn } = await send(owner.token, 'POST', '/api/jobs/sandbox', {
     checksum_algorithm: 'sha256',
     checksum: 'a'.repeat(64),

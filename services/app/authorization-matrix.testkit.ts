@@ -253,7 +253,8 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixRow>> = {
       url: '/api/catalog/metadata',
       payload: { path: `/${s.vo}/matrix`, metadata: { matrix: 1 } },
     }),
-    access: SAME_VO,
+    // The catalog's own permissions: write on the owner's directory is for the owner's group.
+    access: ['owner', 'sameVoUser'],
   },
   'POST /api/catalog/find': {
     request: (s) => ({

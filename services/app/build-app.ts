@@ -9,7 +9,14 @@ import {
   createRng,
   systemClock,
 } from '../core/index.ts';
-import { MemorySandboxStore, type SandboxStore, openDatabases } from '../db/index.ts';
+import {
+  type JobDB,
+  type JobLoggingDB,
+  MemorySandboxStore,
+  type SandboxStore,
+  type TaskQueueDB,
+  openDatabases,
+} from '../db/index.ts';
 import type { Dispatcher } from 'undici';
 import {
   type AuthSettings,
@@ -19,6 +26,7 @@ import {
   type SandboxSettings,
   VerifiedTokens,
   generateKeystore,
+  repairInterruptedJobs,
 } from '../logic/index.ts';
 import {
   type AuthContext,
@@ -28,6 +36,7 @@ import {
   DIRACX_MIN_CLIENT_VERSION,
 } from '../routers/index.ts';
 import { handleError } from './error-handler.ts';
+import { limitJsonDepth } from './json-body.ts';
 import { registerOpenApi } from './openapi.ts';
 import { type Registry, builtinRegistry } from './registry.ts';
 
@@ -105,6 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false } },
   }) as unknown as FastifyInstance;
   app.setErrorHandler(handleError);
+  limitJsonDepth(app);
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ detail: 'Not Found' }));
   app.addHook('onRequest', checkClientVersion(DIRACX_MIN_CLIENT_VERSION));
   const clock = options.clock ?? systemClock;
@@ -137,6 +147,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     });
     app.decorateRequest('user', null);
+    await repairJobs(app);
 
     await registerOpenApi(app);
     // DiracX mounts systems in sorted name order; so do we, so route overrides behave alike.
@@ -144,6 +155,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     for (const router of routers) {
       await app.register(
         async (scope) => {
+          // Again in each scope, so an error while sending an error (a body that fails to
+          // serialize) comes back here, logged and generic, instead of Fastify's fallback.
+          scope.setErrorHandler(handleError);
           if (router.requiresAuth) scope.addHook('onRequest', authenticate);
           await scope.register(router.plugin);
         },
@@ -156,6 +170,25 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.close();
     throw error;
   }
+}
+
+/**
+ * Before the first request: jobs a kill left half submitted, half matched or half killed
+ * are finished as DIRAC's optimizers would (see repairInterruptedJobs). Without a
+ * configuration yet there is nothing to optimize against; the next start repairs them.
+ */
+async function repairJobs(app: FastifyInstance): Promise<void> {
+  const snapshot = app.configSource.current();
+  if (snapshot === undefined) return;
+  const report = await repairInterruptedJobs({
+    jobDb: app.dbs.get('JobDB') as JobDB,
+    jobLoggingDb: app.dbs.get('JobLoggingDB') as JobLoggingDB,
+    taskQueueDb: app.dbs.get('TaskQueueDB') as TaskQueueDB,
+    config: snapshot.config,
+    clock: app.clock,
+  });
+  if (Object.values(report).some((count) => count > 0))
+    app.log.warn(report, 'finished jobs an earlier stop interrupted');
 }
 
 function authContext(options: AuthOptions, keystore: Keystore, clock: Clock): AuthContext {

@@ -101,6 +101,13 @@ export class ForbiddenError extends GridboxError {
   }
 }
 
+/** The request carries more bytes than it announced or than gridbox accepts. */
+export class PayloadTooLargeError extends GridboxError {
+  constructor(message: string) {
+    super('GBX_PAYLOAD_TOO_LARGE', 413, message);
+  }
+}
+
 /** A service gridbox depends on (an identity provider) failed or could not be reached. */
 export class BadGatewayError extends GridboxError {
   constructor(message: string) {
@@ -125,6 +132,7 @@ export const errorCatalogue = {
   GBX_UNAUTHORIZED: { status: 401, type: UnauthorizedError },
   GBX_FORBIDDEN: { status: 403, type: ForbiddenError },
   GBX_CONFLICT: { status: 409, type: ConflictError },
+  GBX_PAYLOAD_TOO_LARGE: { status: 413, type: PayloadTooLargeError },
   GBX_BAD_GATEWAY: { status: 502, type: BadGatewayError },
   GBX_LEGACY_EXCHANGE_DISABLED: { status: 503, type: LegacyExchangeDisabledError },
 } as const;

@@ -7,6 +7,7 @@ export {
   ConflictError,
   DatabaseUnavailableError,
   ForbiddenError,
+  PayloadTooLargeError,
   GridboxError,
   InvalidRequestError,
   LegacyExchangeDisabledError,
@@ -20,11 +21,13 @@ export {
   type SettingKey,
   type Settings,
   SettingsSchema,
+  type StatePaths,
   envName,
   flagName,
   parseSetting,
   parseSettings,
   settingsTable,
+  statePaths,
 } from './settings.ts';
 export * from './config/index.ts';
 export { validateAgainst } from './validate.ts';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './errors.ts';
-import { parseSettings, settingsTable } from './settings.ts';
+import { type StatePaths, parseSettings, settingsTable, statePaths } from './settings.ts';
 
 describe('settings', () => {
   it('uses the documented defaults when nothing is given', () => {
@@ -88,5 +88,42 @@ describe('settings', () => {
   it('is documented in docs/settings.md exactly as the schema says (npm run docs)', () => {
     const published = readFileSync(new URL('../../docs/settings.md', import.meta.url), 'utf8');
     expect(published).toBe(settingsTable());
+  });
+
+  const state: [string, Record<string, string>, StatePaths][] = [
+    [
+      'keeps nothing for a database gone with the process',
+      { dbUrl: 'sqlite::memory:' },
+      { keystore: undefined, sandboxStoreDir: undefined },
+    ],
+    [
+      'keeps keys and sandboxes beside a database file',
+      { dbUrl: 'sqlite:/var/box.db' },
+      {
+        keystore: { path: '/var/box.db.keys.json', isDefault: true },
+        sandboxStoreDir: '/var/box.db.sandboxes',
+      },
+    ],
+    [
+      'keeps them in a folder named after a MySQL database',
+      { dbUrl: 'mysql://u:p@db.example:3307/grid' },
+      {
+        keystore: { path: '.gridbox/mysql/db.example-3307-grid/keys.json', isDefault: true },
+        sandboxStoreDir: '.gridbox/mysql/db.example-3307-grid/sandboxes',
+      },
+    ],
+    [
+      'uses the files named, whatever the database',
+      { dbUrl: 'sqlite::memory:', tokenKeystore: '/k.json', sandboxStoreDir: '/sb' },
+      { keystore: { path: '/k.json', isDefault: false }, sandboxStoreDir: '/sb' },
+    ],
+    [
+      'keeps them in memory when asked, even beside a file',
+      { dbUrl: 'sqlite:/var/box.db', tokenKeystore: 'memory', sandboxStoreDir: 'memory' },
+      { keystore: undefined, sandboxStoreDir: undefined },
+    ],
+  ];
+  it.each(state)('%s', (_title, flags, expected) => {
+    expect(statePaths(parseSettings({ flags }))).toEqual(expected);
   });
 });

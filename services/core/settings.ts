@@ -63,7 +63,8 @@ export const SettingsSchema = Type.Object({
     default: 60,
     minimum: 1,
     maximum: 525600,
-    description: 'Lifetime of a chain of refresh tokens, as DiracX REFRESH_TOKEN_EXPIRE_MINUTES.',
+    description:
+      'Lifetime of a chain of refresh tokens, as DiracX REFRESH_TOKEN_EXPIRE_MINUTES; no refresh token outlives it, whatever a proxy or legacy exchange asks for.',
   }),
   tokenAlgorithm: Type.Enum(['Ed25519', 'EdDSA'], {
     default: 'Ed25519',
@@ -78,7 +79,7 @@ export const SettingsSchema = Type.Object({
   tokenKeystore: Type.String({
     default: '',
     description:
-      'A JWKS file with private keys (DiracX TOKEN_KEYSTORE); empty generates an Ed25519 key at start.',
+      'A JWKS file with private keys (DiracX TOKEN_KEYSTORE), which must exist. Empty: with `sqlite:PATH`, `PATH.keys.json` (created at first start with mode 0600, then reused, so tokens survive a restart); with `mysql://…`, `.gridbox/mysql/HOST-PORT-DB/keys.json` under the working directory (replicas must share one: name it here); with `sqlite::memory:`, a new Ed25519 key at each start. `memory`: a new key at each start whatever the database.',
   }),
   legacyExchangeHashedApiKey: Type.String({
     default: '',
@@ -88,7 +89,7 @@ export const SettingsSchema = Type.Object({
   sandboxStoreDir: Type.String({
     default: '',
     description:
-      'Folder where sandbox tarballs are kept across restarts; empty keeps them in memory.',
+      'Folder where sandbox tarballs are kept across restarts. Empty: with `sqlite:PATH`, `PATH.sandboxes/`; with `mysql://…`, `.gridbox/mysql/HOST-PORT-DB/sandboxes/` under the working directory (replicas must share one: name it here); with `sqlite::memory:`, in memory. `memory`: in memory whatever the database.',
   }),
   jobSearchAcrossVos: Type.Boolean({
     default: false,
@@ -200,6 +201,48 @@ function expectation(schema: TSchema): string {
     return `expected an integer from ${String(s.minimum)} to ${String(s.maximum)}`;
   if (typeof s.pattern === 'string') return `expected ${String(s.description)}`;
   return 'expected a non-empty string';
+}
+
+/** Where a box keeps its signing keys and sandbox tarballs; undefined means in memory. */
+export interface StatePaths {
+  /** A JWKS file; `isDefault` when gridbox chose it, and so may create it. */
+  keystore: { path: string; isDefault: boolean } | undefined;
+  sandboxStoreDir: string | undefined;
+}
+
+/**
+ * The keystore and sandbox store a box uses, from `--token-keystore`, `--sandbox-store-dir`
+ * and the database URL: what outlives the process stays beside what else outlives it, so a
+ * restart on the same database keeps its users logged in and its sandboxes downloadable.
+ */
+export function statePaths(
+  settings: Pick<Settings, 'dbUrl' | 'tokenKeystore' | 'sandboxStoreDir'>,
+): StatePaths {
+  const base = stateBase(settings.dbUrl);
+  const beside = (suffix: string) => (base === undefined ? undefined : base + suffix);
+  const chosen = (value: string, suffix: string) =>
+    value === 'memory' ? undefined : value === '' ? beside(suffix) : value;
+  const keystore = chosen(settings.tokenKeystore, 'keys.json');
+  return {
+    keystore:
+      keystore === undefined
+        ? undefined
+        : { path: keystore, isDefault: settings.tokenKeystore === '' },
+    sandboxStoreDir: chosen(settings.sandboxStoreDir, 'sandboxes'),
+  };
+}
+
+/** The prefix the default state paths share, or undefined for a database gone with the process. */
+function stateBase(dbUrl: string): string | undefined {
+  if (dbUrl.startsWith('sqlite:')) {
+    const path = dbUrl.slice('sqlite:'.length);
+    return path === ':memory:' ? undefined : `${path}.`;
+  }
+  const url = new URL(dbUrl);
+  const name = [url.hostname, url.port || '3306', url.pathname.replace(/^\//, '')]
+    .join('-')
+    .replace(/[^A-Za-z0-9_.-]/g, '_');
+  return `.gridbox/mysql/${name}/`;
 }
 
 /** The settings reference as a Markdown table (docs/settings.md). */

@@ -15,7 +15,12 @@ export {
   SqlAuthDB,
   sha256Hex,
 } from './auth/index.ts';
-export { fromSqlDateTime, sqlDateTimeToIso, toSqlDateTime } from './sql/datetime.ts';
+export {
+  fromSqlDateTime,
+  isStorableTime,
+  sqlDateTimeToIso,
+  toSqlDateTime,
+} from './sql/datetime.ts';
 export * from './job/index.ts';
 export * from './job-logging/index.ts';
 export {

@@ -155,7 +155,8 @@ export const SEConfigSchema = Closed({
 export const ResourcesConfigSchema = Closed({
   Computing: Closed({
     OSCompatibility: Type.Record(Type.String(), StringList, {
-      description: 'DIRAC platform → compatible OS names.',
+      description:
+        'DIRAC platform → what its worker nodes also run: OS names and other platforms. A job for platform P may run on P and on every platform listing P.',
     }),
   }),
   Sites: Type.Record(Type.String(), Type.Record(Type.String(), SiteConfigSchema), {

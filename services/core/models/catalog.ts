@@ -21,6 +21,12 @@ export const REPLICA_STATUSES = ['AprioriGood', 'Trash', 'Removing', 'Probing'] 
 export const VISIBLE_REPLICA_STATUSES: readonly string[] = ['AprioriGood'];
 
 /** The per-LFN failure reasons, in DIRAC's wording where DIRAC has one. */
+/**
+ * The mode of new files and directories: DIRAC's catalog gives both its `DefaultUmask`
+ * setting, 509 (0o775: the owner and its group may write, others read) unless configured.
+ */
+export const CATALOG_DEFAULT_MODE = 0o775;
+
 export const CatalogFailure = {
   invalidLfn: 'Invalid LFN',
   permissionDenied: 'Permission denied',
@@ -92,6 +98,7 @@ export const FileMetadataSchema = Type.Object({
   GUID: Type.String(),
   Owner: Type.String(),
   OwnerGroup: Type.String(),
+  Mode: Type.Integer({ description: "POSIX permission bits, as DIRAC's catalog stores them." }),
   Status: Type.String(),
   CreationDate: Type.String(),
   ModificationDate: Type.String(),

@@ -1,23 +1,32 @@
 import Type, { type Static } from 'typebox';
 
-const Names = Type.Array(Type.String({ maxLength: 128 }), { maxItems: 256 });
+/** DIRAC takes one value or a list for each multi-valued field of a resource description. */
+const OneOrMany = (maxLength: number) =>
+  Type.Union([
+    Type.String({ maxLength }),
+    Type.Array(Type.String({ maxLength }), { maxItems: 256 }),
+  ]);
 
-/** What a pilot says of the slot it offers when it asks for a job (the JobAgent's description). */
+/**
+ * What a pilot says of the slot it offers when it asks for a job (the JobAgent's description).
+ * As in DIRAC's TaskQueueDB only CPUTime is required (and the VO, which gridbox scopes by);
+ * Site, GridCE, Platform and JobType restrict nothing when absent, empty or ANY (any spelling).
+ */
 export const ResourceDescriptionSchema = Type.Object(
   {
     VO: Type.String({ maxLength: 64 }),
-    Site: Type.String({ maxLength: 128 }),
-    GridCE: Type.Optional(Type.String({ maxLength: 128 })),
+    Site: Type.Optional(OneOrMany(128)),
+    GridCE: Type.Optional(OneOrMany(128)),
     Queue: Type.Optional(Type.String({ maxLength: 128 })),
-    Platform: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Names])),
-    Tag: Type.Optional(Names),
-    RequiredTag: Type.Optional(Names),
+    Platform: Type.Optional(OneOrMany(64)),
+    Tag: Type.Optional(OneOrMany(4096)),
+    RequiredTag: Type.Optional(OneOrMany(4096)),
     CPUTime: Type.Integer({ minimum: 0, description: 'HS06 seconds the slot can still give.' }),
     NumberOfProcessors: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
     MaxRAM: Type.Optional(Type.Integer({ minimum: 0, description: 'Megabytes.' })),
     WholeNode: Type.Optional(Type.Boolean()),
-    OwnerGroup: Type.Optional(Names),
-    JobType: Type.Optional(Type.String({ maxLength: 32 })),
+    OwnerGroup: Type.Optional(OneOrMany(128)),
+    JobType: Type.Optional(OneOrMany(32)),
     PilotStamp: Type.Optional(Type.String({ maxLength: 32 })),
   },
   { additionalProperties: false },

@@ -1,8 +1,11 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { CatalogFailure } from '../../core/index.ts';
 import { openDatabases } from '../open-databases.ts';
+import { openSql } from '../sql/connection.ts';
 import { sqlBackends } from '../sql-backends.testkit.ts';
 import { type FileCatalogDB, type FileEntry, fileCatalogDb } from './index.ts';
+import { fileCatalogDBMigrations } from './schema.ts';
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
 const alice = { owner: 'alice', group: 'lhcb_user' };
@@ -24,7 +27,53 @@ const file = (lfn: string, overrides: Partial<FileEntry> = {}): FileEntry => ({
   ...overrides,
 });
 
-describe.each(sqlBackends)('FileCatalogDB on %s', (_backend, url) => {
+describe.each(sqlBackends)('FileCatalogDB on %s', (backend, url) => {
+  it('keeps the owner, group and mode of every file and directory', async () => {
+    await using opened = await openCatalog(await url());
+    const { db } = opened;
+    await db.addFiles([file('/lhcb/user/a/alice/f')], alice, T0);
+    await db.createDirectory('/lhcb/prod/2026', { owner: 'paul', group: 'lhcb_prod' }, T0);
+    const permissions = await db.getPathPermissions([
+      '/lhcb',
+      '/lhcb/user/a/alice',
+      '/lhcb/user/a/alice/f',
+      '/lhcb/prod/2026',
+      '/lhcb/absent',
+      '/lhcb/user/a/alice/absent',
+    ]);
+    expect(Object.fromEntries(permissions)).toEqual({
+      '/lhcb': { kind: 'directory', owner: 'alice', group: 'lhcb_user', mode: 0o775 },
+      '/lhcb/user/a/alice': { kind: 'directory', owner: 'alice', group: 'lhcb_user', mode: 0o775 },
+      '/lhcb/user/a/alice/f': { kind: 'file', owner: 'alice', group: 'lhcb_user', mode: 0o775 },
+      '/lhcb/prod/2026': { kind: 'directory', owner: 'paul', group: 'lhcb_prod', mode: 0o775 },
+    });
+  });
+
+  it.skipIf(backend === 'SQLite in memory')(
+    'gives rows written with the column’s decimal default DIRAC’s mode when migrated',
+    async () => {
+      const where = await url();
+      // 1. A catalog at the first migration, its modes as the column default left them.
+      const first = await openDatabases(where, [
+        {
+          ...fileCatalogDb,
+          migrations: (t) => ({ '0001_initial': fileCatalogDBMigrations(t)['0001_initial']! }),
+        },
+      ]);
+      const old = first.dbs.get('FileCatalogDB') as FileCatalogDB;
+      await old.addFiles([file('/lhcb/old/f')], alice, T0);
+      await first.close();
+      const conn = await openSql(where);
+      await sql`update FC_Files set Mode = 775`.execute(conn.kysely);
+      await sql`update FC_DirectoryTree set Mode = 775`.execute(conn.kysely);
+      await conn.close();
+      // 2. Opened again, the later migrations run.
+      await using opened = await openCatalog(where);
+      const modes = await opened.db.getPathPermissions(['/lhcb', '/lhcb/old', '/lhcb/old/f']);
+      expect([...modes.values()].map((p) => p.mode)).toEqual([0o775, 0o775, 0o775]);
+    },
+  );
+
   it('registers files, creating their directories, and describes them', async () => {
     await using opened = await openCatalog(await url());
     const { db } = opened;
@@ -45,6 +94,7 @@ describe.each(sqlBackends)('FileCatalogDB on %s', (_backend, url) => {
       GUID: '6F1B2D2A-0000-4000-8000-000000000001',
       Owner: 'alice',
       OwnerGroup: 'lhcb_user',
+      Mode: 0o775,
       Status: 'AprioriGood',
       CreationDate: '2026-06-01T12:00:00Z',
       ModificationDate: '2026-06-01T12:00:00Z',

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import {
+  CATALOG_DEFAULT_MODE,
   CatalogFailure,
   type CatalogMetadata,
   type DirectoryListing,
@@ -23,6 +24,15 @@ const CHUNK = 1000;
 export interface CatalogUser {
   owner: string;
   group: string;
+}
+
+/** Who owns a file or directory and what its mode lets others do: DIRAC's UID, GID, Mode. */
+export interface PathPermissions {
+  kind: 'file' | 'directory';
+  owner: string;
+  group: string;
+  /** POSIX permission bits (0o775 by default). */
+  mode: number;
 }
 
 export interface FileEntry {
@@ -83,6 +93,11 @@ export interface FileCatalogDB extends Database {
   ): Promise<Map<string, Record<string, string>>>;
   /** Creates a directory and its parents; idempotent. A reason when a file is in the way. */
   createDirectory(path: string, user: CatalogUser, timeMs: number): Promise<string | undefined>;
+  /**
+   * The owner, group and mode of the paths among `paths` that exist, as a directory or a
+   * file (a path is never both).
+   */
+  getPathPermissions(paths: readonly string[]): Promise<Map<string, PathPermissions>>;
   /** A directory's subdirectories (sorted) and files; undefined when it does not exist. */
   listDirectory(path: string): Promise<DirectoryListing | undefined>;
   /** Sets metadata on a directory or a file, replacing the same keys; false when missing. */
@@ -102,6 +117,7 @@ interface FileRow {
   GUID: string;
   Owner: string;
   OwnerGroup: string;
+  Mode: number;
   Status: string;
   CreationDate: string;
   ModificationDate: string;
@@ -120,6 +136,7 @@ const metadataOf = (row: FileRow): FileMetadata => ({
   GUID: row.GUID,
   Owner: row.Owner,
   OwnerGroup: row.OwnerGroup,
+  Mode: Number(row.Mode),
   Status: row.Status,
   CreationDate: sqlDateTimeToIso(row.CreationDate),
   ModificationDate: sqlDateTimeToIso(row.ModificationDate),
@@ -207,6 +224,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
                 Status: good,
                 GUID: f.guid ?? derivedGuid(f.lfn, f.size, f.checksum),
                 Checksum: f.checksum,
+                Mode: CATALOG_DEFAULT_MODE,
                 CreationDate: now,
                 ModificationDate: now,
               };
@@ -370,6 +388,40 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
     });
   }
 
+  async getPathPermissions(paths: readonly string[]) {
+    const found = new Map<string, PathPermissions>();
+    for (const piece of chunked([...new Set(paths)], CHUNK)) {
+      const rows = await this.db
+        .selectFrom('FC_DirectoryTree as d')
+        .innerJoin('FC_Users as u', 'u.UID', 'd.UID')
+        .innerJoin('FC_Groups as g', 'g.GID', 'd.GID')
+        .select(['d.DirName', 'u.UserName', 'g.GroupName', 'd.Mode'])
+        .where('d.DirName', 'in', piece)
+        .execute();
+      for (const row of rows) {
+        found.set(row.DirName, {
+          kind: 'directory',
+          owner: row.UserName,
+          group: row.GroupName,
+          mode: Number(row.Mode),
+        });
+      }
+    }
+    const files = await findFiles(
+      this.db,
+      paths.filter((path) => !found.has(path) && path.lastIndexOf('/') > 0),
+    );
+    for (const [lfn, row] of files) {
+      found.set(lfn, {
+        kind: 'file',
+        owner: row.Owner,
+        group: row.OwnerGroup,
+        mode: Number(row.Mode),
+      });
+    }
+    return found;
+  }
+
   async listDirectory(path: string): Promise<DirectoryListing | undefined> {
     const dir = await this.db
       .selectFrom('FC_DirectoryTree')
@@ -462,6 +514,7 @@ function selectFiles(db: Db) {
       'f.GUID',
       'u.UserName as Owner',
       'g.GroupName as OwnerGroup',
+      'f.Mode',
       's.Status',
       'f.CreationDate',
       'f.ModificationDate',
@@ -634,6 +687,7 @@ async function ensureDirectories(
               Parent: parent === '' ? 0 : ids.get(parent)!,
               UID: uid,
               GID: gid,
+              Mode: CATALOG_DEFAULT_MODE,
               CreationDate: now,
               ModificationDate: now,
             };

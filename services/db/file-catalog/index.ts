@@ -7,6 +7,7 @@ export {
   type CatalogUser,
   type FileCatalogDB,
   type FileEntry,
+  type PathPermissions,
   type ReplicaEntry,
   SqlFileCatalogDB,
 } from './file-catalog-db.ts';

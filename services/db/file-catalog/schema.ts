@@ -153,4 +153,13 @@ export const fileCatalogDBMigrations: Migrations = (t) => ({
       }
     },
   },
+  '0002_default_modes': {
+    // Rows written before gridbox set modes got the column default, DIRAC's decimal 775
+    // (its code always writes DefaultUmask, 509 = 0o775, instead): as bits that is 0o1407,
+    // writable by anyone. Give them the mode DIRAC would have written.
+    async up(db) {
+      for (const table of ['FC_DirectoryTree', 'FC_Files'] as const)
+        await db.updateTable(table).set({ Mode: 0o775 }).where('Mode', '=', 775).execute();
+    },
+  },
 });

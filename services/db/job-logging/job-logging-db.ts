@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { type Database, SqlDatabase } from '../database.ts';
+import { MAX_BOUND_VALUES, chunksOf } from '../sql/chunks.ts';
 import { toSqlDateTime } from '../sql/datetime.ts';
 import { type JobLoggingDBTables, STATUS_TIME_ORDER_EPOCH_S } from './schema.ts';
 
@@ -36,45 +37,56 @@ export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements 
   async insertRecords(records: readonly JobLoggingRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.db.transaction().execute(async (tx) => {
-      const jobIds = [...new Set(records.map((r) => r.jobId))];
-      const last = await tx
-        .selectFrom('LoggingInfo')
-        .select(['JobID', sql<number>`max(SeqNum)`.as('seq')])
-        .where('JobID', 'in', jobIds)
-        .groupBy('JobID')
-        .execute();
-      const nextSeq = new Map(last.map((row) => [row.JobID, Number(row.seq) + 1]));
-      await tx
-        .insertInto('LoggingInfo')
-        .values(
-          records.map((record) => {
-            const seq = nextSeq.get(record.jobId) ?? 1;
-            nextSeq.set(record.jobId, seq + 1);
-            return {
-              JobID: record.jobId,
-              SeqNum: seq,
-              Status: record.status ?? IDEM,
-              MinorStatus: record.minorStatus ?? IDEM,
-              ApplicationStatus: record.applicationStatus ?? IDEM,
-              StatusTime: toSqlDateTime(record.timeMs),
-              StatusTimeOrder: Math.round(record.timeMs - STATUS_TIME_ORDER_EPOCH_S * 1000) / 1000,
-              StatusSource: record.source.slice(0, MAX_SOURCE_LENGTH),
-            };
-          }),
-        )
-        .execute();
+      const nextSeq = new Map<number, number>();
+      for (const jobIds of chunksOf([...new Set(records.map((r) => r.jobId))])) {
+        const last = await tx
+          .selectFrom('LoggingInfo')
+          .select(['JobID', sql<number>`max(SeqNum)`.as('seq')])
+          .where('JobID', 'in', jobIds)
+          .groupBy('JobID')
+          .execute();
+        for (const row of last) nextSeq.set(row.JobID, Number(row.seq) + 1);
+      }
+      // Eight values a row.
+      for (const chunk of chunksOf(records, MAX_BOUND_VALUES / 8)) {
+        await tx
+          .insertInto('LoggingInfo')
+          .values(
+            chunk.map((record) => {
+              const seq = nextSeq.get(record.jobId) ?? 1;
+              nextSeq.set(record.jobId, seq + 1);
+              return {
+                JobID: record.jobId,
+                SeqNum: seq,
+                Status: record.status ?? IDEM,
+                MinorStatus: record.minorStatus ?? IDEM,
+                ApplicationStatus: record.applicationStatus ?? IDEM,
+                StatusTime: toSqlDateTime(record.timeMs),
+                StatusTimeOrder:
+                  Math.round(record.timeMs - STATUS_TIME_ORDER_EPOCH_S * 1000) / 1000,
+                StatusSource: record.source.slice(0, MAX_SOURCE_LENGTH),
+              };
+            }),
+          )
+          .execute();
+      }
     });
   }
 
   async lastStatusTimes(jobIds: readonly number[]) {
     if (jobIds.length === 0) return new Map<number, number>();
-    const rows = await this.db
-      .selectFrom('LoggingInfo')
-      .select(['JobID', sql<number>`max(StatusTimeOrder)`.as('latest')])
-      .where('JobID', 'in', [...jobIds])
-      .where('Status', '!=', IDEM)
-      .groupBy('JobID')
-      .execute();
+    const rows = [];
+    for (const chunk of chunksOf(jobIds)) {
+      rows.push(
+        ...(await this.db
+          .selectFrom('LoggingInfo')
+          .select(['JobID', sql<number>`max(StatusTimeOrder)`.as('latest')])
+          .where('JobID', 'in', chunk)
+          .where('Status', '!=', IDEM)
+          .groupBy('JobID')
+          .execute()),
+      );
+    }
     return new Map(
       rows.map((row) => [
         row.JobID,
@@ -88,14 +100,16 @@ export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements 
       jobIds.map((id) => [id, []]),
     );
     if (jobIds.length === 0) return histories;
-    const rows = await this.db
-      .selectFrom('LoggingInfo')
-      .selectAll()
-      .where('JobID', 'in', [...jobIds])
-      .orderBy('JobID')
-      .orderBy('SeqNum')
-      .execute();
-    for (const row of rows) histories.get(row.JobID)?.push(row);
+    for (const chunk of chunksOf(jobIds)) {
+      const rows = await this.db
+        .selectFrom('LoggingInfo')
+        .selectAll()
+        .where('JobID', 'in', chunk)
+        .orderBy('JobID')
+        .orderBy('SeqNum')
+        .execute();
+      for (const row of rows) histories.get(row.JobID)?.push(row);
+    }
     return histories;
   }
 

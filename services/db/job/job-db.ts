@@ -1,6 +1,7 @@
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { Insertable, Updateable } from 'kysely';
 import type { SearchSpec } from '../../core/index.ts';
+import { MAX_BOUND_VALUES, chunksOf } from '../sql/chunks.ts';
 import { type TableSearch, searchTable, summarizeTable } from '../sql/search.ts';
 import { JOB_COLUMNS } from './search.ts';
 import { type Database, SqlDatabase } from '../database.ts';
@@ -146,28 +147,33 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
   ) {
     if (jobIds.length === 0) return;
     // A command not yet delivered need not be queued twice (killing, then deleting a job).
-    const pending = await this.db
-      .selectFrom('JobCommands')
-      .select('JobID')
-      .where('JobID', 'in', [...jobIds])
-      .where('Command', '=', command)
-      .where('Status', '=', 'Received')
-      .execute();
-    const queued = new Set(pending.map((row) => row.JobID));
+    const queued = new Set<number>();
+    for (const chunk of chunksOf(jobIds)) {
+      const pending = await this.db
+        .selectFrom('JobCommands')
+        .select('JobID')
+        .where('JobID', 'in', chunk)
+        .where('Command', '=', command)
+        .where('Status', '=', 'Received')
+        .execute();
+      for (const row of pending) queued.add(row.JobID);
+    }
     const fresh = jobIds.filter((id) => !queued.has(id));
-    if (fresh.length === 0) return;
-    await this.db
-      .insertInto('JobCommands')
-      .values(
-        fresh.map((JobID) => ({
-          JobID,
-          Command: command,
-          Arguments: argumentsText,
-          Status: 'Received',
-          ReceptionTime: receptionTime,
-        })),
-      )
-      .execute();
+    // Five values a row.
+    for (const chunk of chunksOf(fresh, MAX_BOUND_VALUES / 5)) {
+      await this.db
+        .insertInto('JobCommands')
+        .values(
+          chunk.map((JobID) => ({
+            JobID,
+            Command: command,
+            Arguments: argumentsText,
+            Status: 'Received',
+            ReceptionTime: receptionTime,
+          })),
+        )
+        .execute();
+    }
   }
 
   async addHeartbeatRecords(
@@ -201,34 +207,45 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
   async takeCommands(jobIds: readonly number[], time: string) {
     if (jobIds.length === 0) return [];
     return this.db.transaction().execute(async (tx) => {
-      const pending = await tx
-        .selectFrom('JobCommands')
-        .select(['JobID', 'Command', 'Arguments'])
-        .where('JobID', 'in', [...jobIds])
-        .where('Status', '=', 'Received')
-        .orderBy('ReceptionTime')
-        .execute();
-      await tx
-        .updateTable('JobCommands')
-        .set({ Status: 'Sent', ExecutionTime: time })
-        .where('JobID', 'in', [...jobIds])
-        .where('Status', '=', 'Received')
-        .execute();
-      return pending.map((row) => ({
-        jobId: row.JobID,
-        command: row.Command,
-        arguments: row.Arguments,
-      }));
+      const taken: { jobId: number; command: string; arguments: string }[] = [];
+      for (const chunk of chunksOf(jobIds)) {
+        const pending = await tx
+          .selectFrom('JobCommands')
+          .select(['JobID', 'Command', 'Arguments'])
+          .where('JobID', 'in', chunk)
+          .where('Status', '=', 'Received')
+          .orderBy('ReceptionTime')
+          .execute();
+        await tx
+          .updateTable('JobCommands')
+          .set({ Status: 'Sent', ExecutionTime: time })
+          .where('JobID', 'in', chunk)
+          .where('Status', '=', 'Received')
+          .execute();
+        taken.push(
+          ...pending.map((row) => ({
+            jobId: row.JobID,
+            command: row.Command,
+            arguments: row.Arguments,
+          })),
+        );
+      }
+      return taken;
     });
   }
 
   async getStates(jobIds: readonly number[]) {
     if (jobIds.length === 0) return new Map<number, JobState>();
-    const rows = await this.db
-      .selectFrom('Jobs')
-      .select(['JobID', 'Owner', 'OwnerGroup', 'VO', 'Status', 'StartExecTime', 'EndExecTime'])
-      .where('JobID', 'in', [...jobIds])
-      .execute();
+    const rows = [];
+    for (const chunk of chunksOf(jobIds)) {
+      rows.push(
+        ...(await this.db
+          .selectFrom('Jobs')
+          .select(['JobID', 'Owner', 'OwnerGroup', 'VO', 'Status', 'StartExecTime', 'EndExecTime'])
+          .where('JobID', 'in', chunk)
+          .execute()),
+      );
+    }
     return new Map(
       rows.map((row) => [
         row.JobID,
@@ -300,11 +317,7 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
     jobIds: readonly number[],
     attributes: Parameters<JobDB['setAttributes']>[1],
   ): Promise<void> {
-    if (jobIds.length === 0) return;
-    await this.db
-      .updateTable('Jobs')
-      .set(attributes)
-      .where('JobID', 'in', [...jobIds])
-      .execute();
+    for (const chunk of chunksOf(jobIds))
+      await this.db.updateTable('Jobs').set(attributes).where('JobID', 'in', chunk).execute();
   }
 }

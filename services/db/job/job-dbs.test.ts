@@ -245,6 +245,75 @@ describe.each(sqlBackends)('job search on %s', (_backend, url) => {
   });
 });
 
+describe.each(sqlBackends)(
+  'id lists longer than SQLite binds in one statement on %s',
+  (_backend, url) => {
+    it('reads, updates, logs and deletes 35,000 jobs at once', async () => {
+      await using db = await open(await url());
+      const real = await db.jobs.insertJobs([newJob('a'), newJob('b'), newJob('c')]);
+      const ids = [...real, ...Array.from({ length: 35_000 }, (_, i) => 1_000_000 + i)];
+
+      expect((await db.jobs.getStates(ids)).size).toBe(3);
+      await db.jobs.setAttributes(ids, { MinorStatus: 'bulk' });
+      const { rows } = await db.jobs.search({
+        filters: [{ parameter: 'JobID', operator: 'in', values: ids }],
+        sorts: [{ parameter: 'JobID', direction: 'asc' }],
+        distinct: false,
+        offset: 0,
+        limit: 10,
+        parameters: ['MinorStatus'],
+      });
+      expect(rows).toEqual(real.map(() => ({ MinorStatus: 'bulk' })));
+      await db.jobs.addCommands(real, 'Kill', '', '2026-06-01 12:00:00');
+      expect(await db.jobs.takeCommands(ids, '2026-06-01 12:01:00')).toHaveLength(3);
+
+      await db.logging.insertRecords(
+        ids.map((jobId) => ({ jobId, status: 'Running', timeMs: T0, source: 'test' })),
+      );
+      expect((await db.logging.lastStatusTimes(ids)).size).toBe(ids.length);
+      expect((await db.logging.getHistories(ids)).get(ids.at(-1)!)).toHaveLength(1);
+
+      await db.queues.insertJobs(
+        real.map((jobId) => ({ jobId, userPriority: 1 })),
+        key(),
+      );
+      await db.queues.deleteJobs(ids);
+      expect(await db.queues.taskQueueOf(real[0]!)).toBeUndefined();
+    });
+  },
+);
+
+describe.each(sqlBackends)('regex search on %s', (_backend, url) => {
+  it('gives the same answers on every backend, catastrophic patterns included', async () => {
+    await using db = await open(await url());
+    const stuck = `${'a'.repeat(40)}!`;
+    await db.jobs.insertJobs(
+      ['alpha', 'Beta', stuck, 'a'.repeat(40), 'x\u00fc\u00e9'].map((n) => newJob(n)),
+    );
+    const names = async (pattern: string) =>
+      (
+        await db.jobs.search({
+          filters: [{ parameter: 'JobName', operator: 'regex', value: pattern }],
+          sorts: [{ parameter: 'JobID', direction: 'asc' }],
+          distinct: false,
+          offset: 0,
+          limit: 10,
+          parameters: ['JobName'],
+        })
+      ).rows.map((r) => r.JobName);
+
+    // A backtracking engine needs about 2^40 steps for the third job.
+    expect(await names('^(a+)+$')).toEqual(['a'.repeat(40)]);
+    expect(await names('^(a|aa)+!$')).toEqual([stuck]);
+    expect(await names('^b')).toEqual([]);
+    expect(await names('^B')).toEqual(['Beta']);
+    expect(await names('(?i)^b')).toEqual(['Beta']);
+    expect(await names('^x\u00fc.$')).toEqual(['x\u00fc\u00e9']);
+    expect(await names('ph|et')).toEqual(['alpha', 'Beta']);
+    await expect(names('(?<=a)b')).rejects.toThrow(/^Invalid regex/);
+  });
+});
+
 describe('task-queue arithmetic', () => {
   it.each([
     [1, 360],

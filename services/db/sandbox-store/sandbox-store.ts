@@ -1,4 +1,8 @@
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Database } from '../database.ts';
 
@@ -8,7 +12,11 @@ import type { Database } from '../database.ts';
  */
 export interface SandboxStore extends Database {
   exists(key: string): Promise<boolean>;
-  put(key: string, data: Uint8Array): Promise<void>;
+  /**
+   * Stores the bytes `data` yields under `key`, streamed as they come. If `data` throws, the
+   * error is passed on and nothing is stored: a reader never sees part of a tarball.
+   */
+  put(key: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void>;
   /** The tarball, or undefined when there is none. */
   get(key: string): Promise<Uint8Array | undefined>;
 }
@@ -38,10 +46,15 @@ export class MemorySandboxStore implements SandboxStore {
     return Promise.resolve(this.#objects.has(key));
   }
 
-  put(key: string, data: Uint8Array): Promise<void> {
+  async put(key: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
     checkKey(key);
-    this.#objects.set(key, data);
-    return Promise.resolve();
+    if (data instanceof Uint8Array) {
+      this.#objects.set(key, data);
+      return;
+    }
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of data) chunks.push(chunk);
+    this.#objects.set(key, Buffer.concat(chunks));
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
@@ -79,12 +92,21 @@ export class FileSandboxStore implements SandboxStore {
     }
   }
 
-  async put(key: string, data: Uint8Array): Promise<void> {
+  async put(key: string, data: Uint8Array | AsyncIterable<Uint8Array>): Promise<void> {
     const path = this.#path(key);
     await mkdir(dirname(path), { recursive: true });
-    // Written aside then renamed, so a reader never sees half a tarball.
-    await writeFile(`${path}.part`, data);
-    await rename(`${path}.part`, path);
+    // Written aside then renamed, so a reader never sees half a tarball; aside under a name
+    // of its own, so two uploads of one tarball at once do not write into one file.
+    const aside = `${path}.${randomUUID()}.part`;
+    try {
+      await pipeline(
+        data instanceof Uint8Array ? Readable.from([data]) : Readable.from(data),
+        createWriteStream(aside, { flags: 'wx' }),
+      );
+      await rename(aside, path);
+    } finally {
+      await rm(aside, { force: true });
+    }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

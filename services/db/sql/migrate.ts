@@ -1,3 +1,13 @@
+import {
+  CreateTableNode,
+  type KyselyPlugin,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  RawNode,
+  type RootOperationNode,
+  type UnknownRow,
+} from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import type { ColumnTypes } from './column-types.ts';
 import { columnTypes } from './column-types.ts';
@@ -17,7 +27,7 @@ export async function migrateDb(
 ): Promise<void> {
   const all = migrations(columnTypes(conn.dialect));
   const migrator = new Migrator({
-    db: conn.kysely,
+    db: conn.dialect === 'mysql' ? conn.kysely.withPlugin(new Utf8mb4Tables()) : conn.kysely,
     provider: { getMigrations: () => Promise.resolve(all) },
     migrationTableName: `gridbox_migrations_${dbName}`,
     migrationLockTableName: `gridbox_migrations_${dbName}_lock`,
@@ -26,5 +36,24 @@ export async function migrateDb(
   if (error !== undefined) {
     const failed = results.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`migration ${failed} of ${dbName} failed`, { cause: error });
+  }
+}
+
+/**
+ * Creates every MySQL table in utf8mb4, as DiracX's are, with the server's default collation
+ * for it. Without it a table takes the database's default, often latin1, and an emoji or a
+ * CJK job name fails to insert.
+ */
+class Utf8mb4Tables implements KyselyPlugin {
+  transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
+    if (!CreateTableNode.is(node)) return node;
+    return CreateTableNode.cloneWithEndModifier(
+      node,
+      RawNode.createWithSql('default character set utf8mb4'),
+    );
+  }
+
+  transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return Promise.resolve(result);
   }
 }

@@ -1,5 +1,6 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { re2RegexpFunction } from './regex.ts';
 
 /** Statements prepared once and reused; the hot paths (matching) run the same few queries. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -15,16 +16,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   constructor(location: string) {
     this.#db = new DatabaseSync(location);
     // SQLite parses `x REGEXP y` but leaves the function to the application.
-    const patterns = new Map<string, RegExp>();
-    this.#db.function('regexp', { deterministic: true }, (pattern, value) => {
-      if (value === null || value === undefined) return 0;
-      let regex = patterns.get(String(pattern));
-      if (regex === undefined) {
-        regex = new RegExp(String(pattern), 'u');
-        if (patterns.size < 100) patterns.set(String(pattern), regex);
-      }
-      return regex.test(String(value)) ? 1 : 0;
-    });
+    this.#db.function('regexp', { deterministic: true }, re2RegexpFunction());
   }
 
   /** Runs statements that take no parameters, such as PRAGMAs. */

@@ -4,10 +4,12 @@ import {
   type Kysely,
   type SelectQueryBuilder,
   type SqlBool,
+  SqliteAdapter,
   sql,
 } from 'kysely';
 import { InvalidRequestError, type SearchSpec, type SortSpec } from '../../core/index.ts';
 import { sqlDateTimeToIso, toSqlDateTime } from './datetime.ts';
+import { sqlRegexPattern } from './regex.ts';
 
 /** How a searchable column is compared and shown. */
 export type ColumnKind = 'string' | 'integer' | 'number' | 'datetime' | 'flag';
@@ -53,18 +55,16 @@ export function periodOf(value: string): { start: string; end: string } | undefi
   return { start: toSqlDateTime(start), end: toSqlDateTime(next) };
 }
 
+/** Longer `in` lists are bound as one JSON array on SQLite. */
+const LONG_IN_LIST = 1000;
+
+const isSqliteDb = (kysely: Kysely<Record<string, Record<string, unknown>>>) =>
+  kysely.getExecutor().adapter instanceof SqliteAdapter;
+
 function columnOf(columns: SearchableColumns, name: string): ColumnKind {
   const kind = columns[name];
   if (kind === undefined) throw new InvalidRequestError(`Unknown column ${name}`);
   return kind;
-}
-
-function checkRegex(pattern: string): void {
-  try {
-    new RegExp(pattern, 'u');
-  } catch {
-    throw new InvalidRequestError(`Invalid regex ${pattern}`);
-  }
 }
 
 /** The SQL form of a value for a column: flags are stored as 'True'/'False' text. */
@@ -83,6 +83,7 @@ export function applySearch<DB, TB extends keyof DB, O>(
   query: SelectQueryBuilder<DB, TB, O>,
   columns: SearchableColumns,
   filters: readonly SearchSpec[],
+  isSqlite = false,
 ): SelectQueryBuilder<DB, TB, O> {
   let result = query;
   for (const filter of filters) {
@@ -92,6 +93,7 @@ export function applySearch<DB, TB extends keyof DB, O>(
         eb as unknown as ExpressionBuilder<Record<string, Record<string, unknown>>, string>,
         filter,
         kind,
+        isSqlite,
       ),
     );
   }
@@ -102,6 +104,7 @@ function condition(
   eb: ExpressionBuilder<Record<string, Record<string, unknown>>, string>,
   filter: SearchSpec,
   kind: ColumnKind,
+  isSqlite: boolean,
 ): ExpressionWrapper<Record<string, Record<string, unknown>>, string, SqlBool> {
   const column = eb.ref(filter.parameter);
   if ('values' in filter) {
@@ -123,11 +126,17 @@ function condition(
     }
     // `IN ()` is not SQL: nothing is in an empty list, everything is outside it.
     if (values.length === 0) return eb.lit(filter.operator !== 'in');
-    return eb(
-      column,
-      filter.operator === 'in' ? 'in' : 'not in',
-      values.map((v) => stored(kind, v)),
-    );
+    const operator = filter.operator === 'in' ? 'in' : 'not in';
+    const list = values.map((v) => stored(kind, v));
+    // SQLite binds at most 32,766 values a statement; a long list goes as one JSON text.
+    // (MySQL's driver inlines values, so it has no such bound.)
+    if (isSqlite && list.length > LONG_IN_LIST)
+      return eb(
+        column,
+        operator,
+        sql<never>`(select value from json_each(${JSON.stringify(list)}))`,
+      );
+    return eb(column, operator, list);
   }
   const value = filter.value;
   if (kind === 'datetime' && typeof value === 'string') {
@@ -168,8 +177,7 @@ function condition(
     case 'not like':
       return eb(column, 'not like', String(value));
     case 'regex':
-      checkRegex(String(value));
-      return eb(column, 'regexp', String(value));
+      return eb(column, 'regexp', sqlRegexPattern(String(value)));
   }
 }
 
@@ -239,9 +247,12 @@ export async function searchTable(
   query: TableSearch,
 ): Promise<{ total: number; rows: Record<string, unknown>[] }> {
   const chosen = checkedColumns(columns, query.parameters);
-  let base = applySearch(kysely.selectFrom(table), columns, query.filters).select(
-    chosen as never[],
-  );
+  let base = applySearch(
+    kysely.selectFrom(table),
+    columns,
+    query.filters,
+    isSqliteDb(kysely),
+  ).select(chosen as never[]);
   if (query.distinct) base = base.distinct();
   const counted = await kysely
     .selectFrom(base.as('matching'))
@@ -266,7 +277,7 @@ export async function summarizeTable(
   filters: readonly SearchSpec[],
 ): Promise<Record<string, unknown>[]> {
   const chosen = checkedColumns(columns, grouping);
-  const rows = await applySearch(kysely.selectFrom(table), columns, filters)
+  const rows = await applySearch(kysely.selectFrom(table), columns, filters, isSqliteDb(kysely))
     .select(chosen as never[])
     .select(sql<number>`count(*)`.as('count'))
     .groupBy(chosen as never[])

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type Database, SqlDatabase } from '../database.ts';
+import { chunksOf } from '../sql/chunks.ts';
 import type { TaskQueueDefinition } from './matching.ts';
 import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
 
@@ -83,6 +84,10 @@ export interface TaskQueueDB extends Database {
   deleteJobs(jobIds: readonly number[]): Promise<void>;
   /** The queue a job waits in, if any. */
   taskQueueOf(jobId: number): Promise<number | undefined>;
+  /** Which of these jobs wait in a queue. */
+  queuedAmong(jobIds: readonly number[]): Promise<Set<number>>;
+  /** Up to `limit` ids of queued jobs above `afterJobId`, lowest first: a walk over every queue. */
+  queuedJobIds(afterJobId: number, limit: number): Promise<number[]>;
 }
 
 export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements TaskQueueDB {
@@ -307,17 +312,18 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   async deleteJobs(jobIds: readonly number[]): Promise<void> {
     if (jobIds.length === 0) return;
     await this.db.transaction().execute(async (tx) => {
-      const queues = await tx
-        .selectFrom('tq_Jobs')
-        .select('TQId')
-        .distinct()
-        .where('JobId', 'in', [...jobIds])
-        .execute();
-      await tx
-        .deleteFrom('tq_Jobs')
-        .where('JobId', 'in', [...jobIds])
-        .execute();
-      for (const { TQId } of queues) {
+      const queues = new Set<number>();
+      for (const chunk of chunksOf(jobIds)) {
+        const rows = await tx
+          .selectFrom('tq_Jobs')
+          .select('TQId')
+          .distinct()
+          .where('JobId', 'in', chunk)
+          .execute();
+        for (const { TQId } of rows) queues.add(TQId);
+        await tx.deleteFrom('tq_Jobs').where('JobId', 'in', chunk).execute();
+      }
+      for (const TQId of queues) {
         if (await hasJobs(tx, TQId)) continue;
         for (const table of TQ_REQUIREMENT_TABLES)
           await tx.deleteFrom(table).where('TQId', '=', TQId).execute();
@@ -333,6 +339,27 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       .where('JobId', '=', jobId)
       .executeTakeFirst();
     return row?.TQId;
+  }
+
+  async queuedAmong(jobIds: readonly number[]): Promise<Set<number>> {
+    if (jobIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('tq_Jobs')
+      .select('JobId')
+      .where('JobId', 'in', [...jobIds])
+      .execute();
+    return new Set(rows.map((row) => Number(row.JobId)));
+  }
+
+  async queuedJobIds(afterJobId: number, limit: number): Promise<number[]> {
+    const rows = await this.db
+      .selectFrom('tq_Jobs')
+      .select('JobId')
+      .where('JobId', '>', afterJobId)
+      .orderBy('JobId')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => Number(row.JobId));
   }
 }
 

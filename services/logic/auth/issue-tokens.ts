@@ -7,7 +7,10 @@ export interface IssueRequest {
   scope: string;
   /** The subject at the identity provider (without the VO prefix). */
   idpSub: string;
-  /** When the refresh token must expire; a rotation keeps its predecessor's. */
+  /**
+   * When the refresh token must expire, if sooner than the configured lifetime allows: a
+   * rotation keeps its predecessor's, an exchanged proxy or a legacy exchange ask for theirs.
+   */
   refreshExpiresAtS?: number;
   legacyExchange?: boolean;
 }
@@ -21,9 +24,12 @@ export async function issueTokens(deps: AuthDeps, request: IssueRequest): Promis
   const identity = grantScope(deps.config, scope, request.idpSub);
   const refreshJti = uuid7(deps.tokens.clock);
   await deps.authDb.insertRefreshToken(refreshJti, identity.sub, request.scope);
-  const refreshExp =
-    request.refreshExpiresAtS ??
-    Math.floor(uuid7TimeMs(refreshJti) / 1000 + deps.settings.refreshTokenExpireMinutes * 60);
+  // No refresh token outlives the configured lifetime, whatever its source asks for: a
+  // self-made proxy can claim a year.
+  const longest = Math.floor(
+    uuid7TimeMs(refreshJti) / 1000 + deps.settings.refreshTokenExpireMinutes * 60,
+  );
+  const refreshExp = Math.min(request.refreshExpiresAtS ?? longest, longest);
   const refreshToken = await sign(deps.tokens.keystore, {
     jti: refreshJti,
     exp: refreshExp,

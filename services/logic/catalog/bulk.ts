@@ -1,6 +1,7 @@
 import { type BulkResult, CatalogFailure, type Clock, type Config } from '../../core/index.ts';
 import type { FileCatalogDB } from '../../db/index.ts';
 import { pathProblem } from './lfn.ts';
+import { type WriteRule, deniedWrites } from './permissions.ts';
 
 export interface CatalogDeps {
   fileCatalogDb: FileCatalogDB;
@@ -8,11 +9,15 @@ export interface CatalogDeps {
   clock: Clock;
 }
 
-/** Who calls, from the access token: the VO confines the paths, the rest is the owner. */
+/**
+ * Who calls, from the access token: the VO confines the paths, the name and group own what
+ * the caller creates and are checked against owners' modes, the properties may bypass them.
+ */
 export interface CatalogCaller {
   vo: string;
   preferred_username: string;
   dirac_group: string;
+  dirac_properties: readonly string[];
 }
 
 /** Who new files and directories belong to: the caller's name and group. */
@@ -42,6 +47,29 @@ export function screen<T>(
 /** Screens LFNs for files of the caller's VO. */
 export const screenFiles = <T>(caller: CatalogCaller, entries: Iterable<readonly [string, T]>) =>
   screen(entries, (lfn) => pathProblem(lfn, caller.vo, 'file'));
+
+/**
+ * Moves the accepted LFNs the caller may not write to under `rule` from `accepted` (which
+ * it changes in place) to `failed`, with DIRAC's `Permission denied`.
+ */
+export async function screenPermissions<T>(
+  deps: CatalogDeps,
+  caller: CatalogCaller,
+  accepted: [string, T][],
+  failed: Map<string, string>,
+  rule: WriteRule,
+): Promise<void> {
+  const denied = await deniedWrites(
+    deps,
+    caller,
+    accepted.map(([lfn]) => lfn),
+    rule,
+  );
+  if (denied.size === 0) return;
+  for (const [lfn, reason] of denied) failed.set(lfn, reason);
+  const kept = accepted.filter(([lfn]) => !denied.has(lfn));
+  accepted.splice(0, accepted.length, ...kept);
+}
 
 /** A bulk answer: `value` for each accepted LFN that did not fail, in request order. */
 export function bulkResult<T>(

@@ -35,8 +35,18 @@ const config: Config = {
     },
   },
 };
-const alice = { vo: 'lhcb', preferred_username: 'alice', dirac_group: 'lhcb_user' };
-const mallory = { vo: 'evil', preferred_username: 'mallory', dirac_group: 'evil_user' };
+const alice = {
+  vo: 'lhcb',
+  preferred_username: 'alice',
+  dirac_group: 'lhcb_user',
+  dirac_properties: ['NormalUser'],
+};
+const mallory = {
+  vo: 'evil',
+  preferred_username: 'mallory',
+  dirac_group: 'evil_user',
+  dirac_properties: ['NormalUser'],
+};
 
 const newFile = (overrides: Partial<NewFile> = {}): NewFile => ({
   PFN: 'root://se.example.org/x',

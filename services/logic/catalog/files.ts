@@ -10,6 +10,7 @@ import {
   bulkResult,
   ownerOf,
   screen,
+  screenPermissions,
   screenFiles,
   storageElementProblem,
 } from './bulk.ts';
@@ -17,7 +18,7 @@ import { pathProblem } from './lfn.ts';
 
 /**
  * DIRAC's addFile: registers each LFN with its first replica, owned by the caller, after
- * checking its name, its VO and its storage element. Checksums are kept in lower case and
+ * checking its name, its VO, its storage element and write on its nearest directory. Checksums are kept in lower case and
  * GUIDs in upper case, so a re-registration compares equal whatever the case it uses.
  */
 export async function addFiles(
@@ -30,6 +31,7 @@ export async function addFiles(
     (lfn, file) =>
       pathProblem(lfn, caller.vo, 'file') ?? storageElementProblem(deps.config, file.SE, caller.vo),
   );
+  await screenPermissions(deps, caller, accepted, failed, 'parent');
   const refused = await deps.fileCatalogDb.addFiles(
     accepted.map(([lfn, file]) => ({
       lfn,
@@ -49,7 +51,10 @@ export async function addFiles(
   );
 }
 
-/** DIRAC's removeFile: the files go with their replicas; a missing file is a success. */
+/**
+ * DIRAC's removeFile: the files go with their replicas; a missing file is a success. Needs
+ * write on the file's directory.
+ */
 export async function removeFiles(
   deps: CatalogDeps,
   caller: CatalogCaller,
@@ -59,6 +64,7 @@ export async function removeFiles(
     caller,
     lfns.map((lfn) => [lfn, null] as const),
   );
+  await screenPermissions(deps, caller, accepted, failed, 'remove');
   const valid = accepted.map(([lfn]) => lfn);
   await deps.fileCatalogDb.removeFiles(valid);
   return bulkResult(valid, failed, () => true as const);

@@ -1,8 +1,9 @@
 import { type CatalogMetadata, NotFoundError } from '../../core/index.ts';
 import type { CatalogCaller, CatalogDeps } from './bulk.ts';
 import { requirePath } from './lfn.ts';
+import { requireWrite } from './permissions.ts';
 
-/** DIRAC's setMetadata on a directory (inherited below it) or a file. */
+/** DIRAC's setMetadata on a directory (inherited below it) or a file; needs write on it. */
 export async function setMetadata(
   deps: CatalogDeps,
   caller: CatalogCaller,
@@ -10,6 +11,7 @@ export async function setMetadata(
   metadata: CatalogMetadata,
 ): Promise<void> {
   requirePath(path, caller.vo, 'directory');
+  await requireWrite(deps, caller, path, 'self');
   if (!(await deps.fileCatalogDb.setMetadata(path, metadata)))
     throw new NotFoundError(`No such file or directory ${path}`);
 }

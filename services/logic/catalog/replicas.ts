@@ -9,12 +9,16 @@ import {
   type CatalogDeps,
   bulkResult,
   screen,
+  screenPermissions,
   screenFiles,
   storageElementProblem,
 } from './bulk.ts';
 import { pathProblem } from './lfn.ts';
 
-/** DIRAC's addReplica: the file must exist, the SE be configured and open to the VO. */
+/**
+ * DIRAC's addReplica: the file must exist, the SE be configured and open to the VO, and the
+ * caller may write to the file.
+ */
 export async function addReplicas(
   deps: CatalogDeps,
   caller: CatalogCaller,
@@ -26,6 +30,7 @@ export async function addReplicas(
       pathProblem(lfn, caller.vo, 'file') ??
       storageElementProblem(deps.config, replica.SE, caller.vo),
   );
+  await screenPermissions(deps, caller, accepted, failed, 'file');
   const refused = await deps.fileCatalogDb.addReplicas(
     accepted.map(([lfn, replica]) => ({ lfn, se: replica.SE, pfn: replica.PFN })),
     deps.clock.nowMs(),
@@ -39,7 +44,8 @@ export async function addReplicas(
 
 /**
  * DIRAC's removeReplica. A file or replica that is not there counts as removed, and the SE
- * need not be configured any more: a retired SE's replicas must still be removable.
+ * need not be configured any more: a retired SE's replicas must still be removable. The
+ * caller must be allowed to write to the file.
  */
 export async function removeReplicas(
   deps: CatalogDeps,
@@ -47,6 +53,7 @@ export async function removeReplicas(
   replicas: Readonly<Record<string, { SE: string }>>,
 ): Promise<BulkResult<true>> {
   const { accepted, failed } = screenFiles(caller, Object.entries(replicas));
+  await screenPermissions(deps, caller, accepted, failed, 'file');
   await deps.fileCatalogDb.removeReplicas(accepted.map(([lfn, { SE }]) => ({ lfn, se: SE })));
   return bulkResult(
     accepted.map(([lfn]) => lfn),

@@ -21,13 +21,18 @@ export {
   parsePfn,
   readSandbox,
   receiveSandboxUpload,
+  checkSandboxUpload,
+  type SignedUpload,
   sandboxDownloadUrl,
 } from './sandboxes.ts';
 export {
+  type MatchConditions,
   type MatchDeps,
+  type MatchLayer,
   type MatchedJob,
   type ResourceDescription,
   type MatchingQueue,
+  matchConditions,
   matchJob,
   matchingQueues,
   queueMatches,
@@ -35,3 +40,4 @@ export {
 } from './match.ts';
 export { MATCH_SNAPSHOT_TTL_MS, MatchCache } from './match-cache.ts';
 export { recalculateShares } from './shares.ts';
+export { type RepairDeps, type RepairReport, repairInterruptedJobs } from './repair.ts';

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskQueueDefinition } from '../../db/index.ts';
-import { type ResourceDescription, queueMatches, resourceTags } from './match.ts';
+import {
+  type MatchLayer,
+  type ResourceDescription,
+  matchConditions,
+  queueMatches,
+  resourceTags,
+} from './match.ts';
 
 const tq = (overrides: Partial<TaskQueueDefinition> = {}): TaskQueueDefinition => ({
   tqId: 1,
@@ -76,8 +82,14 @@ const cases: [string, Partial<TaskQueueDefinition>, Partial<ResourceDescription>
   [
     'a single-core job on a slot kept for multi-core',
     {},
-    { NumberOfProcessors: 8, RequiredTag: ['MultiProcessor'] },
+    { NumberOfProcessors: 8, Tag: [], RequiredTag: ['MultiProcessor'] },
     false,
+  ],
+  [
+    'a multi-core job on a slot kept for multi-core',
+    { tags: ['4Processors', 'MultiProcessor'] },
+    { NumberOfProcessors: 8, Tag: [], RequiredTag: ['MultiProcessor'] },
+    true,
   ],
   ['a 4GB job on a 8000 MB slot', { tags: ['4GB'] }, { MaxRAM: 8000 }, true],
   ['a 16GB job on a 8000 MB slot', { tags: ['16GB'] }, { MaxRAM: 8000 }, false],
@@ -91,9 +103,24 @@ const cases: [string, Partial<TaskQueueDefinition>, Partial<ResourceDescription>
 ];
 
 describe('queueMatches', () => {
-  it.each(cases)('%s: %s', (_name, queue, resource, expected) => {
-    const description = slot(resource);
-    expect(queueMatches(tq(queue), description, resourceTags(description))).toBe(expected);
+  const layers: MatchLayer[] = ['Matcher', 'TaskQueueDB'];
+  it.each(layers.flatMap((layer) => cases.map((c) => [layer, ...c] as const)))(
+    '%s: %s',
+    (layer, _name, queue, resource, expected) => {
+      expect(queueMatches(tq(queue), matchConditions(slot(resource), layer))).toBe(expected);
+    },
+  );
+
+  // Only the Matcher drops a RequiredTag sent without Tag (its implied tags do not count).
+  it.each([
+    ['Matcher', true],
+    ['TaskQueueDB', false],
+  ] as const)('%s: a RequiredTag without Tag, on a multi-core slot', (layer, expected) => {
+    const conditions = matchConditions(
+      slot({ NumberOfProcessors: 8, RequiredTag: ['MultiProcessor'] }),
+      layer,
+    );
+    expect(queueMatches(tq(), conditions)).toBe(expected);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Clock, Config, Rng } from '../../core/index.ts';
+import { type Clock, type Config, InvalidRequestError, type Rng } from '../../core/index.ts';
 import {
   type JobDB,
   type JobLoggingDB,
@@ -8,18 +8,28 @@ import {
   type TaskQueueDefinition,
   toSqlDateTime,
 } from '../../db/index.ts';
+import { isAnyValue } from './any-value.ts';
 import type { MatchCache, VoSnapshot } from './match-cache.ts';
 
-/** What a pilot says about the slot it offers (the JobAgent's resource description). */
+/** One value or several, as DIRAC takes each of a resource's multi-valued fields. */
+export type OneOrMany = string | readonly string[];
+
+/**
+ * What a pilot says about the slot it offers (the JobAgent's resource description). Only
+ * CPUTime is required, as in DIRAC's TaskQueueDB. Site, GridCE, Platform and JobType
+ * restrict nothing when absent, empty or ANY (in any spelling, or among a list).
+ */
 export interface ResourceDescription {
   VO: string;
-  Site: string;
-  GridCE?: string | undefined;
+  /** The slot's site, or the sites it stands for (a job must accept one and not ban all). */
+  Site?: OneOrMany | undefined;
+  GridCE?: OneOrMany | undefined;
   Queue?: string | undefined;
   /** The platform, or the compatible platforms, of the worker node. */
-  Platform?: string | readonly string[] | undefined;
-  Tag?: readonly string[] | undefined;
-  RequiredTag?: readonly string[] | undefined;
+  Platform?: OneOrMany | undefined;
+  /** A list, or DIRAC's string form `"[a, b]"` / `"a, b"`. */
+  Tag?: OneOrMany | undefined;
+  RequiredTag?: OneOrMany | undefined;
   /** HS06 seconds the slot can still give. */
   CPUTime: number;
   NumberOfProcessors?: number | undefined;
@@ -27,8 +37,8 @@ export interface ResourceDescription {
   MaxRAM?: number | undefined;
   WholeNode?: boolean | undefined;
   /** Groups the pilot serves; every group of its VO when absent (a generic pilot). */
-  OwnerGroup?: readonly string[] | undefined;
-  JobType?: string | undefined;
+  OwnerGroup?: OneOrMany | undefined;
+  JobType?: OneOrMany | undefined;
   PilotStamp?: string | undefined;
 }
 
@@ -60,51 +70,132 @@ const CLAIMS_PER_QUEUE = 3;
 /** Jobs are drawn among this many of the lowest ids in a queue. */
 const JOB_WINDOW = 50;
 
-/** The tags a resource offers: its own, plus those its processors, memory and WholeNode imply. */
-export function resourceTags(resource: ResourceDescription): Set<string> {
-  const tags = new Set(resource.Tag ?? []);
+/**
+ * Which DIRAC layer reads the description. `Matcher` is Matcher.selectJob (a pilot asking
+ * for a job): a RequiredTag counts only when the description gives Tag. `TaskQueueDB` is
+ * getMatchingTaskQueues: RequiredTag is taken as given.
+ */
+export type MatchLayer = 'Matcher' | 'TaskQueueDB';
+
+/**
+ * A resource description as TaskQueueDB compares it with task queues. An undefined field
+ * restricts nothing.
+ */
+export interface MatchConditions {
+  vo: string;
+  cpuTime: number;
+  /** Groups whose queues may match; every group of the VO when undefined. */
+  groups: readonly string[] | undefined;
+  sites: readonly string[] | undefined;
+  gridCEs: readonly string[] | undefined;
+  platforms: readonly string[] | undefined;
+  jobTypes: readonly string[] | undefined;
+  /** Every tag of a queue must be among these. */
+  tags: ReadonlySet<string> | undefined;
+  /** A queue must hold every one of these tags. */
+  requiredTags: readonly string[];
+}
+
+const listFrom = (value: OneOrMany | undefined): readonly string[] | undefined =>
+  value === undefined ? undefined : typeof value === 'string' ? [value] : value;
+
+/** Site, GridCE, Platform, JobType: absent, empty or ANY restrict nothing. */
+function restriction(value: OneOrMany | undefined): readonly string[] | undefined {
+  const values = listFrom(value);
+  if (values === undefined || values.length === 0 || values.some(isAnyValue)) return undefined;
+  if (typeof value === 'string' && value === '') return undefined;
+  return values;
+}
+
+/** DIRAC's Matcher reads a string of tags as a comma-separated list, brackets and quotes aside. */
+function tagList(value: OneOrMany): string[] {
+  if (typeof value !== 'string') return [...value];
+  const inner = value.trim().replace(/^\[+|\]+$/g, '');
+  return [...new Set(inner.split(',').map((tag) => tag.replace(/^["' ]+|["' ]+$/g, '')))];
+}
+
+/** The tags a slot's processors, memory and WholeNode imply, as DIRAC's Matcher adds them. */
+function impliedTags(resource: ResourceDescription): string[] {
+  const tags: string[] = [];
   const processors = resource.NumberOfProcessors ?? 1;
-  for (let n = 2; n <= processors; n++) tags.add(`${n}Processors`);
-  if (processors > 1) tags.add('MultiProcessor');
+  for (let n = 2; n <= processors; n++) tags.push(`${n}Processors`);
   const gigabytes = Math.floor((resource.MaxRAM ?? 0) / 1000);
-  if (gigabytes <= 1024) for (let g = 2; g <= gigabytes; g++) tags.add(`${g}GB`);
-  if (resource.WholeNode === true) tags.add('WholeNode');
+  if (gigabytes <= 1024) for (let g = 2; g <= gigabytes; g++) tags.push(`${g}GB`);
+  if (processors > 1) tags.push('MultiProcessor');
+  if (resource.WholeNode === true) tags.push('WholeNode');
   return tags;
 }
 
+/** The tags a resource offers: its own, plus those its processors, memory and WholeNode imply. */
+export function resourceTags(resource: ResourceDescription): Set<string> {
+  return new Set([
+    ...(resource.Tag === undefined ? [] : tagList(resource.Tag)),
+    ...impliedTags(resource),
+  ]);
+}
+
 /**
- * DIRAC's match of a task queue against a resource: CPU time, group and VO; Site, GridCE,
- * Platform and JobType when the queue restricts them (ANY on the resource lifts a check);
- * banned sites; every queue tag offered; every required tag present in the queue.
+ * The description as `layer` reads it. Throws InvalidRequestError for what TaskQueueDB
+ * refuses as "Wrong conditions": a RequiredTag that the slot does not also offer as a Tag.
  */
-export function queueMatches(
-  tq: TaskQueueDefinition,
-  resource: ResourceDescription,
-  tags: ReadonlySet<string>,
-): boolean {
-  if (tq.vo !== resource.VO || tq.cpuTime > resource.CPUTime) return false;
-  if (resource.OwnerGroup !== undefined && !resource.OwnerGroup.includes(tq.ownerGroup))
-    return false;
-  const allows = (set: readonly string[], value: string | undefined) =>
-    set.length === 0 || value === undefined || value === 'ANY' || set.includes(value);
+export function matchConditions(resource: ResourceDescription, layer: MatchLayer): MatchConditions {
+  // 1. The tags on offer. The Matcher adds implied tags even when the pilot sends no Tag.
+  const implied = impliedTags(resource);
+  const hasTag = resource.Tag !== undefined || implied.length > 0;
+  const offered = hasTag ? [...resourceTags(resource)] : [];
+  // 2. RequiredTag: the Matcher drops it when the description has no Tag of its own.
+  const required =
+    resource.RequiredTag === undefined || (layer === 'Matcher' && resource.Tag === undefined)
+      ? undefined
+      : tagList(resource.RequiredTag);
+  // 3. TaskQueueDB: no Tag at all means "only queues without tags", unless a RequiredTag
+  // was given (then tags are not compared); a Tag of ANY compares nothing.
+  let tags: ReadonlySet<string> | undefined;
+  if (hasTag) tags = offered.some(isAnyValue) ? undefined : new Set(offered);
+  else tags = required === undefined ? new Set() : undefined;
+  let requiredTags: readonly string[] = [];
+  if (required !== undefined && required.length > 0 && !required.some(isAnyValue)) {
+    const missing = required.filter((tag) => !offered.includes(tag));
+    if (missing.length > 0)
+      throw new InvalidRequestError(
+        `Wrong conditions: a RequiredTag must also be offered in Tag (not offered: ${missing.join(', ')})`,
+      );
+    requiredTags = required;
+  }
+  return {
+    vo: resource.VO,
+    cpuTime: resource.CPUTime,
+    groups: listFrom(resource.OwnerGroup),
+    sites: restriction(resource.Site),
+    gridCEs: restriction(resource.GridCE),
+    platforms: restriction(resource.Platform),
+    jobTypes: restriction(resource.JobType),
+    tags,
+    requiredTags,
+  };
+}
+
+/**
+ * DIRAC's TaskQueueDB match of a task queue against a resource: CPU time, group and VO;
+ * Site, GridCE, Platform and JobType when both sides restrict them (one value in common);
+ * a queue banning every site the slot stands for; every queue tag offered; every required
+ * tag present in the queue.
+ */
+export function queueMatches(tq: TaskQueueDefinition, slot: MatchConditions): boolean {
+  if (tq.vo !== slot.vo || tq.cpuTime > slot.cpuTime) return false;
+  if (slot.groups !== undefined && !slot.groups.includes(tq.ownerGroup)) return false;
+  const allows = (set: readonly string[], values: readonly string[] | undefined) =>
+    values === undefined || set.length === 0 || values.some((value) => set.includes(value));
   if (
-    !allows(tq.sites, resource.Site) ||
-    !allows(tq.gridCEs, resource.GridCE) ||
-    !allows(tq.jobTypes, resource.JobType)
+    !allows(tq.sites, slot.sites) ||
+    !allows(tq.gridCEs, slot.gridCEs) ||
+    !allows(tq.platforms, slot.platforms) ||
+    !allows(tq.jobTypes, slot.jobTypes)
   )
     return false;
-  if (tq.bannedSites.includes(resource.Site)) return false;
-  const platforms =
-    typeof resource.Platform === 'string' ? [resource.Platform] : (resource.Platform ?? []);
-  if (
-    tq.platforms.length > 0 &&
-    platforms.length > 0 &&
-    !platforms.includes('ANY') &&
-    !platforms.some((p) => tq.platforms.includes(p))
-  )
-    return false;
-  if (!tags.has('ANY') && !tq.tags.every((tag) => tags.has(tag))) return false;
-  return (resource.RequiredTag ?? []).every((tag) => tq.tags.includes(tag));
+  if (slot.sites?.every((site) => tq.bannedSites.includes(site)) === true) return false;
+  if (slot.tags !== undefined && !tq.tags.every((tag) => slot.tags!.has(tag))) return false;
+  return slot.requiredTags.every((tag) => tq.tags.includes(tag));
 }
 
 /**
@@ -142,31 +233,32 @@ export async function matchJob(
   deps: MatchDeps,
   resource: ResourceDescription,
 ): Promise<MatchedJob | undefined> {
+  const slot = { ...matchConditions(resource, 'Matcher'), pilotStamp: resource.PilotStamp };
   const registry = deps.config.Registry[resource.VO];
   if (registry === undefined) return undefined;
   // 1. The queues and site mask this app read lately; 2. when they give nothing, those the
   // database holds now, so the cache never turns a pilot away.
   const voGroups = Object.keys(registry.Groups);
   const cached = await deps.cache.snapshot(deps, resource.VO, false);
-  const matched = await matchIn(deps, voGroups, cached.snapshot, resource);
+  const matched = await matchIn(deps, voGroups, cached.snapshot, slot);
   if (matched !== undefined || cached.isFresh) return matched;
   const { snapshot } = await deps.cache.snapshot(deps, resource.VO, true);
-  return matchIn(deps, voGroups, snapshot, resource);
+  return matchIn(deps, voGroups, snapshot, slot);
 }
 
 async function matchIn(
   deps: MatchDeps,
   voGroups: readonly string[],
   snapshot: VoSnapshot,
-  resource: ResourceDescription,
+  slot: MatchConditions & { pilotStamp?: string | undefined },
 ): Promise<MatchedJob | undefined> {
-  const matching = queuesFor(snapshot, voGroups, resource);
+  const matching = queuesFor(snapshot, voGroups, slot);
   for (const tq of weightedFirst(matching, (q) => q.priority, QUEUES_PER_MATCH, deps.rng)) {
     const jobs = await deps.taskQueueDb.queueJobs(tq.tqId, JOB_WINDOW);
     if (jobs.length === 0) snapshot.emptied.add(tq.tqId);
     for (const job of weightedFirst(jobs, (j) => j.realPriority, CLAIMS_PER_QUEUE, deps.rng)) {
       if (!(await deps.taskQueueDb.claimJob(tq.tqId, job.jobId))) continue;
-      const matched = await assign(deps, resource, job.jobId);
+      const matched = await assign(deps, slot, tq, job.jobId);
       if (await deps.taskQueueDb.dropIfEmpty(tq.tqId)) {
         snapshot.emptied.add(tq.tqId);
         deps.cache.queueDropped(tq.vo, tq.ownerGroup);
@@ -181,43 +273,39 @@ async function matchIn(
 function queuesFor(
   snapshot: VoSnapshot,
   voGroups: readonly string[],
-  resource: ResourceDescription,
+  slot: MatchConditions,
 ): TaskQueueDefinition[] {
   // DIRAC's site mask: a site the RSS does not allow (anything but Active or Degraded)
-  // only gets Test jobs.
-  const siteStatus = snapshot.siteStatuses.get(resource.Site)?.status ?? 'Active';
-  if (siteStatus !== 'Active' && siteStatus !== 'Degraded')
-    resource = { ...resource, JobType: 'Test' };
-  const key = slotKey(resource);
+  // only gets Test jobs. A slot standing for several sites is masked when one of them is.
+  const isUsable = (site: string) => {
+    const status = snapshot.siteStatuses.get(site)?.status ?? 'Active';
+    return status === 'Active' || status === 'Degraded';
+  };
+  if (slot.sites !== undefined && !slot.sites.every(isUsable))
+    slot = { ...slot, jobTypes: ['Test'] };
+  const key = slotKey(slot);
   let queues = snapshot.bySlot.get(key);
   if (queues === undefined) {
-    const groups = resource.OwnerGroup ?? voGroups;
-    const anyTime = { ...resource, CPUTime: Infinity };
-    const tags = resourceTags(resource);
-    queues = snapshot.queues.filter(
-      (tq) => groups.includes(tq.ownerGroup) && queueMatches(tq, anyTime, tags),
-    );
+    const anyTime = { ...slot, cpuTime: Infinity, groups: slot.groups ?? voGroups };
+    queues = snapshot.queues.filter((tq) => queueMatches(tq, anyTime));
     if (snapshot.bySlot.size < SLOT_KINDS_PER_SNAPSHOT) snapshot.bySlot.set(key, queues);
   }
-  return queues.filter((tq) => tq.cpuTime <= resource.CPUTime && !snapshot.emptied.has(tq.tqId));
+  return queues.filter((tq) => tq.cpuTime <= slot.cpuTime && !snapshot.emptied.has(tq.tqId));
 }
 
 /** Bounds the memo of a snapshot, whatever the variety of slots asking within its life. */
 const SLOT_KINDS_PER_SNAPSHOT = 10_000;
 
-/** What identifies a kind of slot for matching: every field a queue is matched on but CPU time. */
-function slotKey(r: ResourceDescription): string {
+/** What identifies a kind of slot for matching: every condition a queue is matched on but CPU time. */
+function slotKey(slot: MatchConditions): string {
   return JSON.stringify([
-    r.Site,
-    r.GridCE,
-    r.Platform,
-    r.Tag,
-    r.RequiredTag,
-    r.NumberOfProcessors,
-    r.MaxRAM,
-    r.WholeNode,
-    r.OwnerGroup,
-    r.JobType,
+    slot.groups,
+    slot.sites,
+    slot.gridCEs,
+    slot.platforms,
+    slot.jobTypes,
+    slot.tags === undefined ? null : [...slot.tags].sort(),
+    slot.requiredTags,
   ]);
 }
 
@@ -239,10 +327,11 @@ export async function matchingQueues(
   deps: Pick<MatchDeps, 'config' | 'cache' | 'taskQueueDb' | 'resourceStatusDb' | 'clock'>,
   resource: ResourceDescription,
 ): Promise<MatchingQueue[]> {
+  const slot = matchConditions(resource, 'TaskQueueDB');
   const registry = deps.config.Registry[resource.VO];
   if (registry === undefined) return [];
   const { snapshot } = await deps.cache.snapshot(deps, resource.VO, false);
-  const queues = queuesFor(snapshot, Object.keys(registry.Groups), resource);
+  const queues = queuesFor(snapshot, Object.keys(registry.Groups), slot);
   const counts = await deps.taskQueueDb.jobCounts(queues.map((tq) => tq.tqId));
   return queues
     .filter((tq) => counts.has(tq.tqId))
@@ -263,16 +352,22 @@ export async function matchingQueues(
  */
 async function assign(
   deps: MatchDeps,
-  resource: ResourceDescription,
+  slot: MatchConditions & { pilotStamp?: string | undefined },
+  tq: TaskQueueDefinition,
   jobId: number,
 ): Promise<MatchedJob | undefined> {
   const nowMs = deps.clock.nowMs();
   const time = toSqlDateTime(nowMs);
+  // The job's site: the slot's, or the first of the slot's sites the job accepts. A slot
+  // naming no site (or ANY) leaves the job's Site as submission set it.
+  const site = slot.sites?.find(
+    (s) => (tq.sites.length === 0 || tq.sites.includes(s)) && !tq.bannedSites.includes(s),
+  );
   const isAssigned = await deps.jobDb.setAttributesIfStatus(jobId, 'Waiting', {
     Status: 'Matched',
     MinorStatus: 'Assigned',
     ApplicationStatus: 'Unknown',
-    Site: resource.Site,
+    ...(site === undefined ? {} : { Site: site }),
     LastUpdateTime: time,
   });
   if (!isAssigned) return undefined;
@@ -286,8 +381,8 @@ async function assign(
       timeMs: nowMs,
     },
   ]);
-  if (resource.PilotStamp !== undefined)
-    await deps.pilotAgentsDb.recordMatch(resource.PilotStamp, jobId, time);
+  if (slot.pilotStamp !== undefined)
+    await deps.pilotAgentsDb.recordMatch(slot.pilotStamp, jobId, time);
   const job = await deps.jobDb.getOwnerAndJdl(jobId);
   if (job === undefined) throw new Error(`Job ${jobId} vanished while it was being matched`);
   return { JobID: jobId, JDL: job.jdl, Owner: job.owner, OwnerGroup: job.ownerGroup, VO: job.vo };

@@ -1,5 +1,11 @@
 import { type Clock, InvalidRequestError, NotFoundError } from '../../core/index.ts';
-import { JOB_COLUMNS, type JobDB, type JobParametersDB, toSqlDateTime } from '../../db/index.ts';
+import {
+  JOB_COLUMNS,
+  type JobDB,
+  type JobParametersDB,
+  isStorableTime,
+  toSqlDateTime,
+} from '../../db/index.ts';
 
 export interface MetadataDeps {
   jobDb: JobDB;
@@ -35,6 +41,10 @@ const ATTRIBUTE_BY_NORMALIZED = new Map(
   [...PROTECTED_ATTRIBUTES, ...Object.keys(JOB_COLUMNS)].map((name) => [normalized(name), name]),
 );
 
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+/** Width of a parameter's name (JobParameters.Name). */
+const PARAMETER_NAME_WIDTH = 100;
 /** Parameters DIRAC keeps as whole numbers even when reported as "12.0". */
 const INTEGER_PARAMETERS = new Set(['CPUNormalizationFactor', 'NormCPUTime(s)', 'TotalCPUTime(s)']);
 const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
@@ -44,11 +54,18 @@ function columnValue(job: number, name: string, value: unknown): unknown {
     new InvalidRequestError(`Invalid value for ${name} of job ${job}: expected ${expected}`);
   switch (JOB_COLUMNS[name]) {
     case 'integer':
-      if (!Number.isInteger(value)) throw bad('an integer');
+      // The columns are INT: MySQL refuses anything wider, SQLite would keep it.
+      if (!Number.isInteger(value) || (value as number) < INT_MIN || (value as number) > INT_MAX)
+        throw bad(`an integer from ${INT_MIN} to ${INT_MAX}`);
       return value;
     case 'datetime':
-      if (typeof value !== 'string' || !ZONED.test(value) || Number.isNaN(Date.parse(value)))
-        throw bad('an ISO 8601 time with a zone');
+      if (
+        typeof value !== 'string' ||
+        !ZONED.test(value) ||
+        Number.isNaN(Date.parse(value)) ||
+        !isStorableTime(Date.parse(value))
+      )
+        throw bad('an ISO 8601 time with a zone, in the years 1 to 9999');
       return toSqlDateTime(Date.parse(value));
     case 'flag':
       if (value === true || value === false) return value ? 'True' : 'False';
@@ -81,6 +98,10 @@ export async function setJobMetadata(
     for (const [name, value] of Object.entries(fields)) {
       const attribute = ATTRIBUTE_BY_NORMALIZED.get(normalized(name));
       if (attribute === undefined) {
+        if (name.length > PARAMETER_NAME_WIDTH)
+          throw new InvalidRequestError(
+            `Invalid parameter name ${name.slice(0, 20)}… of job ${job}: longer than ${PARAMETER_NAME_WIDTH} characters`,
+          );
         parameters[name] =
           INTEGER_PARAMETERS.has(name) && typeof value === 'string' && !Number.isNaN(Number(value))
             ? Math.trunc(Number(value))

@@ -8,6 +8,7 @@ import {
   jdlString,
 } from '../../core/index.ts';
 import type { TaskQueueKey } from '../../db/index.ts';
+import { isAnyValue } from './any-value.ts';
 import { booleanOf, integerOf, listOf, stringOf } from './jdl-values.ts';
 
 /** Who submits: owner, group and VO always come from the token, never from the JDL. */
@@ -48,6 +49,25 @@ const invalid = (message: string) => new InvalidRequestError(`Invalid JDL: ${mes
 
 function knownSites(config: Config): Set<string> {
   return new Set(Object.values(config.Resources.Sites).flatMap((sites) => Object.keys(sites)));
+}
+
+/**
+ * The platforms a job asking for `requested` can run on, as DIRAC's getDIRACPlatform stores
+ * them: every platform whose OSCompatibility list holds a requested one, itself included.
+ * A list says what a platform's worker nodes can run, so a job for an older platform may
+ * go to a newer one, never the other way. ANY (DIRAC's Job API never writes it) asks for
+ * nothing; each other value must be a configured platform.
+ */
+function compatiblePlatforms(config: Config, requested: readonly string[]): string[] {
+  const compatibility = config.Resources.Computing.OSCompatibility;
+  const wanted = requested.filter((p) => p.trim() !== '' && !isAnyValue(p));
+  const unknown = wanted.find((p) => compatibility[p] === undefined);
+  if (unknown !== undefined) throw invalid(`Platform ${unknown} is not a known platform`);
+  if (wanted.length === 0) return [];
+  return Object.entries(compatibility)
+    .filter(([platform, runs]) => wanted.some((p) => p === platform || runs.includes(p)))
+    .map(([platform]) => platform)
+    .sort();
 }
 
 function processors(record: JdlRecord): { min: number; max: number | undefined } {
@@ -96,6 +116,15 @@ function jobTags(record: JdlRecord): string[] {
  * rejects the job with a 400 naming the attribute; unknown attributes are kept, as DIRAC
  * keeps them.
  */
+/**
+ * `value` if it fits its Jobs column of `width` characters; otherwise a 400 naming the
+ * attribute, on every backend (MySQL would refuse it, SQLite would keep it).
+ */
+function fitting(name: string, value: string, width: number): string {
+  if ([...value].length > width) throw invalid(`${name} is longer than ${width} characters`);
+  return value;
+}
+
 export function prepareJob(record: JdlRecord, submitter: Submitter, config: Config): PreparedJob {
   const ops = config.Operations[submitter.vo]?.JobDescription;
   if (ops === undefined)
@@ -122,7 +151,10 @@ export function prepareJob(record: JdlRecord, submitter: Submitter, config: Conf
     throw invalid(`LogLevel ${logLevel} is not a log level`);
 
   const sitesKnown = knownSites(config);
-  const requestedSites = (listOf(record, 'Site') ?? []).filter((s) => s !== 'ANY' && s !== '');
+  // DIRAC's JobScheduling drops ANY (any spelling) and empty values from the Site list.
+  const requestedSites = (listOf(record, 'Site') ?? []).filter(
+    (s) => s.trim() !== '' && !isAnyValue(s),
+  );
   const unknownSite = requestedSites.find((site) => !sitesKnown.has(site));
   if (unknownSite !== undefined) throw invalid(`Site ${unknownSite} is not a known site`);
   const bannedSites = [
@@ -132,16 +164,7 @@ export function prepareJob(record: JdlRecord, submitter: Submitter, config: Conf
   if (requestedSites.length > 0 && sites.length === 0)
     throw invalid('no candidate site is left once BannedSites are removed');
 
-  const platform = stringOf(record, 'Platform');
-  let platforms: string[] = [];
-  if (platform !== undefined) {
-    const compatibility = config.Resources.Computing.OSCompatibility;
-    if (compatibility[platform] === undefined)
-      throw invalid(`Platform ${platform} is not a known platform`);
-    platforms = [
-      ...new Set([platform, ...compatibility[platform]!.filter((p) => p in compatibility)]),
-    ].sort();
-  }
+  const platforms = compatiblePlatforms(config, listOf(record, 'Platform') ?? []);
 
   const inputData = (listOf(record, 'InputData') ?? []).map((lfn) =>
     lfn.startsWith('/') ? `LFN:${lfn}` : lfn,
@@ -212,9 +235,9 @@ export function prepareJob(record: JdlRecord, submitter: Submitter, config: Conf
   };
   return {
     jdl,
-    jobType,
-    jobGroup: stringOf(record, 'JobGroup') ?? '00000000',
-    jobName: stringOf(record, 'JobName') ?? 'Name',
+    jobType: fitting('JobType', jobType, 32),
+    jobGroup: fitting('JobGroup', stringOf(record, 'JobGroup') ?? '00000000', 32),
+    jobName: fitting('JobName', stringOf(record, 'JobName') ?? 'Name', 128),
     site: sites.length === 0 ? 'ANY' : sites.length === 1 ? sites[0]! : 'Multiple',
     priority,
     inputData,

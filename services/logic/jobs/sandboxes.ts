@@ -4,6 +4,7 @@ import {
   ForbiddenError,
   InvalidRequestError,
   NotFoundError,
+  PayloadTooLargeError,
   SANDBOX_PFN,
   type SandboxDownloadResponse,
   type SandboxInfo,
@@ -86,8 +87,9 @@ export async function initiateSandboxUpload(
   const full = `SB:${deps.settings.seName}|${pfn}`;
   const owner = { owner: user.preferred_username, ownerGroup: user.dirac_group, vo: user.vo };
   const nowMs = deps.clock.nowMs();
-  const known = await deps.sandboxDb.getSandbox(deps.settings.seName, pfn);
-  if (known?.assigned === true || (await deps.store.exists(key))) {
+  // The bytes decide, not the record: a record whose bytes were lost (a store in memory
+  // before a restart) must not stop the same tarball from being uploaded again.
+  if (await deps.store.exists(key)) {
     await deps.sandboxDb.registerSandbox(owner, deps.settings.seName, pfn, info.size, nowMs);
     return { pfn: full, url: null, fields: {} };
   }
@@ -103,12 +105,21 @@ export async function initiateSandboxUpload(
   return { pfn: full, url: `${storeUrl}/upload`, fields };
 }
 
-/** The store's side of an upload: checks the signature, size and checksum, then keeps the bytes. */
-export async function receiveSandboxUpload(
-  deps: SandboxDeps,
+/** An upload the store has checked the signature of: where it goes and what it must be. */
+export interface SignedUpload {
+  key: string;
+  sizeBytes: number;
+  checksum: string;
+}
+
+/**
+ * The store's first look at an upload: the signed form fields, which a presigned POST sends
+ * before the file, so a forged or expired upload is refused before any of its bytes is read.
+ */
+export function checkSandboxUpload(
+  deps: Pick<SandboxDeps, 'settings' | 'clock'>,
   fields: Readonly<Record<string, string>>,
-  data: Uint8Array,
-): Promise<void> {
+): SignedUpload {
   const { key = '', size = '', checksum = '', expires = '', signature = '' } = fields;
   if (
     !verify(
@@ -121,11 +132,38 @@ export async function receiveSandboxUpload(
   }
   if (Number(expires) * 1000 < deps.clock.nowMs())
     throw new ForbiddenError('The upload URL has expired');
-  if (data.length !== Number(size))
-    throw new InvalidRequestError(`Expected ${size} bytes, got ${data.length}`);
-  if (createHash('sha256').update(data).digest('hex') !== checksum)
-    throw new InvalidRequestError('The checksum does not match the data');
-  await deps.store.put(key, data);
+  return { key, sizeBytes: Number(size), checksum };
+}
+
+/**
+ * The store's side of an upload, once its fields are checked: streams the file into the
+ * store, hashing and counting as it goes. A byte beyond the signed size stops it with 413
+ * at once; a short or altered file is refused (400) at its end, and nothing is kept.
+ */
+export async function receiveSandboxUpload(
+  deps: Pick<SandboxDeps, 'store'>,
+  upload: SignedUpload,
+  file: AsyncIterable<Uint8Array>,
+): Promise<void> {
+  async function* checked(): AsyncGenerator<Uint8Array> {
+    const hash = createHash('sha256');
+    let received = 0;
+    for await (const chunk of file) {
+      received += chunk.length;
+      if (received > upload.sizeBytes) {
+        throw new PayloadTooLargeError(
+          `The file is larger than the ${upload.sizeBytes} bytes the upload URL was signed for`,
+        );
+      }
+      hash.update(chunk);
+      yield chunk;
+    }
+    if (received !== upload.sizeBytes)
+      throw new InvalidRequestError(`Expected ${upload.sizeBytes} bytes, got ${received}`);
+    if (hash.digest('hex') !== upload.checksum)
+      throw new InvalidRequestError('The checksum does not match the data');
+  }
+  await deps.store.put(upload.key, checked());
 }
 
 /** GET /api/jobs/sandbox: a signed URL to fetch a sandbox the caller may read. */

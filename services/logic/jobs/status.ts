@@ -10,6 +10,7 @@ import {
   type JobLoggingDB,
   type JobLoggingRecord,
   type TaskQueueDB,
+  isStorableTime,
   toSqlDateTime,
 } from '../../db/index.ts';
 
@@ -65,6 +66,8 @@ export async function setJobStatuses(
       if (!ZONED.test(time) || Number.isNaN(Date.parse(time))) {
         throw new InvalidRequestError(`Timestamp ${time} is not timezone aware for job ${id}`);
       }
+      if (!isStorableTime(Date.parse(time)))
+        throw new InvalidRequestError(`Timestamp ${time} is outside the years 1 to 9999`);
       return { timeMs: Date.parse(time), update };
     });
     parsed.set(

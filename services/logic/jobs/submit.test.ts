@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../../fixtures/index.ts';
+import { PLATFORM_LADDER, generateFixtures } from '../../../fixtures/index.ts';
 import { InvalidRequestError, parseJdl } from '../../core/index.ts';
 import type { StartedDatabases } from '../../db/index.ts';
 import { type JobDbs, openJobDbs } from './jobs.testkit.ts';
@@ -204,6 +204,38 @@ describe('prepareJob', () => {
     expect(job.requirements.platforms).toContain(platform);
     expect(job.requirements.sites).toEqual([site]);
     expect(job.site).toBe(site);
+  });
+
+  // DIRAC's getDIRACPlatform: every platform whose OSCompatibility list names the job's.
+  it.each([
+    ['x86_64-el7', ['x86_64-el7', 'x86_64-el8']],
+    ['x86_64-el8', ['x86_64-el8', 'x86_64-el9']],
+    ['x86_64-el9', ['x86_64-el9']],
+    ['aarch64-el9', ['aarch64-el9']],
+    ['{"x86_64-el7", "aarch64-el9"}', ['aarch64-el9', 'x86_64-el7', 'x86_64-el8']],
+    ['"aNy"', []],
+  ])('stores a job for platform %s as one for %j', (requested, platforms) => {
+    const ladder = {
+      ...config,
+      Resources: {
+        ...config.Resources,
+        Computing: {
+          OSCompatibility: Object.fromEntries(
+            Object.entries(PLATFORM_LADDER).map(([name, runs]) => [name, [...runs]]),
+          ),
+        },
+      },
+    };
+    const value =
+      requested.startsWith('{') || requested.startsWith('"') ? requested : `"${requested}"`;
+    const job = prepareJob(parseJdl(`Executable = "x"; Platform = ${value}`), submitter, ladder);
+    expect(job.requirements.platforms).toEqual(platforms);
+  });
+
+  it.each(['ANY', 'Any', 'aNy', '', ' '])('takes Site = %j as no site restriction', (any) => {
+    const job = prepare(`Executable = "x"; Site = {"${any}"}`);
+    expect(job.requirements.sites).toEqual([]);
+    expect(job.site).toBe('ANY');
   });
 
   it.each([

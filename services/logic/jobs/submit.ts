@@ -167,6 +167,16 @@ export async function runOptimizers(
     MinorStatus: 'Pilot Agent Submission',
     LastUpdateTime: toSqlDateTime(nowMs),
   });
+  await queueJobs(deps, submitter, ids, jobs);
+}
+
+/** Puts Waiting jobs of one submitter in the task queues of their requirements. */
+export async function queueJobs(
+  deps: Pick<SubmissionDeps, 'taskQueueDb' | 'config'>,
+  submitter: Submitter,
+  ids: readonly number[],
+  jobs: readonly PreparedJob[],
+): Promise<void> {
   // Jobs with equal requirements (a parametric job's, usually) find their queue in one go.
   const byRequirements = new Map<string, { jobId: number; job: PreparedJob }[]>();
   ids.forEach((jobId, i) => {

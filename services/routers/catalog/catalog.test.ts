@@ -79,7 +79,7 @@ const newFile = (overrides: object = {}) => ({
 describe('the file catalog API', () => {
   it('registers files, describes them and resolves their replicas', async () => {
     const lfn = `${root}/run1/out.root`;
-    const added = await post('/files', pilot, { [lfn]: newFile({ PFN: 'root://a/out.root' }) });
+    const added = await post('/files', alice, { [lfn]: newFile({ PFN: 'root://a/out.root' }) });
     expect(added.statusCode).toBe(200);
     expect(added.json()).toEqual({ Successful: { [lfn]: true }, Failed: {} });
 
@@ -91,8 +91,9 @@ describe('the file catalog API', () => {
           Size: 2048,
           Checksum: '1234abcd',
           GUID: expect.stringMatching(/^[0-9A-F-]{36}$/),
-          Owner: 'pilot-1',
-          OwnerGroup: `${vo}_pilot`,
+          Owner: 'alice',
+          OwnerGroup: `${vo}_user`,
+          Mode: 0o775,
           Status: 'AprioriGood',
           CreationDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
           ModificationDate: expect.stringMatching(/Z$/),
@@ -344,6 +345,130 @@ describe('the file catalog under attack', () => {
   });
 });
 
+describe('the file catalog’s owners, groups and modes', () => {
+  const home = `/${vo}/user/a/alice`;
+  let identities: Record<string, string>;
+  beforeAll(async () => {
+    identities = {
+      'the owner': alice,
+      'a user of the owner’s group': await tokenFor(vo, `${vo}_user`, ['NormalUser'], 'dave'),
+      'a user of another group': await tokenFor(
+        vo,
+        `${vo}_prod`,
+        ['NormalUser', 'ProductionManagement'],
+        'paul',
+      ),
+      'a pilot of the VO': pilot,
+      'a VO administrator without FileCatalogManagement': await tokenFor(
+        vo,
+        `${vo}_admin`,
+        ['NormalUser', 'ServiceAdministrator'],
+        'root',
+      ),
+      'a catalog manager of the VO': await tokenFor(
+        vo,
+        `${vo}_dm`,
+        ['FileCatalogManagement'],
+        'dm',
+      ),
+    };
+  });
+
+  // DIRAC's default mode, 0o775, lets the owner and the owner's group write, others read.
+  const cases: [string, boolean][] = [
+    ['the owner', true],
+    ['a user of the owner’s group', true],
+    ['a user of another group', false],
+    ['a pilot of the VO', false],
+    ['a VO administrator without FileCatalogManagement', false],
+    ['a catalog manager of the VO', true],
+  ];
+
+  it.each(cases)(
+    'lets %s remove, replicate and re-register in a user’s files: %s',
+    async (who, allowed) => {
+      const token = identities[who]!;
+      const dir = `${home}/${who.replaceAll(/[^a-z]/g, '-')}`;
+      const [f, g, h] = [`${dir}/f`, `${dir}/g`, `${dir}/h`];
+      expect(
+        (await post('/files', alice, { [f]: newFile(), [g]: newFile(), [h]: newFile() })).json()
+          .Failed,
+      ).toEqual({});
+      const outcome = (lfn: string) =>
+        allowed
+          ? { Successful: { [lfn]: true }, Failed: {} }
+          : { Successful: {}, Failed: { [lfn]: 'Permission denied' } };
+
+      expect((await post('/files/remove', token, { lfns: [f] })).json()).toEqual(outcome(f));
+      expect(
+        (await post('/replicas', token, { [g]: { SE: se2, PFN: 'root://b/g' } })).json(),
+      ).toEqual(outcome(g));
+      expect((await post('/replicas/remove', token, { [h]: { SE: se } })).json()).toEqual(
+        outcome(h),
+      );
+      expect((await post('/files', token, { [`${dir}/new`]: newFile() })).json()).toEqual(
+        outcome(`${dir}/new`),
+      );
+      const patched = await call('PATCH', '/api/catalog/metadata', token, {
+        path: g,
+        metadata: { Tag: 1 },
+      });
+      const created = await call('PUT', '/api/catalog/directory', token, { path: `${dir}/sub` });
+      for (const response of [patched, created]) {
+        expect(response.statusCode).toBe(allowed ? 204 : 403);
+        if (!allowed) expect(response.json()).toEqual({ detail: 'Permission denied' });
+      }
+
+      // What a refused caller tried left the owner's files as they were.
+      const replicas = (await post('/replicas/query', alice, { lfns: [f, g, h] })).json();
+      if (allowed) expect(Object.keys(replicas.Failed)).toEqual([f]);
+      else {
+        expect(replicas).toEqual({
+          Successful: {
+            [f]: { [se]: 'root://se.example.org//data/f' },
+            [g]: { [se]: 'root://se.example.org//data/f' },
+            [h]: { [se]: 'root://se.example.org//data/f' },
+          },
+          Failed: {},
+        });
+      }
+    },
+  );
+
+  it('gives what a caller creates to the caller, with DIRAC’s default mode', async () => {
+    const lfn = `/${vo}/pilot-outputs/job1/out.root`;
+    expect((await post('/files', pilot, { [lfn]: newFile() })).json().Failed).toEqual({});
+    expect((await post('/files/metadata', alice, { lfns: [lfn] })).json().Successful).toEqual({
+      [lfn]: expect.objectContaining({
+        Owner: 'pilot-1',
+        OwnerGroup: `${vo}_pilot`,
+        Mode: 0o775,
+      }),
+    });
+    // The pilot's directory is its own: the owner of the job cannot write there...
+    expect((await post('/files/remove', alice, { lfns: [lfn] })).json().Failed).toEqual({
+      [lfn]: 'Permission denied',
+    });
+    // ...and the pilot cannot write in the job owner's: a payload registers its outputs
+    // with its owner's token, as DIRAC's pilots run payloads with their owner's proxy.
+    const owned = `/${vo}/user/a/alice/job1/out.root`;
+    expect((await post('/files', alice, { [owned]: newFile() })).json().Failed).toEqual({});
+    expect(
+      (await post('/files', pilot, { [`/${vo}/user/a/alice/job1/other.root`]: newFile() })).json()
+        .Failed,
+    ).toEqual({ [`/${vo}/user/a/alice/job1/other.root`]: 'Permission denied' });
+  });
+
+  it('lets every caller of the VO create below the VO’s own directory, whoever made it', async () => {
+    const paul = await tokenFor(vo, `${vo}_prod`, ['NormalUser'], 'paul');
+    expect(
+      (await call('PUT', '/api/catalog/directory', paul, { path: `/${vo}/prod/2026` })).statusCode,
+    ).toBe(204);
+    const listing = await call('GET', `/api/catalog/directory?path=/${vo}`, paul);
+    expect(listing.json().SubDirs).toContain(`/${vo}/prod`);
+  });
+});
+
 describe('the file catalog at scale', () => {
   it('registers and resolves ten thousand files in one request each', async () => {
     const lfns = Array.from(
@@ -353,7 +478,7 @@ describe('the file catalog at scale', () => {
     const body = Object.fromEntries(
       lfns.map((lfn) => [lfn, newFile({ PFN: `root://eos.example.org:1094//eos/grid${lfn}` })]),
     );
-    const added = await post('/files', pilot, body);
+    const added = await post('/files', alice, body);
     expect(added.statusCode).toBe(200);
     expect(Object.keys(added.json().Successful)).toHaveLength(10000);
     const replicas = await post('/replicas/query', alice, { lfns });

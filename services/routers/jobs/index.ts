@@ -558,7 +558,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         tags: ['jobs'],
         security,
         summary:
-          'gridbox: a pilot asks for a job for its slot; 200 with the job, or 204 when none matches. DIRAC matching semantics.',
+          "gridbox: a pilot asks for a job for its slot; 200 with the job, or 204 when none matches. DIRAC's Matcher.selectJob over TaskQueueDB.matchAndGetJob: the site mask applies, and a RequiredTag counts only when the description gives Tag (400 when it is not among the offered tags). Only VO and CPUTime are required; Site may be a list.",
         body: ResourceDescriptionSchema,
         response: {
           200: MatchedJobSchema,
@@ -586,7 +586,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         tags: ['jobs'],
         security,
         summary:
-          "gridbox: the task queues a slot could draw jobs from, with their job counts (DIRAC's getMatchingTaskQueues, what a SiteDirector sizes its pilot submission by). Nothing is claimed.",
+          "gridbox: the task queues a slot could draw jobs from, with their job counts (DIRAC's TaskQueueDB.getMatchingTaskQueues, what a SiteDirector sizes its pilot submission by). Nothing is claimed. A RequiredTag is taken as given: 400 (Wrong conditions) when it is not among the offered tags. Only VO and CPUTime are required; Site may be a list.",
         body: ResourceDescriptionSchema,
         response: {
           200: Type.Array(

@@ -2,9 +2,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { InvalidRequestError } from '../../core/index.ts';
+import { GridboxError, InvalidRequestError } from '../../core/index.ts';
 import type { SandboxMetadataDB } from '../../db/index.ts';
-import { type SandboxDeps, readSandbox, receiveSandboxUpload } from '../../logic/index.ts';
+import {
+  type SandboxDeps,
+  checkSandboxUpload,
+  readSandbox,
+  receiveSandboxUpload,
+} from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { ErrorSchema } from '../schemas.ts';
@@ -48,13 +53,23 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     async (request, reply) => {
       await policy.check(request, 'create');
       const fields: Record<string, string> = {};
-      let data: Buffer | undefined;
-      for await (const part of request.parts()) {
-        if (part.type === 'file') data = await part.toBuffer();
-        else fields[part.fieldname] = String(part.value);
+      let stored = false;
+      try {
+        // The fields come first and are checked as soon as the file starts: a forged upload
+        // is refused before its bytes are read, a genuine one streamed into the store.
+        for await (const part of request.parts()) {
+          if (part.type === 'file') {
+            if (stored) throw new InvalidRequestError('The upload has more than one file');
+            await receiveSandboxUpload(deps(), checkSandboxUpload(deps(), fields), part.file);
+            stored = true;
+          } else fields[part.fieldname] = String(part.value);
+        }
+      } catch (error) {
+        // The rest of a refused body is not read: the connection closes after the answer.
+        reply.header('connection', 'close');
+        throw multipartError(error);
       }
-      if (data === undefined) throw new InvalidRequestError('The upload has no file');
-      await receiveSandboxUpload(deps(), fields, data);
+      if (!stored) throw new InvalidRequestError('The upload has no file');
       return reply.code(204).send(null);
     },
   );
@@ -86,6 +101,22 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     },
   );
 };
+
+/**
+ * A body busboy cannot parse (no boundary, a cut or garbled part) is the client's mistake:
+ * its errors carry no status, so they would become 500s; they get 400 and busboy's reason.
+ */
+function multipartError(error: unknown): unknown {
+  if (error instanceof GridboxError) return error;
+  const { statusCode, message } = error as { statusCode?: unknown; message?: unknown };
+  if (statusCode === undefined && typeof message === 'string' && BUSBOY_ERROR.test(message))
+    return new InvalidRequestError(`Malformed multipart/form-data body: ${message}`);
+  return error;
+}
+
+/** busboy's messages for a body it cannot parse; a "needle" is the boundary (empty or too long). */
+const BUSBOY_ERROR =
+  /^(Multipart: |Malformed |Unexpected end of |Boundary required|The needle )|terminated early/;
 
 export const sandboxStoreRouter: RouterDefinition = {
   name: 'sandbox-store',

@@ -1,0 +1,247 @@
+// A bounded mixed soak on loopback: a real `gridbox up` on a SQLite file, driven by
+// submitters (until a cap of jobs), matchers that run each job they get (Running, heartbeats,
+// Done, then reschedule it so the queues never run dry), and searchers; meanwhile the box's
+// RSS is sampled and /api/health/live probed, to see that memory stays flat once the data
+// stops growing and that probes never wait behind a slow request.
+// Usage: node loadtests/soak.ts [--duration S]   (default 180 s; every loop ends by then)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Agent, fetch } from 'undici';
+import { generateFixtures } from '../fixtures/index.ts';
+import { systemClock } from '../services/core/index.ts';
+import { generateKeystore, issueAccessToken } from '../services/logic/index.ts';
+
+const { values } = parseArgs({ options: { duration: { type: 'string', default: '180' } } });
+const DURATION_S = Number(values.duration);
+if (!Number.isInteger(DURATION_S) || DURATION_S < 1) throw new Error('--duration takes seconds');
+const JOB_CAP = 5_000;
+const JOBS_PER_SUBMISSION = 5;
+const RSS_EVERY_MS = 5_000;
+const PROBE_EVERY_MS = 250;
+const MAX_ITERATIONS = 10_000_000;
+
+const scratch = mkdtempSync(join(tmpdir(), 'gridbox-soak-'));
+const db = join(scratch, 'soak.db');
+const { config } = generateFixtures({ seed: 1, size: 'small' });
+const vo = Object.keys(config.Registry)[0]!;
+const site = Object.values(config.Resources.Sites).flatMap((s) => Object.keys(s))[0]!;
+
+// The keystore the box finds beside its database file, so this script can mint its tokens.
+const keystore = await generateKeystore(systemClock);
+writeFileSync(`${db}.keys.json`, JSON.stringify(keystore), { mode: 0o600 });
+const mint = async (user: string, properties: string[]) =>
+  (
+    await issueAccessToken(
+      { keystore, clock: systemClock, issuer: 'gridbox' },
+      {
+        sub: `${vo}:${user}`,
+        vo,
+        dirac_group: `${vo}_user`,
+        preferred_username: user,
+        dirac_properties: properties,
+      },
+      DURATION_S / 60 + 10,
+    )
+  ).token;
+const userToken = await mint('soak-user', ['NormalUser']);
+const adminToken = await mint('soak-admin', ['NormalUser', 'JobAdministrator']);
+
+// 1. The box, as a real process.
+const box = spawn(
+  process.execPath,
+  [
+    new URL('../bin/gridbox.js', import.meta.url).pathname,
+    'up',
+    '--json',
+    '--port',
+    '0',
+    '--db-url',
+    `sqlite:${db}`,
+    '--log-level',
+    'warn',
+  ],
+  {
+    env: { ...process.env, GRIDBOX_CA_DIR: join(scratch, 'ca') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+const exited = new Promise<number | null>((resolve) => box.on('exit', resolve));
+const url = await new Promise<string>((resolve, reject) => {
+  let out = '';
+  box.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.includes('\n'))
+      resolve((JSON.parse(out.slice(0, out.indexOf('\n'))) as { url: string }).url);
+  });
+  box.on('exit', (code) => reject(new Error(`gridbox up exited ${code} before it was ready`)));
+});
+
+// 2. The load, until the deadline.
+const dispatcher = new Agent({ connections: 16 });
+const startedMs = performance.now();
+const deadline = startedMs + DURATION_S * 1000;
+const running = () => performance.now() < deadline;
+const byStatus = new Map<string, number>();
+let requests = 0;
+let submitted = 0;
+/** When submissions stopped (the cap reached): from then on, the data barely grows. */
+let capReachedS: number | undefined;
+
+async function call(method: string, path: string, token: string, body?: unknown, ok = [200]) {
+  requests++;
+  let status: string;
+  let json: unknown = null;
+  try {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      dispatcher,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    status = String(response.status);
+    if (text !== '') json = JSON.parse(text);
+    if (ok.includes(response.status)) return { status: response.status, json };
+  } catch (error) {
+    status = `network: ${(error as Error).message}`;
+  }
+  byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  return { status: -1, json };
+}
+
+const now = () => new Date().toISOString();
+
+async function submitter() {
+  for (let i = 0; i < MAX_ITERATIONS && running(); i++) {
+    if (submitted >= JOB_CAP) {
+      capReachedS ??= Math.round((performance.now() - startedMs) / 1000);
+      return searcher();
+    }
+    const jdls = Array.from(
+      { length: JOBS_PER_SUBMISSION },
+      (_, j) =>
+        `Executable = "soak.sh"; JobName = "soak-${i}-${j}"; CPUTime = ${3600 * (1 + (j % 3))}`,
+    );
+    submitted += JOBS_PER_SUBMISSION;
+    await call('POST', '/api/jobs/jdl', userToken, jdls, [201]);
+  }
+}
+
+async function matcher() {
+  for (let i = 0; i < MAX_ITERATIONS && running(); i++) {
+    const matched = await call(
+      'POST',
+      '/api/jobs/match',
+      adminToken,
+      { VO: vo, Site: site, CPUTime: 200_000 },
+      [200, 204],
+    );
+    if (matched.status !== 200) continue;
+    const jobId = (matched.json as { JobID: number }).JobID;
+    const status = (Status: string) => ({ [jobId]: { [now()]: { Status, Source: 'Soak' } } });
+    await call('PATCH', '/api/jobs/status', adminToken, status('Running'));
+    for (let beat = 0; beat < 3 && running(); beat++) {
+      await call('PATCH', '/api/jobs/heartbeat', adminToken, {
+        [jobId]: { LoadAverage: 1.5, MemoryUsed: 1024 * beat, CPUConsumed: 10 * beat },
+      });
+    }
+    await call('PATCH', '/api/jobs/status', adminToken, status('Done'));
+    // Back to the queues, so matching never runs dry once submissions stop.
+    await call('POST', '/api/jobs/reschedule?reset_jobs=true', adminToken, { job_ids: [jobId] });
+  }
+}
+
+async function searcher() {
+  for (let i = 0; i < MAX_ITERATIONS && running(); i++) {
+    await call(
+      'POST',
+      '/api/jobs/search?page=1&per_page=100',
+      userToken,
+      {
+        parameters: ['JobID', 'Status', 'MinorStatus', 'JobName'],
+        search: [{ parameter: 'Status', operator: 'in', values: ['Waiting', 'Running', 'Done'] }],
+        sort: [{ parameter: 'JobID', direction: 'desc' }],
+      },
+      [200, 206],
+    );
+    await call('POST', '/api/jobs/summary', userToken, { grouping: ['Status'] });
+  }
+}
+
+// 3. The observers: RSS of the box, latency of the liveness probe.
+const rssMiB: { atS: number; mib: number }[] = [];
+function sampleRss() {
+  const status = readFileSync(`/proc/${box.pid}/status`, 'utf8');
+  const kib = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1]);
+  rssMiB.push({
+    atS: Math.round((performance.now() - startedMs) / 1000),
+    mib: Math.round(kib / 1024),
+  });
+}
+async function sampler() {
+  for (let i = 0; i < MAX_ITERATIONS && running(); i++) {
+    sampleRss();
+    await new Promise((resolve) => setTimeout(resolve, RSS_EVERY_MS));
+  }
+  sampleRss();
+}
+const probeMs: number[] = [];
+const afterCap = () => rssMiB.filter((s) => capReachedS !== undefined && s.atS >= capReachedS);
+async function prober() {
+  const probeAgent = new Agent({ connections: 1 });
+  for (let i = 0; i < MAX_ITERATIONS && running(); i++) {
+    const t0 = performance.now();
+    const response = await fetch(`${url}/api/health/live`, { dispatcher: probeAgent });
+    await response.arrayBuffer();
+    probeMs.push(performance.now() - t0);
+    if (response.status !== 200)
+      byStatus.set(`probe ${response.status}`, 1 + (byStatus.get(`probe ${response.status}`) ?? 0));
+    await new Promise((resolve) => setTimeout(resolve, PROBE_EVERY_MS));
+  }
+  await probeAgent.close();
+}
+
+await Promise.all([
+  submitter(),
+  submitter(),
+  matcher(),
+  matcher(),
+  matcher(),
+  searcher(),
+  searcher(),
+  sampler(),
+  prober(),
+]);
+box.kill('SIGTERM');
+const exitCode = await exited;
+await dispatcher.close();
+rmSync(scratch, { recursive: true, force: true });
+
+// 4. The figures.
+const sorted = [...probeMs].sort((a, b) => a - b);
+const pct = (p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const rss = rssMiB.map((s) => s.mib);
+const errors = [...byStatus].reduce((sum, [, n]) => sum + n, 0);
+console.log(`soak: ${DURATION_S} s on ${url} (SQLite file), box exit code ${exitCode}`);
+console.log(
+  `requests: ${requests} (${Math.round(requests / DURATION_S)}/s), jobs submitted: ${submitted}`,
+);
+console.log(
+  `errors: ${errors}${errors === 0 ? '' : ' — ' + [...byStatus].map(([s, n]) => `${s}: ${n}`).join(', ')}`,
+);
+console.log(
+  `RSS MiB: first ${rss[0]}, last ${rss.at(-1)}, max ${Math.max(...rss)}; over time: ${rssMiB.map((s) => `${s.atS}s=${s.mib}`).join(' ')}`,
+);
+const flat = afterCap().map((s) => s.mib);
+console.log(
+  capReachedS === undefined
+    ? `RSS once data stopped growing: the cap of ${JOB_CAP} jobs was not reached`
+    : `RSS once data stopped growing (from ${capReachedS} s): first ${flat[0]}, last ${flat.at(-1)}, max ${Math.max(...flat)}`,
+);
+console.log(
+  `health probes: ${probeMs.length}, p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`,
+);
