@@ -301,4 +301,31 @@ describe('gridbox up --tls', () => {
     t.stop('SIGTERM');
     expect(await exit).toBe(0);
   });
+
+  it('completes a login with only the ca_bundle of the ready line trusted', async () => {
+    const caDir = join(scratch, 'tls-login-ca');
+    const t = testIo({ env: { GRIDBOX_CA_DIR: caDir, GRIDBOX_LOG_LEVEL: 'silent' } });
+    const exit = main(['up', '--json', '--tls', '--port', '0'], t.io);
+    const ready = JSON.parse(await t.firstLine);
+    const login = testIo({
+      env: {
+        DIRACX_CA_PATH: ready.ca_bundle,
+        DIRACX_CREDENTIALS_PATH: join(scratch, 'tls-creds.json'),
+      },
+    });
+    const code = await main(
+      ['token', '--user', ready.users[0].username, '--url', ready.url],
+      login.io,
+    );
+    expect(login.stderr()).toBe('');
+    expect(code).toBe(0);
+    const trusting = new Agent({ connect: { ca: readFileSync(ready.ca_bundle, 'utf8') } });
+    const userinfo = await undiciFetch(`${ready.url}/api/auth/userinfo`, {
+      dispatcher: trusting,
+      headers: { authorization: `Bearer ${login.stdout().trim()}` },
+    });
+    expect(userinfo.status).toBe(200);
+    t.stop('SIGTERM');
+    expect(await exit).toBe(0);
+  });
 });

@@ -130,6 +130,10 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixRow>> = {
     request: () => ({ url: '/.well-known/dirac-metadata' }),
     access: 'public',
   },
+  'GET /.well-known/security.txt': {
+    request: () => ({ url: '/.well-known/security.txt' }),
+    access: 'public',
+  },
   'GET /api/health/live': { request: () => ({ url: '/api/health/live' }), access: 'public' },
   'GET /api/health/ready': { request: () => ({ url: '/api/health/ready' }), access: 'public' },
   'GET /api/health/startup': { request: () => ({ url: '/api/health/startup' }), access: 'public' },
@@ -370,6 +374,9 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixRow>> = {
 
   // Site statuses: read by anyone, set for a VO by its administrators.
   'GET /api/rss/site': { request: () => ({ url: '/api/rss/site' }), access: EVERYONE },
+  'GET /api/rss/storage': { request: () => ({ url: '/api/rss/storage' }), access: EVERYONE },
+  'GET /api/rss/compute': { request: () => ({ url: '/api/rss/compute' }), access: EVERYONE },
+  'GET /api/rss/fts': { request: () => ({ url: '/api/rss/fts' }), access: EVERYONE },
   'PUT /api/rss/site/{site}': {
     request: (s) => ({
       url: `/api/rss/site/${s.site}`,

@@ -3,7 +3,13 @@ import { pino } from 'pino';
 import Type from 'typebox';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../fixtures/index.ts';
-import { type ConfigSource, snapshotOf, staticConfigSource, systemClock } from '../core/index.ts';
+import {
+  type ConfigSource,
+  ManualClock,
+  snapshotOf,
+  staticConfigSource,
+  systemClock,
+} from '../core/index.ts';
 import { generateKeystore, issueAccessToken } from '../logic/index.ts';
 import type { RouterDefinition } from '../routers/index.ts';
 import { type AppOptions, buildApp } from './build-app.ts';
@@ -187,6 +193,46 @@ describe('GET /.well-known/dirac-metadata', () => {
   });
 });
 
+describe('DiracX-Client-Version', () => {
+  it.each([
+    [undefined, 200, undefined],
+    ['0.7.0', 200, undefined],
+    ['0.0.1a1', 200, undefined],
+    [
+      '0.0.1a0',
+      400,
+      'Client version 0.0.1a0 is not compatible with the server. Upgrade to a version >= 0.0.1a1.',
+    ],
+    ['not a version', 400, "Invalid version string: 'not a version'"],
+  ])('with %j answers %i, as DiracX', async (version, status, detail) => {
+    const response = await (
+      await build()
+    ).inject({
+      url: '/api/health/live',
+      headers: version === undefined ? {} : { 'DiracX-Client-Version': version },
+    });
+    expect(response.statusCode).toBe(status);
+    if (detail !== undefined) expect(response.json()).toEqual({ detail });
+  });
+});
+
+describe('GET /.well-known/security.txt', () => {
+  it('answers without a token, as a JSON string like DiracX, with the VOs support contacts and an expiry a year ahead', async () => {
+    const response = await (
+      await build({ clock: new ManualClock(Date.UTC(2026, 0, 1)) })
+    ).inject('/.well-known/security.txt');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    const text = response.json() as string;
+    const [vo, info] = Object.entries(fixtures.config.Registry)[0]!;
+    expect(text).toContain(`Contact: mailto:${info.Support.Email}\n`);
+    expect(text).toContain(`Contact: ${info.Support.Webpage}\n`);
+    expect(text).toContain('Expires: 2027-01-01T00:00:00.000Z\n');
+    expect(text.endsWith('Preferred-Languages: en\n')).toBe(true);
+    expect(vo).toBeTruthy();
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents every route the app serves, apart from the docs themselves', async () => {
     const app = await build();
@@ -197,6 +243,7 @@ describe('OpenAPI', () => {
         '/.well-known/dirac-metadata',
         '/.well-known/jwks.json',
         '/.well-known/openid-configuration',
+        '/.well-known/security.txt',
         '/api/auth/authorize',
         '/api/auth/authorize/complete',
         '/api/auth/device',
@@ -242,8 +289,11 @@ describe('OpenAPI', () => {
         '/api/pilots/metadata',
         '/api/pilots/search',
         '/api/pilots/summary',
+        '/api/rss/compute',
+        '/api/rss/fts',
         '/api/rss/site',
         '/api/rss/site/{site}',
+        '/api/rss/storage',
         '/api/sandbox-store/download',
         '/api/sandbox-store/upload',
       ].sort(),
@@ -255,6 +305,35 @@ describe('OpenAPI', () => {
         !documented.includes(`${path}/`),
     );
     expect(served.sort()).toEqual(documented);
+  });
+
+  it('marks nothing that has a default as required, as DiracX does (page, per_page, force, ...)', async () => {
+    const document = (await (await build()).inject('/api/openapi.json')).json();
+    const requiredWithDefault: string[] = [];
+    const visit = (schema: unknown, where: string): void => {
+      if (typeof schema !== 'object' || schema === null) return;
+      const node = schema as Record<string, unknown>;
+      const properties = (node.properties ?? {}) as Record<string, Record<string, unknown>>;
+      for (const name of Array.isArray(node.required) ? (node.required as string[]) : [])
+        if (properties[name]?.default !== undefined) requiredWithDefault.push(`${where}.${name}`);
+      for (const [key, value] of Object.entries(node)) visit(value, `${where}/${key}`);
+    };
+    for (const [path, operations] of Object.entries(document.paths))
+      for (const [method, operation] of Object.entries(
+        operations as Record<
+          string,
+          {
+            parameters?: { name: string; required?: boolean; schema?: { default?: unknown } }[];
+            requestBody?: unknown;
+          }
+        >,
+      )) {
+        for (const parameter of operation.parameters ?? [])
+          if (parameter.required && parameter.schema?.default !== undefined)
+            requiredWithDefault.push(`${method} ${path} ?${parameter.name}`);
+        visit(operation.requestBody, `${method} ${path}`);
+      }
+    expect(requiredWithDefault).toEqual([]);
   });
 
   it('gives every operation an id, a tag and a response schema', async () => {

@@ -33,7 +33,13 @@ import {
   generateKeystore,
   repairInterruptedJobs,
 } from '../logic/index.ts';
-import { type AuthContext, type JobsSettings, authenticate } from '../routers/index.ts';
+import {
+  type AuthContext,
+  type JobsSettings,
+  authenticate,
+  checkClientVersion,
+  DIRACX_MIN_CLIENT_VERSION,
+} from '../routers/index.ts';
 import { handleError } from './error-handler.ts';
 import {
   clientErrorHandler,
@@ -136,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   limitJsonDepth(app);
   app.setNotFoundHandler(notFound);
   app.addHook('onRequest', requireHost);
+  app.addHook('onRequest', checkClientVersion(DIRACX_MIN_CLIENT_VERSION));
   const clock = options.clock ?? systemClock;
   const keystore = options.auth?.keystore ?? (await generateKeystore(clock));
 

@@ -1,6 +1,7 @@
 export {
   type CacheHeaders,
   type ConditionalRequest,
+  type Versioned,
   cacheHeaders,
   isNotModified,
   parseHttpDate,
@@ -8,6 +9,7 @@ export {
 export { requireConfig } from './config/current.ts';
 export { checkDatabases } from './health/probes.ts';
 export { installationMetadata, type InstallationMetadata } from './well-known/metadata.ts';
+export { securityTxt } from './well-known/security-txt.ts';
 export * from './auth/index.ts';
 export * from './pilots/index.ts';
 export * from './jobs/index.ts';

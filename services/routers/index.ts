@@ -6,6 +6,7 @@ export { ErrorSchema, UnavailableSchema, ValidationErrorSchema } from './schemas
 export type { ErrorBody, ValidationErrorBody } from './schemas.ts';
 export { authRouter } from './auth/index.ts';
 export { authenticate, currentUser } from './authenticate.ts';
+export { checkClientVersion, DIRACX_MIN_CLIENT_VERSION } from './client-version.ts';
 export type { AuthContext, JobsSettings } from './context.ts';
 export { catalogPolicy } from './catalog/access-policy.ts';
 export { catalogRouter } from './catalog/index.ts';

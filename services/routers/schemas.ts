@@ -31,14 +31,15 @@ export const UnavailableSchema = Type.Object(
 export const RowsSchema = Type.Array(Type.Record(Type.String(), Type.Unknown()));
 
 /**
- * The query string of DiracX's paginated search routes. DiracX bounds neither; the page is
+ * The query string of DiracX's paginated search routes, optional with defaults as in
+ * DiracX's document (validation fills the defaults in). DiracX bounds neither; the page is
  * bounded so that its first row, (page - 1) × per_page, stays an exact integer that every
  * SQL backend takes as an OFFSET (`?page=1e20` is a 422, not a database error).
  */
 const MAX_PAGE = 1_000_000_000;
 export const PageQuerySchema = Type.Object({
-  page: Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 }),
-  per_page: Type.Integer({ minimum: 1, maximum: 10000, default: 100 }),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 100 })),
 });
 
 /** A search answers a whole result (200), a page of it with Content-Range (206), or 416. */

@@ -1,51 +1,43 @@
 import Type, { type Static } from 'typebox';
 
-/** DiracX's search language (SearchParams / SummaryParams), shared by client and services. */
+/**
+ * DiracX's search language (SearchParams / SummaryParams), shared by client and services.
+ * Keys the language does not know are ignored, as pydantic does for DiracX, so a newer
+ * client's extra options do not break a search.
+ */
 
 const Scalar = Type.Union([Type.String(), Type.Number()]);
 
-export const ScalarSearchSpecSchema = Type.Object(
-  {
-    parameter: Type.String(),
-    operator: Type.Enum(['eq', 'neq', 'gt', 'lt', 'like', 'not like', 'regex']),
-    value: Scalar,
-  },
-  { additionalProperties: false },
-);
+export const ScalarSearchSpecSchema = Type.Object({
+  parameter: Type.String(),
+  operator: Type.Enum(['eq', 'neq', 'gt', 'lt', 'like', 'not like', 'regex']),
+  value: Scalar,
+});
 
-export const VectorSearchSpecSchema = Type.Object(
-  {
-    parameter: Type.String(),
-    operator: Type.Enum(['in', 'not in']),
-    values: Type.Array(Scalar),
-  },
-  { additionalProperties: false },
-);
+export const VectorSearchSpecSchema = Type.Object({
+  parameter: Type.String(),
+  operator: Type.Enum(['in', 'not in']),
+  values: Type.Array(Scalar),
+});
 
 export const SearchSpecSchema = Type.Union([ScalarSearchSpecSchema, VectorSearchSpecSchema]);
 
-export const SortSpecSchema = Type.Object(
-  { parameter: Type.String(), direction: Type.Enum(['asc', 'desc']) },
-  { additionalProperties: false },
-);
+export const SortSpecSchema = Type.Object({
+  parameter: Type.String(),
+  direction: Type.Enum(['asc', 'desc']),
+});
 
-export const SearchParamsSchema = Type.Object(
-  {
-    parameters: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
-    search: Type.Optional(Type.Array(SearchSpecSchema)),
-    sort: Type.Optional(Type.Array(SortSpecSchema)),
-    distinct: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
+export const SearchParamsSchema = Type.Object({
+  parameters: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+  search: Type.Optional(Type.Array(SearchSpecSchema)),
+  sort: Type.Optional(Type.Array(SortSpecSchema)),
+  distinct: Type.Optional(Type.Boolean()),
+});
 
-export const SummaryParamsSchema = Type.Object(
-  {
-    grouping: Type.Array(Type.String()),
-    search: Type.Optional(Type.Array(SearchSpecSchema)),
-  },
-  { additionalProperties: false },
-);
+export const SummaryParamsSchema = Type.Object({
+  grouping: Type.Array(Type.String()),
+  search: Type.Optional(Type.Array(SearchSpecSchema)),
+});
 
 export type ScalarSearchSpec = Static<typeof ScalarSearchSpecSchema>;
 export type VectorSearchSpec = Static<typeof VectorSearchSpecSchema>;

@@ -1,5 +1,5 @@
 import { type Database, SqlDatabase } from '../database.ts';
-import { toSqlDateTime } from '../sql/datetime.ts';
+import { fromSqlDateTime, toSqlDateTime } from '../sql/datetime.ts';
 import type { ResourceStatusDBTables } from './schema.ts';
 
 export interface SiteStatusRow {
@@ -13,8 +13,11 @@ export interface SiteStatusRow {
 export interface ResourceStatusDB extends Database {
   /** Sets a site's status for a VO ('all' for every VO), replacing what was there. */
   setSiteStatus(row: SiteStatusRow, timeMs: number): Promise<void>;
-  /** Site statuses that apply to `vo`: rows for 'all', overlaid by rows for the VO. */
-  siteStatuses(vo: string): Promise<Map<string, SiteStatusRow>>;
+  /**
+   * Site statuses that apply to `vo`: rows for 'all', overlaid by rows for the VO, each with
+   * when it took effect.
+   */
+  siteStatuses(vo: string): Promise<Map<string, SiteStatusRow & { effectiveMs: number }>>;
 }
 
 export class SqlResourceStatusDB
@@ -55,13 +58,14 @@ export class SqlResourceStatusDB
       .where('StatusType', '=', 'all')
       .where('VO', 'in', ['all', vo])
       .execute();
-    const statuses = new Map<string, SiteStatusRow>();
+    const statuses = new Map<string, SiteStatusRow & { effectiveMs: number }>();
     for (const row of rows.sort((a, b) => (a.VO === 'all' ? -1 : 0) - (b.VO === 'all' ? -1 : 0))) {
       statuses.set(row.Name, {
         name: row.Name,
         vo: row.VO,
         status: row.Status,
         reason: row.Reason,
+        effectiveMs: fromSqlDateTime(row.DateEffective),
       });
     }
     return statuses;

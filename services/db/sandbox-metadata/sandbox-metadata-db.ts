@@ -33,8 +33,11 @@ export interface SandboxMetadataDB extends Database {
     pfn: string,
     type: SandboxType,
   ): Promise<'ok' | 'missing' | 'assigned'>;
-  /** The first sandbox of each type linked to the job, as `SB:<SE>|<pfn>`. */
-  getJobSandboxes(jobId: number): Promise<Record<SandboxType, string | null>>;
+  /**
+   * Every sandbox of each type linked to the job, oldest first, as the stored PFN (no
+   * `SB:<SE>|` prefix), as DiracX lists them; an empty list when there is none.
+   */
+  getJobSandboxes(jobId: number): Promise<Record<SandboxType, string[]>>;
   /** Removes the links of these jobs (the sandboxes stay, unassigned, for cleaning). */
   unassignJobs(jobIds: readonly number[]): Promise<void>;
 }
@@ -157,15 +160,12 @@ export class SqlSandboxMetadataDB
     const rows = await this.db
       .selectFrom('sb_EntityMapping')
       .innerJoin('sb_SandBoxes', 'sb_SandBoxes.SBId', 'sb_EntityMapping.SBId')
-      .select(['Type', 'SEName', 'SEPFN'])
+      .select(['Type', 'SEPFN'])
       .where('EntityId', '=', `Job:${jobId}`)
       .orderBy('sb_SandBoxes.SBId')
       .execute();
-    const first = (type: SandboxType) => {
-      const row = rows.find((r) => r.Type === type);
-      return row === undefined ? null : `SB:${row.SEName}|${row.SEPFN}`;
-    };
-    return { Input: first('Input'), Output: first('Output') };
+    const ofType = (type: SandboxType) => rows.filter((r) => r.Type === type).map((r) => r.SEPFN);
+    return { Input: ofType('Input'), Output: ofType('Output') };
   }
 
   async unassignJobs(jobIds: readonly number[]) {

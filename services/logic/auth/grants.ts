@@ -120,7 +120,7 @@ export async function redeemRefreshToken(
 /**
  * POST /api/auth/revoke (RFC 7009): revokes a refresh token. Like DiracX, a token that
  * cannot be read or is an access token is answered with success; unlike DiracX, an expired
- * or foreign one is too, instead of a 500.
+ * or foreign one, or a refresh token never stored, is too, instead of a 500.
  */
 export async function revokeToken(
   deps: AuthDeps,
@@ -138,9 +138,9 @@ export async function revokeToken(
     if (error instanceof UnauthorizedError) return 'Refresh token revoked';
     throw error;
   }
-  if ((await deps.authDb.getRefreshToken(claims.jti)) === undefined) {
-    throw new InvalidRequestError(`Token ${claims.jti} not found`);
-  }
+  // An access token (or any token this installation never stored) is not revocable: RFC
+  // 7009 and DiracX answer success, as for a token already revoked.
+  if ((await deps.authDb.getRefreshToken(claims.jti)) === undefined) return 'Refresh token revoked';
   await deps.authDb.revokeRefreshToken(claims.jti);
   return 'Refresh token revoked';
 }
@@ -162,11 +162,22 @@ const ofVo = (sub: string, vo: string) => sub.startsWith(`${vo}:`);
 export async function listRefreshTokens(
   deps: AuthDeps,
   caller: RefreshTokenCaller,
-): Promise<RefreshTokenRow[]> {
-  if (!caller.properties.includes('ProxyManagement'))
-    return deps.authDb.listRefreshTokens(caller.sub);
-  return (await deps.authDb.listRefreshTokens(undefined)).filter((row) => ofVo(row.Sub, caller.vo));
+): Promise<ListedRefreshToken[]> {
+  const rows = caller.properties.includes('ProxyManagement')
+    ? (await deps.authDb.listRefreshTokens(undefined)).filter((row) => ofVo(row.Sub, caller.vo))
+    : await deps.authDb.listRefreshTokens(caller.sub);
+  return rows.map((row) => ({ ...row, Status: REFRESH_TOKEN_STATUS_NUMBER[row.Status] }));
 }
+
+/** DiracX 0.7.0 lists a refresh token's status as its Python enum's value (`auto()` from 1). */
+const REFRESH_TOKEN_STATUS_NUMBER = { CREATED: 1, REVOKED: 2 } as const satisfies Record<
+  RefreshTokenRow['Status'],
+  number
+>;
+
+export type ListedRefreshToken = Omit<RefreshTokenRow, 'Status'> & {
+  Status: (typeof REFRESH_TOKEN_STATUS_NUMBER)[RefreshTokenRow['Status']];
+};
 
 /**
  * DELETE /api/auth/refresh-tokens/{jti}: the owner, or a ProxyManagement holder of the

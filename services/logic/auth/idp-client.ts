@@ -1,5 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  type FetchImplementation,
+  errors as joseErrors,
+  jwtVerify,
+} from 'jose';
 import type { Dispatcher } from 'undici';
 import { fetch } from 'undici';
 import { BadGatewayError, type Clock, UnauthorizedError } from '../../core/index.ts';
@@ -99,9 +105,8 @@ export class IdpClient {
     let jwks = this.#jwks.get(metadata.jwks_uri);
     if (jwks === undefined) {
       jwks = createRemoteJWKSet(new URL(metadata.jwks_uri), {
-        ...(this.#dispatcher === undefined
-          ? {}
-          : { [Symbol.for('jose.customFetch')]: this.#fetchForJose() }),
+        // jose reads its own exported symbol, not a registered one.
+        ...(this.#dispatcher === undefined ? {} : { [customFetch]: this.#fetchForJose() }),
       });
       this.#jwks.set(metadata.jwks_uri, jwks);
     }
@@ -127,8 +132,17 @@ export class IdpClient {
     });
   }
 
-  #fetchForJose() {
-    return (url: string, init: Parameters<typeof fetch>[1]) => this.#fetch(url, init);
+  #fetchForJose(): FetchImplementation {
+    // jose hands the global Headers and expects the global Response; undici's are the same
+    // classes at run time under Node, only their declarations differ.
+    const implementation = (url: string, init: Parameters<FetchImplementation>[1]) =>
+      this.#fetch(url, {
+        method: init.method,
+        redirect: init.redirect,
+        signal: init.signal,
+        headers: Object.fromEntries(init.headers.entries()),
+      });
+    return implementation as unknown as FetchImplementation;
   }
 }
 

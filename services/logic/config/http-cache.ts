@@ -11,7 +11,10 @@ export interface ConditionalRequest {
   ifModifiedSince?: string | undefined;
 }
 
-export function cacheHeaders(snapshot: ConfigSnapshot): CacheHeaders {
+/** What the validators are made of: a revision and when it was made. */
+export type Versioned = Pick<ConfigSnapshot, 'revision' | 'modifiedMs'>;
+
+export function cacheHeaders(snapshot: Versioned): CacheHeaders {
   return { ETag: snapshot.revision, 'Last-Modified': new Date(snapshot.modifiedMs).toUTCString() };
 }
 
@@ -21,7 +24,7 @@ export function cacheHeaders(snapshot: ConfigSnapshot): CacheHeaders {
  * second rule stops a client bouncing between replicas from going back to an older revision;
  * an unparsable date is ignored.
  */
-export function isNotModified(snapshot: ConfigSnapshot, request: ConditionalRequest): boolean {
+export function isNotModified(snapshot: Versioned, request: ConditionalRequest): boolean {
   if (request.ifNoneMatch === snapshot.revision) return true;
   if (request.ifModifiedSince === undefined) return false;
   const notBeforeMs = parseHttpDate(request.ifModifiedSince);

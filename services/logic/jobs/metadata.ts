@@ -27,25 +27,19 @@ const TEXT_WIDTH: Record<string, number> = {
   ApplicationStatus: 255,
 };
 /**
- * Attributes metadata never writes (gridbox; DiracX writes any column): who owns the job
- * (moving it to another owner or VO), its state (which only the status route changes,
- * through the state machine) and the bookkeeping of submission and rescheduling. Matched
- * regardless of case, so no spelling slips past as a job parameter.
+ * Attributes metadata never writes (gridbox; not Jobs columns): who owns the job.
+ * Everything that is a Jobs column is refused too, but Site, as DiracX 0.7.0 does: the
+ * state only changes through the status route (the state machine), the priority and the
+ * bookkeeping of submission and rescheduling are the WMS's. Matched regardless of case and
+ * underscores (DiracX also takes a field's Python name, `user_priority`), so no spelling
+ * slips past as a job parameter.
  */
-const PROTECTED_ATTRIBUTES = [
-  'JobID',
-  'VO',
-  'Owner',
-  'OwnerGroup',
-  'OwnerDN',
-  'Status',
-  'MinorStatus',
-  'ApplicationStatus',
-  'SubmissionTime',
-  'VerifiedFlag',
-  'RescheduleCounter',
-];
-const PROTECTED_BY_LOWER = new Map(PROTECTED_ATTRIBUTES.map((name) => [name.toLowerCase(), name]));
+const PROTECTED_ATTRIBUTES = ['JobID', 'OwnerDN'];
+const MUTABLE_ATTRIBUTES = new Set(['Site']);
+const normalized = (name: string) => name.toLowerCase().replaceAll('_', '');
+const ATTRIBUTE_BY_NORMALIZED = new Map(
+  [...PROTECTED_ATTRIBUTES, ...Object.keys(JOB_COLUMNS)].map((name) => [normalized(name), name]),
+);
 
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
@@ -85,9 +79,9 @@ function columnValue(job: number, name: string, value: unknown): unknown {
 }
 
 /**
- * DiracX's metadata update: keys naming Jobs columns are written there directly (no state
- * machine), every other key goes to the job's parameters; JobType goes to both. The
- * protected attributes above are refused with 400 before anything is written.
+ * DiracX's metadata update: Site is written to the Jobs row directly, every key that is
+ * not a job attribute goes to the job's parameters, and any other job attribute is refused
+ * with 400 before anything is written.
  */
 export async function setJobMetadata(
   deps: MetadataDeps,
@@ -102,21 +96,22 @@ export async function setJobMetadata(
     const attributes: Record<string, unknown> = {};
     const parameters: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(fields)) {
-      const protectedName = PROTECTED_BY_LOWER.get(name.toLowerCase());
-      if (protectedName !== undefined)
-        throw new InvalidRequestError(
-          `${protectedName} cannot be changed through metadata (job ${job})`,
-        );
-      if (name.length > PARAMETER_NAME_WIDTH)
-        throw new InvalidRequestError(
-          `Invalid parameter name ${name.slice(0, 20)}… of job ${job}: longer than ${PARAMETER_NAME_WIDTH} characters`,
-        );
-      if (JOB_COLUMNS[name] !== undefined) attributes[name] = columnValue(job, name, value);
-      if (JOB_COLUMNS[name] === undefined || name === 'JobType') {
+      const attribute = ATTRIBUTE_BY_NORMALIZED.get(normalized(name));
+      if (attribute === undefined) {
+        if (name.length > PARAMETER_NAME_WIDTH)
+          throw new InvalidRequestError(
+            `Invalid parameter name ${name.slice(0, 20)}… of job ${job}: longer than ${PARAMETER_NAME_WIDTH} characters`,
+          );
         parameters[name] =
           INTEGER_PARAMETERS.has(name) && typeof value === 'string' && !Number.isNaN(Number(value))
             ? Math.trunc(Number(value))
             : value;
+      } else if (MUTABLE_ATTRIBUTES.has(attribute)) {
+        attributes[attribute] = columnValue(job, attribute, value);
+      } else {
+        throw new InvalidRequestError(
+          `${attribute} cannot be changed through metadata (job ${job})`,
+        );
       }
     }
     return { job, attributes, parameters };

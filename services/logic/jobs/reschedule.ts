@@ -71,8 +71,9 @@ export async function rescheduleJobs(
       vo,
     };
     const prepared = prepareJob(original, submitter, deps.config);
+    const checkedJdl = serializeJdl(prepared.jdl);
     await deps.taskQueueDb.deleteJobs([jobId]);
-    await deps.jobDb.updateJdl(jobId, serializeJdl(prepared.jdl).replaceAll('%j', String(jobId)));
+    await deps.jobDb.updateJdl(jobId, checkedJdl.replaceAll('%j', String(jobId)));
     await deps.jobDb.setAttributes([jobId], {
       Site: prepared.site,
       UserPriority: prepared.priority,
@@ -97,6 +98,8 @@ export async function rescheduleJobs(
     if (written.Status === 'Received')
       await runOptimizers(deps, submitter, [jobId], [prepared], false);
     result.success[jobId] = {
+      // DiracX names the checked JDL (before %j is replaced) InputData in its results.
+      InputData: checkedJdl,
       Site: prepared.site,
       UserPriority: prepared.priority,
       RescheduleTime: stamp.replace('.000Z', 'Z'),

@@ -12,7 +12,7 @@ export const UserInfoSchema = Type.Object({
 
 export const RefreshTokenRowSchema = Type.Object({
   JTI: Type.String(),
-  Status: Type.String(),
+  Status: Type.Integer({ description: "DiracX's RefreshTokenStatus value: 1 created, 2 revoked." }),
   Scope: Type.String(),
   Sub: Type.String(),
 });

@@ -78,7 +78,7 @@ export function tokenRoutes(app: AuthApp, policy: AccessPolicy): void {
         body: Type.Object({
           token: Type.String(),
           token_type_hint: Type.Optional(Type.String()),
-          client_id: Type.String({ default: 'myDIRACClientID' }),
+          client_id: Type.Optional(Type.String({ default: 'myDIRACClientID' })),
         }),
         response: { 200: Type.String(), 400: OAuthErrorSchema, ...errors(401, 422) },
       },
@@ -88,7 +88,7 @@ export function tokenRoutes(app: AuthApp, policy: AccessPolicy): void {
       const message = await revokeToken(authDeps(app), {
         token: request.body.token,
         tokenTypeHint: request.body.token_type_hint,
-        clientId: request.body.client_id,
+        clientId: request.body.client_id ?? 'myDIRACClientID',
       });
       return jsonString(reply, message);
     },

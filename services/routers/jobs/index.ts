@@ -116,6 +116,11 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         body: Type.Optional(SearchParamsSchema),
         response: { ...SearchResponses, ...errors },
       },
+      // DiracX's body is optional (its client sends none for "everything"); validation
+      // would refuse a missing body against the object schema.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request, reply) => {
       await policy.check(request, 'query');
@@ -123,8 +128,8 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         queryDeps(),
         currentUser(request),
         request.body ?? {},
-        request.query.page,
-        request.query.per_page,
+        request.query.page ?? 1,
+        request.query.per_page ?? 100,
       );
       return sendPage(reply, result);
     },
@@ -202,7 +207,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         security,
         summary:
           'Report job statuses, keyed by job id then by the (time-zoned) time of each report.',
-        querystring: Type.Object({ force: Type.Boolean({ default: false }) }),
+        querystring: Type.Object({ force: Type.Optional(Type.Boolean({ default: false })) }),
         body: Type.Record(
           Type.String({ pattern: '^[0-9]+$' }),
           Type.Record(
@@ -237,7 +242,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
           clock: app.clock,
         },
         request.body,
-        request.query.force,
+        request.query.force ?? false,
       );
       // As DiracX: when no job at all could be updated, the same report comes back as a 404.
       if (Object.keys(result.success).length === 0) return reply.code(404).send({ detail: result });
@@ -315,7 +320,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         tags: ['jobs'],
         security,
         summary: 'Send jobs back to the queue, counting reschedules up to the VO’s limit.',
-        querystring: Type.Object({ reset_jobs: Type.Boolean({ default: false }) }),
+        querystring: Type.Object({ reset_jobs: Type.Optional(Type.Boolean({ default: false })) }),
         body: Type.Object(
           { job_ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 10000 }) },
           { additionalProperties: false },
@@ -336,7 +341,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       const result = await rescheduleJobs(
         { ...jobDbs(), config: requireConfig(app.configSource).config },
         request.body.job_ids,
-        request.query.reset_jobs,
+        request.query.reset_jobs ?? false,
       );
       // As DiracX: when no job could be rescheduled, the report comes back as a 400.
       if (Object.keys(result.success).length === 0) return reply.code(400).send({ detail: result });
@@ -379,7 +384,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   });
   const storeUrl = (request: { protocol: string; host: string }) =>
     `${request.protocol}://${request.host}/api/sandbox-store`;
-  const PfnList = Type.Array(Type.Union([Type.String(), Type.Null()]));
+  const PfnList = Type.Array(Type.String());
 
   app.post(
     '/sandbox',
@@ -460,17 +465,14 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         operationId: 'jobs_get_job_sandboxes',
         tags: ['jobs'],
         security,
-        summary: "The job's input and output sandboxes (first of each, as one-element lists).",
+        summary: "The job's input and output sandboxes, as stored PFNs.",
         params: JobIdParams,
         response: { 200: Type.Object({ Input: PfnList, Output: PfnList }), ...errors },
       },
     },
     async (request) => {
       await policy.check(request, 'read', [request.params.job_id]);
-      const { Input, Output } = await sandboxDeps().sandboxDb.getJobSandboxes(
-        request.params.job_id,
-      );
-      return { Input: [Input], Output: [Output] };
+      return sandboxDeps().sandboxDb.getJobSandboxes(request.params.job_id);
     },
   );
 
@@ -481,7 +483,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         operationId: 'jobs_get_job_sandbox',
         tags: ['jobs'],
         security,
-        summary: "One of the job's sandboxes, as a one-element list.",
+        summary: "One type of the job's sandboxes, as stored PFNs.",
         params: Type.Object({
           job_id: Type.Integer({ minimum: 1 }),
           sandbox_type: Type.Enum(['input', 'output']),
@@ -492,7 +494,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     async (request) => {
       await policy.check(request, 'read', [request.params.job_id]);
       const sandboxes = await sandboxDeps().sandboxDb.getJobSandboxes(request.params.job_id);
-      return [request.params.sandbox_type === 'input' ? sandboxes.Input : sandboxes.Output];
+      return request.params.sandbox_type === 'input' ? sandboxes.Input : sandboxes.Output;
     },
   );
 

@@ -123,25 +123,30 @@ describe('sandboxes', () => {
   it('are linked to a job as its output, once, and unlinked', async () => {
     const submitted = await api('POST', '/api/jobs/jdl', alice, ['Executable = "x"']);
     jobId = submitted.json()[0].JobID;
+    // DiracX: an empty listing is [], and a listing gives the stored PFN (no SB:<SE>| prefix).
     expect((await api('GET', `/api/jobs/${jobId}/sandbox`, alice)).json()).toEqual({
-      Input: [null],
-      Output: [null],
+      Input: [],
+      Output: [],
     });
+    expect((await api('GET', `/api/jobs/${jobId}/sandbox/input`, alice)).json()).toEqual([]);
+    const storedPfn = pfn.slice(pfn.indexOf('|') + 1);
     const assigned = await api('PATCH', `/api/jobs/${jobId}/sandbox/output`, alice, pfn);
     expect(assigned.statusCode).toBe(200);
     expect(assigned.body).toBe('null');
     expect((await api('GET', `/api/jobs/${jobId}/sandbox`, alice)).json()).toEqual({
-      Input: [null],
-      Output: [pfn],
+      Input: [],
+      Output: [storedPfn],
     });
-    expect((await api('GET', `/api/jobs/${jobId}/sandbox/output`, alice)).json()).toEqual([pfn]);
+    expect((await api('GET', `/api/jobs/${jobId}/sandbox/output`, alice)).json()).toEqual([
+      storedPfn,
+    ]);
     const twice = await api('PATCH', `/api/jobs/${jobId}/sandbox/output`, alice, pfn);
     expect(twice.statusCode).toBe(400);
     expect(twice.json()).toEqual({ detail: 'Sandbox already assigned' });
     expect((await api('DELETE', `/api/jobs/${jobId}/sandbox`, alice)).statusCode).toBe(200);
     expect((await api('GET', `/api/jobs/${jobId}/sandbox`, alice)).json()).toEqual({
-      Input: [null],
-      Output: [null],
+      Input: [],
+      Output: [],
     });
     expect((await api('GET', `/api/jobs/${jobId}/sandbox`, bob)).statusCode).toBe(403);
   });

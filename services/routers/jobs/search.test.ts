@@ -206,6 +206,33 @@ describe('POST /api/jobs/search', () => {
     if (message !== undefined) expect(response.json().detail).toMatch(message);
   });
 
+  it('searches everything of the caller’s VO without a body, as DiracX (the body is optional)', async () => {
+    // A client generated from DiracX's document sends neither body nor content type then.
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/jobs/search?per_page=2',
+      headers: { authorization: `Bearer ${alice}` },
+    });
+    expect(response.statusCode).toBe(206);
+    expect(response.json()).toHaveLength(2);
+  });
+
+  it('ignores keys it does not know in a search or summary body, as DiracX', async () => {
+    const searched = await call('POST', '/api/jobs/search', alice, {
+      parameters: ['JobName'],
+      search: [{ parameter: 'JobName', operator: 'eq', value: 'one', note: 'x' }],
+      sort: [{ parameter: 'JobID', direction: 'asc', nulls: 'last' }],
+      future_option: true,
+    });
+    expect(searched.statusCode).toBe(200);
+    expect(searched.json()).toEqual([{ JobName: 'one' }]);
+    const summary = await call('POST', '/api/jobs/summary', alice, {
+      grouping: ['Owner'],
+      future_option: 1,
+    });
+    expect(summary.statusCode).toBe(200);
+  });
+
   it('never answers 500, whatever the search body', async () => {
     const columns = [
       'JobID',
@@ -488,6 +515,8 @@ describe('POST /api/jobs/reschedule', () => {
         RescheduleCounter: counter,
         Status: 'Received',
         MinorStatus: 'Job Rescheduled',
+        // DiracX returns the job's checked JDL under this name.
+        InputData: expect.stringMatching(/JobName = "again";[\s\S]*JobRequirements/),
       });
       const status = await call('GET', `/api/jobs/status?job_ids=${id}`, alice);
       expect(status.json()[id].Status).toBe('Waiting');
@@ -518,26 +547,31 @@ describe('PATCH /api/jobs/metadata', () => {
   const patchMeta = (token: string, body: unknown) =>
     call('PATCH', '/api/jobs/metadata', token, body);
 
-  it('writes attributes as given and answers 204', async () => {
-    const response = await patchMeta(alice, {
-      [ids[1]!]: { JobGroup: 'analysis', UserPriority: 7, HostName: 'wn001' },
-    });
+  it('writes the Site attribute and job parameters, and answers 204', async () => {
+    const response = await patchMeta(alice, { [ids[1]!]: { Site: site, HostName: 'wn001' } });
     expect(response.statusCode).toBe(204);
     const rows = (
       await call('POST', '/api/jobs/search', alice, {
-        parameters: ['JobGroup', 'UserPriority'],
+        parameters: ['Site'],
         search: [{ parameter: 'JobID', operator: 'eq', value: ids[1]! }],
       })
     ).json();
-    expect(rows).toEqual([{ JobGroup: 'analysis', UserPriority: 7 }]);
+    expect(rows).toEqual([{ Site: site }]);
   });
 
   const attribute = (name: string) =>
     new RegExp(`^${name} cannot be changed through metadata \\(job \\d+\\)$`);
+  // DiracX 0.7.0 writes only Site among the job attributes; every other is refused.
   it.each([
-    ['a number where text belongs', { JobGroup: 5 }, /^Invalid value for JobGroup/],
-    ['text too long for its column', { JobType: 'x'.repeat(40) }, /^Invalid value for JobType/],
-    ['a time without a zone', { LastUpdateTime: '2026-06-01 12:00:00' }, /^Invalid value/],
+    ['a number where text belongs', { Site: 5 }, /^Invalid value for Site/],
+    ['text too long for its column', { Site: 'x'.repeat(101) }, /^Invalid value for Site/],
+    ['its priority', { UserPriority: 7 }, attribute('UserPriority')],
+    ['its priority, by its field name', { user_priority: 7 }, attribute('UserPriority')],
+    ['its name', { JobName: 'renamed' }, attribute('JobName')],
+    ['its group', { JobGroup: 'analysis' }, attribute('JobGroup')],
+    ['its type', { JobType: 'User' }, attribute('JobType')],
+    ['a time', { LastUpdateTime: '2026-06-01T12:00:00Z' }, attribute('LastUpdateTime')],
+    ['its accounting flag', { AccountedFlag: true }, attribute('AccountedFlag')],
     ['the job id itself', { JobID: 3 }, attribute('JobID')],
     ['its VO', { VO: otherVo }, attribute('VO')],
     ['its VO, spelt otherwise', { vo: otherVo }, attribute('VO')],
@@ -549,16 +583,18 @@ describe('PATCH /api/jobs/metadata', () => {
     ['its application status', { ApplicationStatus: 'Done' }, attribute('ApplicationStatus')],
     ['its reschedule counter', { RescheduleCounter: 0 }, attribute('RescheduleCounter')],
   ])('refuses %s with 400 and writes nothing', async (_name, fields, detail) => {
-    const response = await patchMeta(alice, { [ids[1]!]: { JobName: 'untouched?', ...fields } });
+    const response = await patchMeta(alice, {
+      [ids[1]!]: { Site: 'LCG.Untouched.org', ...fields },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json().detail).toMatch(detail);
     const rows = (
       await call('POST', '/api/jobs/search', alice, {
-        parameters: ['JobName'],
+        parameters: ['JobName', 'Site', 'UserPriority'],
         search: [{ parameter: 'JobID', operator: 'eq', value: ids[1]! }],
       })
     ).json();
-    expect(rows).toEqual([{ JobName: 'two' }]);
+    expect(rows).toEqual([{ JobName: 'two', Site: site, UserPriority: 1 }]);
   });
 });
 

@@ -33,15 +33,16 @@ const PILOT_STATUSES = [
   'Unknown',
 ];
 
+// Defaults are optional, as in DiracX's document; validation fills them in.
 const RegistrationSchema = Type.Object(
   {
     pilot_stamp: Type.String({ minLength: 1, maxLength: 32 }),
     vo: Type.String({ minLength: 1, maxLength: 128 }),
-    grid_type: Type.String({ default: 'DIRAC', maxLength: 32 }),
-    grid_site: Type.String({ default: 'Unknown', maxLength: 128 }),
-    destination_site: Type.String({ default: 'NotAssigned', maxLength: 128 }),
+    grid_type: Type.Optional(Type.String({ default: 'DIRAC', maxLength: 32 })),
+    grid_site: Type.Optional(Type.String({ default: 'Unknown', maxLength: 128 })),
+    destination_site: Type.Optional(Type.String({ default: 'NotAssigned', maxLength: 128 })),
     pilot_reference: Type.Optional(Type.String({ maxLength: 255 })),
-    pilot_status: Type.Enum(PILOT_STATUSES, { default: 'Submitted' }),
+    pilot_status: Type.Optional(Type.Enum(PILOT_STATUSES, { default: 'Submitted' })),
   },
   { additionalProperties: false },
 );
@@ -84,7 +85,13 @@ const plugin: FastifyPluginAsync = async (fastify) => {
           clock: app.clock,
           secretLifetimeS: app.auth.settings.pilotSecretLifetimeS,
         },
-        request.body,
+        {
+          ...request.body,
+          grid_type: request.body.grid_type ?? 'DIRAC',
+          grid_site: request.body.grid_site ?? 'Unknown',
+          destination_site: request.body.destination_site ?? 'NotAssigned',
+          pilot_status: request.body.pilot_status ?? 'Submitted',
+        },
       );
       return reply.code(201).send(registered);
     },
@@ -147,6 +154,10 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         body: Type.Optional(SearchParamsSchema),
         response: { ...SearchResponses, ...errors },
       },
+      // The body is optional, as in DiracX; validation would refuse a missing one.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request, reply) => {
       await policy.check(request, 'read');
@@ -154,8 +165,8 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         db(),
         currentUser(request),
         request.body ?? {},
-        request.query.page,
-        request.query.per_page,
+        request.query.page ?? 1,
+        request.query.per_page ?? 100,
       );
       return sendPage(reply, result);
     },

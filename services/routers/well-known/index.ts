@@ -6,6 +6,7 @@ import {
   installationMetadata,
   publicJwks,
   requireConfig,
+  securityTxt,
 } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
@@ -127,6 +128,26 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     async (request) => {
       await policy.check(request, 'read');
       return installationMetadata(requireConfig(app.configSource).config);
+    },
+  );
+
+  app.get(
+    '/.well-known/security.txt',
+    {
+      schema: {
+        operationId: 'well_known_get_security_txt',
+        tags: ['well-known'],
+        summary: "The installation's security contacts (RFC 9116), as a JSON string like DiracX's.",
+        response: { 200: Type.String(), 503: UnavailableSchema },
+      },
+    },
+    async (request, reply) => {
+      await policy.check(request, 'read');
+      const { config } = requireConfig(app.configSource);
+      const base = `${request.protocol}://${request.host}`;
+      const text = securityTxt(config, app.clock.nowMs(), `${base}/.well-known/dirac-metadata`);
+      // Fastify sends a bare string as text/plain; DiracX's client decodes JSON.
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(text));
     },
   );
 };
