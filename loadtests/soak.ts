@@ -1,14 +1,17 @@
 // A bounded mixed soak on loopback: a real `gridbox up` on a SQLite file, driven by
 // submitters (until a cap of jobs), matchers that run each job they get (Running, heartbeats,
-// Done, then reschedule it so the queues never run dry), and searchers; meanwhile the box's
-// RSS is sampled and /api/health/live probed, to see that memory stays flat once the data
-// stops growing and that probes never wait behind a slow request.
+// Done, then reschedule it so the queues never run dry), and searchers; for the last 40 % of
+// the run only the searchers go on. Meanwhile the box's RSS is sampled and /api/health/live
+// probed from a thread of its own, to see that memory stays flat once the data stops growing
+// and that probes never wait behind a slow request (latencies are printed per route too).
 // Usage: node loadtests/soak.ts [--duration S]   (default 180 s; every loop ends by then)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { Agent, fetch } from 'undici';
 import { generateFixtures } from '../fixtures/index.ts';
 import { systemClock } from '../services/core/index.ts';
@@ -84,14 +87,20 @@ const dispatcher = new Agent({ connections: 16 });
 const startedMs = performance.now();
 const deadline = startedMs + DURATION_S * 1000;
 const running = () => performance.now() < deadline;
+// Writes stop after 60 % of the run: in the last part only reads go on, so the data no
+// longer grows and memory should stay flat.
+const writesUntilMs = startedMs + DURATION_S * 600;
+const writing = () => performance.now() < writesUntilMs;
+/** Server round trips by route, in ms, to show which requests (if any) are slow. */
+const latencyByRoute = new Map<string, number[]>();
 const byStatus = new Map<string, number>();
 let requests = 0;
 let submitted = 0;
-/** When submissions stopped (the cap reached): from then on, the data barely grows. */
-let capReachedS: number | undefined;
 
 async function call(method: string, path: string, token: string, body?: unknown, ok = [200]) {
   requests++;
+  const route = `${method} ${path.split('?')[0]}`;
+  const t0 = performance.now();
   let status: string;
   let json: unknown = null;
   try {
@@ -102,6 +111,9 @@ async function call(method: string, path: string, token: string, body?: unknown,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
+    const samples = latencyByRoute.get(route) ?? [];
+    samples.push(performance.now() - t0);
+    latencyByRoute.set(route, samples);
     status = String(response.status);
     if (text !== '') json = JSON.parse(text);
     if (ok.includes(response.status)) return { status: response.status, json };
@@ -116,8 +128,7 @@ const now = () => new Date().toISOString();
 
 async function submitter() {
   for (let i = 0; i < MAX_ITERATIONS && running(); i++) {
-    if (submitted >= JOB_CAP) {
-      capReachedS ??= Math.round((performance.now() - startedMs) / 1000);
+    if (submitted >= JOB_CAP || !writing()) {
       return searcher();
     }
     const jdls = Array.from(
@@ -132,6 +143,7 @@ async function submitter() {
 
 async function matcher() {
   for (let i = 0; i < MAX_ITERATIONS && running(); i++) {
+    if (!writing()) return searcher();
     const matched = await call(
       'POST',
       '/api/jobs/match',
@@ -188,23 +200,41 @@ async function sampler() {
   }
   sampleRss();
 }
-const probeMs: number[] = [];
-const afterCap = () => rssMiB.filter((s) => capReachedS !== undefined && s.atS >= capReachedS);
-async function prober() {
-  const probeAgent = new Agent({ connections: 1 });
-  for (let i = 0; i < MAX_ITERATIONS && running(); i++) {
+const readOnlyFromS = Math.ceil(DURATION_S * 0.6) + 5;
+// The probe runs on a thread of its own: on this process's event loop, busy with the load,
+// it would time this script's own queueing rather than the box's.
+const PROBER = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  const samples = [];
+  const statuses = {};
+  while (performance.timeOrigin + performance.now() < workerData.deadline && samples.length < 1e6) {
     const t0 = performance.now();
-    const response = await fetch(`${url}/api/health/live`, { dispatcher: probeAgent });
+    const response = await fetch(workerData.url + '/api/health/live');
     await response.arrayBuffer();
-    probeMs.push(performance.now() - t0);
-    if (response.status !== 200)
-      byStatus.set(`probe ${response.status}`, 1 + (byStatus.get(`probe ${response.status}`) ?? 0));
-    await new Promise((resolve) => setTimeout(resolve, PROBE_EVERY_MS));
+    samples.push(performance.now() - t0);
+    statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+    await new Promise((resolve) => setTimeout(resolve, workerData.everyMs));
   }
-  await probeAgent.close();
+  parentPort.postMessage({ samples, statuses });
+})();
+`;
+async function prober(): Promise<number[]> {
+  const worker = new Worker(PROBER, {
+    eval: true,
+    workerData: { url, everyMs: PROBE_EVERY_MS, deadline: performance.timeOrigin + deadline },
+  });
+  const [result] = (await once(worker, 'message')) as [
+    { samples: number[]; statuses: Record<string, number> },
+  ];
+  await worker.terminate();
+  for (const [status, n] of Object.entries(result.statuses))
+    if (status !== '200') byStatus.set(`probe ${status}`, n);
+  return result.samples;
 }
 
-await Promise.all([
+const [probeMs] = await Promise.all([
+  prober(),
   submitter(),
   submitter(),
   matcher(),
@@ -213,7 +243,6 @@ await Promise.all([
   searcher(),
   searcher(),
   sampler(),
-  prober(),
 ]);
 box.kill('SIGTERM');
 const exitCode = await exited;
@@ -236,12 +265,17 @@ console.log(
 console.log(
   `RSS MiB: first ${rss[0]}, last ${rss.at(-1)}, max ${Math.max(...rss)}; over time: ${rssMiB.map((s) => `${s.atS}s=${s.mib}`).join(' ')}`,
 );
-const flat = afterCap().map((s) => s.mib);
+const flat = rssMiB.filter((sample) => sample.atS >= readOnlyFromS).map((sample) => sample.mib);
 console.log(
-  capReachedS === undefined
-    ? `RSS once data stopped growing: the cap of ${JOB_CAP} jobs was not reached`
-    : `RSS once data stopped growing (from ${capReachedS} s): first ${flat[0]}, last ${flat.at(-1)}, max ${Math.max(...flat)}`,
+  `RSS MiB while only reads run (from ${readOnlyFromS} s): first ${flat[0]}, last ${flat.at(-1)}, max ${Math.max(...flat)}`,
 );
+for (const [route, samples] of [...latencyByRoute].sort()) {
+  const ordered = samples.sort((a, b) => a - b);
+  const at = (p: number) => ordered[Math.min(ordered.length - 1, Math.floor(p * ordered.length))]!;
+  console.log(
+    `${route}: ${ordered.length} requests, p50 ${at(0.5).toFixed(1)} ms, p99 ${at(0.99).toFixed(1)} ms, max ${ordered.at(-1)!.toFixed(1)} ms`,
+  );
+}
 console.log(
   `health probes: ${probeMs.length}, p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`,
 );
