@@ -14,6 +14,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
   app.addHook('onRoute', declareFrameworkErrors);
   await app.register(swagger, {
     transform: ({ schema, url }) => ({ schema: documentedRequest(schema), url }),
+    transformObject: (document) =>
+      'openapiObject' in document ? hoistNamedSchemas(document) : document.swaggerObject,
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -23,7 +25,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       components: {
         securitySchemes: {
-          OpenIDConnect: {
+          OpenIdConnect: {
             type: 'openIdConnect',
             openIdConnectUrl: '/.well-known/openid-configuration',
           },
@@ -116,4 +118,57 @@ function documentedNode(node: unknown): unknown {
     else out.required = required;
   }
   return out;
+}
+
+type OpenApiObject = {
+  paths?: Record<string, unknown>;
+  components?: { schemas?: Record<string, unknown> };
+};
+
+/**
+ * Puts every schema that has a `title` once under components/schemas, by that title, and
+ * refers to it with `$ref` wherever the operations use it, as FastAPI does for DiracX's
+ * pydantic models: a client generated from the document gets named types (`SandboxInfo`,
+ * `JobSearchParams`, ...) rather than anonymous ones. The titles are given on the route
+ * schemas (as DiracX's model names); route validation never sees this document.
+ * Two different schemas under one title would make a wrong document, so that throws.
+ */
+export function hoistNamedSchemas<T extends OpenApiObject>({
+  openapiObject,
+}: {
+  openapiObject: T;
+}): T {
+  const named: Record<string, unknown> = { ...openapiObject.components?.schemas };
+  const texts = new Map<string, string>();
+  const hoist = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(hoist);
+    if (node === null || typeof node !== 'object') return node;
+    const out = Object.fromEntries(
+      Object.entries(node).map(([key, value]) => [key, hoist(value)]),
+    ) as Record<string, unknown>;
+    const title = out.title;
+    if (typeof title !== 'string' || !['type', 'anyOf', 'enum', 'const'].some((key) => key in out))
+      return out;
+    // A default belongs to where the schema is used (pydantic puts it beside the $ref).
+    const { default: fallback, ...schema } = out;
+    const text = JSON.stringify(schema);
+    const known = texts.get(title);
+    if (known === undefined) {
+      texts.set(title, text);
+      named[title] = schema;
+    } else if (known !== text) {
+      throw new Error(`two different schemas are named ${title} in the OpenAPI document`);
+    }
+    const ref = { $ref: `#/components/schemas/${title}` };
+    return fallback === undefined ? ref : { ...ref, default: fallback };
+  };
+  const paths = hoist(openapiObject.paths) as Record<string, unknown> | undefined;
+  return {
+    ...openapiObject,
+    paths,
+    components: {
+      ...openapiObject.components,
+      schemas: Object.fromEntries(Object.entries(named).sort(([a], [b]) => a.localeCompare(b))),
+    },
+  } as T;
 }

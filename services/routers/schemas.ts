@@ -7,15 +7,18 @@ export const ErrorSchema = Type.Object({ detail: Type.String() }, { description:
 export const ValidationErrorSchema = Type.Object(
   {
     detail: Type.Array(
-      Type.Object({
-        type: Type.String(),
-        loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
-        msg: Type.String(),
-        input: Type.Optional(Type.Unknown()),
-      }),
+      Type.Object(
+        {
+          type: Type.String(),
+          loc: Type.Array(Type.Union([Type.String(), Type.Integer()])),
+          msg: Type.String(),
+          input: Type.Optional(Type.Unknown()),
+        },
+        { title: 'ValidationError' },
+      ),
     ),
   },
-  { description: 'The request did not match the schema.' },
+  { description: 'The request did not match the schema.', title: 'HTTPValidationError' },
 );
 
 export type ErrorBody = Static<typeof ErrorSchema>;

@@ -22,12 +22,15 @@ export const JOB_STATUSES = [
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** What submission answers for each job created. */
-export const InsertedJobSchema = Type.Object({
-  JobID: Type.Integer(),
-  Status: Type.String(),
-  MinorStatus: Type.String(),
-  TimeStamp: Type.String({ description: 'ISO 8601, UTC.' }),
-});
+export const InsertedJobSchema = Type.Object(
+  {
+    JobID: Type.Integer(),
+    Status: Type.String(),
+    MinorStatus: Type.String(),
+    TimeStamp: Type.String({ description: 'ISO 8601, UTC.' }),
+  },
+  { title: 'InsertedJob' },
+);
 
 export type InsertedJob = Static<typeof InsertedJobSchema>;
 

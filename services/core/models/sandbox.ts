@@ -5,24 +5,27 @@ export const SANDBOX_FORMATS = ['tar.bz2', 'tar.zst'] as const;
 /** What a client says of the sandbox it wants to upload (DiracX's SandboxInfo). */
 export const SandboxInfoSchema = Type.Object(
   {
-    checksum_algorithm: Type.Literal('sha256'),
+    checksum_algorithm: Type.Literal('sha256', { title: 'ChecksumAlgorithm' }),
     checksum: Type.String({ pattern: '^[0-9a-fA-F]{64}$' }),
     size: Type.Integer({ minimum: 1 }),
-    format: Type.Enum([...SANDBOX_FORMATS]),
+    format: Type.Enum([...SANDBOX_FORMATS], { title: 'SandboxFormat' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'SandboxInfo' },
 );
 
-export const SandboxUploadResponseSchema = Type.Object({
-  pfn: Type.String(),
-  url: Type.Union([Type.String(), Type.Null()]),
-  fields: Type.Record(Type.String(), Type.String()),
-});
+export const SandboxUploadResponseSchema = Type.Object(
+  {
+    pfn: Type.String(),
+    url: Type.Union([Type.String(), Type.Null()]),
+    fields: Type.Record(Type.String(), Type.String()),
+  },
+  { title: 'SandboxUploadResponse' },
+);
 
-export const SandboxDownloadResponseSchema = Type.Object({
-  url: Type.String(),
-  expires_in: Type.Integer(),
-});
+export const SandboxDownloadResponseSchema = Type.Object(
+  { url: Type.String(), expires_in: Type.Integer() },
+  { title: 'SandboxDownloadResponse' },
+);
 
 /**
  * A sandbox PFN, with or without its `SB:<SE>|` prefix:

@@ -8,36 +8,53 @@ import Type, { type Static } from 'typebox';
 
 const Scalar = Type.Union([Type.String(), Type.Number()]);
 
-export const ScalarSearchSpecSchema = Type.Object({
-  parameter: Type.String(),
-  operator: Type.Enum(['eq', 'neq', 'gt', 'lt', 'like', 'not like', 'regex']),
-  value: Scalar,
-});
+export const ScalarSearchSpecSchema = Type.Object(
+  {
+    parameter: Type.String(),
+    operator: Type.Enum(['eq', 'neq', 'gt', 'lt', 'like', 'not like', 'regex'], {
+      title: 'ScalarSearchOperator',
+    }),
+    value: Scalar,
+  },
+  { title: 'ScalarSearchSpec' },
+);
 
-export const VectorSearchSpecSchema = Type.Object({
-  parameter: Type.String(),
-  operator: Type.Enum(['in', 'not in']),
-  values: Type.Array(Scalar),
-});
+export const VectorSearchSpecSchema = Type.Object(
+  {
+    parameter: Type.String(),
+    operator: Type.Enum(['in', 'not in'], { title: 'VectorSearchOperator' }),
+    values: Type.Array(Scalar),
+  },
+  { title: 'VectorSearchSpec' },
+);
 
 export const SearchSpecSchema = Type.Union([ScalarSearchSpecSchema, VectorSearchSpecSchema]);
 
-export const SortSpecSchema = Type.Object({
-  parameter: Type.String(),
-  direction: Type.Enum(['asc', 'desc']),
-});
+export const SortSpecSchema = Type.Object(
+  {
+    parameter: Type.String(),
+    direction: Type.Enum(['asc', 'desc'], { title: 'SortDirection' }),
+  },
+  { title: 'SortSpec' },
+);
 
-export const SearchParamsSchema = Type.Object({
-  parameters: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
-  search: Type.Optional(Type.Array(SearchSpecSchema)),
-  sort: Type.Optional(Type.Array(SortSpecSchema)),
-  distinct: Type.Optional(Type.Boolean()),
-});
+export const SearchParamsSchema = Type.Object(
+  {
+    parameters: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+    search: Type.Optional(Type.Array(SearchSpecSchema)),
+    sort: Type.Optional(Type.Array(SortSpecSchema)),
+    distinct: Type.Optional(Type.Boolean()),
+  },
+  { title: 'SearchParams' },
+);
 
-export const SummaryParamsSchema = Type.Object({
-  grouping: Type.Array(Type.String()),
-  search: Type.Optional(Type.Array(SearchSpecSchema)),
-});
+export const SummaryParamsSchema = Type.Object(
+  {
+    grouping: Type.Array(Type.String()),
+    search: Type.Optional(Type.Array(SearchSpecSchema)),
+  },
+  { title: 'SummaryParams' },
+);
 
 export type ScalarSearchSpec = Static<typeof ScalarSearchSpecSchema>;
 export type VectorSearchSpec = Static<typeof VectorSearchSpecSchema>;

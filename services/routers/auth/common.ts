@@ -13,7 +13,7 @@ export type AuthApp = FastifyInstance<
 >;
 
 export const tags = ['auth'];
-export const security = [{ OpenIDConnect: [] }];
+export const security = [{ OpenIdConnect: [] }];
 
 /** DiracX answers some routes with a bare JSON string; Fastify would send a string as text. */
 export const jsonString = (reply: FastifyReply, text: string) =>

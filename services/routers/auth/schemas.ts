@@ -1,14 +1,17 @@
 export { DeviceAuthorizationSchema, TokenResponseSchema } from '../../core/index.ts';
 import Type from 'typebox';
 
-export const UserInfoSchema = Type.Object({
-  sub: Type.String(),
-  vo: Type.String(),
-  dirac_group: Type.String(),
-  properties: Type.Array(Type.String()),
-  policies: Type.Record(Type.String(), Type.Unknown()),
-  preferred_username: Type.String(),
-});
+export const UserInfoSchema = Type.Object(
+  {
+    sub: Type.String(),
+    vo: Type.String(),
+    dirac_group: Type.String(),
+    properties: Type.Array(Type.String()),
+    policies: Type.Record(Type.String(), Type.Unknown()),
+    preferred_username: Type.String(),
+  },
+  { title: 'UserInfoResponse' },
+);
 
 export const RefreshTokenRowSchema = Type.Object({
   JTI: Type.String(),
@@ -25,16 +28,19 @@ export const OAuthErrorSchema = Type.Object({
 
 export const RedirectSchema = { type: 'null', description: 'Redirect (see Location).' } as const;
 
-export const TokenRequestSchema = Type.Object({
-  grant_type: Type.Enum([
-    'authorization_code',
-    'urn:ietf:params:oauth:grant-type:device_code',
-    'refresh_token',
-  ]),
-  client_id: Type.String(),
-  device_code: Type.Optional(Type.String()),
-  code: Type.Optional(Type.String()),
-  redirect_uri: Type.Optional(Type.String()),
-  code_verifier: Type.Optional(Type.String()),
-  refresh_token: Type.Optional(Type.String()),
-});
+export const TokenRequestSchema = Type.Object(
+  {
+    grant_type: Type.Enum([
+      'authorization_code',
+      'urn:ietf:params:oauth:grant-type:device_code',
+      'refresh_token',
+    ]),
+    client_id: Type.String(),
+    device_code: Type.Optional(Type.String()),
+    code: Type.Optional(Type.String()),
+    redirect_uri: Type.Optional(Type.String()),
+    code_verifier: Type.Optional(Type.String()),
+    refresh_token: Type.Optional(Type.String()),
+  },
+  { title: 'Body_auth_get_oidc_token' },
+);

@@ -23,7 +23,7 @@ export function tokenRoutes(app: AuthApp, policy: AccessPolicy): void {
     '/token',
     {
       schema: {
-        operationId: 'auth_token',
+        operationId: 'auth_get_oidc_token',
         tags,
         summary: 'Tokens for a device code, an authorization code, or a refresh token (form body).',
         consumes: ['application/x-www-form-urlencoded'],
@@ -75,11 +75,14 @@ export function tokenRoutes(app: AuthApp, policy: AccessPolicy): void {
         tags,
         summary: 'Revoke a refresh token (RFC 7009; form body).',
         consumes: ['application/x-www-form-urlencoded'],
-        body: Type.Object({
-          token: Type.String(),
-          token_type_hint: Type.Optional(Type.String()),
-          client_id: Type.Optional(Type.String({ default: 'myDIRACClientID' })),
-        }),
+        body: Type.Object(
+          {
+            token: Type.String(),
+            token_type_hint: Type.Optional(Type.String()),
+            client_id: Type.Optional(Type.String({ default: 'myDIRACClientID' })),
+          },
+          { title: 'Body_auth_revoke_refresh_token_by_refresh_token' },
+        ),
         response: { 200: Type.String(), 400: OAuthErrorSchema, ...errors(401, 422) },
       },
     },

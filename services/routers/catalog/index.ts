@@ -35,7 +35,7 @@ import type { RouterDefinition } from '../router-definition.ts';
 import { ErrorSchema, ValidationErrorSchema } from '../schemas.ts';
 
 const tags = ['catalog'];
-const security = [{ OpenIDConnect: [] }];
+const security = [{ OpenIdConnect: [] }];
 const errors = { 401: ErrorSchema, 403: ErrorSchema, 422: ValidationErrorSchema };
 const pathErrors = { ...errors, 400: ErrorSchema, 404: ErrorSchema };
 const Done = { type: 'null', description: 'Done.' } as const;

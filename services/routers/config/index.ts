@@ -27,7 +27,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         operationId: 'config_serve_config',
         tags: ['config'],
         summary: 'The latest configuration; 304 when the client already has it.',
-        security: [{ OpenIDConnect: [] }],
+        security: [{ OpenIdConnect: [] }],
         headers: Type.Object({
           'if-none-match': Type.Optional(Type.String()),
           'if-modified-since': Type.Optional(Type.String()),

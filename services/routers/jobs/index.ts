@@ -57,7 +57,7 @@ import {
 const submissionSchema = (operationId: string, summary: string) => ({
   operationId,
   tags: ['jobs'],
-  security: [{ OpenIDConnect: [] }],
+  security: [{ OpenIdConnect: [] }],
   summary,
   body: Type.Array(Type.String(), {
     description: 'JDLs; one parametric JDL, or several plain ones.',
@@ -101,7 +101,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     403: ErrorSchema,
     422: ValidationErrorSchema,
   };
-  const security = [{ OpenIDConnect: [] }];
+  const security = [{ OpenIdConnect: [] }];
 
   app.post(
     '/search',
@@ -184,19 +184,25 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   );
 
   const Nullable = (schema: ReturnType<typeof Type.String>) => Type.Union([schema, Type.Null()]);
-  const WrittenSchema = Type.Object({
-    Status: Nullable(Type.String()),
-    MinorStatus: Nullable(Type.String()),
-    ApplicationStatus: Nullable(Type.String()),
-    HeartBeatTime: Nullable(Type.String()),
-    StartExecTime: Nullable(Type.String()),
-    EndExecTime: Nullable(Type.String()),
-    LastUpdateTime: Nullable(Type.String()),
-  });
-  const SetStatusResultSchema = Type.Object({
-    success: Type.Record(Type.String(), WrittenSchema),
-    failed: Type.Record(Type.String(), Type.Object({ detail: Type.String() })),
-  });
+  const WrittenSchema = Type.Object(
+    {
+      Status: Nullable(Type.String()),
+      MinorStatus: Nullable(Type.String()),
+      ApplicationStatus: Nullable(Type.String()),
+      HeartBeatTime: Nullable(Type.String()),
+      StartExecTime: Nullable(Type.String()),
+      EndExecTime: Nullable(Type.String()),
+      LastUpdateTime: Nullable(Type.String()),
+    },
+    { title: 'SetJobStatusReturnSuccess' },
+  );
+  const SetStatusResultSchema = Type.Object(
+    {
+      success: Type.Record(Type.String(), WrittenSchema),
+      failed: Type.Record(Type.String(), Type.Object({ detail: Type.String() })),
+    },
+    { title: 'SetJobStatusReturn' },
+  );
 
   app.patch(
     '/status',
@@ -214,12 +220,12 @@ const plugin: FastifyPluginAsync = async (fastify) => {
             Type.String(),
             Type.Object(
               {
-                Status: Type.Optional(Type.Enum([...JOB_STATUSES])),
+                Status: Type.Optional(Type.Enum([...JOB_STATUSES], { title: 'JobStatus' })),
                 MinorStatus: Type.Optional(Type.String({ maxLength: 128 })),
                 ApplicationStatus: Type.Optional(Type.String({ maxLength: 255 })),
                 Source: Type.Optional(Type.String({ maxLength: 128 })),
               },
-              { additionalProperties: false },
+              { additionalProperties: false, title: 'JobStatusUpdate' },
             ),
           ),
           { additionalProperties: false },
@@ -271,17 +277,20 @@ const plugin: FastifyPluginAsync = async (fastify) => {
               WallClockTime: measurement,
               StandardOutput: Type.Optional(Type.String({ maxLength: 1_000_000 })),
             },
-            { additionalProperties: false },
+            { additionalProperties: false, title: 'HeartbeatData' },
           ),
           { additionalProperties: false },
         ),
         response: {
           200: Type.Array(
-            Type.Object({
-              job_id: Type.Integer(),
-              command: Type.String(),
-              arguments: Type.Union([Type.String(), Type.Null()]),
-            }),
+            Type.Object(
+              {
+                job_id: Type.Integer(),
+                command: Type.String(),
+                arguments: Type.Union([Type.String(), Type.Null()]),
+              },
+              { title: 'JobCommand' },
+            ),
           ),
           404: ErrorSchema,
           ...errors,
@@ -323,7 +332,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         querystring: Type.Object({ reset_jobs: Type.Optional(Type.Boolean({ default: false })) }),
         body: Type.Object(
           { job_ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 10000 }) },
-          { additionalProperties: false },
+          { additionalProperties: false, title: 'Body_jobs_reschedule_jobs' },
         ),
         response: {
           200: Type.Object({
@@ -359,7 +368,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         summary: 'Set job attributes (written as they are, no state machine) and job parameters.',
         body: Type.Record(
           Type.String({ pattern: '^[0-9]+$' }),
-          Type.Record(Type.String(), Type.Unknown()),
+          Type.Record(Type.String(), Type.Unknown(), { title: 'JobMetaData' }),
           {
             additionalProperties: false,
           },
@@ -444,7 +453,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         summary: 'Unlink the sandboxes of jobs (the sandboxes are cleaned later).',
         body: Type.Object(
           { job_ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 10000 }) },
-          { additionalProperties: false },
+          { additionalProperties: false, title: 'Body_jobs_unassign_bulk_jobs_sandboxes' },
         ),
         response: { 204: { type: 'null', description: 'Done.' }, ...errors },
       },
@@ -486,7 +495,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         summary: "One type of the job's sandboxes, as stored PFNs.",
         params: Type.Object({
           job_id: Type.Integer({ minimum: 1 }),
-          sandbox_type: Type.Enum(['input', 'output']),
+          sandbox_type: Type.Enum(['input', 'output'], { title: 'SandboxType' }),
         }),
         response: { 200: PfnList, ...errors },
       },

@@ -42,9 +42,11 @@ const RegistrationSchema = Type.Object(
     grid_site: Type.Optional(Type.String({ default: 'Unknown', maxLength: 128 })),
     destination_site: Type.Optional(Type.String({ default: 'NotAssigned', maxLength: 128 })),
     pilot_reference: Type.Optional(Type.String({ maxLength: 255 })),
-    pilot_status: Type.Optional(Type.Enum(PILOT_STATUSES, { default: 'Submitted' })),
+    pilot_status: Type.Optional(
+      Type.Enum(PILOT_STATUSES, { default: 'Submitted', title: 'PilotStatus' }),
+    ),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, title: 'PilotRegistrationParams' },
 );
 
 /** DiracX's pilots system; every route needs a token. More of it comes with the matcher. */
@@ -56,9 +58,9 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     '/',
     {
       schema: {
-        operationId: 'pilots_register_new_pilot',
+        operationId: 'pilots_register_pilot',
         tags: ['pilots'],
-        security: [{ OpenIDConnect: [] }],
+        security: [{ OpenIdConnect: [] }],
         summary:
           'Register a pilot. DiracX answers 201 null; gridbox also returns the secret the pilot trades for tokens at /api/auth/pilot-token.',
         body: RegistrationSchema,
@@ -98,7 +100,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   );
 
   const db = () => app.dbs.get('PilotAgentsDB') as PilotAgentsDB;
-  const security = [{ OpenIDConnect: [] }];
+  const security = [{ OpenIdConnect: [] }];
   const errors = {
     400: ErrorSchema,
     401: ErrorSchema,
@@ -119,7 +121,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
           Type.Object(
             {
               StatusReason: Type.Optional(Type.String({ maxLength: 255 })),
-              Status: Type.Optional(Type.Enum(PILOT_STATUSES)),
+              Status: Type.Optional(Type.Enum(PILOT_STATUSES, { title: 'PilotStatus' })),
               BenchMark: Type.Optional(Type.Number()),
               DestinationSite: Type.Optional(Type.String({ maxLength: 128 })),
               Queue: Type.Optional(Type.String({ maxLength: 128 })),
@@ -128,7 +130,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
               AccountingSent: Type.Optional(Type.Boolean()),
               CurrentJobID: Type.Optional(Type.Integer({ minimum: 0 })),
             },
-            { additionalProperties: false },
+            { additionalProperties: false, title: 'PilotMetadata' },
           ),
         ),
         response: { 204: { type: 'null', description: 'Done.' }, 404: ErrorSchema, ...errors },

@@ -13,16 +13,22 @@ import { ErrorSchema, ValidationErrorSchema } from '../schemas.ts';
 const SITE_STATUSES = ['Active', 'Degraded', 'Banned', 'Probing', 'Error', 'Unknown'];
 
 const Allowed = Type.Union([
-  Type.Object({ allowed: Type.Literal(true), warnings: Type.Union([Type.String(), Type.Null()]) }),
-  Type.Object({ allowed: Type.Literal(false), reason: Type.String() }),
+  Type.Object(
+    { allowed: Type.Literal(true), warnings: Type.Union([Type.String(), Type.Null()]) },
+    { title: 'AllowedStatus' },
+  ),
+  Type.Object({ allowed: Type.Literal(false), reason: Type.String() }, { title: 'BannedStatus' }),
 ]);
 
-const StorageStatus = Type.Object({
-  read: Allowed,
-  write: Allowed,
-  check: Allowed,
-  remove: Allowed,
-});
+const StorageStatus = Type.Object(
+  {
+    read: Allowed,
+    write: Allowed,
+    check: Allowed,
+    remove: Allowed,
+  },
+  { title: 'StorageElementStatus' },
+);
 
 /** DiracX's mapping of an RSS status to what a client may do. */
 function allowance(status: string, reason: string) {
@@ -40,7 +46,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const policy = policyNamed(app, 'rss');
   const db = () => app.dbs.get('ResourceStatusDB') as ResourceStatusDB;
-  const security = [{ OpenIDConnect: [] }];
+  const security = [{ OpenIdConnect: [] }];
 
   const CacheHeadersSchema = Type.Object({
     ETag: Type.String({ description: "Revision of the caller's VO view (unquoted)." }),
@@ -91,7 +97,9 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         security,
         summary: 'Whether each site with a recorded status may be used, for the caller’s VO.',
         headers: conditionalHeaders,
-        response: cachedResponses(Type.Record(Type.String(), Type.Object({ all: Allowed }))),
+        response: cachedResponses(
+          Type.Record(Type.String(), Type.Object({ all: Allowed }, { title: 'SiteStatus' })),
+        ),
       },
     },
     async (request, reply) => {
@@ -110,8 +118,18 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   // clients read as "no recorded status", and the routes answer as DiracX's do.
   const unrecorded = [
     ['storage', 'rss_get_storage_status', 'storage element', StorageStatus],
-    ['compute', 'rss_get_compute_status', 'compute element', Type.Object({ all: Allowed })],
-    ['fts', 'rss_get_fts_status', 'FTS server', Type.Object({ all: Allowed })],
+    [
+      'compute',
+      'rss_get_compute_status',
+      'compute element',
+      Type.Object({ all: Allowed }, { title: 'ComputeElementStatus' }),
+    ],
+    [
+      'fts',
+      'rss_get_fts_status',
+      'FTS server',
+      Type.Object({ all: Allowed }, { title: 'FTSStatus' }),
+    ],
   ] as const;
   for (const [path, operationId, what, status] of unrecorded) {
     app.get(

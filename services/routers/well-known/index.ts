@@ -12,36 +12,51 @@ import { policyNamed } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { UnavailableSchema } from '../schemas.ts';
 
-const MetadataSchema = Type.Object({
-  virtual_organizations: Type.Record(
-    Type.String(),
-    Type.Object({
-      groups: Type.Record(Type.String(), Type.Object({ properties: Type.Array(Type.String()) })),
-      support: Type.Object({
-        message: Type.String(),
-        webpage: Type.Union([Type.String(), Type.Null()]),
-        email: Type.Union([Type.String(), Type.Null()]),
-      }),
-      default_group: Type.String(),
-    }),
-  ),
-});
+const MetadataSchema = Type.Object(
+  {
+    virtual_organizations: Type.Record(
+      Type.String(),
+      Type.Object(
+        {
+          groups: Type.Record(
+            Type.String(),
+            Type.Object({ properties: Type.Array(Type.String()) }, { title: 'GroupInfo' }),
+          ),
+          support: Type.Object(
+            {
+              message: Type.String(),
+              webpage: Type.Union([Type.String(), Type.Null()]),
+              email: Type.Union([Type.String(), Type.Null()]),
+            },
+            { title: 'SupportInfo' },
+          ),
+          default_group: Type.String(),
+        },
+        { title: 'VOInfo' },
+      ),
+    ),
+  },
+  { title: 'Metadata' },
+);
 
-const OpenIdConfigurationSchema = Type.Object({
-  issuer: Type.String(),
-  token_endpoint: Type.String(),
-  userinfo_endpoint: Type.String(),
-  authorization_endpoint: Type.String(),
-  device_authorization_endpoint: Type.String(),
-  revocation_endpoint: Type.String(),
-  jwks_uri: Type.String(),
-  grant_types_supported: Type.Array(Type.String()),
-  scopes_supported: Type.Array(Type.String()),
-  response_types_supported: Type.Array(Type.String()),
-  token_endpoint_auth_signing_alg_values_supported: Type.Array(Type.String()),
-  token_endpoint_auth_methods_supported: Type.Array(Type.String()),
-  code_challenge_methods_supported: Type.Array(Type.String()),
-});
+const OpenIdConfigurationSchema = Type.Object(
+  {
+    issuer: Type.String(),
+    token_endpoint: Type.String(),
+    userinfo_endpoint: Type.String(),
+    authorization_endpoint: Type.String(),
+    device_authorization_endpoint: Type.String(),
+    revocation_endpoint: Type.String(),
+    jwks_uri: Type.String(),
+    grant_types_supported: Type.Array(Type.String()),
+    scopes_supported: Type.Array(Type.String()),
+    response_types_supported: Type.Array(Type.String()),
+    token_endpoint_auth_signing_alg_values_supported: Type.Array(Type.String()),
+    token_endpoint_auth_methods_supported: Type.Array(Type.String()),
+    code_challenge_methods_supported: Type.Array(Type.String()),
+  },
+  { title: 'OpenIDConfiguration' },
+);
 
 const JwksSchema = Type.Object({
   keys: Type.Array(
