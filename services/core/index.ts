@@ -41,3 +41,4 @@ export * from './models/sandbox.ts';
 export * from './models/match.ts';
 export * from './models/auth.ts';
 export * from './models/catalog.ts';
+export { lfnProblem } from './lfn.ts';

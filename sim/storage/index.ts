@@ -1,5 +1,5 @@
 export { adler32 } from './adler32.ts';
-export { MAX_LFN_LENGTH, validateLfn } from './lfn.ts';
+export { validateLfn } from './lfn.ts';
 export {
   ACCESS_TYPES,
   type AccessStatus,

@@ -98,7 +98,7 @@ describe.each(MODES)('storage elements in $mode mode', ({ mode, pfnPrefix }) => 
   it.each([
     `/${VO}/data/with space/and%20percent?query#hash.txt`,
     `/${VO}/ünïcödé/文件.root`,
-    `/${VO}/${'x'.repeat(255 - VO.length - 2)}`,
+    `/${VO}/${'d'.repeat(255 - VO.length - 3 - 128)}/${'x'.repeat(128)}`,
   ])('keeps a file under the unusual but valid LFN %j', async (lfn) => {
     await using opened = await open();
     await opened.se.put(lfn, bytes(lfn), VO);
@@ -239,6 +239,11 @@ describe.each(MODES)('storage elements in $mode mode', ({ mode, pfnPrefix }) => 
     ['a newline', '/lhcb/fi\nle'],
     ['a DEL', '/lhcb/fi\u007fle'],
     ['256 characters', `/${'x'.repeat(255)}`],
+    ['a C1 control', '/lhcb/fi\u0085le'],
+    ['a lone surrogate', '/lhcb/fi\ud800le'],
+    ['a segment ending with a space', '/lhcb/user /file'],
+    ['a 129-character file name', `/lhcb/${'x'.repeat(129)}`],
+    ['a file outside any directory', '/file'],
   ])('refuses an LFN that is %s', async (_title, lfn) => {
     await using opened = await open();
     const { se } = opened;

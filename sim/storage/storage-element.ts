@@ -18,8 +18,8 @@ export interface StoredFile {
  * because an SE configured with a `VO` list refuses every other VO.
  *
  * Errors are `StorageError`s (rejected promises), checked in this order:
- * - `Invalid`: the LFN is not absolute and normalised (no empty, `.` or `..` segment, no
- *   control character, at most 255 characters), or a file is larger than the SE accepts;
+ * - `Invalid`: the LFN is not one the file catalog accepts (`lfnProblem` in core: absolute
+ *   and normalised, at most 255 characters…), or a file is larger than the SE accepts;
  * - `Forbidden`: the VO is not served, or the access type the call needs is Banned;
  * - `NotFound`: `get` of a file the SE does not hold;
  * - `Unavailable`: the SE cannot be reached (HTTP mode: connection refused, 5xx).

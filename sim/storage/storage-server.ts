@@ -106,7 +106,7 @@ export class StorageServer {
 
 export async function startStorageServer(options: StorageServerOptions): Promise<StorageServer> {
   const root = storageRoot(firstProtocol(options.name, options.config).Path);
-  if (root !== '') validateLfn(root);
+  if (root !== '') validateLfn(root, 'directory');
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -131,8 +131,8 @@ export async function submitJdlJobs(
  * What DIRAC's optimizers (JobPath, JobSanity, InputData, JobScheduling) do to a new job,
  * done at once: each step is logged, then the job is Waiting in its task queue.
  * Parametric children are confirmed first (DiracX has no confirmation route).
- * TODO(#7): InputData only logs its step until the file catalog exists; replicas do not
- * restrict the candidate sites yet.
+ * InputData only logs its step: the replicas in the file catalog do not restrict the
+ * candidate sites.
  */
 export async function runOptimizers(
   deps: Pick<SubmissionDeps, 'jobDb' | 'jobLoggingDb' | 'taskQueueDb' | 'clock' | 'config'>,
