@@ -41,5 +41,14 @@ export const MatchedJobSchema = Type.Object({
   VO: Type.String(),
 });
 
+/** A task queue a slot could draw jobs from, with its job count. */
+export const MatchingTaskQueueSchema = Type.Object({
+  TaskQueueID: Type.Integer(),
+  Jobs: Type.Integer(),
+  OwnerGroup: Type.String(),
+  CPUTime: Type.Integer(),
+  Priority: Type.Number(),
+});
+
 export type ResourceDescriptionBody = Static<typeof ResourceDescriptionSchema>;
 export type MatchedJobBody = Static<typeof MatchedJobSchema>;

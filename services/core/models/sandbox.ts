@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { JobIdsSchema } from './job.ts';
 
 export const SANDBOX_FORMATS = ['tar.bz2', 'tar.zst'] as const;
 
@@ -25,6 +26,24 @@ export const SandboxUploadResponseSchema = Type.Object(
 export const SandboxDownloadResponseSchema = Type.Object(
   { url: Type.String(), expires_in: Type.Integer() },
   { title: 'SandboxDownloadResponse' },
+);
+
+/** A sandbox PFN as routes take it, in a query string or a body. */
+export const PfnSchema = Type.String({ maxLength: 256 });
+
+/** One type of a job's sandboxes, as stored PFNs. */
+export const PfnListSchema = Type.Array(Type.String());
+
+/** A job's sandboxes, as stored PFNs. */
+export const JobSandboxesSchema = Type.Object({ Input: PfnListSchema, Output: PfnListSchema });
+
+/** Which of a job's sandboxes. */
+export const SandboxTypeSchema = Type.Enum(['input', 'output'], { title: 'SandboxType' });
+
+/** The jobs whose sandboxes to unlink. */
+export const UnassignSandboxesBodySchema = Type.Object(
+  { job_ids: JobIdsSchema },
+  { additionalProperties: false, title: 'Body_jobs_unassign_bulk_jobs_sandboxes' },
 );
 
 /**

@@ -1,0 +1,53 @@
+import Type from 'typebox';
+import { InsertedJobSchema, JdlListSchema } from '../../core/index.ts';
+import { submitJdlJobs } from '../../logic/index.ts';
+import type { AccessPolicy } from '../access-policy.ts';
+import { currentUser } from '../authenticate.ts';
+import { type JobsApp, errors, security, tags } from './common.ts';
+import { jobsDeps } from './deps.ts';
+
+const submissionSchema = (operationId: string, summary: string) => ({
+  operationId,
+  tags,
+  security,
+  summary,
+  body: JdlListSchema,
+  response: { 201: Type.Array(InsertedJobSchema), ...errors },
+});
+
+/** Submitting jobs described in JDL (DiracX's submission.py). */
+export function submissionRoutes(app: JobsApp, policy: AccessPolicy): void {
+  app.post(
+    '/jdl',
+    { schema: submissionSchema('jobs_submit_jdl_jobs', 'Submit jobs described in JDL.') },
+    async (request, reply) => {
+      await policy.check(request, 'create');
+      const inserted = await submitJdlJobs(
+        jobsDeps(app).submission(),
+        currentUser(request),
+        request.body,
+      );
+      return reply.code(201).send(inserted);
+    },
+  );
+
+  // Earlier DiracX versions, and scripts written for them, submit here.
+  app.post(
+    '/',
+    {
+      schema: submissionSchema(
+        'jobs_submit_bulk_jobs',
+        'Submit jobs described in JDL (earlier DiracX path).',
+      ),
+    },
+    async (request, reply) => {
+      await policy.check(request, 'create');
+      const inserted = await submitJdlJobs(
+        jobsDeps(app).submission(),
+        currentUser(request),
+        request.body,
+      );
+      return reply.code(201).send(inserted);
+    },
+  );
+}
