@@ -45,6 +45,14 @@ export const PageQuerySchema = Type.Object({
   per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 100 })),
 });
 
+/**
+ * `preValidation` of the search routes: DiracX's body is optional (its client sends none for
+ * "everything"), and validation would refuse a missing body against the object schema.
+ */
+export async function emptySearchBodyIfMissing(request: { body: unknown }): Promise<void> {
+  request.body ??= {};
+}
+
 /** A search answers a whole result (200), a page of it with Content-Range (206), or 416. */
 export const SearchResponses = {
   200: RowsSchema,

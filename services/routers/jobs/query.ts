@@ -3,7 +3,12 @@ import { JobStatusesSchema, SearchParamsSchema, SummaryParamsSchema } from '../.
 import { jobStatuses, searchJobs, summarizeJobs } from '../../logic/index.ts';
 import type { AccessPolicy } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
-import { PageQuerySchema, RowsSchema, SearchResponses } from '../schemas.ts';
+import {
+  PageQuerySchema,
+  RowsSchema,
+  SearchResponses,
+  emptySearchBodyIfMissing,
+} from '../schemas.ts';
 import { sendPage } from '../send-page.ts';
 import { type JobsApp, errors, security, tags } from './common.ts';
 import { jobsDeps } from './deps.ts';
@@ -24,11 +29,7 @@ export function queryRoutes(app: JobsApp, policy: AccessPolicy): void {
         body: Type.Optional(SearchParamsSchema),
         response: { ...SearchResponses, ...errors },
       },
-      // DiracX's body is optional (its client sends none for "everything"); validation
-      // would refuse a missing body against the object schema.
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      preValidation: emptySearchBodyIfMissing,
     },
     async (request, reply) => {
       await policy.check(request, 'query');

@@ -17,10 +17,13 @@ const submissionSchema = (operationId: string, summary: string) => ({
 
 /** Submitting jobs described in JDL (DiracX's submission.py). */
 export function submissionRoutes(app: JobsApp, policy: AccessPolicy): void {
-  app.post(
-    '/jdl',
-    { schema: submissionSchema('jobs_submit_jdl_jobs', 'Submit jobs described in JDL.') },
-    async (request, reply) => {
+  const routes = [
+    ['/jdl', 'jobs_submit_jdl_jobs', 'Submit jobs described in JDL.'],
+    // Earlier DiracX versions, and scripts written for them, submit here.
+    ['/', 'jobs_submit_bulk_jobs', 'Submit jobs described in JDL (earlier DiracX path).'],
+  ] as const;
+  for (const [path, operationId, summary] of routes) {
+    app.post(path, { schema: submissionSchema(operationId, summary) }, async (request, reply) => {
       await policy.check(request, 'create');
       const inserted = await submitJdlJobs(
         jobsDeps(app).submission(),
@@ -28,26 +31,6 @@ export function submissionRoutes(app: JobsApp, policy: AccessPolicy): void {
         request.body,
       );
       return reply.code(201).send(inserted);
-    },
-  );
-
-  // Earlier DiracX versions, and scripts written for them, submit here.
-  app.post(
-    '/',
-    {
-      schema: submissionSchema(
-        'jobs_submit_bulk_jobs',
-        'Submit jobs described in JDL (earlier DiracX path).',
-      ),
-    },
-    async (request, reply) => {
-      await policy.check(request, 'create');
-      const inserted = await submitJdlJobs(
-        jobsDeps(app).submission(),
-        currentUser(request),
-        request.body,
-      );
-      return reply.code(201).send(inserted);
-    },
-  );
+    });
+  }
 }

@@ -19,6 +19,7 @@ import {
   PageQuerySchema,
   RowsSchema,
   SearchResponses,
+  emptySearchBodyIfMissing,
   ValidationErrorSchema,
 } from '../schemas.ts';
 
@@ -156,10 +157,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         body: Type.Optional(SearchParamsSchema),
         response: { ...SearchResponses, ...errors },
       },
-      // The body is optional, as in DiracX; validation would refuse a missing one.
-      preValidation: async (request) => {
-        request.body ??= {};
-      },
+      preValidation: emptySearchBodyIfMissing,
     },
     async (request, reply) => {
       await policy.check(request, 'read');
