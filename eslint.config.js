@@ -47,6 +47,11 @@ const layerZones = (forTests) =>
     { target: './ca', from: [...SERVICE_LAYERS, './fixtures', './client', ...ABOVE_CLIENT] },
     { target: './client', from: [...SERVICE_LAYERS, './idp', ...ABOVE_CLIENT] },
     { target: './sim', from: [...SERVICE_LAYERS, './cli', './loadtests', './scenarios'] },
+    { target: './scenarios', from: [...SERVICE_LAYERS, './cli', './loadtests'] },
+    {
+      target: './reports',
+      from: [...SERVICE_LAYERS, './client', './cli', './sim', './scenarios', './loadtests'],
+    },
     // cli/ wires the box, so it may import every layer; only a benchmark is above it.
     { target: './cli', from: ['./loadtests'] },
     // Load tests drive a box (cli/, or buildApp from services/index.ts) through the client or
