@@ -26,6 +26,7 @@ export const DEFAULT_FAULTS: Faults = { payloadFailure: 0.02, nodeCrash: 0.005 }
 export class JobTracker {
   readonly #open = new Set<number>();
   readonly #final = new Map<string, number>();
+  readonly #endedAs = new Map<number, string>();
   #submitted = 0;
 
   submitted(jobId: number): void {
@@ -35,7 +36,22 @@ export class JobTracker {
 
   ended(jobId: number, status: string): void {
     if (!this.#open.delete(jobId)) return;
+    this.#endedAs.set(jobId, status);
     this.#final.set(status, (this.#final.get(status) ?? 0) + 1);
+  }
+
+  /** A job sent back to the queue (rescheduled) after it ended or stalled: open again. */
+  reopened(jobId: number): void {
+    const status = this.#endedAs.get(jobId);
+    if (status === undefined) return;
+    this.#endedAs.delete(jobId);
+    this.#final.set(status, this.#final.get(status)! - 1);
+    if (this.#final.get(status) === 0) this.#final.delete(status);
+    this.#open.add(jobId);
+  }
+
+  isOpen(jobId: number): boolean {
+    return this.#open.has(jobId);
   }
 
   get total(): number {
