@@ -54,7 +54,7 @@ export function sampleReport(): RunReport {
       total: 1843,
       by_kind: {
         'job.submitted': 200,
-        'job.status': 1011,
+        'job.status': 1029,
         'pilot.started': 36,
         'pilot.finished': 30,
         'transfer.done': 543,
