@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeHtmlReport } from './html-report.ts';
-import { sampleReport } from './sample-report.testkit.ts';
+import { emptyReport, sampleReport } from './sample-report.testkit.ts';
 
 /**
  * The HTML report in a real headless browser: Debian's `chromium` driven by playwright-core
@@ -61,6 +61,7 @@ describe.skipIf(chromiumPath === undefined)(
   () => {
     let dir: string;
     let url: string;
+    let emptyUrl: string;
     let browser: Browser;
 
     beforeAll(async () => {
@@ -68,7 +69,8 @@ describe.skipIf(chromiumPath === undefined)(
       const report = sampleReport();
       report.assertions[2]!.message = HOSTILE;
       report.faults[1]!.detail = HOSTILE;
-      url = pathToFileURL(await writeHtmlReport(report, dir)).href;
+      url = pathToFileURL(await writeHtmlReport(report, join(dir, 'sample'))).href;
+      emptyUrl = pathToFileURL(await writeHtmlReport(emptyReport(), join(dir, 'empty'))).href;
       browser = await chromium.launch({
         executablePath: chromiumPath,
         args: ['--no-sandbox'],
@@ -82,7 +84,7 @@ describe.skipIf(chromiumPath === undefined)(
     });
 
     /** Opens the report, recording console errors, uncaught exceptions and every request. */
-    async function open(javaScriptEnabled: boolean) {
+    async function open(javaScriptEnabled: boolean, at = url) {
       const context = await browser.newContext({
         javaScriptEnabled,
         viewport: { width: 1280, height: 900 },
@@ -95,7 +97,7 @@ describe.skipIf(chromiumPath === undefined)(
       });
       page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
       page.on('request', (r) => requests.push(r.url()));
-      await page.goto(url);
+      await page.goto(at);
       return { context, page, errors, requests };
     }
 
@@ -138,6 +140,19 @@ describe.skipIf(chromiumPath === undefined)(
         expect(await page.locator('#steps tbody tr').count()).toBe(9);
         expect(await page.locator('noscript').count()).toBe(1);
         expect(await page.locator('h1').textContent()).toBe('Scenario site-ban-and-recover FAILED');
+        expect(errors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    });
+
+    it('opens a run that stopped before its first sample without errors', async () => {
+      const { context, page, errors } = await open(true, emptyUrl);
+      try {
+        expect(errors).toEqual([]);
+        await page.waitForSelector('body[data-charts="ready"]', { timeout: 20_000 });
+        const probes = (await page.evaluate(PROBE)) as Probe[];
+        expect(probes.map((p) => [p.id, p.chart])).toEqual(CHART_IDS.map((id) => [id, true]));
         expect(errors).toEqual([]);
       } finally {
         await context.close();

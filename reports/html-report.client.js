@@ -55,7 +55,6 @@
         backgroundColor: c.color,
         pointRadius: 0,
         borderWidth: 2,
-        stepped: 'before',
       })),
     },
     options: {

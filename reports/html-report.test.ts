@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { chartModel } from './chart-model.ts';
 import { renderHtml, writeHtmlReport, writeJsonReport, writeReports } from './index.ts';
 import type { RunReport } from './model.ts';
-import { sampleReport } from './sample-report.testkit.ts';
+import { emptyReport, sampleReport } from './sample-report.testkit.ts';
 
 // What the page says without running it; html-report.browser.test.ts opens it in Chromium.
 
@@ -86,10 +86,15 @@ describe('HTML report', () => {
     expect(html).toContain('document.body.dataset.charts');
   });
 
-  it('says so when no fault was injected and lists none', () => {
-    const html = renderHtml({ ...sampleReport(), faults: [] });
+  it('renders a run that stopped before anything happened', () => {
+    const html = renderHtml(emptyReport());
     expect(html).toContain('No faults were injected.');
-    expect(html).toContain('<canvas id="chart-faults"');
+    expect(html).toContain('<h2>Assertions (0 of 0 hold)</h2>\n<p class="note">None.</p>');
+    expect(html).toContain('<dt>Model time</dt><dd>0 s</dd>');
+    expect(html).toContain('<td>login refused: 401</td>');
+    for (const id of ['chart-jobs', 'chart-pilots', 'chart-transfers', 'chart-faults']) {
+      expect(html).toContain(`<canvas id="${id}"`);
+    }
   });
 
   describe('files', () => {

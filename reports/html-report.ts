@@ -204,8 +204,8 @@ function modelDuration(s: number): string {
   const h = Math.floor(s / 3600);
   const min = Math.floor((s % 3600) / 60);
   const rest = Number((s % 60).toFixed(1));
-  const parts =
-    h > 0 ? [`${h} h`, `${min} min`] : min > 0 ? [`${min} min`, `${rest} s`] : [`${rest} s`];
+  if (h === 0 && min === 0) return `${rest} s`;
+  const parts = h > 0 ? [`${h} h`, `${min} min`] : [`${min} min`, `${rest} s`];
   return `${parts.join(' ')} (${s} s)`;
 }
 

@@ -165,3 +165,25 @@ function step(
 ): RunReport['steps'][number] {
   return { index, title, kind, status: 'passed', wall_ms, model_start_s, model_end_s };
 }
+
+/** A run that failed at its first step: no samples, no faults, no assertions, no events. */
+export function emptyReport(): RunReport {
+  const report = sampleReport();
+  return {
+    ...report,
+    status: 'failed',
+    wall_s: 0.2,
+    model_s: 0,
+    steps: [{ ...report.steps[0]!, status: 'failed', message: 'login refused: 401' }],
+    assertions: [],
+    event_log: { ...report.event_log, total: 0, by_kind: {} },
+    series: { t_s: [], jobs_by_status: {}, pilots_by_site: {}, transfers: [], failures: [] },
+    faults: [],
+    summary: {
+      jobs_submitted: 0,
+      jobs_by_status: {},
+      pilots: 0,
+      transfers: { count: 0, bytes: 0 },
+    },
+  };
+}
