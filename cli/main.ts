@@ -10,6 +10,7 @@ import {
 } from '../services/core/index.ts';
 import { type CaFlags, caHost, caInit, caProxy, caUser } from './commands/ca.ts';
 import { generate } from './commands/fixtures.ts';
+import { type ScenarioRunFlags, scenarioList, scenarioRun } from './commands/scenario.ts';
 import { type SimFlags, sim } from './commands/sim.ts';
 import { type LoginFlags, login, token } from './commands/token.ts';
 import { up } from './commands/up.ts';
@@ -36,6 +37,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     token: (flags) => run(() => token(flags, io))(),
     login: (flags) => run(() => login(flags, io))(),
     sim: (flags) => run(() => sim(flags, io))(),
+    scenarioList: (flags) => run(() => scenarioList(flags, io))(),
+    scenarioRun: (name, flags) => run(() => scenarioRun(name, flags, io))(),
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -54,6 +57,8 @@ interface Actions {
   token(flags: LoginFlags): Promise<void>;
   login(flags: LoginFlags): Promise<void>;
   sim(flags: SimFlags): Promise<void>;
+  scenarioList(flags: { json?: boolean }): Promise<void>;
+  scenarioRun(name: string, flags: ScenarioRunFlags): Promise<void>;
 }
 
 function createProgram(io: Io, actions: Actions): Command {
@@ -195,6 +200,34 @@ function createProgram(io: Io, actions: Actions): Command {
     .option('--payload-failure <p>', 'probability that a payload fails (default 0.02)')
     .option('--node-crash <p>', 'probability that a worker node dies under a job (default 0.005)')
     .action(actions.sim);
+
+  const scenario = program
+    .command('scenario')
+    .description('Scripted grid runs with faults and checks, reported as JSON, JUnit and HTML.');
+  scenario
+    .command('list')
+    .description('List the scenarios of the library.')
+    .option('--json', 'print the list as JSON')
+    .action(actions.scenarioList);
+  scenario
+    .command('run')
+    .description(
+      'Run a scenario against a box of its own or a --target server; exit 0 when every check holds, 1 when one fails.',
+    )
+    .argument('<name>', 'a scenario of the library (gridbox scenario list)')
+    .option('--target <url>', 'drive this DiracX-compatible server (token from DIRACX_TOKEN)')
+    .option('--seed <n>', 'seed of fixtures and run; the same seed replays the run (default 1)')
+    .addOption(
+      new Option('--fixtures <size>', 'fixture set shaping the grid (default small)').choices(
+        FIXTURE_SIZE_NAMES,
+      ),
+    )
+    .option('--virtual', 'virtual time, in process: as fast as the services answer')
+    .option('--junit <file>', 'write a JUnit XML report (one test case per check)')
+    .option('--report <dir>', 'write report.json and a self-contained index.html here')
+    .option('--events <file>', 'write the event log (JSON lines) to this file')
+    .option('--json', 'print the outcome as one JSON object')
+    .action(actions.scenarioRun);
   return program;
 }
 

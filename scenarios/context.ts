@@ -77,6 +77,8 @@ export class ScenarioContext {
   readonly #users = new Map<string, LoggedIn>();
   readonly #delegated = new Map<string, Promise<Session>>();
   readonly #startMs: number;
+  /** Called after each event of the grid (progress displays). */
+  onEvent: (() => void) | undefined;
   #gridStarted = false;
   #stopped = false;
   #failure: unknown;
@@ -120,7 +122,7 @@ export class ScenarioContext {
         clock: target.clock,
         seed,
         faults: { payloadFailure: 0, nodeCrash: 0, ...scenario.faults },
-        ...(scenario.timing === undefined ? {} : { timing: scenario.timing }),
+        timing: { ...scenario.timing, speedup: target.speedup ?? 1 },
         sink: (line) => {
           const event = JSON.parse(line) as SimEvent;
           this.events.push(event);
@@ -229,7 +231,11 @@ export class ScenarioContext {
   /** Lets `modelS` of grid activity pass. */
   async advance(modelS: number): Promise<void> {
     const untilMs = this.world.engine.now() + clockMs(this.world.timing, modelS);
-    await this.world.engine.run({ untilMs, done: () => this.#failure !== undefined });
+    await this.world.engine.run({
+      untilMs,
+      done: () => this.#failure !== undefined,
+      onEvent: () => this.onEvent?.(),
+    });
     this.#throwFailure();
     await this.world.engine.clock.waitUntil(untilMs);
   }
@@ -244,6 +250,7 @@ export class ScenarioContext {
     await this.world.engine.run({
       untilMs,
       done: () => this.#failure !== undefined || condition(),
+      onEvent: () => this.onEvent?.(),
     });
     this.#throwFailure();
     return condition();

@@ -46,6 +46,11 @@ export interface ScenarioTarget {
    */
   readonly runTag?: string;
   readonly clock: SimClock;
+  /**
+   * Model seconds per clock second, when the server's clock cannot be the run's (someone
+   * else's server in real time); 1 otherwise.
+   */
+  readonly speedup?: number;
   /** The services; every call names its identity with `as()`. */
   readonly service: DiracxClient;
   readonly fixtureSet: FixtureSet;

@@ -12,6 +12,8 @@ export interface RunOptions {
   startedAt: string;
   /** Told as each step starts and ends. */
   progress?: (event: StepProgress) => void;
+  /** Told after each event of the grid: jobs ended and submitted, model seconds. */
+  tick?: (jobs: { ended: number; total: number }, modelS: number) => void;
   /** Receives every event line (a JSONL file). */
   sink?: (line: string) => void;
 }
@@ -38,6 +40,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const wallStart = performance.now();
   const ctx = new ScenarioContext(scenario, target, options.seed, options.sink);
   const steps: StepResult[] = [];
+  const { tick } = options;
+  if (tick !== undefined)
+    ctx.onEvent = () =>
+      tick(
+        { ended: ctx.world.jobs.total - ctx.world.jobs.open, total: ctx.world.jobs.total },
+        ctx.modelS(),
+      );
   let broken: string | undefined;
   for (const [index, step] of scenario.steps.entries()) {
     const missing = (step.needs ?? []).filter((need) => !target.capabilities.has(need));

@@ -7,7 +7,13 @@ export {
   runSimulation,
   startGrid,
 } from './run-simulation.ts';
-export { RealTimeClock, type SimClock, VirtualClock, spawn } from './engine/index.ts';
+export {
+  FastRealTimeClock,
+  RealTimeClock,
+  type SimClock,
+  VirtualClock,
+  spawn,
+} from './engine/index.ts';
 export { DIRAC_TIMING, type Timing, clockMs } from './timing.ts';
 export {
   type Credentials,

@@ -2,4 +2,4 @@ export { type Action, Engine, type RunLimits } from './engine.ts';
 export { type EventFields, EventLog, type EventSink } from './event-log.ts';
 export { EventQueue } from './event-queue.ts';
 export { type ProcessContext, spawn } from './process.ts';
-export { RealTimeClock, type SimClock, VirtualClock } from './sim-clock.ts';
+export { FastRealTimeClock, RealTimeClock, type SimClock, VirtualClock } from './sim-clock.ts';

@@ -44,3 +44,30 @@ export class RealTimeClock implements SimClock {
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
+
+/**
+ * Real time, run faster: the clock reads `factor` milliseconds for each wall millisecond
+ * since it was made. A box and its simulated grid that share it keep every ratio of DIRAC's
+ * timing (token lifetimes, heartbeats, stall thresholds) while hours pass in seconds.
+ */
+export class FastRealTimeClock implements SimClock {
+  readonly kind = 'real';
+  readonly #clock: Clock;
+  readonly #factor: number;
+  readonly #originMs: number;
+
+  constructor(factor: number, clock: Clock = systemClock) {
+    this.#clock = clock;
+    this.#factor = factor;
+    this.#originMs = clock.nowMs();
+  }
+
+  nowMs(): number {
+    return this.#originMs + Math.round((this.#clock.nowMs() - this.#originMs) * this.#factor);
+  }
+
+  async waitUntil(ms: number): Promise<void> {
+    const wait = (ms - this.nowMs()) / this.#factor;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.ceil(wait)));
+  }
+}
