@@ -214,7 +214,10 @@ function createProgram(io: Io, actions: Actions): Command {
     .description(
       'Run a scenario against a box of its own or a --target server; exit 0 when every check holds, 1 when one fails.',
     )
-    .argument('<name>', 'a scenario of the library (gridbox scenario list)')
+    .argument(
+      '<name>',
+      'a scenario of the library (gridbox scenario list), or a file exporting one',
+    )
     .option('--target <url>', 'drive this DiracX-compatible server (token from DIRACX_TOKEN)')
     .option('--seed <n>', 'seed of fixtures and run; the same seed replays the run (default 1)')
     .addOption(

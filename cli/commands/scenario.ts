@@ -1,10 +1,11 @@
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import packageJson from '../../package.json' with { type: 'json' };
 import { generateFixtures } from '../../fixtures/index.ts';
 import { type RunReport, type WrittenReports, writeReports } from '../../reports/index.ts';
-import { SCENARIOS, type StepProgress, runScenario } from '../../scenarios/index.ts';
+import { SCENARIOS, type Scenario, type StepProgress, runScenario } from '../../scenarios/index.ts';
 import { UsageError, parseSetting } from '../../services/core/index.ts';
 import type { Io } from '../io.ts';
 import { remoteScenarioTarget, scenarioBox } from '../scenario-target.ts';
@@ -45,11 +46,7 @@ export async function scenarioList(flags: { json?: boolean }, io: Io): Promise<n
  * steps, writes the reports asked for, and exits 0 when every check held, 1 otherwise.
  */
 export async function scenarioRun(name: string, flags: ScenarioRunFlags, io: Io): Promise<number> {
-  const scenario = SCENARIOS.get(name);
-  if (scenario === undefined)
-    throw new UsageError(
-      `No scenario named "${name}"; the library has ${[...SCENARIOS.keys()].join(', ')}`,
-    );
+  const scenario = await findScenario(name);
   if (flags.virtual === true && flags.target !== undefined)
     throw new UsageError(
       '--virtual runs its own box in process; it cannot drive a --target server',
@@ -102,6 +99,39 @@ export async function scenarioRun(name: string, flags: ScenarioRunFlags, io: Io)
       : describe(report, written),
   );
   return report.status === 'passed' ? 0 : 1;
+}
+
+/** A scenario of the library by name, or the default export of a module (a path). */
+async function findScenario(name: string): Promise<Scenario> {
+  if (!/[/\\]|\.[cm]?[jt]s$/.test(name)) {
+    const scenario = SCENARIOS.get(name);
+    if (scenario === undefined)
+      throw new UsageError(
+        `No scenario named "${name}"; the library has ${[...SCENARIOS.keys()].join(', ')}`,
+      );
+    return scenario;
+  }
+  const path = resolve(name);
+  if ((await stat(path).catch(() => undefined))?.isFile() !== true)
+    throw new UsageError(`No scenario file ${path}`);
+  let module: { default?: unknown; scenario?: unknown };
+  try {
+    module = (await import(pathToFileURL(path).href)) as typeof module;
+  } catch (error) {
+    throw new UsageError(`Cannot load the scenario file ${path}: ${(error as Error).message}`);
+  }
+  const scenario = (module.default ?? module.scenario) as Partial<Scenario> | undefined;
+  const valid =
+    typeof scenario?.name === 'string' &&
+    Array.isArray(scenario.steps) &&
+    scenario.steps.every(
+      (step) => typeof step?.run === 'function' && typeof step.title === 'string',
+    );
+  if (!valid)
+    throw new UsageError(
+      `${path} does not export a scenario (a default export with a name and steps made by scenarios/steps)`,
+    );
+  return { description: '', ...scenario } as Scenario;
 }
 
 async function existingFolder(path: string, flag: string): Promise<void> {
