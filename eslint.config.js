@@ -94,7 +94,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts'],
+    // Test kits (*.testkit.ts) are shared by tests and held to the tests' rules.
+    files: ['**/*.test.ts', '**/*.testkit.ts'],
     rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones(true) }] },
   },
   {
