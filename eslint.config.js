@@ -13,7 +13,7 @@ const SERVICE_LAYERS = [
 
 /**
  * Load tests that still mint their tokens with services/logic (generateKeystore,
- * issueAccessToken) instead of going through the box: issue 16 rewrites the benchmarks.
+ * mintAccessToken) instead of going through the box: issue 16 rewrites the benchmarks.
  */
 const LOADTESTS_MINTING_TOKENS = ['jobs-api', 'match', 'soak'];
 
