@@ -39,4 +39,4 @@ export {
 } from './tokens.ts';
 export { legacyExchange, proxyExchange } from './legacy-exchange.ts';
 export { type TokenIdentity, mintAccessToken } from './mint.ts';
-export { type PilotTokenResponse, pilotStampOf, pilotToken } from './pilot-token.ts';
+export { pilotStampOf, pilotToken } from './pilot-token.ts';
