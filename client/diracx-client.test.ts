@@ -10,9 +10,9 @@ const box = await testBox({ listen: true });
 afterAll(() => box.close());
 const vo = box.vos[0]!;
 const [site] = Object.values(box.config.Resources.Sites).flatMap((s) => Object.keys(s));
-const se = Object.entries(box.config.Resources.StorageElements).find(
-  ([, element]) => element.VO.length === 0 || element.VO.includes(vo),
-)![0];
+const [se, se2] = Object.entries(box.config.Resources.StorageElements)
+  .filter(([, element]) => element.VO.length === 0 || element.VO.includes(vo))
+  .map(([name]) => name) as [string, string];
 const tokens = {
   user: await box.user(vo),
   admin: await box.admin(vo),
@@ -94,7 +94,7 @@ describe.each(['inject', 'http'] as const)('the DiracX client by %s', (transport
     await admin.setSiteStatus(site!, 'Active');
   });
 
-  it('registers files in the catalog, finds them and removes them', async () => {
+  it('registers files and replicas in the catalog, finds them and removes them', async () => {
     const catalog = new GridboxFileCatalog(user);
     const dir = `/${vo}/client-${transport}`;
     const lfn = `${dir}/out.root`;
@@ -109,6 +109,14 @@ describe.each(['inject', 'http'] as const)('the DiracX client by %s', (transport
       Successful: { [lfn]: { [se]: file.PFN } },
       Failed: {},
     });
+    expect(
+      (await catalog.addReplicas({ [lfn]: { PFN: 'root://se2/out.root', SE: se2 } })).Failed,
+    ).toEqual({});
+    expect((await catalog.getReplicas([lfn])).Successful[lfn]).toEqual({
+      [se]: file.PFN,
+      [se2]: 'root://se2/out.root',
+    });
+    expect((await catalog.removeReplicas({ [lfn]: { SE: se2 } })).Failed).toEqual({});
     expect(Object.keys((await catalog.listDirectory(dir)).Files)).toEqual([lfn]);
     await catalog.setMetadata(dir, { Run: 7 });
     expect(await catalog.findFiles(`/${vo}`, { Run: 7 })).toEqual([lfn]);
