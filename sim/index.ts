@@ -2,10 +2,29 @@ export {
   type SimOptions,
   type SimSummary,
   SimulationError,
+  type WorldOptions,
+  createWorld,
   runSimulation,
+  startGrid,
 } from './run-simulation.ts';
-export { RealTimeClock, type SimClock, VirtualClock } from './engine/index.ts';
-export { DIRAC_TIMING, type Timing } from './timing.ts';
-export { type Credentials, DEFAULT_FAULTS, type Faults } from './world.ts';
-export type { JobOwner } from './workload.ts';
-export { type StorageFleet, openStorageElements } from './storage/index.ts';
+export { RealTimeClock, type SimClock, VirtualClock, spawn } from './engine/index.ts';
+export { DIRAC_TIMING, type Timing, clockMs } from './timing.ts';
+export {
+  type Credentials,
+  DEFAULT_FAULTS,
+  type Faults,
+  type GridControls,
+  JobTracker,
+  type LivePilot,
+  type SimWorld,
+  isoAt,
+  record,
+} from './world.ts';
+export { type JobOwner, submitWorkload } from './workload.ts';
+export { outputLfn } from './pilot/job-description.ts';
+export {
+  type StorageElement,
+  StorageError,
+  type StorageFleet,
+  openStorageElements,
+} from './storage/index.ts';

@@ -12,8 +12,10 @@ import {
   type Credentials,
   DEFAULT_FAULTS,
   type Faults,
+  type GridControls,
   JobTracker,
   type SimWorld,
+  untilJobsEnd,
 } from './world.ts';
 
 export interface SimOptions {
@@ -69,25 +71,10 @@ export class SimulationError extends Error {
  * seed in virtual time: same inputs, same event log, same hash.
  */
 export async function runSimulation(options: SimOptions): Promise<SimSummary> {
-  const timing = { ...DIRAC_TIMING, ...options.timing };
-  const engine = new Engine(options.clock);
-  const startMs = engine.now();
   const wallStart = performance.now();
-  const log = new EventLog(startMs, options.sink);
-  const world: SimWorld = {
-    engine,
-    log,
-    timing,
-    config: options.config,
-    rng: createRng(options.seed).fork('sim'),
-    service: options.service,
-    catalog: options.catalog ?? ((client) => new GridboxFileCatalog(client)),
-    credentials: options.credentials,
-    storage: options.storage,
-    faults: { ...DEFAULT_FAULTS, ...options.faults },
-    jobs: new JobTracker(),
-    counters: { pilots: 0, transfers: 0, transferBytes: 0 },
-  };
+  const jobs = new JobTracker();
+  const world = createWorld(options, jobs, untilJobsEnd(jobs));
+  const startMs = world.engine.now();
   let failure: unknown;
   const onError = (error: unknown) => {
     failure ??= error;
@@ -102,17 +89,13 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
       ? {}
       : { progress: (done: number) => options.progress!('submitted', done, options.jobs) }),
   });
-  const queues = gridQueues(options.config, world.rng.fork('grid'));
-  new SiteDirector(world, queues, vos).start(onError);
-  for (const queue of queues.filter((q) => q.flavour.push))
-    for (const vo of vos) new PushAgent(world, queue, vo).start(onError);
-  startStalledJobAgent(world, vos, `sim-${options.seed}`, onError);
+  startGrid(world, vos, `sim-${options.seed}`, onError);
 
   let lastProgress = 0;
-  await engine.run({
+  await world.engine.run({
     ...(options.maxModelS === undefined
       ? {}
-      : { untilMs: startMs + clockMs(timing, options.maxModelS) }),
+      : { untilMs: startMs + clockMs(world.timing, options.maxModelS) }),
     done: () => failure !== undefined || world.jobs.open === 0,
     onEvent: () => {
       const done = world.jobs.total - world.jobs.open;
@@ -136,10 +119,66 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     jobs: { submitted: world.jobs.total, by_status: world.jobs.byStatus() },
     pilots: world.counters.pilots,
     transfers: { count: world.counters.transfers, bytes: world.counters.transferBytes },
-    events: { total: log.total, by_kind: log.counts() },
-    event_log_sha256: log.hash(),
-    model_s: Math.round(((engine.now() - startMs) * timing.speedup) / 1000),
+    events: { total: world.log.total, by_kind: world.log.counts() },
+    event_log_sha256: world.log.hash(),
+    model_s: Math.round(((world.engine.now() - startMs) * world.timing.speedup) / 1000),
     wall_s: Math.round(wallS * 10) / 10,
-    events_per_s: Math.round(log.total / Math.max(wallS, 1e-3)),
+    events_per_s: Math.round(world.log.total / Math.max(wallS, 1e-3)),
   };
+}
+
+/** What a world is made of; `runSimulation` and scenarios build theirs from it. */
+export type WorldOptions = Pick<
+  SimOptions,
+  | 'service'
+  | 'credentials'
+  | 'config'
+  | 'storage'
+  | 'clock'
+  | 'seed'
+  | 'timing'
+  | 'faults'
+  | 'catalog'
+  | 'sink'
+>;
+
+/** The shared state of a simulated grid: engine and event log on the run's clock and seed. */
+export function createWorld(
+  options: WorldOptions,
+  jobs: JobTracker,
+  controls: GridControls,
+): SimWorld {
+  const engine = new Engine(options.clock);
+  return {
+    engine,
+    log: new EventLog(engine.now(), options.sink),
+    timing: { ...DIRAC_TIMING, ...options.timing },
+    config: options.config,
+    rng: createRng(options.seed).fork('sim'),
+    service: options.service,
+    catalog: options.catalog ?? ((client) => new GridboxFileCatalog(client)),
+    credentials: options.credentials,
+    storage: options.storage,
+    faults: { ...DEFAULT_FAULTS, ...options.faults },
+    jobs,
+    controls,
+    counters: { pilots: 0, transfers: 0, transferBytes: 0 },
+  };
+}
+
+/**
+ * Starts the grid's agents: the SiteDirector, a push agent per push-mode queue and VO, and
+ * the StalledJobAgent over the jobs of `jobGroup`. They run while `world.controls.active()`.
+ */
+export function startGrid(
+  world: SimWorld,
+  vos: readonly string[],
+  jobGroup: string,
+  onError: (error: unknown) => void,
+): void {
+  const queues = gridQueues(world.config, world.rng.fork('grid'));
+  new SiteDirector(world, queues, vos).start(onError);
+  for (const queue of queues.filter((q) => q.flavour.push))
+    for (const vo of vos) new PushAgent(world, queue, vo).start(onError);
+  startStalledJobAgent(world, vos, jobGroup, onError);
 }

@@ -26,6 +26,7 @@ export const DEFAULT_FAULTS: Faults = { payloadFailure: 0.02, nodeCrash: 0.005 }
 export class JobTracker {
   readonly #open = new Set<number>();
   readonly #final = new Map<string, number>();
+  readonly #endedAs = new Map<number, string>();
   #submitted = 0;
 
   submitted(jobId: number): void {
@@ -35,7 +36,22 @@ export class JobTracker {
 
   ended(jobId: number, status: string): void {
     if (!this.#open.delete(jobId)) return;
+    this.#endedAs.set(jobId, status);
     this.#final.set(status, (this.#final.get(status) ?? 0) + 1);
+  }
+
+  /** A job sent back to the queue (rescheduled) after it ended or stalled: open again. */
+  reopened(jobId: number): void {
+    const status = this.#endedAs.get(jobId);
+    if (status === undefined) return;
+    this.#endedAs.delete(jobId);
+    this.#final.set(status, this.#final.get(status)! - 1);
+    if (this.#final.get(status) === 0) this.#final.delete(status);
+    this.#open.add(jobId);
+  }
+
+  isOpen(jobId: number): boolean {
+    return this.#open.has(jobId);
   }
 
   get total(): number {
@@ -53,6 +69,40 @@ export class JobTracker {
   }
 }
 
+/** A pilot the SiteDirector started, as fault injection sees it. */
+export interface LivePilot {
+  readonly stamp: string;
+  readonly site: string;
+  readonly ce: string;
+  readonly vo: string;
+  /** Set by a fault: the batch system killed it; it stops at its next wake-up. */
+  killed: boolean;
+}
+
+/**
+ * What a scenario can change while the grid runs: whether the agents go on, CEs that refuse
+ * pilots, pilots to kill, and latency between worker nodes and the services.
+ */
+export interface GridControls {
+  /** The SiteDirector, push agents and StalledJobAgent cycle while this holds. */
+  active(): boolean;
+  readonly downCes: Set<string>;
+  /** Pilots queued or running, by stamp. */
+  readonly pilots: Map<string, LivePilot>;
+  /** Model seconds each call from a worker node waits before it reaches the services. */
+  networkDelayS: number;
+}
+
+/** Controls for a run that ends when its jobs have: no faults beyond the configured ones. */
+export function untilJobsEnd(jobs: JobTracker): GridControls {
+  return {
+    active: () => jobs.open > 0,
+    downCes: new Set(),
+    pilots: new Map(),
+    networkDelayS: 0,
+  };
+}
+
 /** Everything the simulated grid's parts share. */
 export interface SimWorld {
   readonly engine: Engine;
@@ -67,6 +117,7 @@ export interface SimWorld {
   readonly storage: ReadonlyMap<string, StorageElement>;
   readonly faults: Faults;
   readonly jobs: JobTracker;
+  readonly controls: GridControls;
   /** Pilots started, and transfers made, for the summary. */
   readonly counters: { pilots: number; transfers: number; transferBytes: number };
 }
@@ -74,6 +125,15 @@ export interface SimWorld {
 /** Appends an event at the current simulated time. */
 export function record(world: SimWorld, kind: string, fields: EventFields = {}): void {
   world.log.record(world.engine.now(), kind, fields);
+}
+
+/**
+ * Lets a call from a worker node cross a slow network: the caller waits the configured
+ * latency in model time before sending (nothing when the network is healthy).
+ */
+export async function crossNetwork(world: SimWorld, ctx: { sleep(ms: number): Promise<void> }) {
+  const delayS = world.controls.networkDelayS;
+  if (delayS > 0) await ctx.sleep(Math.max(1, Math.round((delayS * 1000) / world.timing.speedup)));
 }
 
 /** Clock milliseconds as the ISO time a status report is keyed by. */

@@ -22,7 +22,7 @@ export function startStalledJobAgent(
   spawn(
     world.engine,
     async (ctx) => {
-      while (world.jobs.open > 0) {
+      while (world.controls.active()) {
         await ctx.sleep(clockMs(timing, timing.stalledPollS));
         for (const vo of [...vos].sort()) {
           const admin = world.service.as(world.credentials.admin(vo));

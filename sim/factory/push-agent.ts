@@ -46,7 +46,7 @@ export class PushAgent {
     world.counters.pilots++;
     record(world, 'push.start', { pilot: stamp, queue: queue.id });
     const client = await pilotClient(world, { stamp, secret: pilot_secret });
-    while (world.jobs.open > 0) {
+    while (world.controls.active()) {
       let free = Math.min(queue.config.MaxTotalJobs - this.#running, 100);
       while (free-- > 0) {
         const job = await client.match(describeSlot(queue, this.#vo, queueCpu(queue), stamp));

@@ -51,8 +51,8 @@ export class SiteDirector {
   }
 
   async #loop(ctx: ProcessContext, onError: (error: unknown) => void): Promise<void> {
-    const { timing, jobs } = this.#world;
-    while (jobs.open > 0) {
+    const { timing } = this.#world;
+    while (this.#world.controls.active()) {
       await this.#cycle(onError);
       await ctx.sleep(clockMs(timing, timing.factoryCycleS));
     }
@@ -96,6 +96,11 @@ export class SiteDirector {
         );
         if (slots <= 0) continue;
         if (down.has(queue.ce)) continue;
+        if (world.controls.downCes.has(queue.ce)) {
+          down.add(queue.ce);
+          record(world, 'fault.ce-down', { ce: queue.ce, vo, reason: 'outage' });
+          continue;
+        }
         const jobs = await demandOf(state);
         const count = Math.min(MAX_PILOTS_PER_CYCLE, slots, jobs.jobs);
         if (count <= 0) continue;
@@ -135,10 +140,14 @@ export class SiteDirector {
       secret: pilot_secret,
       reference,
       queue,
+      site: queue.site,
+      ce: queue.ce,
       vo,
       status: 'Submitted',
       jobs: 0,
+      killed: false,
     };
+    world.controls.pilots.set(stamp, pilot);
     world.counters.pilots++;
     state.waiting++;
     state.waitingByVo.set(vo, (state.waitingByVo.get(vo) ?? 0) + 1);
@@ -151,7 +160,8 @@ export class SiteDirector {
       async (pilotCtx) => {
         state.waiting--;
         state.waitingByVo.set(vo, state.waitingByVo.get(vo)! - 1);
-        if (aborts) {
+        if (aborts || pilot.killed) {
+          world.controls.pilots.delete(stamp);
           record(world, 'fault.pilot-aborted', {
             pilot: stamp,
             state: queue.flavour.states.aborted,
@@ -160,10 +170,15 @@ export class SiteDirector {
           return;
         }
         state.running++;
-        record(world, 'pilot.start', { pilot: stamp, state: queue.flavour.states.running });
+        record(world, 'pilot.start', {
+          pilot: stamp,
+          site: queue.site,
+          state: queue.flavour.states.running,
+        });
         this.#report(pilot, 'Running', '');
         const end = await runJobAgent(pilotCtx, world, pilot);
         state.running--;
+        world.controls.pilots.delete(stamp);
         record(world, 'pilot.end', { pilot: stamp, status: end.status, jobs: pilot.jobs });
         this.#report(pilot, end.status, end.reason);
       },

@@ -3,18 +3,16 @@ import type { ResourceDescriptionBody } from '../../services/core/index.ts';
 import type { ProcessContext } from '../engine/index.ts';
 import type { SimQueue } from '../grid/grid.ts';
 import { clockMs } from '../timing.ts';
-import { type SimWorld, record } from '../world.ts';
+import { type LivePilot, type SimWorld, crossNetwork, record } from '../world.ts';
 import { runPayload } from './payload.ts';
 
 export type PilotStatus = 'Submitted' | 'Waiting' | 'Running' | 'Done' | 'Failed' | 'Aborted';
 
 /** A pilot as its SiteDirector knows it. */
-export interface Pilot {
-  readonly stamp: string;
+export interface Pilot extends LivePilot {
   readonly secret: string;
   readonly reference: string;
   readonly queue: SimQueue;
-  readonly vo: string;
   status: PilotStatus;
   jobs: number;
 }
@@ -39,6 +37,8 @@ export async function pilotClient(
   });
 }
 
+const KILLED = { status: 'Aborted', reason: 'Killed by the batch system' } as const;
+
 /**
  * A pilot's life on a worker node once the batch system starts it: DIRAC's JobAgent loop.
  * It asks the matcher with the slot's description, runs what it gets, and asks again
@@ -55,13 +55,16 @@ export async function runJobAgent(
   const wallEndMs = ctx.now() + clockMs(timing, queue.wallLimitS);
   const rng = world.rng.fork(`pilot/${pilot.stamp}`);
   const client = await pilotClient(world, pilot);
-  const slot = { queue, wallEndMs, runner: pilot.stamp };
+  const slot = { queue, wallEndMs, runner: pilot.stamp, killed: () => pilot.killed };
   let failedMatches = 0;
   for (;;) {
+    if (pilot.killed) return KILLED;
     const leftS = ((wallEndMs - ctx.now()) * timing.speedup) / 1000;
     const cpuLeft = Math.floor(leftS * queue.cpuPower);
     if (cpuLeft <= timing.minimumTimeLeft)
       return { status: 'Done', reason: 'Not enough time left' };
+    await crossNetwork(world, ctx);
+    if (pilot.killed) return KILLED;
     const job = await client.match(describeSlot(queue, pilot.vo, cpuLeft, pilot.stamp));
     if (job === undefined) {
       failedMatches++;

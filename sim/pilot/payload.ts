@@ -4,7 +4,7 @@ import type { ProcessContext } from '../engine/index.ts';
 import type { SimQueue } from '../grid/grid.ts';
 import { StorageError } from '../storage/index.ts';
 import { clockMs } from '../timing.ts';
-import { type SimWorld, isoAt, record } from '../world.ts';
+import { type SimWorld, crossNetwork, isoAt, record } from '../world.ts';
 import { type PayloadDescription, describePayload, outputLfn } from './job-description.ts';
 
 /** Where a payload runs: a batch slot of a queue, until the batch system's limit. */
@@ -14,6 +14,8 @@ export interface Slot {
   readonly wallEndMs: number;
   /** Who runs it (a pilot stamp, a push agent), for the event log. */
   readonly runner: string;
+  /** True once the batch system has killed the slot (an injected fault). */
+  readonly killed?: () => boolean;
 }
 
 /** `lost`: the slot died under the job (node crash, wall-clock kill); it will stall. */
@@ -39,6 +41,7 @@ export async function runPayload(
   // are the owner's. Status reports and heartbeats stay the pilot's.
   const owner = world.service.as(world.credentials.user(job.VO, job.Owner, job.OwnerGroup));
   const setStatus = async (report: StatusReport) => {
+    await crossNetwork(world, ctx);
     await client.setJobStatuses({
       [jobId]: { [isoAt(ctx.now())]: { Source: 'JobWrapper', ...report } },
     });
@@ -72,6 +75,10 @@ export async function runPayload(
   for (;;) {
     const nextMs = Math.min(ctx.now() + heartbeatMs, endMs, lostMs);
     await ctx.sleep(nextMs - ctx.now());
+    if (slot.killed?.() === true) {
+      record(world, 'fault.slot-lost', { job: jobId, runner: slot.runner, reason: 'pilot killed' });
+      return 'lost';
+    }
     if (ctx.now() >= lostMs) {
       record(world, 'fault.slot-lost', {
         job: jobId,
@@ -82,6 +89,7 @@ export async function runPayload(
     }
     if (ctx.now() >= endMs) break;
     const elapsedS = ((ctx.now() - startMs) * world.timing.speedup) / 1000;
+    await crossNetwork(world, ctx);
     const commands = await client.heartbeat({
       [jobId]: {
         CPUConsumed: Math.round(elapsedS * payload.processors),

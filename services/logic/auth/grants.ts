@@ -86,7 +86,8 @@ async function readRefreshToken(deps: AuthDeps, token: string): Promise<RefreshC
 /**
  * The refresh_token grant. Tokens rotate: the one presented is revoked and a new one keeps
  * its absolute expiry. Presenting a revoked token again means it was stolen or replayed,
- * so every refresh token of that user is revoked. Legacy-exchange tokens do not rotate.
+ * so every refresh token of that user is revoked. Legacy-exchange tokens do not rotate, and
+ * a revoked one is refused.
  */
 export async function redeemRefreshToken(
   deps: AuthDeps,
@@ -98,6 +99,9 @@ export async function redeemRefreshToken(
     throw new InvalidRequestError(`Token ${claims.jti} not found`, 'invalid_grant');
   const idpSub = row.Sub.slice(row.Sub.indexOf(':') + 1);
   if (claims.legacy) {
+    // Stricter than DiracX, which skips every check on legacy-exchange tokens: they do not
+    // rotate, but one revoked (the user logged out, an administrator revoked it) is refused.
+    if (row.Status === 'REVOKED') throw new UnauthorizedError('Refresh token revoked', true);
     const issued = await issueTokens(deps, {
       scope: row.Scope,
       idpSub,

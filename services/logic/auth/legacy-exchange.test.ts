@@ -8,6 +8,7 @@ import { type AuthDB, authDb, openDatabases } from '../../db/index.ts';
 import type { AuthDeps } from './deps.ts';
 import type { IdpClient } from './idp-client.ts';
 import { generateKeystore } from './keystore.ts';
+import { redeemRefreshToken, revokeToken } from './grants.ts';
 import { legacyExchange, proxyExchange } from './legacy-exchange.ts';
 
 const NOW = Date.UTC(2026, 5, 1, 12);
@@ -75,4 +76,35 @@ describe('refresh tokens from exchanges', () => {
       expect(refreshLifetimeS(tokens)).toBe(lifetimeS);
     },
   );
+});
+
+describe('a legacy-exchange refresh token', () => {
+  const exchange = () =>
+    legacyExchange(deps, {
+      authorization: `Bearer diracx:legacy:${API_KEY.toString('base64url')}`,
+      preferredUsername: user.username,
+      scope: `vo:${user.vo}`,
+    });
+
+  it('is not rotated by a refresh', async () => {
+    const tokens = await exchange();
+    const refreshed = await redeemRefreshToken(deps, { refreshToken: tokens.refresh_token! });
+    expect(refreshed.refresh_token).toBe(tokens.refresh_token);
+    await redeemRefreshToken(deps, { refreshToken: tokens.refresh_token! });
+  });
+
+  it('is refused once revoked, and other sessions of the user go on', async () => {
+    const revoked = await exchange();
+    const other = await exchange();
+    await revokeToken(deps, {
+      token: revoked.refresh_token!,
+      tokenTypeHint: undefined,
+      clientId: 'myDIRACClientID',
+    });
+    await expect(
+      redeemRefreshToken(deps, { refreshToken: revoked.refresh_token! }),
+    ).rejects.toThrow('Refresh token revoked');
+    const refreshed = await redeemRefreshToken(deps, { refreshToken: other.refresh_token! });
+    expect(refreshed.access_token).toBeTruthy();
+  });
 });

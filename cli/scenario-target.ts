@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  DiracxClient,
+  type Transport,
+  credentialsPath,
+  httpTransport,
+  injectTransport,
+} from '../client/index.ts';
+import { FIXTURE_REF_DATE, type FixtureSet } from '../fixtures/index.ts';
+import type { Capability, ScenarioTarget } from '../scenarios/index.ts';
+import { buildApp } from '../services/index.ts';
+import { FileSandboxStore } from '../services/db/index.ts';
+import { UsageError, createRng, snapshotOf, staticConfigSource } from '../services/core/index.ts';
+import { generateKeystore } from '../services/logic/index.ts';
+import { RealTimeClock, type SimClock, VirtualClock, openStorageElements } from '../sim/index.ts';
+
+/** Pilots of a long simulated run outlive DiracX's one-day secret; the box's own allow it. */
+const PILOT_SECRET_LIFETIME_S = 30 * 86400;
+
+const REFRESH_TOKEN_MINUTES = 7 * 24 * 60;
+
+/**
+ * The box a scenario brings: the services on a SQLite file in a temporary folder (so that
+ * they can restart on it), with the sandbox store beside it, in virtual time by injection
+ * or in real time over loopback HTTP. Users log in by DiracX's legacy exchange, with a key
+ * made for the run.
+ */
+export async function scenarioBox(options: {
+  fixtureSet: FixtureSet;
+  seed: number;
+  virtual: boolean;
+  accessTokenMinutes: number;
+}): Promise<ScenarioTarget> {
+  const { fixtureSet, seed } = options;
+  const clock: SimClock = options.virtual
+    ? new VirtualClock(Date.parse(FIXTURE_REF_DATE))
+    : new RealTimeClock();
+  const dir = await mkdtemp(join(tmpdir(), 'gridbox-scenario-'));
+  const keystore = await generateKeystore(clock);
+  const rng = createRng(seed).fork('scenario-box');
+  const apiKey = Buffer.from(Array.from({ length: 32 }, () => rng.int(0, 255))).toString(
+    'base64url',
+  );
+  const storage = await openStorageElements(fixtureSet.config, { mode: 'memory' });
+  let starts = 0;
+  const build = () =>
+    buildApp({
+      configSource: staticConfigSource(
+        snapshotOf(fixtureSet.config, Date.parse(fixtureSet.meta.refDate)),
+      ),
+      dbUrl: `sqlite:${join(dir, 'box.db')}`,
+      clock,
+      rng: createRng(seed).fork(`services/${starts++}`),
+      sandboxes: { store: new FileSandboxStore(join(dir, 'sandboxes')) },
+      auth: {
+        keystore,
+        settings: {
+          pilotSecretLifetimeS: PILOT_SECRET_LIFETIME_S,
+          accessTokenExpireMinutes: options.accessTokenMinutes,
+          // A user's session outlives every scenario (DiracX's default hour would end it).
+          refreshTokenExpireMinutes: REFRESH_TOKEN_MINUTES,
+          legacyExchangeHashedApiKey: createHash('sha256')
+            .update(Buffer.from(apiKey, 'base64url'))
+            .digest('hex'),
+        },
+      },
+    });
+
+  let app = await build();
+  let port = 0;
+  const open = async (): Promise<Transport> => {
+    if (options.virtual) {
+      await app.ready();
+      return injectTransport(app);
+    }
+    await app.listen({ host: '127.0.0.1', port });
+    port = (app.server.address() as AddressInfo).port;
+    return httpTransport(`http://127.0.0.1:${port}`);
+  };
+  let current = await open();
+  // The client keeps one transport for the run; a restart swaps what is behind it.
+  const transport: Transport = {
+    name: current.name,
+    request: (request) => current.request(request),
+    requestUrl: (url, request) => current.requestUrl(url, request),
+  };
+  return {
+    url: null,
+    capabilities: new Set<Capability>(['identities', 'restart']),
+    clock,
+    service: new DiracxClient(transport, () => {
+      throw new Error('every call names its identity with as()');
+    }),
+    fixtureSet,
+    storage: storage.elements,
+    login: { kind: 'legacy-exchange', apiKey },
+    restart: async () => {
+      await app.close();
+      app = await build();
+      current = await open();
+    },
+    close: async () => {
+      await app.close();
+      await storage.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Someone else's DiracX-compatible server, in real time over HTTP: one person's token (from
+ * DIRACX_TOKEN or DiracX's credentials file) acts for every user and agent, so it must carry
+ * administrator properties; steps that need more identities or a restart are skipped.
+ */
+export async function remoteScenarioTarget(
+  url: string,
+  fixtureSet: FixtureSet,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ScenarioTarget> {
+  if (!/^https?:\/\//.test(url))
+    throw new UsageError(`Invalid value "${url}" for --target: expected an http(s) URL`);
+  let token = env.DIRACX_TOKEN;
+  if (token === undefined) {
+    const path = credentialsPath(env);
+    try {
+      token = (JSON.parse(await readFile(path, 'utf8')) as { access_token?: string }).access_token;
+    } catch {
+      throw new UsageError(
+        `No token for ${url}: set DIRACX_TOKEN or log in first (gridbox login) to fill ${path}`,
+      );
+    }
+  }
+  if (token === undefined || token === '')
+    throw new UsageError(`No token for ${url}: the credentials file has no access_token`);
+  const storage = await openStorageElements(fixtureSet.config, { mode: 'memory' });
+  return {
+    url,
+    capabilities: new Set<Capability>(),
+    runTag: Date.now().toString(36),
+    clock: new RealTimeClock(),
+    service: new DiracxClient(httpTransport(url), () => token),
+    fixtureSet,
+    storage: storage.elements,
+    login: { kind: 'token', token },
+    close: () => storage.close(),
+  };
+}

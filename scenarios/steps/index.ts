@@ -1,0 +1,36 @@
+export {
+  TERMINAL,
+  advance,
+  countStatuses,
+  expectThat,
+  login,
+  reschedule,
+  startGrid,
+  submit,
+  uploadDataset,
+  waitFor,
+  when,
+} from './basic.ts';
+export {
+  expectInvariants,
+  expectIsolation,
+  expectJobs,
+  expectOutputsRegistered,
+  expectPilotsAccounted,
+  expectRefreshed,
+  expectSessionEnded,
+  jobRows,
+} from './expect.ts';
+export {
+  banSite,
+  ceDown,
+  ceUp,
+  healNetwork,
+  killPilots,
+  restartService,
+  revokeRefreshToken,
+  seOutage,
+  seRestore,
+  slowNetwork,
+  unbanSite,
+} from './faults.ts';
