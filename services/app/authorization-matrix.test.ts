@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, uuid7 } from '../core/index.ts';
-import type { AuthDB } from '../db/index.ts';
 import { type AccessTokenClaims, issueAccessToken } from '../logic/index.ts';
 import {
   AUTHORIZATION_MATRIX,
@@ -88,11 +87,7 @@ beforeAll(async () => {
     format: 'tar.bz2',
   });
   const refreshJti = uuid7(clock);
-  await (app.dbs.get('AuthDB') as AuthDB).insertRefreshToken(
-    refreshJti,
-    ownerClaims.sub,
-    `vo:${vo}`,
-  );
+  await app.dbs.get('AuthDB').insertRefreshToken(refreshJti, ownerClaims.sub, `vo:${vo}`);
   seed = {
     vo,
     otherVo,

@@ -20,6 +20,7 @@ const whoamiRouter: RouterDefinition = {
   name: 'whoami',
   prefix: '/api/whoami',
   requiresAuth: true,
+  needs: { dbs: [], policies: [] },
   plugin: async (app) => {
     app.get(
       '/',

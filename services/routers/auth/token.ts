@@ -4,7 +4,6 @@ import {
   PilotTokenRequestSchema,
   PilotTokenResponseSchema,
 } from '../../core/index.ts';
-import type { PilotAgentsDB } from '../../db/index.ts';
 import {
   DEVICE_CODE_GRANT,
   legacyExchange,
@@ -146,7 +145,7 @@ export function tokenRoutes(app: AuthApp, policy: AccessPolicy): void {
     async (request) => {
       await policy.check(request, 'create');
       return pilotToken(
-        { ...authDeps(app), pilotAgentsDb: app.dbs.get('PilotAgentsDB') as PilotAgentsDB },
+        { ...authDeps(app), pilotAgentsDb: app.dbs.get('PilotAgentsDB') },
         { stamp: request.body.pilot_stamp, secret: request.body.pilot_secret },
       );
     },

@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FileCatalogDB } from '../../db/index.ts';
 import { type CatalogDeps, requireConfig } from '../../logic/index.ts';
 import { ErrorSchema, ValidationErrorSchema } from '../schemas.ts';
 
@@ -22,7 +21,7 @@ export const Done = { type: 'null', description: 'Done.' } as const;
 
 export function depsOf(app: FastifyInstance): CatalogDeps {
   return {
-    fileCatalogDb: app.dbs.get('FileCatalogDB') as FileCatalogDB,
+    fileCatalogDb: app.dbs.get('FileCatalogDB'),
     config: requireConfig(app.configSource).config,
     clock: app.clock,
   };

@@ -171,5 +171,6 @@ export const catalogRouter: RouterDefinition = {
   name: 'catalog',
   prefix: '/api/catalog',
   requiresAuth: true,
+  needs: { dbs: ['FileCatalogDB'], policies: ['catalog'] },
   plugin,
 };

@@ -8,7 +8,6 @@ import {
   SearchParamsSchema,
   SummaryParamsSchema,
 } from '../../core/index.ts';
-import type { PilotAgentsDB } from '../../db/index.ts';
 import {
   registerPilot,
   requireConfig,
@@ -58,7 +57,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       await policy.check(request, 'register', request.body.vo);
       const registered = await registerPilot(
         {
-          pilotAgentsDb: app.dbs.get('PilotAgentsDB') as PilotAgentsDB,
+          pilotAgentsDb: app.dbs.get('PilotAgentsDB'),
           config: requireConfig(app.configSource).config,
           clock: app.clock,
           secretLifetimeS: app.auth.settings.pilotSecretLifetimeS,
@@ -75,7 +74,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     },
   );
 
-  const db = () => app.dbs.get('PilotAgentsDB') as PilotAgentsDB;
+  const db = () => app.dbs.get('PilotAgentsDB');
   const security = [{ OpenIdConnect: [] }];
   const errors = {
     400: ErrorSchema,
@@ -154,5 +153,6 @@ export const pilotsRouter: RouterDefinition = {
   name: 'pilots',
   prefix: '/api/pilots',
   requiresAuth: true,
+  needs: { dbs: ['PilotAgentsDB'], policies: ['pilot'] },
   plugin,
 };

@@ -8,7 +8,6 @@ import {
   SetSiteStatusBodySchema,
   SiteParamsSchema,
 } from '../../core/index.ts';
-import type { ResourceStatusDB } from '../../db/index.ts';
 import { cacheHeaders, isNotModified, requireConfig } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
@@ -49,7 +48,7 @@ function allowance(status: string, reason: string) {
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const policy = policyNamed(app, 'rss');
-  const db = () => app.dbs.get('ResourceStatusDB') as ResourceStatusDB;
+  const db = () => app.dbs.get('ResourceStatusDB');
   const security = [{ OpenIdConnect: [] }];
 
   const CacheHeadersSchema = Type.Object({
@@ -201,5 +200,6 @@ export const rssRouter: RouterDefinition = {
   name: 'rss',
   prefix: '/api/rss',
   requiresAuth: true,
+  needs: { dbs: ['ResourceStatusDB'], policies: ['rss'] },
   plugin,
 };
