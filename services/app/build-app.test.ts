@@ -483,6 +483,7 @@ describe('registry', () => {
       policies: [
         {
           name: 'open',
+          actions: ['create', 'read', 'manage'],
           check: () => Promise.reject(Object.assign(new Error('Forbidden'), { statusCode: 403 })),
         },
       ],
@@ -533,6 +534,17 @@ describe('registry', () => {
       }),
     ).rejects.toThrow(
       /The DB registered as ResourceStatusDB does not implement its interface: it lacks \w+/,
+    );
+  });
+
+  it('refuses a policy in place of a built-in one that does not decide all its actions', async () => {
+    const registry = extendRegistry(builtinRegistry, {
+      policies: [{ name: 'wms', actions: ['create', 'read'], check: () => Promise.resolve() }],
+    });
+    await expect(
+      buildApp({ configSource: staticConfigSource(snapshot), registry }),
+    ).rejects.toThrow(
+      'The access policy "wms" registered in place of gridbox\'s does not decide manage, query, pilot, match',
     );
   });
 

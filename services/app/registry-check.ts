@@ -4,8 +4,9 @@ import { type Registry, builtinRegistry } from './registry.ts';
 
 /**
  * Refuses a registry that cannot serve: a router needing a DB or an access policy that no
- * entry provides, or a DB registered under a built-in name that lacks a method of the
- * built-in one (and so does not implement its interface). Each problem is one sentence.
+ * entry provides, a policy in place of a built-in one that does not decide all its actions,
+ * or a DB registered under a built-in name that lacks a method of the built-in one (and so
+ * does not implement its interface). Each problem is one sentence.
  */
 export function checkRegistry(registry: Registry, dbs: DbSet, conn: SqlConnection): void {
   for (const router of [...registry.routers.values()].sort((a, b) =>
@@ -21,6 +22,16 @@ export function checkRegistry(registry: Registry, dbs: DbSet, conn: SqlConnectio
         throw new UsageError(
           `The router "${router.name}" needs the access policy "${name}", which no entry registers`,
         );
+  }
+  for (const [name, policy] of registry.policies) {
+    const builtin = builtinRegistry.policies.get(name);
+    if (builtin === undefined || builtin === policy) continue;
+    const decided = new Set(policy.actions ?? []);
+    const missing = builtin.actions.filter((action) => !decided.has(action));
+    if (missing.length > 0)
+      throw new UsageError(
+        `The access policy "${name}" registered in place of gridbox's does not decide ${missing.join(', ')}`,
+      );
   }
   for (const name of dbs.names()) {
     const builtin = builtinDb(name, conn);

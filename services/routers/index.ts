@@ -1,6 +1,6 @@
 import './context.ts';
 
-export { type AccessPolicy, openAccessPolicy, policyNamed } from './access-policy.ts';
+export { type AccessPolicy, openAccessPolicy, policyFor } from './access-policy.ts';
 export type { RouterDefinition } from './router-definition.ts';
 export { ErrorSchema, UnavailableSchema, ValidationErrorSchema } from './schemas.ts';
 export type { ErrorBody, ValidationErrorBody } from './schemas.ts';

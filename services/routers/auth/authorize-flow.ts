@@ -1,12 +1,12 @@
 import Type from 'typebox';
 import { finishAuthorizationFlow, startAuthorizationFlow } from '../../logic/index.ts';
-import type { AccessPolicy } from '../access-policy.ts';
+import type { AccessPolicy, OpenAction } from '../access-policy.ts';
 import { type AuthApp, errors, tags } from './common.ts';
 import { authDeps, baseUrl } from './deps.ts';
 import { RedirectSchema } from './schemas.ts';
 
 /** The authorization-code flow with PKCE: start, and the identity provider's callback. */
-export function authorizeFlowRoutes(app: AuthApp, policy: AccessPolicy): void {
+export function authorizeFlowRoutes(app: AuthApp, policy: AccessPolicy<OpenAction>): void {
   app.get(
     '/authorize',
     {

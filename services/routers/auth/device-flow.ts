@@ -4,7 +4,7 @@ import {
   initiateDeviceFlow,
   startDeviceFlowLogin,
 } from '../../logic/index.ts';
-import type { AccessPolicy } from '../access-policy.ts';
+import type { AccessPolicy, OpenAction } from '../access-policy.ts';
 import { type AuthApp, errors, tags } from './common.ts';
 import { authDeps, baseUrl } from './deps.ts';
 import { DeviceAuthorizationSchema, RedirectSchema } from './schemas.ts';
@@ -15,7 +15,7 @@ const FINISHED_PAGE = `<!doctype html>
 `;
 
 /** The device flow (`dirac login`): start, verification link, IdP callback, closing page. */
-export function deviceFlowRoutes(app: AuthApp, policy: AccessPolicy): void {
+export function deviceFlowRoutes(app: AuthApp, policy: AccessPolicy<OpenAction>): void {
   app.post(
     '/device',
     {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import formBody from '@fastify/formbody';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { policyNamed } from '../access-policy.ts';
+import { openAccessPolicy, policyFor } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { authorizeFlowRoutes } from './authorize-flow.ts';
 import { deviceFlowRoutes } from './device-flow.ts';
@@ -15,7 +15,7 @@ import { tokenRoutes } from './token.ts';
 const plugin: FastifyPluginAsync = async (fastify) => {
   await fastify.register(formBody);
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const policy = policyNamed(app, 'open');
+  const policy = policyFor(app, openAccessPolicy);
   deviceFlowRoutes(app, policy);
   authorizeFlowRoutes(app, policy);
   tokenRoutes(app, policy);

@@ -1,13 +1,13 @@
 import Type from 'typebox';
 import { listRefreshTokens, revokeRefreshTokenById } from '../../logic/index.ts';
-import type { AccessPolicy } from '../access-policy.ts';
+import type { AccessPolicy, OpenAction } from '../access-policy.ts';
 import { authenticate, currentUser } from '../authenticate.ts';
 import { type AuthApp, errors, jsonString, security, tags } from './common.ts';
 import { authDeps } from './deps.ts';
 import { RefreshTokenRowSchema, UserInfoSchema } from './schemas.ts';
 
 /** What a logged-in user can see and do about their own credentials. */
-export function managementRoutes(app: AuthApp, policy: AccessPolicy): void {
+export function managementRoutes(app: AuthApp, policy: AccessPolicy<OpenAction>): void {
   app.get(
     '/refresh-tokens',
     {

@@ -14,14 +14,14 @@ import {
   redeemRefreshToken,
   revokeToken,
 } from '../../logic/index.ts';
-import type { AccessPolicy } from '../access-policy.ts';
+import type { AccessPolicy, OpenAction } from '../access-policy.ts';
 import { ErrorSchema, ValidationErrorSchema } from '../schemas.ts';
 import { type AuthApp, errors, jsonString, tags } from './common.ts';
 import { authDeps } from './deps.ts';
 import { OAuthErrorSchema, TokenRequestSchema, TokenResponseSchema } from './schemas.ts';
 
 /** The token endpoint and the other ways to obtain tokens: revocation, legacy, proxy and pilot exchanges. */
-export function tokenRoutes(app: AuthApp, policy: AccessPolicy): void {
+export function tokenRoutes(app: AuthApp, policy: AccessPolicy<OpenAction>): void {
   app.post(
     '/token',
     {

@@ -17,8 +17,11 @@ const WRITER_PROPERTIES = [
  * the logic (its own VO's tree only); this decides who may use the catalog at all: `read`
  * is open to every authenticated caller, `write` to users, pilots and managers.
  */
-export const catalogPolicy: AccessPolicy = {
+export type CatalogAction = 'read' | 'write';
+
+export const catalogPolicy: AccessPolicy<CatalogAction> = {
   name: 'catalog',
+  actions: ['read', 'write'],
   check: async (request, action) => {
     if (action === 'read') return;
     const properties = currentUser(request).dirac_properties;

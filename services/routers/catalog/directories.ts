@@ -12,12 +12,13 @@ import {
   setMetadata,
 } from '../../logic/index.ts';
 import type { AccessPolicy } from '../access-policy.ts';
+import type { CatalogAction } from './access-policy.ts';
 import { currentUser } from '../authenticate.ts';
 import { ErrorSchema } from '../schemas.ts';
 import { type CatalogApp, Done, depsOf, errors, pathErrors, security, tags } from './common.ts';
 
 /** The catalog's namespace: directories, their metadata, and the search by metadata. */
-export function directoryRoutes(app: CatalogApp, policy: AccessPolicy): void {
+export function directoryRoutes(app: CatalogApp, policy: AccessPolicy<CatalogAction>): void {
   app.get(
     '/directory',
     {

@@ -19,7 +19,8 @@ import {
   removeFiles,
   removeReplicas,
 } from '../../logic/index.ts';
-import { policyNamed } from '../access-policy.ts';
+import { policyFor } from '../access-policy.ts';
+import { catalogPolicy } from './access-policy.ts';
 import { currentUser } from '../authenticate.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { depsOf, errors, security, tags } from './common.ts';
@@ -40,7 +41,7 @@ const bodyLimit = 16 * 1024 * 1024;
  */
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const policy = policyNamed(app, 'catalog');
+  const policy = policyFor(app, catalogPolicy);
 
   app.post(
     '/files',

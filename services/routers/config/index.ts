@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ConfigSchema } from '../../core/index.ts';
 import { cacheHeaders, isNotModified, requireConfig } from '../../logic/index.ts';
-import { policyNamed } from '../access-policy.ts';
+import { openAccessPolicy, policyFor } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { ErrorSchema, UnavailableSchema, ValidationErrorSchema } from '../schemas.ts';
 
@@ -18,7 +18,7 @@ const CacheHeadersSchema = Type.Object({
  */
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const policy = policyNamed(app, 'open');
+  const policy = policyFor(app, openAccessPolicy);
 
   app.get(
     '/',

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { checkDatabases, requireConfig } from '../../logic/index.ts';
-import { policyNamed } from '../access-policy.ts';
+import { openAccessPolicy, policyFor } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { UnavailableSchema } from '../schemas.ts';
 
@@ -34,7 +34,7 @@ const PROBES = [
 /** Kubernetes-style probes; no token needed. */
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const policy = policyNamed(app, 'open');
+  const policy = policyFor(app, openAccessPolicy);
 
   for (const probe of PROBES) {
     app.get(

@@ -28,8 +28,9 @@ export interface MatchTarget {
  *   own VO; `target` is a {@link MatchTarget}. A stamp-bound token records matches under its
  *   own stamp only; any other caller may name a pilot registered in its VO.
  */
-export const wmsPolicy: AccessPolicy = {
+export const wmsPolicy: AccessPolicy<WmsAction> = {
   name: 'wms',
+  actions: ['create', 'read', 'manage', 'query', 'pilot', 'match'],
   check: async (request, action, target) => {
     const user = currentUser(request);
     const has = (property: string) => user.dirac_properties.includes(property);

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { policyNamed } from '../access-policy.ts';
+import { policyFor } from '../access-policy.ts';
+import { wmsPolicy } from './access-policy.ts';
+import { sandboxPolicy } from './sandbox-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { matchRoutes } from './match.ts';
 import { queryRoutes } from './query.ts';
@@ -15,10 +17,10 @@ import { submissionRoutes } from './submission.ts';
  */
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const policy = policyNamed(app, 'wms');
+  const policy = policyFor(app, wmsPolicy);
   queryRoutes(app, policy);
   statusRoutes(app, policy);
-  sandboxRoutes(app, policy, policyNamed(app, 'sandbox'));
+  sandboxRoutes(app, policy, policyFor(app, sandboxPolicy));
   matchRoutes(app, policy);
   submissionRoutes(app, policy);
 };

@@ -6,12 +6,13 @@ import {
 } from '../../core/index.ts';
 import { matchJob, matchingQueues, pilotStampOf } from '../../logic/index.ts';
 import type { AccessPolicy } from '../access-policy.ts';
+import type { WmsAction } from './access-policy.ts';
 import { currentUser } from '../authenticate.ts';
 import { type JobsApp, errors, security, tags } from './common.ts';
 import { jobsDeps } from './deps.ts';
 
 /** gridbox's matcher: what DIRAC's Matcher service does for pilots, over HTTP. */
-export function matchRoutes(app: JobsApp, policy: AccessPolicy): void {
+export function matchRoutes(app: JobsApp, policy: AccessPolicy<WmsAction>): void {
   app.post(
     '/match',
     {

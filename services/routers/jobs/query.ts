@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { JobStatusesSchema, SearchParamsSchema, SummaryParamsSchema } from '../../core/index.ts';
 import { jobStatuses, searchJobs, summarizeJobs } from '../../logic/index.ts';
 import type { AccessPolicy } from '../access-policy.ts';
+import type { WmsAction } from './access-policy.ts';
 import { currentUser } from '../authenticate.ts';
 import {
   PageQuerySchema,
@@ -15,7 +16,7 @@ import { jobsDeps } from './deps.ts';
 import { JobIdsQuerySchema } from './schemas.ts';
 
 /** Reading jobs: search, summary and the earlier bulk status route (DiracX's query.py). */
-export function queryRoutes(app: JobsApp, policy: AccessPolicy): void {
+export function queryRoutes(app: JobsApp, policy: AccessPolicy<WmsAction>): void {
   app.post(
     '/search',
     {

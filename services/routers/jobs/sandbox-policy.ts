@@ -8,8 +8,11 @@ import { currentUser } from '../authenticate.ts';
  * caller's VO, or NormalUser and a PFN under the caller's own VO, group and name;
  * assigning one to a job (`assign`) needs a PFN of the caller's VO.
  */
-export const sandboxPolicy: AccessPolicy = {
+export type SandboxAction = 'create' | 'read' | 'assign';
+
+export const sandboxPolicy: AccessPolicy<SandboxAction> = {
   name: 'sandbox',
+  actions: ['create', 'read', 'assign'],
   check: async (request, action, target) => {
     const user = currentUser(request);
     const has = (property: string) => user.dirac_properties.includes(property);

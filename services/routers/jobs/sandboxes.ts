@@ -16,6 +16,8 @@ import {
   sandboxDownloadUrl,
 } from '../../logic/index.ts';
 import type { AccessPolicy } from '../access-policy.ts';
+import type { WmsAction } from './access-policy.ts';
+import type { SandboxAction } from './sandbox-policy.ts';
 import { currentUser } from '../authenticate.ts';
 import { ErrorSchema } from '../schemas.ts';
 import { type JobsApp, errors, security, tags } from './common.ts';
@@ -31,8 +33,8 @@ const storeUrl = (request: FastifyRequest) =>
  */
 export function sandboxRoutes(
   app: JobsApp,
-  policy: AccessPolicy,
-  sandboxPolicy: AccessPolicy,
+  policy: AccessPolicy<WmsAction>,
+  sandboxPolicy: AccessPolicy<SandboxAction>,
 ): void {
   const sandboxDeps = () => jobsDeps(app).sandbox();
 

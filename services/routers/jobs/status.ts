@@ -10,13 +10,14 @@ import {
 } from '../../core/index.ts';
 import { heartbeat, rescheduleJobs, setJobMetadata, setJobStatuses } from '../../logic/index.ts';
 import type { AccessPolicy } from '../access-policy.ts';
+import type { WmsAction } from './access-policy.ts';
 import { ErrorSchema } from '../schemas.ts';
 import { type JobsApp, JobsReportError, errors, security, tags } from './common.ts';
 import { jobsDeps } from './deps.ts';
 import { ForceQuerySchema, ResetJobsQuerySchema } from './schemas.ts';
 
 /** Changing jobs: status reports, heartbeats, reschedules, metadata (DiracX's status.py). */
-export function statusRoutes(app: JobsApp, policy: AccessPolicy): void {
+export function statusRoutes(app: JobsApp, policy: AccessPolicy<WmsAction>): void {
   app.patch(
     '/status',
     {

@@ -2,6 +2,7 @@ import Type from 'typebox';
 import { InsertedJobSchema, JdlListSchema } from '../../core/index.ts';
 import { submitJdlJobs } from '../../logic/index.ts';
 import type { AccessPolicy } from '../access-policy.ts';
+import type { WmsAction } from './access-policy.ts';
 import { currentUser } from '../authenticate.ts';
 import { type JobsApp, errors, security, tags } from './common.ts';
 import { jobsDeps } from './deps.ts';
@@ -16,7 +17,7 @@ const submissionSchema = (operationId: string, summary: string) => ({
 });
 
 /** Submitting jobs described in JDL (DiracX's submission.py). */
-export function submissionRoutes(app: JobsApp, policy: AccessPolicy): void {
+export function submissionRoutes(app: JobsApp, policy: AccessPolicy<WmsAction>): void {
   const routes = [
     ['/jdl', 'jobs_submit_jdl_jobs', 'Submit jobs described in JDL.'],
     // Earlier DiracX versions, and scripts written for them, submit here.

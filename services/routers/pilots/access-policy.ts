@@ -20,8 +20,9 @@ export type PilotAction = 'read' | 'register' | 'manage';
  *   the VO's generic pilot identity (no stamp) any pilot of its VO, as a legacy pilot
  *   names its stamp in the body.
  */
-export const pilotPolicy: AccessPolicy = {
+export const pilotPolicy: AccessPolicy<PilotAction> = {
   name: 'pilot',
+  actions: ['read', 'register', 'manage'],
   check: async (request, action, target) => {
     const user = currentUser(request);
     const has = (property: string) => user.dirac_properties.includes(property);

@@ -16,7 +16,8 @@ import {
   updatePilotMetadata,
 } from '../../logic/index.ts';
 import { currentUser } from '../authenticate.ts';
-import { policyNamed } from '../access-policy.ts';
+import { policyFor } from '../access-policy.ts';
+import { pilotPolicy } from './access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { sendPage } from '../send-page.ts';
 import {
@@ -31,7 +32,7 @@ import {
 /** DiracX's pilots system; every route needs a token. More of it comes with the matcher. */
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const policy = policyNamed(app, 'pilot');
+  const policy = policyFor(app, pilotPolicy);
 
   app.post(
     '/',

@@ -8,8 +8,11 @@ import { currentUser } from '../authenticate.ts';
  * needs ServiceAdministrator or SiteManager, for the caller's own VO only, so no VO's
  * administrator can ban a site for another VO, nor for every VO at once ('all').
  */
-export const rssPolicy: AccessPolicy = {
+export type RssAction = 'read' | 'manage';
+
+export const rssPolicy: AccessPolicy<RssAction> = {
   name: 'rss',
+  actions: ['read', 'manage'],
   check: async (request, action, target) => {
     if (action === 'read') return;
     const user = currentUser(request);

@@ -9,7 +9,8 @@ import {
   SiteParamsSchema,
 } from '../../core/index.ts';
 import { cacheHeaders, isNotModified, requireConfig } from '../../logic/index.ts';
-import { policyNamed } from '../access-policy.ts';
+import { policyFor } from '../access-policy.ts';
+import { rssPolicy } from './access-policy.ts';
 import { currentUser } from '../authenticate.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { ErrorSchema, ValidationErrorSchema } from '../schemas.ts';
@@ -47,7 +48,7 @@ function allowance(status: string, reason: string) {
  */
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const policy = policyNamed(app, 'rss');
+  const policy = policyFor(app, rssPolicy);
   const db = () => app.dbs.get('ResourceStatusDB');
   const security = [{ OpenIdConnect: [] }];
 

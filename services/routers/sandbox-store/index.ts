@@ -9,7 +9,7 @@ import {
   readSandbox,
   receiveSandboxUpload,
 } from '../../logic/index.ts';
-import { policyNamed } from '../access-policy.ts';
+import { openAccessPolicy, policyFor } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { ErrorSchema } from '../schemas.ts';
 
@@ -24,7 +24,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     limits: { fileSize: settings.maxSizeBytes, files: 1, fields: 10, fieldSize: 1024 },
   });
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const policy = policyNamed(app, 'open');
+  const policy = policyFor(app, openAccessPolicy);
   const deps = (): SandboxDeps => ({
     sandboxDb: app.dbs.get('SandboxMetadataDB'),
     store: app.sandboxes.store,

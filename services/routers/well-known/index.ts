@@ -8,7 +8,7 @@ import {
   requireConfig,
   securityTxt,
 } from '../../logic/index.ts';
-import { policyNamed } from '../access-policy.ts';
+import { openAccessPolicy, policyFor } from '../access-policy.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { UnavailableSchema } from '../schemas.ts';
 
@@ -70,7 +70,7 @@ const JwksSchema = Type.Object({
 /** Discovery documents at the root, outside /api, as DiracX serves them. */
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const policy = policyNamed(app, 'open');
+  const policy = policyFor(app, openAccessPolicy);
 
   app.get(
     '/.well-known/openid-configuration',
