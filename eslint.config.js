@@ -13,7 +13,7 @@ const SERVICE_LAYERS = [
 
 /**
  * Load tests that still mint their tokens with services/logic (generateKeystore,
- * issueAccessToken) instead of going through the box: issue 16 rewrites the benchmarks.
+ * mintAccessToken) instead of going through the box: issue 16 rewrites the benchmarks.
  */
 const LOADTESTS_MINTING_TOKENS = ['jobs-api', 'match', 'soak'];
 
@@ -94,7 +94,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts'],
+    // Test kits (*.testkit.ts) are shared by tests and held to the tests' rules.
+    files: ['**/*.test.ts', '**/*.testkit.ts'],
     rules: { 'import-x/no-restricted-paths': ['error', { zones: layerZones(true) }] },
   },
   {

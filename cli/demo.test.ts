@@ -55,8 +55,11 @@ describe('gridbox demo (npm start)', () => {
       const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as {
         status: string;
         inputs: { target: string | null };
+        steps: { title: string; status: string }[];
       };
       expect(report.status).toBe('passed');
+      // Every step ran: the box offers all that smoke needs (no step skipped for a capability).
+      expect(report.steps.filter((s) => s.status !== 'passed')).toEqual([]);
       expect(report.inputs.target).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(existsSync(join(dir, 'index.html'))).toBe(true);
       // Progress goes to stderr, one plain line per step off a terminal.

@@ -17,7 +17,7 @@ import {
   taskQueueDb,
 } from '../services/db/index.ts';
 import { sqlBackends } from '../services/db/sql-backends.testkit.ts';
-import { generateKeystore, issueAccessToken } from '../services/logic/index.ts';
+import { generateKeystore, mintAccessToken } from '../services/logic/index.ts';
 
 // kill -9 under mixed load (submissions, matches, status changes) on a real `gridbox up`
 // process, then a restart on the same database: nothing acknowledged may be lost, nothing
@@ -215,20 +215,12 @@ describe.each(backends)('kill -9 under mixed load, on %s', (_name, freshDbUrl) =
     const keystore = await generateKeystore(systemClock);
     const keysPath = join(scratch, `${crypto.randomUUID()}.keys.json`);
     writeFileSync(keysPath, JSON.stringify(keystore), { mode: 0o600 });
-    const mint = async (user: string, group: string, properties: string[]) =>
-      (
-        await issueAccessToken(
-          { keystore, clock: systemClock, issuer: 'gridbox' },
-          {
-            sub: `${vo}:${user}`,
-            vo,
-            dirac_group: group,
-            preferred_username: user,
-            dirac_properties: properties,
-          },
-          60,
-        )
-      ).token;
+    const mint = (username: string, group: string, properties: string[]) =>
+      mintAccessToken(
+        { keystore, clock: systemClock, config },
+        { vo, username, group, properties },
+        60,
+      );
     const tokens = {
       user: await mint('durable-user', `${vo}_user`, ['NormalUser']),
       admin: await mint('durable-admin', `${vo}_user`, ['NormalUser', 'JobAdministrator']),

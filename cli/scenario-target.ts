@@ -18,6 +18,7 @@ import { UsageError, createRng, snapshotOf, staticConfigSource } from '../servic
 import { generateKeystore } from '../services/logic/index.ts';
 import {
   FastRealTimeClock,
+  MemoryFileCatalog,
   RealTimeClock,
   type SimClock,
   VirtualClock,
@@ -103,7 +104,7 @@ export async function scenarioBox(options: {
   };
   return {
     url: null,
-    capabilities: new Set<Capability>(['identities', 'restart']),
+    capabilities: new Set<Capability>(['identities', 'restart', 'catalog']),
     clock,
     service: new DiracxClient(transport, () => {
       throw new Error('every call names its identity with as()');
@@ -150,18 +151,40 @@ export async function remoteScenarioTarget(
   if (token === undefined || token === '')
     throw new UsageError(`No token for ${url}: the credentials file has no access_token`);
   const storage = await openStorageElements(fixtureSet.config, { mode: 'memory' });
+  const clock = new RealTimeClock();
+  const hasCatalog = await servesCatalog(url);
+  const catalog = hasCatalog
+    ? undefined
+    : new MemoryFileCatalog(() => new Date(clock.nowMs()).toISOString());
   return {
     url,
-    capabilities: new Set<Capability>(),
+    capabilities: new Set<Capability>(hasCatalog ? ['catalog'] : []),
+    ...(catalog === undefined ? {} : { catalog: () => catalog }),
     runTag: Date.now().toString(36),
     speedup: REMOTE_SPEEDUP,
-    clock: new RealTimeClock(),
+    clock,
     service: new DiracxClient(httpTransport(url), () => token),
     fixtureSet,
     storage: storage.elements,
     login: { kind: 'token', token },
     close: () => storage.close(),
   };
+}
+
+/** Whether the server has gridbox's file catalog (its OpenAPI document lists the routes). */
+async function servesCatalog(url: string): Promise<boolean> {
+  const response = await httpTransport(url)
+    .request({ method: 'GET', path: '/api/openapi.json' })
+    .catch((error: unknown) => {
+      throw new UsageError(`Cannot reach ${url}: ${(error as Error).message}`);
+    });
+  if (response.status !== 200) return false;
+  try {
+    const paths = (JSON.parse(response.body.toString('utf8')) as { paths?: object }).paths ?? {};
+    return '/api/catalog/files' in paths;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -178,7 +201,7 @@ export async function startedBoxScenarioTarget(
   const storage = await openStorageElements(fixtureSet.config, { mode: 'memory' });
   return {
     url,
-    capabilities: new Set<Capability>(['identities']),
+    capabilities: new Set<Capability>(['identities', 'catalog']),
     speedup: REMOTE_SPEEDUP,
     clock: new RealTimeClock(),
     service: new DiracxClient(httpTransport(url), () => {

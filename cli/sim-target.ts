@@ -16,7 +16,7 @@ import {
   snapshotOf,
   staticConfigSource,
 } from '../services/core/index.ts';
-import { type Keystore, generateKeystore, issueAccessToken } from '../services/logic/index.ts';
+import { type Keystore, generateKeystore, mintAccessToken } from '../services/logic/index.ts';
 import type { Credentials, JobOwner } from '../sim/index.ts';
 
 /** The services a simulation runs against, and who it acts as there. */
@@ -95,19 +95,9 @@ function mintedCredentials(fixtureSet: FixtureSet, keystore: Keystore, clock: Cl
       const key = `${vo}/${username}/${group}`;
       const cached = cache.get(key);
       if (cached !== undefined && clock.nowMs() < cached.renewAtMs) return cached.token;
-      const user = fixtureSet.users.find((u) => u.vo === vo && u.username === username);
-      const properties = fixtureSet.config.Registry[vo]?.Groups[group]?.Properties;
-      if (user === undefined || properties === undefined || !user.groups.includes(group))
-        throw new UsageError(`${username} is not a member of ${group} in VO ${vo}`);
-      const { token } = await issueAccessToken(
-        { keystore, clock, issuer: 'gridbox' },
-        {
-          sub: `${vo}:${user.sub}`,
-          vo,
-          dirac_group: group,
-          preferred_username: username,
-          dirac_properties: [...properties],
-        },
+      const token = await mintAccessToken(
+        { keystore, clock, config: fixtureSet.config },
+        { vo, username, group },
         TOKEN_MINUTES,
       );
       cache.set(key, { token, renewAtMs: clock.nowMs() + (TOKEN_MINUTES - 60) * 60_000 });

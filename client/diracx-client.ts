@@ -1,58 +1,46 @@
 import { createHash } from 'node:crypto';
 import type {
-  HeartbeatData,
+  HeartbeatBody,
   InsertedJob,
+  JdlList,
   JobCommand,
   MatchedJobBody,
+  PfnList,
+  PilotCredentials,
+  PilotMetadataBody,
+  PilotRegistration,
+  PilotTokenRequest,
+  PilotTokenResponse,
   ResourceDescriptionBody,
+  Rows,
   SandboxDownloadResponse,
+  SandboxFormat,
+  SandboxInfo,
+  SandboxType,
   SandboxUploadResponse,
   SearchParams,
+  SetJobStatusBody,
+  SetJobStatusReturn,
+  SetSiteStatusBody,
+  SiteStatus,
+  SummaryParams,
 } from '../services/core/index.ts';
 import { DiracxHttpError } from './diracx-auth.ts';
 import type { Transport, TransportRequest, TransportResponse } from './transport.ts';
 
+// Request and answer types are those of the TypeBox schemas the routes are built from
+// (services/core/models), so client and server cannot drift; client.test.ts checks that
+// every method's route is in the OpenAPI document.
+export type {
+  PilotCredentials,
+  PilotRegistration,
+  PilotUpdate,
+  SetJobStatusReturn as SetStatusResult,
+  JobStatusUpdate as StatusReport,
+} from '../services/core/index.ts';
+
 /** Supplies the bearer token for each call; it may refresh behind the scenes. */
 export type TokenSource = () => Promise<string> | string;
-
-export interface StatusReport {
-  Status?: string;
-  MinorStatus?: string;
-  ApplicationStatus?: string;
-  Source?: string;
-}
-
-export interface SetStatusResult {
-  success: Record<string, Record<string, unknown>>;
-  failed: Record<string, { detail: string }>;
-}
-
-export interface PilotRegistration {
-  pilot_stamp: string;
-  vo: string;
-  grid_type?: string;
-  grid_site?: string;
-  destination_site?: string;
-  pilot_reference?: string;
-  pilot_status?: string;
-}
-
-export interface PilotCredentials {
-  pilot_stamp: string;
-  pilot_secret: string;
-  pilot_secret_expires_in: number;
-}
-
-export interface PilotUpdate {
-  Status?: string;
-  StatusReason?: string;
-  BenchMark?: number;
-  DestinationSite?: string;
-  Queue?: string;
-  GridSite?: string;
-  GridType?: string;
-  CurrentJobID?: number;
-}
 
 /**
  * The DiracX API as typed calls, over any transport: what the simulator, scenarios and
@@ -73,15 +61,11 @@ export class DiracxClient {
     return new DiracxClient(this.transport, token);
   }
 
-  async submitJdl(jdls: readonly string[]): Promise<InsertedJob[]> {
+  async submitJdl(jdls: Readonly<JdlList>): Promise<InsertedJob[]> {
     return this.request('Submitting jobs', 'POST', '/api/jobs/jdl', jdls, [201]);
   }
 
-  async searchJobs(
-    params: SearchParams,
-    page = 1,
-    perPage = 100,
-  ): Promise<Record<string, unknown>[]> {
+  async searchJobs(params: SearchParams, page = 1, perPage = 100): Promise<Rows> {
     return this.request(
       'Searching jobs',
       'POST',
@@ -92,10 +76,11 @@ export class DiracxClient {
   }
 
   async summarizeJobs(
-    grouping: readonly string[],
-    search: SearchParams['search'] = [],
-  ): Promise<Record<string, unknown>[]> {
-    return this.request('Summarising jobs', 'POST', '/api/jobs/summary', { grouping, search });
+    grouping: Readonly<SummaryParams['grouping']>,
+    search: SummaryParams['search'] = [],
+  ): Promise<Rows> {
+    const body: SummaryParams = { grouping: [...grouping], search };
+    return this.request('Summarising jobs', 'POST', '/api/jobs/summary', body);
   }
 
   /** A job for the slot, or undefined when none matches. */
@@ -106,10 +91,7 @@ export class DiracxClient {
   }
 
   /** Status reports keyed by job id, then by ISO time. */
-  async setJobStatuses(
-    reports: Record<number, Record<string, StatusReport>>,
-    force = false,
-  ): Promise<SetStatusResult> {
+  async setJobStatuses(reports: SetJobStatusBody, force = false): Promise<SetJobStatusReturn> {
     return this.request(
       'Setting job statuses',
       'PATCH',
@@ -118,7 +100,7 @@ export class DiracxClient {
     );
   }
 
-  async heartbeat(reports: Record<number, HeartbeatData>): Promise<JobCommand[]> {
+  async heartbeat(reports: HeartbeatBody): Promise<JobCommand[]> {
     return this.request('Sending heartbeats', 'PATCH', '/api/jobs/heartbeat', reports);
   }
 
@@ -126,15 +108,11 @@ export class DiracxClient {
     return this.request('Registering a pilot', 'POST', '/api/pilots/', registration, [201]);
   }
 
-  async updatePilots(updates: Record<string, PilotUpdate>): Promise<void> {
+  async updatePilots(updates: PilotMetadataBody): Promise<void> {
     await this.request('Updating pilots', 'PATCH', '/api/pilots/metadata', updates, [204]);
   }
 
-  async searchPilots(
-    params: SearchParams,
-    page = 1,
-    perPage = 100,
-  ): Promise<Record<string, unknown>[]> {
+  async searchPilots(params: SearchParams, page = 1, perPage = 100): Promise<Rows> {
     return this.request(
       'Searching pilots',
       'POST',
@@ -145,26 +123,25 @@ export class DiracxClient {
   }
 
   /** A registered pilot's stamp and secret for an access token (no bearer needed). */
-  async pilotToken(
-    stamp: string,
-    secret: string,
-  ): Promise<{ access_token: string; expires_in: number }> {
+  async pilotToken(stamp: string, secret: string): Promise<PilotTokenResponse> {
+    const body: PilotTokenRequest = { pilot_stamp: stamp, pilot_secret: secret };
     const response = await this.transport.request({
       method: 'POST',
       path: '/api/auth/pilot-token',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pilot_stamp: stamp, pilot_secret: secret }),
+      body: JSON.stringify(body),
     });
     return this.#expect('Exchanging a pilot secret', response, [200]);
   }
 
   /** Sets a site's status in the resource status system (administrators). */
-  async setSiteStatus(site: string, status: string, reason = ''): Promise<void> {
+  async setSiteStatus(site: string, status: SiteStatus, reason = ''): Promise<void> {
+    const body: SetSiteStatusBody = { status, reason };
     await this.request(
       'Setting a site status',
       'PUT',
       `/api/rss/site/${encodeURIComponent(site)}`,
-      { status, reason },
+      body,
       [204],
     );
   }
@@ -173,21 +150,18 @@ export class DiracxClient {
    * Uploads a sandbox tarball (once: the server answers url null when it already has
    * one with the same checksum) and returns its PFN for a JDL's InputSandbox.
    */
-  async uploadSandbox(
-    tarball: Uint8Array,
-    format: 'tar.bz2' | 'tar.zst' = 'tar.bz2',
-  ): Promise<string> {
-    const checksum = createHash('sha256').update(tarball).digest('hex');
+  async uploadSandbox(tarball: Uint8Array, format: SandboxFormat = 'tar.bz2'): Promise<string> {
+    const info: SandboxInfo = {
+      checksum_algorithm: 'sha256',
+      checksum: createHash('sha256').update(tarball).digest('hex'),
+      size: tarball.byteLength,
+      format,
+    };
     const slot: SandboxUploadResponse = await this.request(
       'Starting a sandbox upload',
       'POST',
       '/api/jobs/sandbox',
-      {
-        checksum_algorithm: 'sha256',
-        checksum,
-        size: tarball.byteLength,
-        format,
-      },
+      info,
     );
     if (slot.url !== null) {
       const { body, contentType } = multipartForm(slot.fields, tarball);
@@ -201,7 +175,7 @@ export class DiracxClient {
     return slot.pfn;
   }
 
-  async jobSandbox(jobId: number, kind: 'input' | 'output'): Promise<(string | null)[]> {
+  async jobSandbox(jobId: number, kind: SandboxType): Promise<PfnList> {
     return this.request('Listing a job sandbox', 'GET', `/api/jobs/${jobId}/sandbox/${kind}`);
   }
 

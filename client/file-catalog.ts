@@ -1,9 +1,18 @@
 import type {
+  AddFilesBody,
+  AddReplicasBody,
   BulkResult,
   DirectoryListing,
+  DirectoryPath,
   FileMetadata,
+  FindFilesBody,
+  FoundFiles,
+  GetReplicasBody,
+  LfnList,
   MetadataValue,
-  NewFile,
+  RemoveReplicasBody,
+  ReplicaLocations,
+  SetMetadataBody,
 } from '../services/core/index.ts';
 import type { DiracxClient } from './diracx-client.ts';
 
@@ -12,16 +21,13 @@ import type { DiracxClient } from './diracx-client.ts';
  * interface only, so it can be pointed at another catalog than gridbox's own.
  */
 export interface FileCatalog {
-  addFiles(files: Record<string, NewFile>): Promise<BulkResult<true>>;
+  addFiles(files: AddFilesBody): Promise<BulkResult<true>>;
   removeFiles(lfns: readonly string[]): Promise<BulkResult<true>>;
   getFileMetadata(lfns: readonly string[]): Promise<BulkResult<FileMetadata>>;
-  addReplicas(replicas: Record<string, { PFN: string; SE: string }>): Promise<BulkResult<true>>;
-  removeReplicas(replicas: Record<string, { SE: string }>): Promise<BulkResult<true>>;
+  addReplicas(replicas: AddReplicasBody): Promise<BulkResult<true>>;
+  removeReplicas(replicas: RemoveReplicasBody): Promise<BulkResult<true>>;
   /** SE → PFN for each LFN. */
-  getReplicas(
-    lfns: readonly string[],
-    allStatuses?: boolean,
-  ): Promise<BulkResult<Record<string, string>>>;
+  getReplicas(lfns: readonly string[], allStatuses?: boolean): Promise<ReplicaLocations>;
   listDirectory(path: string): Promise<DirectoryListing>;
   createDirectory(path: string): Promise<void>;
   setMetadata(path: string, metadata: Record<string, MetadataValue>): Promise<void>;
@@ -36,7 +42,7 @@ export class GridboxFileCatalog implements FileCatalog {
     this.#client = client;
   }
 
-  addFiles(files: Record<string, NewFile>) {
+  addFiles(files: AddFilesBody) {
     return this.#client.request<BulkResult<true>>(
       'Registering files',
       'POST',
@@ -46,24 +52,26 @@ export class GridboxFileCatalog implements FileCatalog {
   }
 
   removeFiles(lfns: readonly string[]) {
+    const body: LfnList = { lfns: [...lfns] };
     return this.#client.request<BulkResult<true>>(
       'Removing files',
       'POST',
       '/api/catalog/files/remove',
-      { lfns },
+      body,
     );
   }
 
   getFileMetadata(lfns: readonly string[]) {
+    const body: LfnList = { lfns: [...lfns] };
     return this.#client.request<BulkResult<FileMetadata>>(
       'Reading file metadata',
       'POST',
       '/api/catalog/files/metadata',
-      { lfns },
+      body,
     );
   }
 
-  addReplicas(replicas: Record<string, { PFN: string; SE: string }>) {
+  addReplicas(replicas: AddReplicasBody) {
     return this.#client.request<BulkResult<true>>(
       'Registering replicas',
       'POST',
@@ -72,7 +80,7 @@ export class GridboxFileCatalog implements FileCatalog {
     );
   }
 
-  removeReplicas(replicas: Record<string, { SE: string }>) {
+  removeReplicas(replicas: RemoveReplicasBody) {
     return this.#client.request<BulkResult<true>>(
       'Removing replicas',
       'POST',
@@ -82,11 +90,12 @@ export class GridboxFileCatalog implements FileCatalog {
   }
 
   getReplicas(lfns: readonly string[], allStatuses = false) {
-    return this.#client.request<BulkResult<Record<string, string>>>(
+    const body: GetReplicasBody = { lfns: [...lfns], all_statuses: allStatuses };
+    return this.#client.request<ReplicaLocations>(
       'Looking up replicas',
       'POST',
       '/api/catalog/replicas/query',
-      { lfns, all_statuses: allStatuses },
+      body,
     );
   }
 
@@ -99,31 +108,28 @@ export class GridboxFileCatalog implements FileCatalog {
   }
 
   async createDirectory(path: string) {
+    const body: DirectoryPath = { path };
     await this.#client.request(
       'Creating a directory',
       'PUT',
       '/api/catalog/directory',
-      { path },
+      body,
       [204],
     );
   }
 
   async setMetadata(path: string, metadata: Record<string, MetadataValue>) {
-    await this.#client.request(
-      'Setting metadata',
-      'PATCH',
-      '/api/catalog/metadata',
-      { path, metadata },
-      [204],
-    );
+    const body: SetMetadataBody = { path, metadata };
+    await this.#client.request('Setting metadata', 'PATCH', '/api/catalog/metadata', body, [204]);
   }
 
   async findFiles(path: string, metadata: Record<string, MetadataValue>) {
-    const found = await this.#client.request<{ lfns: string[] }>(
+    const body: FindFilesBody = { path, metadata };
+    const found = await this.#client.request<FoundFiles>(
       'Finding files',
       'POST',
       '/api/catalog/find',
-      { path, metadata },
+      body,
     );
     return found.lfns;
   }

@@ -5,7 +5,7 @@ import autocannon from 'autocannon';
 import { generateFixtures } from '../fixtures/index.ts';
 import { buildApp } from '../services/index.ts';
 import { snapshotOf, staticConfigSource, systemClock } from '../services/core/index.ts';
-import { generateKeystore, issueAccessToken } from '../services/logic/index.ts';
+import { generateKeystore, mintAccessToken } from '../services/logic/index.ts';
 
 const BACKLOG = Number(process.argv[2] ?? 20_000);
 const JOBS_PER_REQUEST = 20;
@@ -18,15 +18,9 @@ const app = await buildApp({
   configSource: staticConfigSource(snapshotOf(config, 0)),
   auth: { keystore },
 });
-const { token } = await issueAccessToken(
-  { keystore, clock: systemClock, issuer: 'gridbox' },
-  {
-    sub: `${vo}:bench`,
-    vo,
-    dirac_group: `${vo}_user`,
-    preferred_username: 'bench',
-    dirac_properties: ['NormalUser'],
-  },
+const token = await mintAccessToken(
+  { keystore, clock: systemClock, config },
+  { vo, username: 'bench', group: `${vo}_user`, properties: ['NormalUser'] },
   600,
 );
 const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };

@@ -7,7 +7,7 @@
 import { backlogJdl, lhcbBacklog } from '../fixtures/index.ts';
 import { buildApp } from '../services/index.ts';
 import { snapshotOf, staticConfigSource, systemClock } from '../services/core/index.ts';
-import { generateKeystore, issueAccessToken } from '../services/logic/index.ts';
+import { generateKeystore, mintAccessToken } from '../services/logic/index.ts';
 import { loadFromThread } from './load-thread.ts';
 
 const BACKLOG = Number(process.argv[2] ?? 100_000);
@@ -24,20 +24,12 @@ const app = await buildApp({
   auth: { keystore },
   ...(DB_URL === undefined ? {} : { dbUrl: DB_URL }),
 });
-const token = async (user: string, group: string, properties: string[]) =>
-  (
-    await issueAccessToken(
-      { keystore, clock: systemClock, issuer: 'gridbox' },
-      {
-        sub: `lhcb:${user}`,
-        vo: 'lhcb',
-        dirac_group: group,
-        preferred_username: user,
-        dirac_properties: properties,
-      },
-      600,
-    )
-  ).token;
+const token = (username: string, group: string, properties: string[]) =>
+  mintAccessToken(
+    { keystore, clock: systemClock, config },
+    { vo: 'lhcb', username, group, properties },
+    600,
+  );
 
 // 1. The backlog, through the submission API.
 const started = performance.now();

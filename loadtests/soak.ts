@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { Agent, fetch } from 'undici';
 import { generateFixtures } from '../fixtures/index.ts';
 import { systemClock } from '../services/core/index.ts';
-import { generateKeystore, issueAccessToken } from '../services/logic/index.ts';
+import { generateKeystore, mintAccessToken } from '../services/logic/index.ts';
 
 const { values } = parseArgs({ options: { duration: { type: 'string', default: '180' } } });
 const DURATION_S = Number(values.duration);
@@ -35,20 +35,12 @@ const site = Object.values(config.Resources.Sites).flatMap((s) => Object.keys(s)
 // The keystore the box finds beside its database file, so this script can mint its tokens.
 const keystore = await generateKeystore(systemClock);
 writeFileSync(`${db}.keys.json`, JSON.stringify(keystore), { mode: 0o600 });
-const mint = async (user: string, properties: string[]) =>
-  (
-    await issueAccessToken(
-      { keystore, clock: systemClock, issuer: 'gridbox' },
-      {
-        sub: `${vo}:${user}`,
-        vo,
-        dirac_group: `${vo}_user`,
-        preferred_username: user,
-        dirac_properties: properties,
-      },
-      DURATION_S / 60 + 10,
-    )
-  ).token;
+const mint = (username: string, properties: string[]) =>
+  mintAccessToken(
+    { keystore, clock: systemClock, config },
+    { vo, username, group: `${vo}_user`, properties },
+    DURATION_S / 60 + 10,
+  );
 const userToken = await mint('soak-user', ['NormalUser']);
 const adminToken = await mint('soak-admin', ['NormalUser', 'JobAdministrator']);
 

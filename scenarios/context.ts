@@ -123,6 +123,7 @@ export class ScenarioContext {
         seed,
         faults: { payloadFailure: 0, nodeCrash: 0, ...scenario.faults },
         timing: { ...scenario.timing, speedup: target.speedup ?? 1 },
+        ...(target.catalog === undefined ? {} : { catalog: target.catalog }),
         sink: (line) => {
           const event = JSON.parse(line) as SimEvent;
           this.events.push(event);

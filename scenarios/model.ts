@@ -1,4 +1,4 @@
-import type { DiracxClient } from '../client/index.ts';
+import type { DiracxClient, FileCatalog } from '../client/index.ts';
 import type { FixtureSet } from '../fixtures/index.ts';
 import type { Faults, SimClock, StorageElement, Timing } from '../sim/index.ts';
 import type { ScenarioContext } from './context.ts';
@@ -6,10 +6,12 @@ import type { ScenarioContext } from './context.ts';
 /**
  * What a step may need from the server it drives, beyond DiracX's routes:
  * - `identities`: logins as any fixture user of any VO (the box's own users);
- * - `restart`: restarting the services in the middle of a run (the box in this process).
+ * - `restart`: restarting the services in the middle of a run (the box in this process);
+ * - `catalog`: the server's own file catalog (gridbox's; DiracX has none yet, so a run
+ *   against it registers files in a catalog the simulator keeps).
  * A step whose needs the target cannot meet is skipped, and the report says why.
  */
-export type Capability = 'identities' | 'restart';
+export type Capability = 'identities' | 'restart' | 'catalog';
 
 export interface Step {
   /** A stable name of what the step does (`submit`, `fault.kill-pilots`, `expect.jobs`…). */
@@ -55,6 +57,8 @@ export interface ScenarioTarget {
   readonly service: DiracxClient;
   readonly fixtureSet: FixtureSet;
   readonly storage: ReadonlyMap<string, StorageElement>;
+  /** The catalog the grid uses, when it is not the server's own (`catalog` capability). */
+  readonly catalog?: (client: DiracxClient) => FileCatalog;
   /**
    * How users obtain tokens: the box's legacy-exchange key (DIRAC's way to get a user's
    * tokens from DiracX), or one token that acts for everyone on someone else's server.

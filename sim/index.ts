@@ -28,6 +28,7 @@ export {
 } from './world.ts';
 export { type JobOwner, submitWorkload } from './workload.ts';
 export { outputLfn } from './pilot/job-description.ts';
+export { MemoryFileCatalog } from './catalog/memory-file-catalog.ts';
 export {
   type StorageElement,
   StorageError,

@@ -298,10 +298,14 @@ export function expectIsolation(alias: string, other: string): Step {
                 () => me.client.downloadSandbox(sandbox),
               ],
             ] as [string, () => Promise<unknown>][])),
-        [
-          `${alias} cannot list VO ${theirVo}'s files`,
-          () => ctx.world.catalog(me.client).listDirectory(`/${theirVo}`),
-        ],
+        ...(ctx.target.capabilities.has('catalog')
+          ? ([
+              [
+                `${alias} cannot list VO ${theirVo}'s files`,
+                () => ctx.world.catalog(me.client).listDirectory(`/${theirVo}`),
+              ],
+            ] as [string, () => Promise<unknown>][])
+          : []),
       ];
       for (const [name, attempt] of attempts) {
         let outcome: string | undefined;

@@ -1,9 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures, pilotIdentity } from '../../fixtures/index.ts';
-import { ManualClock, snapshotOf, staticConfigSource, uuid7 } from '../core/index.ts';
-import type { AuthDB } from '../db/index.ts';
-import { generateKeystore, issueAccessToken } from '../logic/index.ts';
+import { ManualClock, uuid7 } from '../core/index.ts';
+import { type AccessTokenClaims, issueAccessToken } from '../logic/index.ts';
 import {
   AUTHORIZATION_MATRIX,
   type MatrixRequest,
@@ -13,13 +10,16 @@ import {
   UNAUTHENTICATED,
   type Unauthenticated,
 } from './authorization-matrix.testkit.ts';
-import { buildApp } from './build-app.ts';
+import { testBox } from './test-box.testkit.ts';
 
 type Caller = TokenHolder | Unauthenticated;
 
-const fixtures = generateFixtures({ seed: 1, size: 'small' });
-const { config } = fixtures;
-const [vo, otherVo] = Object.keys(config.Registry) as [string, string];
+const NOW = Date.UTC(2026, 5, 1, 12);
+const clock = new ManualClock(NOW);
+const box = await testBox({ clock });
+afterAll(() => box.close());
+const { app, config } = box;
+const [vo, otherVo] = box.vos as [string, string];
 const [site, otherSite] = Object.values(config.Resources.Sites).flatMap((s) => Object.keys(s)) as [
   string,
   string,
@@ -27,28 +27,8 @@ const [site, otherSite] = Object.values(config.Resources.Sites).flatMap((s) => O
 const se = Object.entries(config.Resources.StorageElements).find(
   ([, element]) => element.VO.length === 0 || element.VO.includes(vo),
 )![0];
-const NOW = Date.UTC(2026, 5, 1, 12);
-const clock = new ManualClock(NOW);
-const keystore = await generateKeystore(clock);
-const tokens = { keystore, clock, issuer: 'gridbox' };
-
-/** A token for a fixture user of `ofVo` in `group`, with the group's properties. */
-async function userToken(ofVo: string, group: string, pick: 'admin' | number) {
-  const members = fixtures.users.filter((u) => u.vo === ofVo && u.groups.includes(group));
-  const user = pick === 'admin' ? members[0]! : members.filter((u) => u.groups.length === 1)[pick]!;
-  const claims = {
-    sub: `${ofVo}:${user.sub}`,
-    vo: ofVo,
-    dirac_group: group,
-    preferred_username: user.username,
-    dirac_properties: [...config.Registry[ofVo]!.Groups[group]!.Properties],
-  };
-  return { claims, token: (await issueAccessToken(tokens, claims, 20)).token };
-}
-
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
-let app: FastifyInstance;
 let seed: Seed;
 const headers = new Map<Caller, Record<string, string>>();
 
@@ -58,24 +38,17 @@ const headers = new Map<Caller, Record<string, string>>();
  * matched to the first, and a refresh token of the owner.
  */
 beforeAll(async () => {
-  app = await buildApp({
-    configSource: staticConfigSource(snapshotOf(config, 0)),
-    auth: { keystore },
-    clock,
-  });
-  const owner = await userToken(vo, `${vo}_user`, 0);
-  const sameVoUser = await userToken(vo, `${vo}_user`, 1);
-  const otherVoUser = await userToken(otherVo, `${otherVo}_user`, 0);
-  const sameVoAdmin = await userToken(vo, `${vo}_admin`, 'admin');
-  const otherVoAdmin = await userToken(otherVo, `${otherVo}_admin`, 'admin');
+  const owner = await box.user(vo, 0);
+  const sameVoUser = await box.user(vo, 1);
+  const otherVoUser = await box.user(otherVo, 0);
+  const sameVoAdmin = await box.admin(vo);
+  const otherVoAdmin = await box.admin(otherVo);
+  const ownerClaims = JSON.parse(
+    Buffer.from(owner.split('.')[1]!, 'base64url').toString(),
+  ) as AccessTokenClaims;
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   const send = async (token: string, method: string, url: string, payload?: unknown) => {
-    const response = await app.inject({
-      method: method as 'POST',
-      url,
-      headers: bearer(token),
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
+    const response = await box.inject(method as 'POST', url, token, payload);
     expect(response.statusCode, `${method} ${url}: ${response.body}`).toBeLessThan(300);
     return response.body === '' ? undefined : response.json();
   };
@@ -85,32 +58,18 @@ beforeAll(async () => {
       pilot_stamp: stamp,
       vo: ofVo,
     });
-    const traded = await app.inject({
-      method: 'POST',
-      url: '/api/auth/pilot-token',
-      payload: { pilot_stamp: stamp, pilot_secret },
+    const traded = await box.inject('POST', '/api/auth/pilot-token', undefined, {
+      pilot_stamp: stamp,
+      pilot_secret,
     });
     return traded.json().access_token as string;
   };
-  const ownPilot = await pilotToken(sameVoAdmin.token, 'matrix-own', vo);
-  const otherPilot = await pilotToken(sameVoAdmin.token, 'matrix-other', vo);
-  const otherVoPilot = await pilotToken(otherVoAdmin.token, 'matrix-foreign', otherVo);
-  const generic = pilotIdentity(vo);
-  const genericPilot = (
-    await issueAccessToken(
-      tokens,
-      {
-        sub: `${vo}:${generic.sub}`,
-        vo,
-        dirac_group: `${vo}_pilot`,
-        preferred_username: generic.username,
-        dirac_properties: [...config.Registry[vo]!.Groups[`${vo}_pilot`]!.Properties],
-      },
-      20,
-    )
-  ).token;
+  const ownPilot = await pilotToken(sameVoAdmin, 'matrix-own', vo);
+  const otherPilot = await pilotToken(sameVoAdmin, 'matrix-other', vo);
+  const otherVoPilot = await pilotToken(otherVoAdmin, 'matrix-foreign', otherVo);
+  const genericPilot = await box.pilot(vo);
 
-  const [{ JobID: jobId }] = await send(owner.token, 'POST', '/api/jobs/jdl', [
+  const [{ JobID: jobId }] = await send(owner, 'POST', '/api/jobs/jdl', [
     `Executable = "matrix"; Site = "${site}"`,
   ]);
   const matched = await send(ownPilot, 'POST', '/api/jobs/match', {
@@ -120,19 +79,15 @@ beforeAll(async () => {
   });
   expect(matched.JobID).toBe(jobId);
   // The owner's catalog directory (mode 0o775: its group may write, others may not).
-  await send(owner.token, 'PUT', '/api/catalog/directory', { path: `/${vo}/matrix` });
-  const { pfn } = await send(owner.token, 'POST', '/api/jobs/sandbox', {
+  await send(owner, 'PUT', '/api/catalog/directory', { path: `/${vo}/matrix` });
+  const { pfn } = await send(owner, 'POST', '/api/jobs/sandbox', {
     checksum_algorithm: 'sha256',
     checksum: 'a'.repeat(64),
     size: 1,
     format: 'tar.bz2',
   });
   const refreshJti = uuid7(clock);
-  await (app.dbs.get('AuthDB') as AuthDB).insertRefreshToken(
-    refreshJti,
-    owner.claims.sub,
-    `vo:${vo}`,
-  );
+  await app.dbs.get('AuthDB').insertRefreshToken(refreshJti, ownerClaims.sub, `vo:${vo}`);
   seed = {
     vo,
     otherVo,
@@ -147,30 +102,31 @@ beforeAll(async () => {
   };
 
   // The forged ones: each is the owner's token but for one flaw.
-  const [header, payload, signature] = owner.token.split('.') as [string, string, string];
+  const [header, payload, signature] = owner.split('.') as [string, string, string];
   const tampered = b64({
-    ...owner.claims,
+    ...ownerClaims,
     ...JSON.parse(Buffer.from(payload, 'base64url').toString()),
     vo: otherVo,
   });
+  const { keystore } = app.auth;
   const foreign = await issueAccessToken(
-    { ...tokens, issuer: 'https://evil.example' },
-    owner.claims,
+    { keystore, clock, issuer: 'https://evil.example' },
+    ownerClaims,
     20,
   );
   const past = new ManualClock(NOW - 3_600_000);
   const expired = await issueAccessToken(
     { keystore, clock: past, issuer: 'gridbox' },
-    owner.claims,
+    ownerClaims,
     20,
   );
   const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`;
   const holders: Record<TokenHolder, string> = {
-    owner: owner.token,
-    sameVoUser: sameVoUser.token,
-    otherVoUser: otherVoUser.token,
-    sameVoAdmin: sameVoAdmin.token,
-    otherVoAdmin: otherVoAdmin.token,
+    owner: owner,
+    sameVoUser: sameVoUser,
+    otherVoUser: otherVoUser,
+    sameVoAdmin: sameVoAdmin,
+    otherVoAdmin: otherVoAdmin,
     ownPilot,
     otherPilot,
     otherVoPilot,
@@ -184,7 +140,6 @@ beforeAll(async () => {
   headers.set('expired', bearer(expired.token));
   headers.set('algNone', bearer(unsigned));
 });
-afterAll(() => app.close());
 
 async function documentedOperations(): Promise<string[]> {
   const document = (await app.inject('/api/openapi.json')).json() as {

@@ -10,6 +10,7 @@ import {
   staticConfigSource,
   systemClock,
 } from '../core/index.ts';
+import type { Database } from '../db/index.ts';
 import { generateKeystore, issueAccessToken } from '../logic/index.ts';
 import type { RouterDefinition } from '../routers/index.ts';
 import { type AppOptions, buildApp } from './build-app.ts';
@@ -79,12 +80,12 @@ describe('health probes', () => {
     const registry = extendRegistry(builtinRegistry, {
       dbs: [
         {
-          name: 'AuthDB',
-          migrations: () => ({}),
-          open: () => ({
-            name: 'AuthDB',
-            ping: () => Promise.reject(new Error('connection refused')),
-          }),
+          ...builtinRegistry.dbs.get('AuthDB')!,
+          // The built-in AuthDB, but its backend does not answer.
+          open: (conn) =>
+            Object.assign(Object.create(builtinRegistry.dbs.get('AuthDB')!.open(conn)) as object, {
+              ping: () => Promise.reject(new Error('connection refused')),
+            }) as unknown as Database,
         },
       ],
     });
@@ -366,6 +367,7 @@ const echoRouter: RouterDefinition = {
   name: 'echo',
   prefix: '/api/echo',
   requiresAuth: false,
+  needs: { dbs: [], policies: [] },
   plugin: async (app) => {
     app.post(
       '/',
@@ -456,6 +458,7 @@ describe('registry', () => {
       name: 'config',
       prefix: '/api/config',
       requiresAuth: false,
+      needs: { dbs: [], policies: [] },
       plugin: async (app) => {
         app.get(
           '/',
@@ -496,6 +499,57 @@ describe('registry', () => {
     const withoutOpen = { ...registry, policies: new Map() };
     await expect(
       buildApp({ configSource: staticConfigSource(snapshot), registry: withoutOpen }),
-    ).rejects.toThrow('access policy open is not registered');
+    ).rejects.toThrow(
+      /The router "[^"]+" needs the access policy "open", which no entry registers/,
+    );
+  });
+
+  it('refuses to start when a router needs a DB nobody registered', async () => {
+    const registry = { ...builtinRegistry, dbs: new Map(builtinRegistry.dbs) };
+    registry.dbs.delete('TaskQueueDB');
+    await expect(
+      buildApp({ configSource: staticConfigSource(snapshot), registry }),
+    ).rejects.toThrow('The router "jobs" needs the DB TaskQueueDB, which no entry registers');
+  });
+
+  it('refuses a DB registered under a built-in name that lacks the interface’s methods', async () => {
+    const base = builtinRegistry.dbs.get('ResourceStatusDB')!;
+    // An extension's ResourceStatusDB that forgot one method of the interface.
+    const partial = {
+      ...base,
+      open: (conn: Parameters<typeof base.open>[0]) => {
+        const db = base.open(conn) as unknown as Record<string, unknown>;
+        return {
+          name: 'ResourceStatusDB',
+          ping: () => Promise.resolve(),
+          siteStatuses: db.siteStatuses,
+        };
+      },
+    } as typeof base;
+    await expect(
+      buildApp({
+        configSource: staticConfigSource(snapshot),
+        registry: extendRegistry(builtinRegistry, { dbs: [partial] }),
+      }),
+    ).rejects.toThrow(
+      /The DB registered as ResourceStatusDB does not implement its interface: it lacks \w+/,
+    );
+  });
+
+  it('accepts a DB that extends the built-in one with methods of its own', async () => {
+    const base = builtinRegistry.dbs.get('ResourceStatusDB')!;
+    const extended = {
+      ...base,
+      open: (conn: Parameters<typeof base.open>[0]) =>
+        Object.assign(Object.create(base.open(conn)) as object, {
+          extra: () => 1,
+        }) as unknown as ReturnType<typeof base.open>,
+    };
+    const app = await buildApp({
+      configSource: staticConfigSource(snapshot),
+      registry: extendRegistry(builtinRegistry, { dbs: [extended] }),
+    });
+    expect(app.dbs.named('ResourceStatusDB')).toHaveProperty('extra');
+    await app.close();
   });
 });

@@ -14,14 +14,8 @@ import {
   createRng,
   systemClock,
 } from '../core/index.ts';
-import {
-  type JobDB,
-  type JobLoggingDB,
-  MemorySandboxStore,
-  type SandboxStore,
-  type TaskQueueDB,
-  openDatabases,
-} from '../db/index.ts';
+import { DbSet, MemorySandboxStore, type SandboxStore, openDatabases } from '../db/index.ts';
+import { checkRegistry } from './registry-check.ts';
 import type { Dispatcher } from 'undici';
 import {
   type AuthSettings,
@@ -151,10 +145,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   try {
     app.decorate('configSource', options.configSource);
     const storeDbs = [...registry.storeDbs.values()].map((definition) => definition.open());
-    app.decorate(
-      'dbs',
+    const dbs = new DbSet(
       new Map([...databases.dbs, ...storeDbs.map((db) => [db.name, db] as const)]),
     );
+    checkRegistry(registry, dbs, databases.sql);
+    app.decorate('dbs', dbs);
     app.decorate('policies', registry.policies);
     app.decorate('clock', clock);
     app.decorate('auth', authContext(options.auth ?? {}, keystore, clock));
@@ -207,9 +202,9 @@ async function repairJobs(app: FastifyInstance): Promise<void> {
   const snapshot = app.configSource.current();
   if (snapshot === undefined) return;
   const report = await repairInterruptedJobs({
-    jobDb: app.dbs.get('JobDB') as JobDB,
-    jobLoggingDb: app.dbs.get('JobLoggingDB') as JobLoggingDB,
-    taskQueueDb: app.dbs.get('TaskQueueDB') as TaskQueueDB,
+    jobDb: app.dbs.get('JobDB'),
+    jobLoggingDb: app.dbs.get('JobLoggingDB'),
+    taskQueueDb: app.dbs.get('TaskQueueDB'),
     config: snapshot.config,
     clock: app.clock,
   });

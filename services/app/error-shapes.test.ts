@@ -1,40 +1,12 @@
 import { connect } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../fixtures/index.ts';
-import { snapshotOf, staticConfigSource, systemClock } from '../core/index.ts';
-import { generateKeystore, issueAccessToken } from '../logic/index.ts';
-import { buildApp } from './build-app.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testBox } from './test-box.testkit.ts';
 
-const { config } = generateFixtures({ seed: 1, size: 'small' });
-const vo = Object.keys(config.Registry)[0]!;
-const keystore = await generateKeystore(systemClock);
-const { token } = await issueAccessToken(
-  { keystore, clock: systemClock, issuer: 'gridbox' },
-  {
-    sub: `${vo}:alice`,
-    vo,
-    dirac_group: `${vo}_user`,
-    preferred_username: 'alice',
-    dirac_properties: ['NormalUser'],
-  },
-  20,
-);
-const bearer = `Bearer ${token}`;
-
-let app: FastifyInstance;
-let port: number;
-beforeAll(async () => {
-  app = await buildApp({
-    configSource: staticConfigSource(snapshotOf(config, 0)),
-    auth: { keystore },
-    bodyLimitBytes: 64 * 1024,
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  port = (app.server.address() as AddressInfo).port;
-});
-afterAll(() => app.close());
+const box = await testBox({ bodyLimitBytes: 64 * 1024, listen: true });
+afterAll(() => box.close());
+const { app } = box;
+const port = Number(new URL(box.url!).port);
+const bearer = `Bearer ${await box.token({ lifetimeMinutes: 20 })}`;
 
 interface RawResponse {
   status: number;

@@ -19,6 +19,7 @@ const probeRouter: RouterDefinition = {
   name: 'probe',
   prefix: '/api/probe',
   requiresAuth: false,
+  needs: { dbs: [], policies: [] },
   plugin: async (app) => {
     app.post('/echo', (request) => ({ body: request.body }));
     app.get('/unsendable', () => {

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../fixtures/index.ts';
-import { snapshotOf, staticConfigSource, systemClock } from '../core/index.ts';
-import { generateKeystore } from '../logic/index.ts';
-import { buildApp } from './build-app.ts';
 import { hoistNamedSchemas } from './openapi.ts';
+import { testBox } from './test-box.testkit.ts';
 
 /**
  * Every operation of DiracX 0.7.0's generated client (diracx-client 0.7.0, its request
@@ -169,16 +167,11 @@ const successOf = (operation: Operation) =>
     .map((media) => shape(media.schema));
 
 async function gridboxDocument(): Promise<Document> {
-  const fixtures = generateFixtures({ seed: 7, size: 'small' });
-  const app = await buildApp({
-    configSource: staticConfigSource(snapshotOf(fixtures.config, Date.UTC(2026, 0, 1))),
-    auth: { keystore: await generateKeystore(systemClock) },
+  await using box = await testBox({
+    fixtures: generateFixtures({ seed: 7, size: 'small' }),
+    configModifiedMs: Date.UTC(2026, 0, 1),
   });
-  try {
-    return (await app.inject('/api/openapi.json')).json();
-  } finally {
-    await app.close();
-  }
+  return (await box.app.inject('/api/openapi.json')).json();
 }
 
 const document = await gridboxDocument();

@@ -41,4 +41,6 @@ export * from './models/sandbox.ts';
 export * from './models/match.ts';
 export * from './models/auth.ts';
 export * from './models/catalog.ts';
+export * from './models/pilot.ts';
+export * from './models/rss.ts';
 export { lfnProblem } from './lfn.ts';

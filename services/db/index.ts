@@ -1,4 +1,5 @@
 export type { Database, SqlDbDefinition, StoreDbDefinition } from './database.ts';
+export { DbSet, type DbInterfaces, type DbName, methodsOf } from './db-set.ts';
 export * from './job-parameters/index.ts';
 export { SqlDatabase, defineSqlDb } from './database.ts';
 export { openDatabases, type StartedDatabases } from './open-databases.ts';

@@ -1,5 +1,5 @@
 import type { Clock, ConfigSource, Rng } from '../core/index.ts';
-import type { Database } from '../db/index.ts';
+import type { DbSet } from '../db/index.ts';
 import type {
   AccessTokenClaims,
   AuthSettings,
@@ -38,7 +38,7 @@ export interface JobsSettings {
 declare module 'fastify' {
   interface FastifyInstance {
     configSource: ConfigSource;
-    dbs: ReadonlyMap<string, Database>;
+    dbs: DbSet;
     policies: ReadonlyMap<string, AccessPolicy>;
     clock: Clock;
     auth: AuthContext;

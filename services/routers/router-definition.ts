@@ -12,4 +12,10 @@ export interface RouterDefinition {
   /** Every route needs a valid access token (DiracX's `require_auth`). */
   readonly requiresAuth: boolean;
   readonly plugin: FastifyPluginAsync;
+  /**
+   * The DBs and access policies the plugin uses, by registry name: the app refuses to start
+   * when one is missing (or a DB does not implement its interface) instead of failing at
+   * the first request.
+   */
+  readonly needs: { readonly dbs: readonly string[]; readonly policies: readonly string[] };
 }

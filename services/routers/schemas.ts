@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { RowsSchema } from '../core/index.ts';
 
 /** The body of every deliberate error, as DiracX (FastAPI) sends it. */
 export const ErrorSchema = Type.Object({ detail: Type.String() }, { description: 'An error.' });
@@ -30,8 +31,7 @@ export const UnavailableSchema = Type.Object(
   { description: 'A dependency is not ready; retry after the Retry-After header.' },
 );
 
-/** Rows of a search or summary: each row's columns are those the request selected. */
-export const RowsSchema = Type.Array(Type.Record(Type.String(), Type.Unknown()));
+export { RowsSchema } from '../core/index.ts';
 
 /**
  * The query string of DiracX's paginated search routes, optional with defaults as in

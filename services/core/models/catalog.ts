@@ -119,6 +119,12 @@ export const DirectoryListingSchema = Type.Object({
 
 export const PathSchema = Type.String({ minLength: 1, maxLength: LFN_HARD_MAX_LENGTH });
 
+/** A directory, as a query string or a body. */
+export const DirectoryPathSchema = Type.Object(
+  { path: PathSchema },
+  { additionalProperties: false },
+);
+
 export const MetadataValueSchema = Type.Union([Type.String({ maxLength: 128 }), Type.Number()]);
 /** Metadata names are short identifiers, as DIRAC's catalog stores them (31 characters). */
 const metadataOf = (minProperties: number) =>
@@ -138,6 +144,12 @@ export const FindFilesBodySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** SE → PFN of each file. */
+export const ReplicaLocationsSchema = BulkResultSchema(Type.Record(Type.String(), Type.String()));
+
+/** The files a metadata search found. */
+export const FoundFilesSchema = Type.Object({ lfns: Type.Array(Type.String()) });
+
 export type NewFile = Static<typeof NewFileSchema>;
 export type NewReplica = Static<typeof NewReplicaSchema>;
 export type FileMetadata = Static<typeof FileMetadataSchema>;
@@ -145,6 +157,16 @@ export type DirectoryListing = Static<typeof DirectoryListingSchema>;
 export type MetadataValue = Static<typeof MetadataValueSchema>;
 export type CatalogMetadata = Static<typeof MetadataSchema>;
 export type ReplicaStatus = (typeof REPLICA_STATUSES)[number];
+export type LfnList = Static<typeof LfnListSchema>;
+export type AddFilesBody = Static<typeof AddFilesBodySchema>;
+export type AddReplicasBody = Static<typeof AddReplicasBodySchema>;
+export type RemoveReplicasBody = Static<typeof RemoveReplicasBodySchema>;
+export type GetReplicasBody = Static<typeof GetReplicasBodySchema>;
+export type DirectoryPath = Static<typeof DirectoryPathSchema>;
+export type SetMetadataBody = Static<typeof SetMetadataBodySchema>;
+export type FindFilesBody = Static<typeof FindFilesBodySchema>;
+export type ReplicaLocations = Static<typeof ReplicaLocationsSchema>;
+export type FoundFiles = Static<typeof FoundFilesSchema>;
 export interface BulkResult<T> {
   Successful: Record<string, T>;
   Failed: Record<string, string>;

@@ -154,3 +154,9 @@ export const JobMetaDataBodySchema = Type.Record(
     additionalProperties: false,
   },
 );
+
+export type JdlList = Static<typeof JdlListSchema>;
+export type JobStatusUpdate = Static<typeof JobStatusUpdateSchema>;
+export type SetJobStatusBody = Static<typeof SetJobStatusBodySchema>;
+export type SetJobStatusReturn = Static<typeof SetJobStatusReturnSchema>;
+export type HeartbeatBody = Static<typeof HeartbeatBodySchema>;

@@ -55,5 +55,8 @@ export const SANDBOX_PFN =
   /^(?:SB:([A-Za-z0-9_.-]+)\|)?\/S3\/([a-z0-9.-]+)\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)\/(sha256):([0-9a-f]{64})\.(tar\.bz2|tar\.zst)$/;
 
 export type SandboxInfo = Static<typeof SandboxInfoSchema>;
+export type SandboxFormat = (typeof SANDBOX_FORMATS)[number];
+export type SandboxType = Static<typeof SandboxTypeSchema>;
+export type PfnList = Static<typeof PfnListSchema>;
 export type SandboxUploadResponse = Static<typeof SandboxUploadResponseSchema>;
 export type SandboxDownloadResponse = Static<typeof SandboxDownloadResponseSchema>;

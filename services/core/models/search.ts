@@ -56,9 +56,13 @@ export const SummaryParamsSchema = Type.Object(
   { title: 'SummaryParams' },
 );
 
+/** Rows of a search or summary: each row's columns are those the request selected. */
+export const RowsSchema = Type.Array(Type.Record(Type.String(), Type.Unknown()));
+
 export type ScalarSearchSpec = Static<typeof ScalarSearchSpecSchema>;
 export type VectorSearchSpec = Static<typeof VectorSearchSpecSchema>;
 export type SearchSpec = Static<typeof SearchSpecSchema>;
 export type SortSpec = Static<typeof SortSpecSchema>;
 export type SearchParams = Static<typeof SearchParamsSchema>;
 export type SummaryParams = Static<typeof SummaryParamsSchema>;
+export type Rows = Static<typeof RowsSchema>;

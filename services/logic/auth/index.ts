@@ -38,4 +38,5 @@ export {
   verifyToken,
 } from './tokens.ts';
 export { legacyExchange, proxyExchange } from './legacy-exchange.ts';
-export { type PilotTokenResponse, pilotStampOf, pilotToken } from './pilot-token.ts';
+export { type TokenIdentity, mintAccessToken } from './mint.ts';
+export { pilotStampOf, pilotToken } from './pilot-token.ts';

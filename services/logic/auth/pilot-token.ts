@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { ForbiddenError, UnauthorizedError } from '../../core/index.ts';
+import { ForbiddenError, type PilotTokenResponse, UnauthorizedError } from '../../core/index.ts';
 import type { PilotAgentsDB } from '../../db/index.ts';
 import { hashSecret } from '../pilots/register.ts';
 import type { AuthDeps } from './deps.ts';
@@ -23,12 +23,6 @@ export function pilotStampOf(claims: {
   return claims.sub.startsWith(prefix) && claims.sub.length > prefix.length
     ? claims.sub.slice(prefix.length)
     : undefined;
-}
-
-export interface PilotTokenResponse {
-  access_token: string;
-  expires_in: number;
-  token_type: 'Bearer';
 }
 
 /**

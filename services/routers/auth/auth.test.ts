@@ -1,9 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../../fixtures/index.ts';
-import { builtinRegistry, buildApp, extendRegistry } from '../../app/index.ts';
-import { ManualClock, snapshotOf, staticConfigSource, uuid7 } from '../../core/index.ts';
+import { builtinRegistry, extendRegistry } from '../../app/index.ts';
+import { testBox } from '../../app/test-box.testkit.ts';
+import { ManualClock, uuid7 } from '../../core/index.ts';
 import type { AuthDB } from '../../db/index.ts';
 import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
 import { currentUser } from '../authenticate.ts';
@@ -21,6 +20,7 @@ const whoamiRouter: RouterDefinition = {
   name: 'whoami',
   prefix: '/api/whoami',
   requiresAuth: true,
+  needs: { dbs: [], policies: [] },
   plugin: async (app) => {
     app.get(
       '/',
@@ -32,18 +32,14 @@ const whoamiRouter: RouterDefinition = {
   },
 };
 
-let app: FastifyInstance;
-beforeAll(async () => {
-  app = await buildApp({
-    configSource: staticConfigSource(
-      snapshotOf(generateFixtures({ seed: 1, size: 'small' }).config, NOW),
-    ),
-    registry: extendRegistry(builtinRegistry, { routers: [whoamiRouter] }),
-    auth: { keystore, issuer },
-    clock,
-  });
+const box = await testBox({
+  configModifiedMs: NOW,
+  registry: extendRegistry(builtinRegistry, { routers: [whoamiRouter] }),
+  auth: { keystore, issuer },
+  clock,
 });
-afterAll(() => app.close());
+afterAll(() => box.close());
+const { app } = box;
 
 const bearer = (value: string) => ({ authorization: `Bearer ${value}` });
 const changedByte = `${token.slice(0, -5)}${token.at(-5) === 'A' ? 'B' : 'A'}${token.slice(-4)}`;
@@ -87,66 +83,52 @@ describe('GET /api/auth/userinfo', () => {
 describe('time', () => {
   it('refuses an access token once it has expired', async () => {
     const later = new ManualClock(NOW);
-    const timed = await buildApp({
-      configSource: staticConfigSource(
-        snapshotOf(generateFixtures({ seed: 1, size: 'small' }).config, NOW),
-      ),
+    await using timed = await testBox({
+      configModifiedMs: NOW,
       auth: { keystore, issuer },
       clock: later,
     });
-    try {
-      expect(
-        (await timed.inject({ url: '/api/auth/userinfo', headers: bearer(token) })).statusCode,
-      ).toBe(200);
-      later.advance(20 * 60_000 + 1000);
-      const response = await timed.inject({ url: '/api/auth/userinfo', headers: bearer(token) });
-      expect(response.statusCode).toBe(401);
-      expect(response.json()).toEqual({ detail: 'Invalid JWT' });
-    } finally {
-      await timed.close();
-    }
+    expect((await timed.inject('GET', '/api/auth/userinfo', token)).statusCode).toBe(200);
+    later.advance(20 * 60_000 + 1000);
+    const response = await timed.inject('GET', '/api/auth/userinfo', token);
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toEqual({ detail: 'Invalid JWT' });
   });
 
   it('answers a device-flow poll "authorization_pending", then "Device code expired" after ten minutes', async () => {
     const later = new ManualClock(NOW);
-    const fixtures = generateFixtures({ seed: 1, size: 'small' });
-    const timed = await buildApp({
-      configSource: staticConfigSource(snapshotOf(fixtures.config, NOW)),
+    await using timed = await testBox({
+      configModifiedMs: NOW,
       auth: { keystore, issuer },
       clock: later,
     });
-    try {
-      const vo = Object.keys(fixtures.config.Registry)[0]!;
-      const started = await timed.inject({
+    const started = await timed.inject(
+      'POST',
+      `/api/auth/device?client_id=myDIRACClientID&scope=vo:${timed.vos[0]}`,
+    );
+    expect(started.statusCode).toBe(200);
+    expect(started.json()).toMatchObject({
+      expires_in: 600,
+      verification_uri: 'http://localhost:80/api/auth/device',
+    });
+    const poll = () =>
+      timed.app.inject({
         method: 'POST',
-        url: `/api/auth/device?client_id=myDIRACClientID&scope=vo:${vo}`,
+        url: '/api/auth/token',
+        payload: new URLSearchParams({
+          grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+          client_id: 'myDIRACClientID',
+          device_code: started.json().device_code,
+        }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
-      expect(started.statusCode).toBe(200);
-      expect(started.json()).toMatchObject({
-        expires_in: 600,
-        verification_uri: 'http://localhost:80/api/auth/device',
-      });
-      const poll = () =>
-        timed.inject({
-          method: 'POST',
-          url: '/api/auth/token',
-          payload: new URLSearchParams({
-            grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
-            client_id: 'myDIRACClientID',
-            device_code: started.json().device_code,
-          }).toString(),
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        });
-      const pending = await poll();
-      expect(pending.statusCode).toBe(400);
-      expect(pending.json()).toEqual({ error: 'authorization_pending' });
-      later.advance(601_000);
-      const expired = await poll();
-      expect(expired.statusCode).toBe(401);
-      expect(expired.json()).toEqual({ detail: 'Device code expired' });
-    } finally {
-      await timed.close();
-    }
+    const pending = await poll();
+    expect(pending.statusCode).toBe(400);
+    expect(pending.json()).toEqual({ error: 'authorization_pending' });
+    later.advance(601_000);
+    const expired = await poll();
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json()).toEqual({ detail: 'Device code expired' });
   });
 
   it.each([
@@ -204,17 +186,13 @@ describe('GET /.well-known/jwks.json', () => {
 
 describe('refresh tokens under ProxyManagement', () => {
   const manager = (vo: string) =>
-    issueAccessToken(
-      { keystore, clock, issuer },
-      {
-        sub: `${vo}:root`,
-        vo,
-        preferred_username: 'root',
-        dirac_group: `${vo}_admin`,
-        dirac_properties: ['NormalUser', 'ProxyManagement'],
-      },
-      20,
-    );
+    box.token({
+      vo,
+      user: 'root',
+      group: `${vo}_admin`,
+      properties: ['NormalUser', 'ProxyManagement'],
+      lifetimeMinutes: 20,
+    });
   const jtis = { lhcb: uuid7(clock), atlas: uuid7(clock) };
 
   beforeAll(async () => {
@@ -224,7 +202,7 @@ describe('refresh tokens under ProxyManagement', () => {
   });
 
   it('lists and revokes the tokens of the holder’s VO only', async () => {
-    const { token: lhcbManager } = await manager('lhcb');
+    const lhcbManager = await manager('lhcb');
     const listed = await app.inject({
       url: '/api/auth/refresh-tokens',
       headers: bearer(lhcbManager),

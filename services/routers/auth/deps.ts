@@ -1,13 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AuthDB } from '../../db/index.ts';
 import { type AuthDeps, requireConfig } from '../../logic/index.ts';
 
 /** The auth logic's dependencies for one request: the DBs and the configuration of now. */
 export function authDeps(app: FastifyInstance): AuthDeps {
-  const authDb = app.dbs.get('AuthDB') as AuthDB | undefined;
-  if (authDb === undefined) throw new Error('the auth system needs AuthDB');
   return {
-    authDb,
+    authDb: app.dbs.get('AuthDB'),
     config: requireConfig(app.configSource).config,
     tokens: app.auth,
     idp: app.auth.idp,

@@ -26,5 +26,6 @@ export const authRouter: RouterDefinition = {
   name: 'auth',
   prefix: '/api/auth',
   requiresAuth: false,
+  needs: { dbs: ['AuthDB', 'PilotAgentsDB'], policies: ['open'] },
   plugin,
 };

@@ -1,6 +1,9 @@
 import Type from 'typebox';
-import { InvalidRequestError } from '../../core/index.ts';
-import type { PilotAgentsDB } from '../../db/index.ts';
+import {
+  InvalidRequestError,
+  PilotTokenRequestSchema,
+  PilotTokenResponseSchema,
+} from '../../core/index.ts';
 import {
   DEVICE_CODE_GRANT,
   legacyExchange,
@@ -132,19 +135,9 @@ export function tokenRoutes(app: AuthApp, policy: AccessPolicy): void {
         operationId: 'auth_pilot_token',
         tags,
         summary: 'gridbox: a registered pilot trades its stamp and secret for an access token.',
-        body: Type.Object(
-          {
-            pilot_stamp: Type.String({ maxLength: 32 }),
-            pilot_secret: Type.String({ maxLength: 256 }),
-          },
-          { additionalProperties: false },
-        ),
+        body: PilotTokenRequestSchema,
         response: {
-          200: Type.Object({
-            access_token: Type.String(),
-            expires_in: Type.Integer(),
-            token_type: Type.Literal('Bearer'),
-          }),
+          200: PilotTokenResponseSchema,
           ...errors(401, 403, 422),
         },
       },
@@ -152,7 +145,7 @@ export function tokenRoutes(app: AuthApp, policy: AccessPolicy): void {
     async (request) => {
       await policy.check(request, 'create');
       return pilotToken(
-        { ...authDeps(app), pilotAgentsDb: app.dbs.get('PilotAgentsDB') as PilotAgentsDB },
+        { ...authDeps(app), pilotAgentsDb: app.dbs.get('PilotAgentsDB') },
         { stamp: request.body.pilot_stamp, secret: request.body.pilot_secret },
       );
     },

@@ -1,10 +1,8 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../../fixtures/index.ts';
-import { buildApp } from '../../app/index.ts';
-import { type Config, snapshotOf, staticConfigSource, systemClock } from '../../core/index.ts';
+import type { Config } from '../../core/index.ts';
 import type { FileCatalogDB } from '../../db/index.ts';
-import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
+import { testBox } from '../../app/test-box.testkit.ts';
 
 const fixtures = generateFixtures({ seed: 1, size: 'small' }).config;
 const [vo, otherVo] = Object.keys(fixtures.Registry) as [string, string];
@@ -19,51 +17,21 @@ const config: Config = {
     },
   },
 };
-const keystore = await generateKeystore(systemClock);
-const tokenFor = async (tokenVo: string, group: string, properties: string[], user = 'alice') =>
-  (
-    await issueAccessToken(
-      { keystore, clock: systemClock, issuer: 'gridbox' },
-      {
-        sub: `${tokenVo}:${user}`,
-        vo: tokenVo,
-        dirac_group: group,
-        preferred_username: user,
-        dirac_properties: properties,
-      },
-      20,
-    )
-  ).token;
-
-let app: FastifyInstance;
-let alice: string;
-let bob: string;
-let pilot: string;
-let monitor: string;
-beforeAll(async () => {
-  app = await buildApp({
-    configSource: staticConfigSource(snapshotOf(config, 0)),
-    auth: { keystore },
-  });
-  alice = await tokenFor(vo, `${vo}_user`, ['NormalUser']);
-  bob = await tokenFor(otherVo, `${otherVo}_user`, ['NormalUser'], 'bob');
-  pilot = await tokenFor(vo, `${vo}_pilot`, ['GenericPilot', 'LimitedDelegation'], 'pilot-1');
-  monitor = await tokenFor(vo, `${vo}_monitor`, ['JobMonitor'], 'carol');
-});
-afterAll(() => app.close());
+const box = await testBox({ config });
+afterAll(() => box.close());
+const tokenFor = (tokenVo: string, group: string, properties: string[], user = 'alice') =>
+  box.token({ vo: tokenVo, group, properties, user, lifetimeMinutes: 20 });
+const alice = await tokenFor(vo, `${vo}_user`, ['NormalUser']);
+const bob = await tokenFor(otherVo, `${otherVo}_user`, ['NormalUser'], 'bob');
+const pilot = await tokenFor(vo, `${vo}_pilot`, ['GenericPilot', 'LimitedDelegation'], 'pilot-1');
+const monitor = await tokenFor(vo, `${vo}_monitor`, ['JobMonitor'], 'carol');
 
 const call = (
   method: 'GET' | 'POST' | 'PUT' | 'PATCH',
   url: string,
   token?: string,
   body?: unknown,
-) =>
-  app.inject({
-    method,
-    url,
-    ...(body === undefined ? {} : { payload: body as object }),
-    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-  });
+) => box.inject(method, url, token, body);
 const post = (url: string, token: string | undefined, body: unknown) =>
   call('POST', `/api/catalog${url}`, token, body);
 
@@ -188,7 +156,7 @@ describe('the file catalog API', () => {
     const lfn = `${root}/status/f`;
     await post('/files', alice, { [lfn]: newFile({ PFN: 'root://a/f' }) });
     await post('/replicas', alice, { [lfn]: { SE: se2, PFN: 'root://b/f' } });
-    const db = app.dbs.get('FileCatalogDB') as FileCatalogDB;
+    const db = box.app.dbs.get('FileCatalogDB') as FileCatalogDB;
     await db.setReplicaStatus([{ lfn, se: se2, status: 'Trash' }], 0);
     expect((await post('/replicas/query', alice, { lfns: [lfn] })).json().Successful).toEqual({
       [lfn]: { [se]: 'root://a/f' },

@@ -1,58 +1,36 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import {
   AddFilesBodySchema,
   AddReplicasBodySchema,
   BulkResultSchema,
-  DirectoryListingSchema,
   FileMetadataSchema,
-  FindFilesBodySchema,
   GetReplicasBodySchema,
   LfnListSchema,
-  PathSchema,
   RemoveReplicasBodySchema,
-  SetMetadataBodySchema,
+  ReplicaLocationsSchema,
 } from '../../core/index.ts';
-import type { FileCatalogDB } from '../../db/index.ts';
 import {
-  type CatalogDeps,
   addFiles,
   addReplicas,
-  createDirectory,
-  findFilesByMetadata,
   getFileMetadata,
   getReplicas,
-  listDirectory,
   removeFiles,
   removeReplicas,
-  requireConfig,
-  setMetadata,
 } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
 import type { RouterDefinition } from '../router-definition.ts';
-import { ErrorSchema, ValidationErrorSchema } from '../schemas.ts';
+import { depsOf, errors, security, tags } from './common.ts';
+import { directoryRoutes } from './directories.ts';
 
-const tags = ['catalog'];
-const security = [{ OpenIdConnect: [] }];
-const errors = { 401: ErrorSchema, 403: ErrorSchema, 422: ValidationErrorSchema };
-const pathErrors = { ...errors, 400: ErrorSchema, 404: ErrorSchema };
-const Done = { type: 'null', description: 'Done.' } as const;
 const Registered = BulkResultSchema(Type.Literal(true));
 /**
  * Bulk bodies may name CATALOG_MAX_BULK LFNs, each with a PFN: a few MiB, more than the
  * app's default limit, which suits every other route and stays in force for them.
  */
 const bodyLimit = 16 * 1024 * 1024;
-
-function depsOf(app: FastifyInstance): CatalogDeps {
-  return {
-    fileCatalogDb: app.dbs.get('FileCatalogDB') as FileCatalogDB,
-    config: requireConfig(app.configSource).config,
-    clock: app.clock,
-  };
-}
 
 /**
  * gridbox's file catalog, after DIRAC's File Catalog (DiracX has none yet): LFNs mapped to
@@ -170,7 +148,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         summary: 'SE → PFN of each file; only AprioriGood replicas unless all_statuses.',
         body: GetReplicasBodySchema,
         response: {
-          200: BulkResultSchema(Type.Record(Type.String(), Type.String())),
+          200: ReplicaLocationsSchema,
           ...errors,
         },
       },
@@ -186,100 +164,13 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     },
   );
 
-  app.get(
-    '/directory',
-    {
-      schema: {
-        operationId: 'catalog_list_directory',
-        tags,
-        security,
-        summary: 'The subdirectories and files of a directory.',
-        querystring: Type.Object({ path: PathSchema }, { additionalProperties: false }),
-        response: { 200: DirectoryListingSchema, ...pathErrors },
-      },
-    },
-    async (request) => {
-      await policy.check(request, 'read');
-      return listDirectory(depsOf(app), currentUser(request), request.query.path);
-    },
-  );
-
-  app.put(
-    '/directory',
-    {
-      schema: {
-        operationId: 'catalog_create_directory',
-        tags,
-        security,
-        summary: 'Create a directory and its parents; creating an existing one is a no-op.',
-        body: Type.Object({ path: PathSchema }, { additionalProperties: false }),
-        response: { 204: Done, 409: ErrorSchema, ...errors, 400: ErrorSchema },
-      },
-    },
-    async (request, reply) => {
-      await policy.check(request, 'write');
-      await createDirectory(depsOf(app), currentUser(request), request.body.path);
-      return reply.code(204).send(null);
-    },
-  );
-
-  app.patch(
-    '/metadata',
-    {
-      schema: {
-        operationId: 'catalog_set_metadata',
-        tags,
-        security,
-        summary: 'Set metadata on a directory (inherited below it) or a file.',
-        body: SetMetadataBodySchema,
-        response: { 204: Done, ...pathErrors },
-      },
-    },
-    async (request, reply) => {
-      await policy.check(request, 'write');
-      await setMetadata(
-        depsOf(app),
-        currentUser(request),
-        request.body.path,
-        request.body.metadata,
-      );
-      return reply.code(204).send(null);
-    },
-  );
-
-  app.post(
-    '/find',
-    {
-      schema: {
-        operationId: 'catalog_find_files_by_metadata',
-        tags,
-        security,
-        summary: 'The files below a directory whose metadata equals every given value.',
-        body: FindFilesBodySchema,
-        response: {
-          200: Type.Object({ lfns: Type.Array(Type.String()) }),
-          400: ErrorSchema,
-          ...errors,
-        },
-      },
-    },
-    async (request) => {
-      await policy.check(request, 'read');
-      return {
-        lfns: await findFilesByMetadata(
-          depsOf(app),
-          currentUser(request),
-          request.body.path,
-          request.body.metadata,
-        ),
-      };
-    },
-  );
+  directoryRoutes(app, policy);
 };
 
 export const catalogRouter: RouterDefinition = {
   name: 'catalog',
   prefix: '/api/catalog',
   requiresAuth: true,
+  needs: { dbs: ['FileCatalogDB'], policies: ['catalog'] },
   plugin,
 };

@@ -60,5 +60,6 @@ export const configRouter: RouterDefinition = {
   name: 'config',
   prefix: '/api/config',
   requiresAuth: true,
+  needs: { dbs: [], policies: ['open'] },
   plugin,
 };

@@ -64,5 +64,6 @@ export const healthRouter: RouterDefinition = {
   name: 'health',
   prefix: '/api/health',
   requiresAuth: false,
+  needs: { dbs: [], policies: ['open'] },
   plugin,
 };

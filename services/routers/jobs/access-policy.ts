@@ -1,5 +1,4 @@
 import { ForbiddenError } from '../../core/index.ts';
-import type { JobDB, PilotAgentsDB } from '../../db/index.ts';
 import { pilotStampOf } from '../../logic/index.ts';
 import type { AccessPolicy } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
@@ -34,7 +33,7 @@ export const wmsPolicy: AccessPolicy = {
   check: async (request, action, target) => {
     const user = currentUser(request);
     const has = (property: string) => user.dirac_properties.includes(property);
-    const pilotAgentsDb = () => request.server.dbs.get('PilotAgentsDB') as PilotAgentsDB;
+    const pilotAgentsDb = () => request.server.dbs.get('PilotAgentsDB');
     if (action === 'match') {
       if (!has('GenericPilot') && !has('JobAdministrator')) throw new ForbiddenError('Forbidden');
       const { vo, pilotStamp } = target as MatchTarget;
@@ -58,7 +57,7 @@ export const wmsPolicy: AccessPolicy = {
       return;
     }
     const jobIds = (target as readonly number[] | undefined) ?? [];
-    const jobs = await (request.server.dbs.get('JobDB') as JobDB).getStates(jobIds);
+    const jobs = await request.server.dbs.get('JobDB').getStates(jobIds);
     const existing = jobIds.filter((id) => jobs.has(id));
     const inOwnVo = existing.every((id) => jobs.get(id)!.vo === user.vo);
     if (has('JobAdministrator')) {

@@ -1,13 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type {
-  JobDB,
-  JobLoggingDB,
-  JobParametersDB,
-  PilotAgentsDB,
-  ResourceStatusDB,
-  SandboxMetadataDB,
-  TaskQueueDB,
-} from '../../db/index.ts';
 import {
   type HeartbeatDeps,
   type MatchDeps,
@@ -35,15 +26,15 @@ export interface JobsDeps {
 
 export function jobsDeps(app: FastifyInstance): JobsDeps {
   const config = () => requireConfig(app.configSource).config;
-  const jobDb = () => app.dbs.get('JobDB') as JobDB;
-  const jobLoggingDb = () => app.dbs.get('JobLoggingDB') as JobLoggingDB;
-  const taskQueueDb = () => app.dbs.get('TaskQueueDB') as TaskQueueDB;
-  const pilotAgentsDb = () => app.dbs.get('PilotAgentsDB') as PilotAgentsDB;
+  const jobDb = () => app.dbs.get('JobDB');
+  const jobLoggingDb = () => app.dbs.get('JobLoggingDB');
+  const taskQueueDb = () => app.dbs.get('TaskQueueDB');
+  const pilotAgentsDb = () => app.dbs.get('PilotAgentsDB');
   const jobs = (): HeartbeatDeps => ({
     jobDb: jobDb(),
     jobLoggingDb: jobLoggingDb(),
     taskQueueDb: taskQueueDb(),
-    jobParametersDb: app.dbs.get('JobParametersDB') as JobParametersDB,
+    jobParametersDb: app.dbs.get('JobParametersDB'),
     clock: app.clock,
   });
   return {
@@ -64,7 +55,7 @@ export function jobsDeps(app: FastifyInstance): JobsDeps {
     jobs,
     reschedule: () => ({ ...jobs(), config: config() }),
     sandbox: () => ({
-      sandboxDb: app.dbs.get('SandboxMetadataDB') as SandboxMetadataDB,
+      sandboxDb: app.dbs.get('SandboxMetadataDB'),
       store: app.sandboxes.store,
       settings: app.sandboxes.settings,
       clock: app.clock,
@@ -74,7 +65,7 @@ export function jobsDeps(app: FastifyInstance): JobsDeps {
       jobLoggingDb: jobLoggingDb(),
       taskQueueDb: taskQueueDb(),
       pilotAgentsDb: pilotAgentsDb(),
-      resourceStatusDb: app.dbs.get('ResourceStatusDB') as ResourceStatusDB,
+      resourceStatusDb: app.dbs.get('ResourceStatusDB'),
       config: config(),
       clock: app.clock,
       rng: app.rng,

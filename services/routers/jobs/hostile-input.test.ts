@@ -1,55 +1,29 @@
-import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../../fixtures/index.ts';
-import { buildApp } from '../../app/index.ts';
-import { ManualClock, snapshotOf, staticConfigSource } from '../../core/index.ts';
+import { ManualClock } from '../../core/index.ts';
 import { sql } from 'kysely';
 import { openSql } from '../../db/index.ts';
 import { sqlBackends } from '../../db/sql-backends.testkit.ts';
-import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
+import { type TestBox, testBox } from '../../app/test-box.testkit.ts';
 
 // Inputs a careless or hostile client sends, on every SQL backend: each gets an answer
 // (a clear 4xx, or the right result), never a 500 and never a stalled event loop.
 
-const { config } = generateFixtures({ seed: 1, size: 'small' });
-const [vo] = Object.keys(config.Registry) as [string];
 const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
-const keystore = await generateKeystore(clock);
-const tokenOf = async (user: string, properties: string[], group = `${vo}_user`) =>
-  (
-    await issueAccessToken(
-      { keystore, clock, issuer: 'gridbox' },
-      {
-        sub: `${vo}:${user}`,
-        vo,
-        dirac_group: group,
-        preferred_username: user,
-        dirac_properties: properties,
-      },
-      24 * 60,
-    )
-  ).token;
 
 const NEAR_LIMIT = 33_000;
 const stuckName = `${'a'.repeat(40)}!`;
 
 describe.each(sqlBackends)('hostile input on %s', (_backend, dbUrl) => {
-  let app: FastifyInstance;
+  let box: TestBox;
   let alice: string;
   let pilot: string;
   let ids: number[];
   const logged: Record<string, unknown>[] = [];
 
+  /** A string payload is sent as it is: raw JSON text. */
   const call = (method: 'GET' | 'POST' | 'PATCH', url: string, token: string, payload?: unknown) =>
-    app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      ...(payload === undefined
-        ? {}
-        : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
-    });
+    box.inject(method, url, token, payload, { 'content-type': 'application/json' });
 
   beforeAll(async () => {
     const url = await dbUrl();
@@ -60,16 +34,18 @@ describe.each(sqlBackends)('hostile input on %s', (_backend, dbUrl) => {
       await sql`alter database character set latin1`.execute(admin.kysely);
       await admin.close();
     }
-    app = await buildApp({
-      configSource: staticConfigSource(snapshotOf(config, 0)),
-      auth: { keystore },
+    box = await testBox({
       clock,
       dbUrl: url,
       bodyLimitBytes: 16 * 1024 * 1024,
       logger: pino({ level: 'error' }, { write: (line: string) => logged.push(JSON.parse(line)) }),
     });
-    alice = await tokenOf('alice', ['NormalUser']);
-    pilot = await tokenOf('pilot', ['GenericPilot'], `${vo}_pilot`);
+    alice = await box.token({ user: 'alice' });
+    pilot = await box.token({
+      user: 'pilot',
+      group: `${box.vos[0]}_pilot`,
+      properties: ['GenericPilot'],
+    });
     const submitted = await call('POST', '/api/jobs/jdl', alice, [
       `Executable = "a"; JobName = "${stuckName}"`,
       `Executable = "a"; JobName = "${'a'.repeat(40)}"`,
@@ -77,7 +53,7 @@ describe.each(sqlBackends)('hostile input on %s', (_backend, dbUrl) => {
     expect(submitted.statusCode).toBe(201);
     ids = submitted.json().map((j: { JobID: number }) => j.JobID);
   });
-  afterAll(() => app.close());
+  afterAll(() => box.close());
 
   const searchNames = async (search: unknown[]) => {
     const response = await call('POST', '/api/jobs/search', alice, {
@@ -90,7 +66,7 @@ describe.each(sqlBackends)('hostile input on %s', (_backend, dbUrl) => {
   it('answers a catastrophic regex correctly while health probes are answered', async () => {
     const [search, health] = await Promise.all([
       searchNames([{ parameter: 'JobName', operator: 'regex', value: '^(a+)+$' }]),
-      app.inject('/api/health/live'),
+      box.app.inject('/api/health/live'),
     ]);
     expect(search).toEqual({ status: 200, body: [{ JobName: 'a'.repeat(40) }] });
     expect(health.statusCode).toBe(200);

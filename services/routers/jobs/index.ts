@@ -27,5 +27,17 @@ export const jobsRouter: RouterDefinition = {
   name: 'jobs',
   prefix: '/api/jobs',
   requiresAuth: true,
+  needs: {
+    dbs: [
+      'JobDB',
+      'JobLoggingDB',
+      'JobParametersDB',
+      'PilotAgentsDB',
+      'ResourceStatusDB',
+      'SandboxMetadataDB',
+      'TaskQueueDB',
+    ],
+    policies: ['wms', 'sandbox'],
+  },
   plugin,
 };

@@ -1,45 +1,13 @@
-import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../../fixtures/index.ts';
-import { buildApp } from '../../app/index.ts';
-import { snapshotOf, staticConfigSource, systemClock } from '../../core/index.ts';
-import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { testBox } from '../../app/test-box.testkit.ts';
 
-const { config } = generateFixtures({ seed: 1, size: 'small' });
-const vo = Object.keys(config.Registry)[0]!;
-const keystore = await generateKeystore(systemClock);
-const tokenFor = async (properties: string[], group = `${vo}_user`) =>
-  (
-    await issueAccessToken(
-      { keystore, clock: systemClock, issuer: 'gridbox' },
-      {
-        sub: `${vo}:alice`,
-        vo,
-        dirac_group: group,
-        preferred_username: 'alice',
-        dirac_properties: properties,
-      },
-      20,
-    )
-  ).token;
-
-let app: FastifyInstance;
-beforeAll(async () => {
-  app = await buildApp({
-    configSource: staticConfigSource(snapshotOf(config, 0)),
-    auth: { keystore },
-  });
-});
-afterAll(() => app.close());
+const box = await testBox();
+afterAll(() => box.close());
+const tokenFor = (properties: string[]) => box.token({ properties, lifetimeMinutes: 20 });
 
 const submit = async (url: string, body: unknown, token?: string) =>
-  app.inject({
-    method: 'POST',
-    url,
-    payload: body as object,
-    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-  });
+  box.inject('POST', url, token, body);
 
 describe('job submission', () => {
   it.each(['/api/jobs/jdl', '/api/jobs/'])(

@@ -1,16 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORM_LADDER, generateFixtures } from '../../../fixtures/index.ts';
-import { buildApp } from '../../app/index.ts';
-import {
-  type Config,
-  ManualClock,
-  snapshotOf,
-  staticConfigSource,
-  systemClock,
-} from '../../core/index.ts';
+import { type TestBox, testBox } from '../../app/test-box.testkit.ts';
+import { type Config, ManualClock, systemClock } from '../../core/index.ts';
 import { CPU_TIME_BUCKETS_S } from '../../db/index.ts';
-import { MATCH_SNAPSHOT_TTL_MS, generateKeystore, issueAccessToken } from '../../logic/index.ts';
+import { MATCH_SNAPSHOT_TTL_MS, generateKeystore, mintAccessToken } from '../../logic/index.ts';
 
 /*
  * DIRAC's matching rules (TaskQueueDB, Matcher, getDIRACPlatform) as tables: a few jobs are
@@ -39,21 +32,14 @@ const config: Config = {
     },
   },
 };
+// One key for every box of the file, so that the tokens below work on each.
 const keystore = await generateKeystore(systemClock);
-const tokenOf = async (user: string, properties: string[], group: string) =>
-  (
-    await issueAccessToken(
-      { keystore, clock: systemClock, issuer: 'gridbox' },
-      {
-        sub: `${vo}:${user}`,
-        vo,
-        dirac_group: group,
-        preferred_username: user,
-        dirac_properties: properties,
-      },
-      3600,
-    )
-  ).token;
+const tokenOf = (username: string, properties: string[], group: string) =>
+  mintAccessToken(
+    { keystore, clock: systemClock, config },
+    { vo, username, group, properties },
+    3600,
+  );
 const userToken = await tokenOf('alice', ['NormalUser'], `${vo}_user`);
 const pilotToken = await tokenOf('pilot', ['GenericPilot'], `${vo}_pilot`);
 
@@ -327,26 +313,17 @@ const invalid: Invalid[] = [
 
 const SLOT_CPU_TIME = CPU_TIME_BUCKETS_S.at(-1)!;
 
-const post = (app: FastifyInstance, token: string, url: string, payload: unknown) =>
-  app.inject({
-    method: 'POST',
-    url,
-    headers: { authorization: `Bearer ${token}` },
-    payload: payload as object,
-  });
+const post = (app: TestBox, token: string, url: string, payload: unknown) =>
+  app.inject('POST', url, token, payload);
 
 const withSlot = (slot: Record<string, unknown>) => ({ VO: vo, CPUTime: SLOT_CPU_TIME, ...slot });
 
 /** A box on which jobs of one set are submitted, matched and cleared, case after case. */
 function boxFor(jobs: JobSet) {
   const clock = new ManualClock(Date.now());
-  let app: FastifyInstance;
+  let app: TestBox;
   beforeAll(async () => {
-    app = await buildApp({
-      configSource: staticConfigSource(snapshotOf(config, 0)),
-      auth: { keystore },
-      clock,
-    });
+    app = await testBox({ config, auth: { keystore }, clock });
   });
   afterAll(() => app.close());
 
@@ -357,7 +334,7 @@ function boxFor(jobs: JobSet) {
    */
   return async (
     ask: (
-      app: FastifyInstance,
+      app: TestBox,
       names: { byCpuTime: Map<number, string>; byJobId: Map<number, string> },
     ) => Promise<void>,
   ) => {
@@ -378,21 +355,19 @@ function boxFor(jobs: JobSet) {
         byJobId: new Map(ids.map((id, i) => [id, names[i]!])),
       });
     } finally {
-      const status = await app.inject({
-        url: `/api/jobs/status?${ids.map((id) => `job_ids=${id}`).join('&')}`,
-        headers: { authorization: `Bearer ${userToken}` },
-      });
+      const query = ids.map((id) => `job_ids=${id}`).join('&');
+      const status = await app.inject('GET', `/api/jobs/status?${query}`, userToken);
       const waiting = Object.entries(status.json() as Record<string, { Status: string }>)
         .filter(([, job]) => job.Status === 'Waiting')
         .map(([id]) => id);
       if (waiting.length > 0) {
         const time = new Date(clock.nowMs()).toISOString();
-        const killed = await app.inject({
-          method: 'PATCH',
-          url: '/api/jobs/status',
-          headers: { authorization: `Bearer ${userToken}` },
-          payload: Object.fromEntries(waiting.map((id) => [id, { [time]: { Status: 'Killed' } }])),
-        });
+        const killed = await app.inject(
+          'PATCH',
+          '/api/jobs/status',
+          userToken,
+          Object.fromEntries(waiting.map((id) => [id, { [time]: { Status: 'Killed' } }])),
+        );
         expect(killed.statusCode, killed.body).toBe(200);
       }
     }
@@ -400,7 +375,7 @@ function boxFor(jobs: JobSet) {
 }
 
 const queuesOf = async (
-  app: FastifyInstance,
+  app: TestBox,
   byCpuTime: Map<number, string>,
   slot: Record<string, unknown>,
 ) => {
@@ -415,7 +390,7 @@ const queuesOf = async (
 };
 
 const matchesOf = async (
-  app: FastifyInstance,
+  app: TestBox,
   byJobId: Map<number, string>,
   slot: Record<string, unknown>,
 ) => {
@@ -463,12 +438,9 @@ describe('resource descriptions DIRAC refuses', () => {
 });
 
 describe('job platforms', () => {
-  let app: FastifyInstance;
+  let app: TestBox;
   beforeAll(async () => {
-    app = await buildApp({
-      configSource: staticConfigSource(snapshotOf(config, 0)),
-      auth: { keystore },
-    });
+    app = await testBox({ config, auth: { keystore } });
   });
   afterAll(() => app.close());
   it.each([

@@ -1,61 +1,28 @@
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../../fixtures/index.ts';
-import { buildApp } from '../../app/index.ts';
-import { ManualClock, snapshotOf, staticConfigSource, systemClock } from '../../core/index.ts';
-import { MATCH_SNAPSHOT_TTL_MS, generateKeystore, issueAccessToken } from '../../logic/index.ts';
+import { ManualClock } from '../../core/index.ts';
+import { MATCH_SNAPSHOT_TTL_MS } from '../../logic/index.ts';
 import { sqlBackends } from '../../db/sql-backends.testkit.ts';
+import { type TestBox, type TestBoxOptions, testBox } from '../../app/test-box.testkit.ts';
 
-const { config } = generateFixtures({ seed: 1, size: 'small' });
-const [vo, otherVo] = Object.keys(config.Registry) as [string, string];
-const sites = Object.values(config.Resources.Sites).flatMap((s) => Object.keys(s));
-const keystore = await generateKeystore(systemClock);
-const tokenOf = async (user: string, ofVo: string, properties: string[], group = `${ofVo}_user`) =>
-  (
-    await issueAccessToken(
-      { keystore, clock: systemClock, issuer: 'gridbox' },
-      {
-        sub: `${ofVo}:${user}`,
-        vo: ofVo,
-        dirac_group: group,
-        preferred_username: user,
-        dirac_properties: properties,
-      },
-      60,
-    )
-  ).token;
-
-async function freshApp(dbUrl?: string, clock?: ManualClock) {
-  return buildApp({
-    configSource: staticConfigSource(snapshotOf(config, 0)),
-    auth: { keystore },
-    ...(dbUrl === undefined ? {} : { dbUrl }),
-    ...(clock === undefined ? {} : { clock }),
-  });
+/** A box of its own (closed at the end of the `await using` scope), with tokens it accepts. */
+async function freshBox(options: TestBoxOptions = {}) {
+  const box = await testBox(options);
+  const tokenOf = (user: string, ofVo: string, properties: string[], group = `${ofVo}_user`) =>
+    box.token({ user, vo: ofVo, properties, group });
+  /** POSTs `payload` with `token` as the bearer. */
+  const post = (token: string, url: string, payload: unknown) =>
+    box.inject('POST', url, token, payload);
+  return { box, tokenOf, post, [Symbol.asyncDispose]: () => box.close() };
 }
-
-/** POSTs `payload` to `app` with `token` as the bearer. */
-const postAs = (app: FastifyInstance) => (token: string, url: string, payload: unknown) =>
-  app.inject({
-    method: 'POST',
-    url,
-    headers: { authorization: `Bearer ${token}` },
-    payload: payload as object,
-  });
+// The first describe's box; the others make their own.
+const { box, tokenOf, post } = await freshBox();
+afterAll(() => box.close());
+const [vo, otherVo] = box.vos as [string, string];
+const sites = Object.values(box.config.Resources.Sites).flatMap((s) => Object.keys(s));
+const user = await tokenOf('alice', vo, ['NormalUser']);
+const pilot = await tokenOf('pilot', vo, ['GenericPilot', 'LimitedDelegation'], `${vo}_pilot`);
 
 describe('POST /api/jobs/match', () => {
-  let app: FastifyInstance;
-  let user: string;
-  let pilot: string;
-  beforeAll(async () => {
-    app = await freshApp();
-    user = await tokenOf('alice', vo, ['NormalUser']);
-    pilot = await tokenOf('pilot', vo, ['GenericPilot', 'LimitedDelegation'], `${vo}_pilot`);
-  });
-  afterAll(() => app.close());
-
-  const post = (token: string, url: string, payload: unknown) => postAs(app)(token, url, payload);
-
   it('gives a waiting job to a pilot whose slot fits, once, and empties the task queue', async () => {
     const submitted = await post(user, '/api/jobs/jdl', [
       `Executable = "x"; Site = "${sites[0]}"; Tags = {"GPU"}`,
@@ -78,10 +45,7 @@ describe('POST /api/jobs/match', () => {
     expect(matched.json().JDL).toContain('Executable = "x"');
     expect((await post(pilot, '/api/jobs/match', slot)).statusCode).toBe(204);
 
-    const status = await app.inject({
-      url: `/api/jobs/status?job_ids=${jobId}`,
-      headers: { authorization: `Bearer ${user}` },
-    });
+    const status = await box.inject('GET', `/api/jobs/status?job_ids=${jobId}`, user);
     expect(status.json()[jobId]).toEqual({
       Status: 'Matched',
       MinorStatus: 'Assigned',
@@ -188,77 +152,67 @@ describe('POST /api/jobs/match', () => {
 
 describe('POST /api/jobs/match/queues', () => {
   it('counts the waiting jobs a slot could take, by task queue, without claiming any', async () => {
-    const app = await freshApp();
+    await using fresh = await freshBox();
+    const { tokenOf, post } = fresh;
     const user = await tokenOf('bob', vo, ['NormalUser']);
     const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
-    const post = postAs(app);
-    try {
-      const jdl = (extra: string) => `Executable = "x"; ${extra}`;
-      await post(user, '/api/jobs/jdl', [jdl('CPUTime = 1000'), jdl('CPUTime = 1000')]);
-      await post(user, '/api/jobs/jdl', [jdl(`CPUTime = 1000; Site = "${sites[1]}"`)]);
-      await post(user, '/api/jobs/jdl', [jdl('CPUTime = 400000')]);
-      const slot = { VO: vo, Site: sites[0], CPUTime: 200000 };
-      const queues = async (body: object) => {
-        const response = await post(pilot, '/api/jobs/match/queues', body);
-        expect(response.statusCode).toBe(200);
-        return response.json() as { Jobs: number; CPUTime: number; OwnerGroup: string }[];
-      };
-      const total = async (body: object) => (await queues(body)).reduce((n, q) => n + q.Jobs, 0);
+    const jdl = (extra: string) => `Executable = "x"; ${extra}`;
+    await post(user, '/api/jobs/jdl', [jdl('CPUTime = 1000'), jdl('CPUTime = 1000')]);
+    await post(user, '/api/jobs/jdl', [jdl(`CPUTime = 1000; Site = "${sites[1]}"`)]);
+    await post(user, '/api/jobs/jdl', [jdl('CPUTime = 400000')]);
+    const slot = { VO: vo, Site: sites[0], CPUTime: 200000 };
+    const queues = async (body: object) => {
+      const response = await post(pilot, '/api/jobs/match/queues', body);
+      expect(response.statusCode).toBe(200);
+      return response.json() as { Jobs: number; CPUTime: number; OwnerGroup: string }[];
+    };
+    const total = async (body: object) => (await queues(body)).reduce((n, q) => n + q.Jobs, 0);
 
-      // The long job needs more CPU than the slot has; the pinned one wants another site.
-      expect(await queues(slot)).toEqual([
-        expect.objectContaining({ Jobs: 2, OwnerGroup: `${vo}_user` }),
-      ]);
-      expect(await total({ ...slot, Site: sites[1] })).toBe(3);
-      expect(await total({ ...slot, CPUTime: 2_000_000 })).toBe(3);
-      expect(await total({ ...slot, OwnerGroup: [`${vo}_prod`] })).toBe(0);
+    // The long job needs more CPU than the slot has; the pinned one wants another site.
+    expect(await queues(slot)).toEqual([
+      expect.objectContaining({ Jobs: 2, OwnerGroup: `${vo}_user` }),
+    ]);
+    expect(await total({ ...slot, Site: sites[1] })).toBe(3);
+    expect(await total({ ...slot, CPUTime: 2_000_000 })).toBe(3);
+    expect(await total({ ...slot, OwnerGroup: [`${vo}_prod`] })).toBe(0);
 
-      // Asking claims nothing; a match takes one away from the count.
-      expect((await post(pilot, '/api/jobs/match', slot)).statusCode).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, MATCH_SNAPSHOT_TTL_MS + 50));
-      expect(await total(slot)).toBe(1);
+    // Asking claims nothing; a match takes one away from the count.
+    expect((await post(pilot, '/api/jobs/match', slot)).statusCode).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, MATCH_SNAPSHOT_TTL_MS + 50));
+    expect(await total(slot)).toBe(1);
 
-      const other = await tokenOf('pilot', otherVo, ['GenericPilot'], `${otherVo}_pilot`);
-      expect((await post(other, '/api/jobs/match/queues', slot)).statusCode).toBe(403);
-      expect((await post(user, '/api/jobs/match/queues', slot)).statusCode).toBe(403);
-      expect((await post(pilot, '/api/jobs/match/queues', { Site: sites[0] })).statusCode).toBe(
-        422,
-      );
-    } finally {
-      await app.close();
-    }
+    const other = await tokenOf('pilot', otherVo, ['GenericPilot'], `${otherVo}_pilot`);
+    expect((await post(other, '/api/jobs/match/queues', slot)).statusCode).toBe(403);
+    expect((await post(user, '/api/jobs/match/queues', slot)).statusCode).toBe(403);
+    expect((await post(pilot, '/api/jobs/match/queues', { Site: sites[0] })).statusCode).toBe(422);
   });
 });
 
 describe('group shares', () => {
   it('splits a group’s share again among the owners left once a queue empties', async () => {
     const clock = new ManualClock(Date.now());
-    const app = await freshApp(undefined, clock);
+    await using fresh = await freshBox({ clock });
+    const { tokenOf, post } = fresh;
     const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
-    const post = postAs(app);
-    try {
-      const alice = await tokenOf('alice', vo, ['NormalUser']);
-      const bob = await tokenOf('bob', vo, ['NormalUser']);
-      await post(alice, '/api/jobs/jdl', [`Executable = "a"; Site = "${sites[0]}"`]);
-      await post(bob, '/api/jobs/jdl', [`Executable = "b"; Site = "${sites[1]}"`]);
-      const priorities = async () =>
+    const alice = await tokenOf('alice', vo, ['NormalUser']);
+    const bob = await tokenOf('bob', vo, ['NormalUser']);
+    await post(alice, '/api/jobs/jdl', [`Executable = "a"; Site = "${sites[0]}"`]);
+    await post(bob, '/api/jobs/jdl', [`Executable = "b"; Site = "${sites[1]}"`]);
+    const priorities = async () =>
+      (
         (
-          (
-            await post(pilot, '/api/jobs/match/queues', { VO: vo, CPUTime: 200000, Site: 'ANY' })
-          ).json() as { Priority: number }[]
-        ).map((q) => q.Priority);
-      const [half, otherHalf] = await priorities();
-      expect(half).toBe(otherHalf);
+          await post(pilot, '/api/jobs/match/queues', { VO: vo, CPUTime: 200000, Site: 'ANY' })
+        ).json() as { Priority: number }[]
+      ).map((q) => q.Priority);
+    const [half, otherHalf] = await priorities();
+    expect(half).toBe(otherHalf);
 
-      expect(
-        (await post(pilot, '/api/jobs/match', { VO: vo, Site: sites[1], CPUTime: 200000 }))
-          .statusCode,
-      ).toBe(200);
-      clock.advance(MATCH_SNAPSHOT_TTL_MS);
-      expect(await priorities()).toEqual([half! * 2]);
-    } finally {
-      await app.close();
-    }
+    expect(
+      (await post(pilot, '/api/jobs/match', { VO: vo, Site: sites[1], CPUTime: 200000 }))
+        .statusCode,
+    ).toBe(200);
+    clock.advance(MATCH_SNAPSHOT_TTL_MS);
+    expect(await priorities()).toEqual([half! * 2]);
   });
 });
 
@@ -269,32 +223,31 @@ describe.each(sqlBackends)('matching under concurrency, over HTTP, on %s', (back
 
   it(`gives every job to exactly one of many pilots asking ${replicas} replica(s) at once`, async () => {
     const url = await dbUrl();
-    const apps: FastifyInstance[] = [];
+    const apps: TestBox[] = [];
     try {
-      for (let r = 0; r < replicas; r++) apps.push(await freshApp(url));
-      const user = await tokenOf('alice', vo, ['NormalUser']);
-      const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
+      // Replicas share the key too, so that each accepts the tokens of the first.
+      for (let r = 0; r < replicas; r++)
+        apps.push(
+          await testBox({ dbUrl: url, listen: true, auth: { keystore: box.app.auth.keystore } }),
+        );
+      const user = await apps[0]!.token({ user: 'alice', vo });
+      const pilot = await apps[0]!.token({
+        user: 'pilot',
+        vo,
+        group: `${vo}_pilot`,
+        properties: ['GenericPilot'],
+      });
       const submitted: number[] = [];
       for (let i = 0; i < 10; i++) {
         const jdls = Array.from(
           { length: 20 },
           (_, j) => `Executable = "x"; CPUTime = ${3600 * (1 + ((i + j) % 3))}`,
         );
-        const response = await apps[0]!.inject({
-          method: 'POST',
-          url: '/api/jobs/jdl',
-          headers: { authorization: `Bearer ${user}` },
-          payload: jdls,
-        });
+        const response = await apps[0]!.inject('POST', '/api/jobs/jdl', user, jdls);
         expect(response.statusCode).toBe(201);
         submitted.push(...response.json().map((j: { JobID: number }) => j.JobID));
       }
-      const matchUrls: string[] = [];
-      for (const app of apps) {
-        await app.listen({ host: '127.0.0.1', port: 0 });
-        const { port } = app.server.address() as { port: number };
-        matchUrls.push(`http://127.0.0.1:${port}/api/jobs/match`);
-      }
+      const matchUrls = apps.map((replica) => `${replica.url}/api/jobs/match`);
       const pilots = 40;
       const got: number[] = [];
       await Promise.all(
@@ -315,19 +268,21 @@ describe.each(sqlBackends)('matching under concurrency, over HTTP, on %s', (back
       expect(new Set(got).size).toBe(submitted.length);
       expect([...got].sort((a, b) => a - b)).toEqual([...submitted].sort((a, b) => a - b));
     } finally {
-      for (const app of apps) await app.close();
+      for (const replica of apps) await replica.close();
     }
   });
 });
 
 describe('the pilots API', () => {
-  let app: FastifyInstance;
+  let app: TestBox;
   let admin: string;
   let otherAdmin: string;
   let pilot: string;
   let user: string;
   beforeAll(async () => {
-    app = await freshApp();
+    app = await testBox();
+    const tokenOf = (user: string, ofVo: string, properties: string[], group = `${ofVo}_user`) =>
+      app.token({ user, vo: ofVo, properties, group });
     admin = await tokenOf('root', vo, ['ServiceAdministrator'], `${vo}_admin`);
     otherAdmin = await tokenOf('root2', otherVo, ['ServiceAdministrator'], `${otherVo}_admin`);
     pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
@@ -337,11 +292,10 @@ describe('the pilots API', () => {
       [admin, 'p-2', vo],
       [otherAdmin, 'q-1', otherVo],
     ] as const) {
-      const response = await app.inject({
-        method: 'POST',
-        url: '/api/pilots/',
-        headers: { authorization: `Bearer ${token}` },
-        payload: { pilot_stamp: stamp, vo: ofVo, grid_site: sites[0] },
+      const response = await app.inject('POST', '/api/pilots/', token, {
+        pilot_stamp: stamp,
+        vo: ofVo,
+        grid_site: sites[0],
       });
       expect(response.statusCode).toBe(201);
     }
@@ -349,12 +303,7 @@ describe('the pilots API', () => {
   afterAll(() => app.close());
 
   const call = (token: string, method: 'POST' | 'PATCH', url: string, payload: unknown) =>
-    app.inject({
-      method,
-      url,
-      headers: { authorization: `Bearer ${token}` },
-      payload: payload as object,
-    });
+    app.inject(method, url, token, payload);
 
   it('lets a pilot update its own record, and nobody else’s', async () => {
     expect(
@@ -416,87 +365,65 @@ describe('the pilots API', () => {
 
 describe('the site mask', () => {
   it('gives a banned site only Test jobs, and everything again once unbanned', async () => {
-    const app = await freshApp();
-    try {
-      const admin = await tokenOf('root', vo, ['ServiceAdministrator'], `${vo}_admin`);
-      const user = await tokenOf('alice', vo, ['NormalUser']);
-      const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
-      const call = (
-        token: string,
-        method: 'GET' | 'POST' | 'PUT',
-        url: string,
-        payload?: unknown,
-      ) =>
-        app.inject({
-          method,
-          url,
-          headers: { authorization: `Bearer ${token}` },
-          ...(payload === undefined ? {} : { payload: payload as object }),
-        });
-      const [user1] = (await call(user, 'POST', '/api/jobs/jdl', ['Executable = "u"'])).json() as {
-        JobID: number;
-      }[];
-      const [test1] = (
-        await call(user, 'POST', '/api/jobs/jdl', ['Executable = "t"; JobType = "Test"'])
-      ).json() as { JobID: number }[];
-      const slot = { VO: vo, Site: sites[0], CPUTime: 200000 };
+    await using fresh = await freshBox();
+    const { box, tokenOf } = fresh;
+    const admin = await tokenOf('root', vo, ['ServiceAdministrator'], `${vo}_admin`);
+    const user = await tokenOf('alice', vo, ['NormalUser']);
+    const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
+    const call = (token: string, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
+      box.inject(method, url, token, payload);
+    const [user1] = (await call(user, 'POST', '/api/jobs/jdl', ['Executable = "u"'])).json() as {
+      JobID: number;
+    }[];
+    const [test1] = (
+      await call(user, 'POST', '/api/jobs/jdl', ['Executable = "t"; JobType = "Test"'])
+    ).json() as { JobID: number }[];
+    const slot = { VO: vo, Site: sites[0], CPUTime: 200000 };
 
-      expect(
-        (
-          await call(admin, 'PUT', `/api/rss/site/${sites[0]}`, {
-            status: 'Banned',
-            reason: 'downtime',
-          })
-        ).statusCode,
-      ).toBe(204);
-      expect((await call(user, 'GET', '/api/rss/site')).json()).toEqual({
-        [sites[0]!]: { all: { allowed: false, reason: 'downtime' } },
-      });
-      expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(test1!.JobID);
-      expect((await call(pilot, 'POST', '/api/jobs/match', slot)).statusCode).toBe(204);
+    expect(
+      (
+        await call(admin, 'PUT', `/api/rss/site/${sites[0]}`, {
+          status: 'Banned',
+          reason: 'downtime',
+        })
+      ).statusCode,
+    ).toBe(204);
+    expect((await call(user, 'GET', '/api/rss/site')).json()).toEqual({
+      [sites[0]!]: { all: { allowed: false, reason: 'downtime' } },
+    });
+    expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(test1!.JobID);
+    expect((await call(pilot, 'POST', '/api/jobs/match', slot)).statusCode).toBe(204);
 
-      expect(
-        (await call(admin, 'PUT', `/api/rss/site/${sites[0]}`, { status: 'Degraded' })).statusCode,
-      ).toBe(204);
-      expect((await call(user, 'GET', '/api/rss/site')).json()[sites[0]!]).toEqual({
-        all: { allowed: true, warnings: 'Degraded' },
-      });
-      expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(user1!.JobID);
-    } finally {
-      await app.close();
-    }
+    expect(
+      (await call(admin, 'PUT', `/api/rss/site/${sites[0]}`, { status: 'Degraded' })).statusCode,
+    ).toBe(204);
+    expect((await call(user, 'GET', '/api/rss/site')).json()[sites[0]!]).toEqual({
+      all: { allowed: true, warnings: 'Degraded' },
+    });
+    expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(user1!.JobID);
   });
 
   it('reaches pilots within the matcher’s snapshot lifetime once the site was matched before', async () => {
     const clock = new ManualClock(Date.now());
-    const app = await freshApp(undefined, clock);
-    try {
-      const admin = await tokenOf('root', vo, ['ServiceAdministrator'], `${vo}_admin`);
-      const user = await tokenOf('alice', vo, ['NormalUser']);
-      const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
-      const call = (token: string, method: 'POST' | 'PUT', url: string, payload: unknown) =>
-        app.inject({
-          method,
-          url,
-          headers: { authorization: `Bearer ${token}` },
-          payload: payload as object,
-        });
-      const submit = async (jdl: string) =>
-        ((await call(user, 'POST', '/api/jobs/jdl', [jdl])).json() as { JobID: number }[])[0]!
-          .JobID;
-      const slot = { VO: vo, Site: sites[0], CPUTime: 200000 };
-      const user1 = await submit('Executable = "u1"');
-      await submit('Executable = "u2"');
-      expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(user1);
+    await using fresh = await freshBox({ clock });
+    const { box, tokenOf } = fresh;
+    const admin = await tokenOf('root', vo, ['ServiceAdministrator'], `${vo}_admin`);
+    const user = await tokenOf('alice', vo, ['NormalUser']);
+    const pilot = await tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
+    const call = (token: string, method: 'POST' | 'PUT', url: string, payload: unknown) =>
+      box.inject(method, url, token, payload);
+    const submit = async (jdl: string) =>
+      ((await call(user, 'POST', '/api/jobs/jdl', [jdl])).json() as { JobID: number }[])[0]!.JobID;
+    const slot = { VO: vo, Site: sites[0], CPUTime: 200000 };
+    const user1 = await submit('Executable = "u1"');
+    await submit('Executable = "u2"');
+    expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(user1);
 
-      const test1 = await submit('Executable = "t"; JobType = "Test"');
-      await call(admin, 'PUT', `/api/rss/site/${sites[0]}`, { status: 'Banned' });
-      clock.advance(MATCH_SNAPSHOT_TTL_MS);
-      expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(test1);
-      expect((await call(pilot, 'POST', '/api/jobs/match', slot)).statusCode).toBe(204);
-    } finally {
-      await app.close();
-    }
+    const test1 = await submit('Executable = "t"; JobType = "Test"');
+    await call(admin, 'PUT', `/api/rss/site/${sites[0]}`, { status: 'Banned' });
+    clock.advance(MATCH_SNAPSHOT_TTL_MS);
+    expect((await call(pilot, 'POST', '/api/jobs/match', slot)).json().JobID).toBe(test1);
+    expect((await call(pilot, 'POST', '/api/jobs/match', slot)).statusCode).toBe(204);
   });
 
   it.each([
@@ -505,24 +432,16 @@ describe('the site mask', () => {
     ['an administrator, for another VO', ['ServiceAdministrator'], sites[0]!, { vo: otherVo }, 403],
     ['an administrator, for every VO', ['ServiceAdministrator'], sites[0]!, { vo: 'all' }, 403],
   ])('refuses a status change from %s', async (_name, properties, site, extra, status) => {
-    const app = await freshApp();
-    try {
-      const token = await tokenOf('x', vo, properties);
-      const response = await app.inject({
-        method: 'PUT',
-        url: `/api/rss/site/${site}`,
-        headers: { authorization: `Bearer ${token}` },
-        payload: { status: 'Banned', ...extra },
-      });
-      expect(response.statusCode).toBe(status);
-      const other = await tokenOf('y', otherVo, ['NormalUser']);
-      const seen = await app.inject({
-        url: '/api/rss/site',
-        headers: { authorization: `Bearer ${other}` },
-      });
-      expect(seen.json()).toEqual({});
-    } finally {
-      await app.close();
-    }
+    await using fresh = await freshBox();
+    const { box, tokenOf } = fresh;
+    const token = await tokenOf('x', vo, properties);
+    const response = await box.inject('PUT', `/api/rss/site/${site}`, token, {
+      status: 'Banned',
+      ...extra,
+    });
+    expect(response.statusCode).toBe(status);
+    const other = await tokenOf('y', otherVo, ['NormalUser']);
+    const seen = await box.inject('GET', '/api/rss/site', other);
+    expect(seen.json()).toEqual({});
   });
 });

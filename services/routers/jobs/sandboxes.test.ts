@@ -1,63 +1,28 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../../fixtures/index.ts';
-import { buildApp } from '../../app/index.ts';
-import { ManualClock, snapshotOf, staticConfigSource } from '../../core/index.ts';
-import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
-
-const { config } = generateFixtures({ seed: 1, size: 'small' });
-const vo = Object.keys(config.Registry)[0]!;
-const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
-const keystore = await generateKeystore(clock);
-const tokenOf = async (user: string, properties = ['NormalUser']) =>
-  (
-    await issueAccessToken(
-      { keystore, clock, issuer: 'gridbox' },
-      {
-        sub: `${vo}:${user}`,
-        vo,
-        dirac_group: `${vo}_user`,
-        preferred_username: user,
-        dirac_properties: properties,
-      },
-      24 * 60,
-    )
-  ).token;
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/index.ts';
+import { testBox } from '../../app/test-box.testkit.ts';
 
 const MAX_BYTES = 4096;
-let app: FastifyInstance;
-let alice: string;
-let bob: string;
-beforeAll(async () => {
-  app = await buildApp({
-    configSource: staticConfigSource(snapshotOf(config, 0)),
-    auth: { keystore },
-    clock,
-    sandboxes: { settings: { maxSizeBytes: MAX_BYTES } },
-  });
-  alice = await tokenOf('alice');
-  bob = await tokenOf('bob');
+const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
+const box = await testBox({
+  clock,
+  sandboxes: { settings: { maxSizeBytes: MAX_BYTES } },
 });
-afterAll(() => app.close());
+afterAll(() => box.close());
+const vo = box.vos[0]!;
+const tokenOf = (user: string, properties = ['NormalUser']) => box.token({ user, properties });
+const alice = await tokenOf('alice');
+const bob = await tokenOf('bob');
 
+/** A request as `token`; a string payload is sent as a JSON string. */
 const api = (
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
   url: string,
   token: string,
   payload?: unknown,
 ) =>
-  app.inject({
-    method,
-    url,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(typeof payload === 'string' ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(payload === undefined
-      ? {}
-      : { payload: typeof payload === 'string' ? JSON.stringify(payload) : (payload as object) }),
-  });
+  box.inject(method, url, token, typeof payload === 'string' ? JSON.stringify(payload) : payload);
 
 const tarball = (text: string) => Buffer.from(text.repeat(10));
 const infoOf = (data: Buffer) => ({
@@ -73,7 +38,7 @@ async function upload(url: string, fields: Record<string, string>, data: Buffer)
   for (const [name, value] of Object.entries(fields)) form.append(name, value);
   form.append('file', new Blob([data]), 'sandbox.tar.zst');
   const request = new Request('http://box', { method: 'POST', body: form });
-  return app.inject({
+  return box.app.inject({
     method: 'POST',
     url: new URL(url).pathname,
     headers: { 'content-type': request.headers.get('content-type')! },
@@ -105,7 +70,7 @@ describe('sandboxes', () => {
     const response = await api('GET', `/api/jobs/sandbox?pfn=${encodeURIComponent(pfn)}`, alice);
     expect(response.statusCode).toBe(200);
     expect(response.json().expires_in).toBe(300);
-    const download = await app.inject({
+    const download = await box.app.inject({
       method: 'GET',
       url: new URL(response.json().url).pathname + new URL(response.json().url).search,
     });

@@ -1,61 +1,25 @@
-import type { FastifyInstance } from 'fastify';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../../fixtures/index.ts';
-import { buildApp } from '../../app/index.ts';
-import { ManualClock, snapshotOf, staticConfigSource } from '../../core/index.ts';
+import { ManualClock } from '../../core/index.ts';
 import { type PilotAgentsDB, toSqlDateTime } from '../../db/index.ts';
-import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
+import { testBox } from '../../app/test-box.testkit.ts';
 
-const { config } = generateFixtures({ seed: 1, size: 'small' });
-const [vo, otherVo] = Object.keys(config.Registry) as [string, string];
-const site = Object.values(config.Resources.Sites).flatMap((s) => Object.keys(s))[0]!;
 const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
-const keystore = await generateKeystore(clock);
-const tokenOf = async (user: string, ofVo: string, properties = ['NormalUser']) =>
-  (
-    await issueAccessToken(
-      { keystore, clock, issuer: 'gridbox' },
-      {
-        sub: `${ofVo}:${user}`,
-        vo: ofVo,
-        dirac_group: `${ofVo}_user`,
-        preferred_username: user,
-        dirac_properties: properties,
-      },
-      24 * 60,
-    )
-  ).token;
-
-let app: FastifyInstance;
-let alice: string;
-let bob: string;
-let carol: string;
+const box = await testBox({ clock });
+afterAll(() => box.close());
+const [vo, otherVo] = box.vos as [string, string];
+const site = Object.values(box.config.Resources.Sites).flatMap((s) => Object.keys(s))[0]!;
+const tokenOf = (user: string, ofVo: string, properties = ['NormalUser']) =>
+  box.token({ user, vo: ofVo, properties });
+const alice = await tokenOf('alice', vo);
+const bob = await tokenOf('bob', vo);
+const carol = await tokenOf('carol', otherVo);
 const ids: number[] = [];
 
-async function call(
-  method: 'GET' | 'POST' | 'PATCH',
-  url: string,
-  token: string,
-  payload?: unknown,
-) {
-  return app.inject({
-    method,
-    url,
-    headers: { authorization: `Bearer ${token}` },
-    ...(payload === undefined ? {} : { payload: payload as object }),
-  });
-}
+const call = (method: 'GET' | 'POST' | 'PATCH', url: string, token: string, payload?: unknown) =>
+  box.inject(method, url, token, payload);
 
 beforeAll(async () => {
-  app = await buildApp({
-    configSource: staticConfigSource(snapshotOf(config, 0)),
-    auth: { keystore },
-    clock,
-  });
-  alice = await tokenOf('alice', vo);
-  bob = await tokenOf('bob', vo);
-  carol = await tokenOf('carol', otherVo);
   const submit = async (token: string, jdls: string[]) => {
     const response = await call('POST', '/api/jobs/jdl', token, jdls);
     expect(response.statusCode).toBe(201);
@@ -70,7 +34,6 @@ beforeAll(async () => {
   await submit(alice, ['Executable = "p"; JobName = "param-%n"; Parameters = {1, 2, 3}']);
   await submit(carol, ['Executable = "c"; JobName = "four"']);
 });
-afterAll(() => app.close());
 
 describe('POST /api/jobs/search', () => {
   it('returns every job of the caller’s VO with 200 when it fits on one page', async () => {
@@ -208,11 +171,7 @@ describe('POST /api/jobs/search', () => {
 
   it('searches everything of the caller’s VO without a body, as DiracX (the body is optional)', async () => {
     // A client generated from DiracX's document sends neither body nor content type then.
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/jobs/search?per_page=2',
-      headers: { authorization: `Bearer ${alice}` },
-    });
+    const response = await box.inject('POST', '/api/jobs/search?per_page=2', alice);
     expect(response.statusCode).toBe(206);
     expect(response.json()).toHaveLength(2);
   });
@@ -345,12 +304,7 @@ describe('GET /api/jobs/status', () => {
 
 describe('PATCH /api/jobs/status', () => {
   const patch = (token: string, body: unknown, query = '') =>
-    app.inject({
-      method: 'PATCH',
-      url: `/api/jobs/status${query}`,
-      headers: { authorization: `Bearer ${token}` },
-      payload: body as object,
-    });
+    call('PATCH', `/api/jobs/status${query}`, token, body);
   const when = new Date(Date.UTC(2026, 5, 2)).toISOString();
 
   it('lets the owner kill their job, and shows it as killed', async () => {
@@ -405,17 +359,11 @@ describe('PATCH /api/jobs/status', () => {
 });
 
 describe('PATCH /api/jobs/heartbeat', () => {
-  const beat = (token: string, body: unknown) =>
-    app.inject({
-      method: 'PATCH',
-      url: '/api/jobs/heartbeat',
-      headers: { authorization: `Bearer ${token}` },
-      payload: body as object,
-    });
+  const beat = (token: string, body: unknown) => call('PATCH', '/api/jobs/heartbeat', token, body);
 
   /** A pilot registered in `ofVo` that took job `id`, and a token bound to its stamp. */
   const pilotOf = async (stamp: string, ofVo: string, id?: number) => {
-    const db = app.dbs.get('PilotAgentsDB') as PilotAgentsDB;
+    const db = box.app.dbs.get('PilotAgentsDB') as PilotAgentsDB;
     const pilot = { stamp, vo: ofVo, gridType: 'DIRAC', gridSite: site, destinationSite: site };
     await db.registerPilots([{ ...pilot, reference: stamp, status: 'Running' }], [], clock);
     if (id !== undefined) await db.recordMatch(stamp, id, toSqlDateTime(clock.nowMs()));
@@ -429,13 +377,8 @@ describe('PATCH /api/jobs/heartbeat', () => {
     const foreignPilot = await pilotOf('hb-foreign', otherVo);
     clock.advance(60_000);
     const when = new Date(clock.nowMs()).toISOString();
-    const matched = await app.inject({
-      method: 'PATCH',
-      url: '/api/jobs/status',
-      headers: { authorization: `Bearer ${pilot}` },
-      payload: {
-        [id]: { [when]: { Status: 'Matched', MinorStatus: 'Assigned', Source: 'Matcher' } },
-      },
+    const matched = await call('PATCH', '/api/jobs/status', pilot, {
+      [id]: { [when]: { Status: 'Matched', MinorStatus: 'Assigned', Source: 'Matcher' } },
     });
     expect(matched.statusCode).toBe(200);
     clock.advance(60_000);

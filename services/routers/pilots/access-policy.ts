@@ -1,5 +1,4 @@
 import { ForbiddenError } from '../../core/index.ts';
-import type { PilotAgentsDB } from '../../db/index.ts';
 import { pilotStampOf } from '../../logic/index.ts';
 import type { AccessPolicy } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
@@ -38,7 +37,7 @@ export const pilotPolicy: AccessPolicy = {
       return;
     }
     const stamps = (target as readonly string[] | undefined) ?? [];
-    const vos = await (request.server.dbs.get('PilotAgentsDB') as PilotAgentsDB).vosOf(stamps);
+    const vos = await request.server.dbs.get('PilotAgentsDB').vosOf(stamps);
     if ([...vos.values()].some((vo) => vo !== user.vo))
       throw new ForbiddenError('Pilots of another VO cannot be changed');
     if (has('ServiceAdministrator')) return;

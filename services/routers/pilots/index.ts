@@ -1,8 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { SearchParamsSchema, SummaryParamsSchema } from '../../core/index.ts';
-import type { PilotAgentsDB } from '../../db/index.ts';
+import {
+  PilotCredentialsSchema,
+  PilotMetadataBodySchema,
+  PilotRegistrationSchema,
+  SearchParamsSchema,
+  SummaryParamsSchema,
+} from '../../core/index.ts';
 import {
   registerPilot,
   requireConfig,
@@ -23,33 +28,6 @@ import {
   ValidationErrorSchema,
 } from '../schemas.ts';
 
-const PILOT_STATUSES = [
-  'Submitted',
-  'Waiting',
-  'Running',
-  'Done',
-  'Failed',
-  'Deleted',
-  'Aborted',
-  'Unknown',
-];
-
-// Defaults are optional, as in DiracX's document; validation fills them in.
-const RegistrationSchema = Type.Object(
-  {
-    pilot_stamp: Type.String({ minLength: 1, maxLength: 32 }),
-    vo: Type.String({ minLength: 1, maxLength: 128 }),
-    grid_type: Type.Optional(Type.String({ default: 'DIRAC', maxLength: 32 })),
-    grid_site: Type.Optional(Type.String({ default: 'Unknown', maxLength: 128 })),
-    destination_site: Type.Optional(Type.String({ default: 'NotAssigned', maxLength: 128 })),
-    pilot_reference: Type.Optional(Type.String({ maxLength: 255 })),
-    pilot_status: Type.Optional(
-      Type.Enum(PILOT_STATUSES, { default: 'Submitted', title: 'PilotStatus' }),
-    ),
-  },
-  { additionalProperties: false, title: 'PilotRegistrationParams' },
-);
-
 /** DiracX's pilots system; every route needs a token. More of it comes with the matcher. */
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -64,13 +42,9 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         security: [{ OpenIdConnect: [] }],
         summary:
           'Register a pilot. DiracX answers 201 null; gridbox also returns the secret the pilot trades for tokens at /api/auth/pilot-token.',
-        body: RegistrationSchema,
+        body: PilotRegistrationSchema,
         response: {
-          201: Type.Object({
-            pilot_stamp: Type.String(),
-            pilot_secret: Type.String(),
-            pilot_secret_expires_in: Type.Integer(),
-          }),
+          201: PilotCredentialsSchema,
           400: ErrorSchema,
           401: ErrorSchema,
           403: ErrorSchema,
@@ -83,7 +57,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
       await policy.check(request, 'register', request.body.vo);
       const registered = await registerPilot(
         {
-          pilotAgentsDb: app.dbs.get('PilotAgentsDB') as PilotAgentsDB,
+          pilotAgentsDb: app.dbs.get('PilotAgentsDB'),
           config: requireConfig(app.configSource).config,
           clock: app.clock,
           secretLifetimeS: app.auth.settings.pilotSecretLifetimeS,
@@ -100,7 +74,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     },
   );
 
-  const db = () => app.dbs.get('PilotAgentsDB') as PilotAgentsDB;
+  const db = () => app.dbs.get('PilotAgentsDB');
   const security = [{ OpenIdConnect: [] }];
   const errors = {
     400: ErrorSchema,
@@ -117,23 +91,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         tags: ['pilots'],
         security,
         summary: 'Change fields of pilots, by stamp (a pilot may change its own record only).',
-        body: Type.Record(
-          Type.String({ minLength: 1, maxLength: 32 }),
-          Type.Object(
-            {
-              StatusReason: Type.Optional(Type.String({ maxLength: 255 })),
-              Status: Type.Optional(Type.Enum(PILOT_STATUSES, { title: 'PilotStatus' })),
-              BenchMark: Type.Optional(Type.Number()),
-              DestinationSite: Type.Optional(Type.String({ maxLength: 128 })),
-              Queue: Type.Optional(Type.String({ maxLength: 128 })),
-              GridSite: Type.Optional(Type.String({ maxLength: 128 })),
-              GridType: Type.Optional(Type.String({ maxLength: 32 })),
-              AccountingSent: Type.Optional(Type.Boolean()),
-              CurrentJobID: Type.Optional(Type.Integer({ minimum: 0 })),
-            },
-            { additionalProperties: false, title: 'PilotMetadata' },
-          ),
-        ),
+        body: PilotMetadataBodySchema,
         response: { 204: { type: 'null', description: 'Done.' }, 404: ErrorSchema, ...errors },
       },
     },
@@ -195,5 +153,6 @@ export const pilotsRouter: RouterDefinition = {
   name: 'pilots',
   prefix: '/api/pilots',
   requiresAuth: true,
+  needs: { dbs: ['PilotAgentsDB'], policies: ['pilot'] },
   plugin,
 };

@@ -2,15 +2,17 @@ import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { NotFoundError } from '../../core/index.ts';
-import type { ResourceStatusDB } from '../../db/index.ts';
+import {
+  NotFoundError,
+  SITE_STATUSES,
+  SetSiteStatusBodySchema,
+  SiteParamsSchema,
+} from '../../core/index.ts';
 import { cacheHeaders, isNotModified, requireConfig } from '../../logic/index.ts';
 import { policyNamed } from '../access-policy.ts';
 import { currentUser } from '../authenticate.ts';
 import type { RouterDefinition } from '../router-definition.ts';
 import { ErrorSchema, ValidationErrorSchema } from '../schemas.ts';
-
-const SITE_STATUSES = ['Active', 'Degraded', 'Banned', 'Probing', 'Error', 'Unknown'];
 
 const Allowed = Type.Union([
   Type.Object(
@@ -34,7 +36,8 @@ const StorageStatus = Type.Object(
 function allowance(status: string, reason: string) {
   if (status === 'Active') return { allowed: true as const, warnings: null };
   if (status === 'Degraded') return { allowed: true as const, warnings: reason || 'Degraded' };
-  if (SITE_STATUSES.includes(status)) return { allowed: false as const, reason: reason || status };
+  if ((SITE_STATUSES as readonly string[]).includes(status))
+    return { allowed: false as const, reason: reason || status };
   return { allowed: false as const, reason: `Unknown status: ${status}` };
 }
 
@@ -45,7 +48,7 @@ function allowance(status: string, reason: string) {
 const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const policy = policyNamed(app, 'rss');
-  const db = () => app.dbs.get('ResourceStatusDB') as ResourceStatusDB;
+  const db = () => app.dbs.get('ResourceStatusDB');
   const security = [{ OpenIdConnect: [] }];
 
   const CacheHeadersSchema = Type.Object({
@@ -160,21 +163,8 @@ const plugin: FastifyPluginAsync = async (fastify) => {
         security,
         summary:
           "gridbox: ban, degrade or reactivate a site for the caller's VO (ServiceAdministrator or SiteManager).",
-        params: Type.Object({ site: Type.String({ maxLength: 64 }) }),
-        body: Type.Object(
-          {
-            status: Type.Enum(SITE_STATUSES),
-            reason: Type.Optional(Type.String({ maxLength: 512 })),
-            vo: Type.Optional(
-              Type.String({
-                maxLength: 64,
-                description:
-                  "The caller's VO (the default); any other, 'all' included, is refused.",
-              }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        params: SiteParamsSchema,
+        body: SetSiteStatusBodySchema,
         response: {
           204: { type: 'null', description: 'Done.' },
           401: ErrorSchema,
@@ -210,5 +200,6 @@ export const rssRouter: RouterDefinition = {
   name: 'rss',
   prefix: '/api/rss',
   requiresAuth: true,
+  needs: { dbs: ['ResourceStatusDB'], policies: ['rss'] },
   plugin,
 };

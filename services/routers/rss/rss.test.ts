@@ -1,48 +1,18 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../../fixtures/index.ts';
-import { buildApp } from '../../app/index.ts';
-import { ManualClock, snapshotOf, staticConfigSource } from '../../core/index.ts';
-import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/index.ts';
+import { testBox } from '../../app/test-box.testkit.ts';
 
-const { config } = generateFixtures({ seed: 1, size: 'small' });
-const [vo, otherVo] = Object.keys(config.Registry) as [string, string];
-const site = Object.keys(Object.values(config.Resources.Sites)[0]!)[0]!;
 const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
-const keystore = await generateKeystore(clock);
-const tokenOf = async (userVo: string, properties = ['NormalUser']) =>
-  (
-    await issueAccessToken(
-      { keystore, clock, issuer: 'gridbox' },
-      {
-        sub: `${userVo}:someone`,
-        vo: userVo,
-        dirac_group: `${userVo}_user`,
-        preferred_username: 'someone',
-        dirac_properties: properties,
-      },
-      24 * 60,
-    )
-  ).token;
-
-let app: FastifyInstance;
-let user: string;
-let otherUser: string;
-let admin: string;
-beforeAll(async () => {
-  app = await buildApp({
-    configSource: staticConfigSource(snapshotOf(config, 0)),
-    auth: { keystore },
-    clock,
-  });
-  user = await tokenOf(vo);
-  otherUser = await tokenOf(otherVo);
-  admin = await tokenOf(vo, ['ServiceAdministrator']);
-});
-afterAll(() => app.close());
+const box = await testBox({ clock });
+afterAll(() => box.close());
+const [vo, otherVo] = box.vos as [string, string];
+const site = Object.keys(Object.values(box.config.Resources.Sites)[0]!)[0]!;
+const user = await box.token({ vo, user: 'someone' });
+const otherUser = await box.token({ vo: otherVo, user: 'someone' });
+const admin = await box.token({ vo, user: 'someone', properties: ['ServiceAdministrator'] });
 
 const get = (url: string, token: string, headers: Record<string, string> = {}) =>
-  app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${token}`, ...headers } });
+  box.inject('GET', url, token, undefined, headers);
 
 describe('RSS status routes (DiracX conditional caching)', () => {
   it.each(['site', 'storage', 'compute', 'fts'])(
@@ -74,11 +44,9 @@ describe('RSS status routes (DiracX conditional caching)', () => {
   it('changes the site ETag and Last-Modified when a status is set, and honours If-Modified-Since', async () => {
     const before = await get('/api/rss/site', user);
     clock.advance(60_000);
-    const put = await app.inject({
-      method: 'PUT',
-      url: `/api/rss/site/${site}`,
-      headers: { authorization: `Bearer ${admin}` },
-      payload: { status: 'Banned', reason: 'downtime' },
+    const put = await box.inject('PUT', `/api/rss/site/${site}`, admin, {
+      status: 'Banned',
+      reason: 'downtime',
     });
     expect(put.statusCode).toBe(204);
     const after = await get('/api/rss/site', user, {

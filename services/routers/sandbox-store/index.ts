@@ -3,7 +3,6 @@ import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { GridboxError, InvalidRequestError } from '../../core/index.ts';
-import type { SandboxMetadataDB } from '../../db/index.ts';
 import {
   type SandboxDeps,
   checkSandboxUpload,
@@ -27,7 +26,7 @@ const plugin: FastifyPluginAsync = async (fastify) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const policy = policyNamed(app, 'open');
   const deps = (): SandboxDeps => ({
-    sandboxDb: app.dbs.get('SandboxMetadataDB') as SandboxMetadataDB,
+    sandboxDb: app.dbs.get('SandboxMetadataDB'),
     store: app.sandboxes.store,
     settings,
     clock: app.clock,
@@ -125,5 +124,6 @@ export const sandboxStoreRouter: RouterDefinition = {
   name: 'sandbox-store',
   prefix: '/api/sandbox-store',
   requiresAuth: false,
+  needs: { dbs: ['SandboxMetadataDB'], policies: ['open'] },
   plugin,
 };

@@ -1,18 +1,10 @@
 import { createHash } from 'node:crypto';
 import { type ClientRequest, type IncomingMessage, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateFixtures } from '../../../fixtures/index.ts';
-import { buildApp } from '../../app/index.ts';
-import { ManualClock, snapshotOf, staticConfigSource } from '../../core/index.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../core/index.ts';
 import { MemorySandboxStore } from '../../db/index.ts';
-import { generateKeystore, issueAccessToken } from '../../logic/index.ts';
+import { testBox } from '../../app/test-box.testkit.ts';
 
-const { config } = generateFixtures({ seed: 1, size: 'small' });
-const vo = Object.keys(config.Registry)[0]!;
-const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
-const keystore = await generateKeystore(clock);
 const MAX_BYTES = 64 * 1024 * 1024;
 
 /** A memory store that counts the bytes it was handed, and can lose them all (a restart). */
@@ -51,28 +43,17 @@ class CountingStore extends MemorySandboxStore {
 }
 
 const store = new CountingStore();
-let app: FastifyInstance;
-let base: URL;
-let alice: string;
-beforeAll(async () => {
-  app = await buildApp({
-    configSource: staticConfigSource(snapshotOf(config, 0)),
-    auth: { keystore },
-    clock,
-    sandboxes: { store, settings: { maxSizeBytes: MAX_BYTES } },
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = new URL(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
-  const claims = {
-    sub: `${vo}:alice`,
-    vo,
-    dirac_group: `${vo}_user`,
-    preferred_username: 'alice',
-    dirac_properties: ['NormalUser'],
-  };
-  alice = (await issueAccessToken({ keystore, clock, issuer: 'gridbox' }, claims, 60)).token;
+const clock = new ManualClock(Date.UTC(2026, 5, 1, 12));
+const box = await testBox({
+  clock,
+  sandboxes: { store, settings: { maxSizeBytes: MAX_BYTES } },
+  listen: true,
 });
-afterAll(() => app.close());
+afterAll(() => box.close());
+const { app } = box;
+const base = new URL(box.url!);
+const vo = box.vos[0]!;
+const alice = await box.token({ user: 'alice', lifetimeMinutes: 60 });
 
 const infoOf = (data: Buffer) => ({
   checksum_algorithm: 'sha256',
@@ -83,12 +64,7 @@ const infoOf = (data: Buffer) => ({
 
 /** Asks the jobs API where to upload `info`, as a client does before it posts the form. */
 async function signedFields(info: ReturnType<typeof infoOf>) {
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/jobs/sandbox',
-    headers: { authorization: `Bearer ${alice}` },
-    payload: info,
-  });
+  const response = await box.inject('POST', '/api/jobs/sandbox', alice, info);
   expect(response.statusCode).toBe(200);
   return response.json() as { pfn: string; url: string | null; fields: Record<string, string> };
 }
@@ -186,11 +162,7 @@ describe('sandbox store uploads', () => {
       body: Buffer.concat([formHead(fields), data, formTail]),
     });
     expect(response.status).toBe(204);
-    const link = await app.inject({
-      method: 'GET',
-      url: `/api/jobs/sandbox?pfn=${encodeURIComponent(pfn)}`,
-      headers: { authorization: `Bearer ${alice}` },
-    });
+    const link = await box.inject('GET', `/api/jobs/sandbox?pfn=${encodeURIComponent(pfn)}`, alice);
     const download = await fetch(
       new URL(new URL(link.json().url).pathname + new URL(link.json().url).search, base),
     );
@@ -221,19 +193,13 @@ describe('sandbox store uploads', () => {
     });
     expect(stored.status).toBe(204);
     // Linked to a job, as every input sandbox is once its job is submitted.
-    const auth = { authorization: `Bearer ${alice}` };
-    const submitted = await app.inject({
-      method: 'POST',
-      url: '/api/jobs/jdl',
-      headers: auth,
-      payload: ['Executable = "x"'],
-    });
-    const assigned = await app.inject({
-      method: 'PATCH',
-      url: `/api/jobs/${submitted.json()[0].JobID}/sandbox/output`,
-      headers: { ...auth, 'content-type': 'application/json' },
-      payload: JSON.stringify(first.pfn),
-    });
+    const submitted = await box.inject('POST', '/api/jobs/jdl', alice, ['Executable = "x"']);
+    const assigned = await box.inject(
+      'PATCH',
+      `/api/jobs/${submitted.json()[0].JobID}/sandbox/output`,
+      alice,
+      JSON.stringify(first.pfn),
+    );
     expect(assigned.statusCode).toBe(200);
     expect((await signedFields(infoOf(data))).url).toBeNull();
     store.lose(first.fields.key!);

@@ -171,5 +171,6 @@ export const wellKnownRouter: RouterDefinition = {
   name: '.well-known',
   prefix: '',
   requiresAuth: false,
+  needs: { dbs: [], policies: ['open'] },
   plugin,
 };
