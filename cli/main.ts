@@ -9,6 +9,7 @@ import {
   type SettingKey,
 } from '../services/core/index.ts';
 import { type CaFlags, caHost, caInit, caProxy, caUser } from './commands/ca.ts';
+import { DEFAULT_DEMO_REPORT_DIR, type DemoFlags, demo } from './commands/demo.ts';
 import { generate } from './commands/fixtures.ts';
 import { type ScenarioRunFlags, scenarioList, scenarioRun } from './commands/scenario.ts';
 import { type SimFlags, sim } from './commands/sim.ts';
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   };
   const program = createProgram(io, {
     up: (flags) => run(() => up(flags, io))(),
+    demo: (flags) => run(() => demo(flags, io))(),
     generate: (flags) => run(() => generate(flags, io))(),
     ca: (command, flags) => run(() => CA_COMMANDS[command](flags, io))(),
     token: (flags) => run(() => token(flags, io))(),
@@ -52,6 +54,7 @@ const CA_COMMANDS = { init: caInit, host: caHost, user: caUser, proxy: caProxy }
 
 interface Actions {
   up(flags: Record<string, string | boolean>): Promise<void>;
+  demo(flags: DemoFlags): Promise<void>;
   generate(flags: Record<string, string>): Promise<void>;
   ca(command: keyof typeof CA_COMMANDS, flags: CaFlags): Promise<void>;
   token(flags: LoginFlags): Promise<void>;
@@ -84,18 +87,25 @@ function createProgram(io: Io, actions: Actions): Command {
       `\nEvery option can also be set in the environment (${envName('port')}…); see docs/settings.md.`,
     )
     .action(actions.up);
-  for (const key of Object.keys(SettingsSchema.properties) as SettingKey[]) {
-    const schema = SettingsSchema.properties[key] as unknown as {
-      description: string;
-      enum?: string[];
-      type?: string;
-    };
-    const option = new Option(
-      schema.type === 'boolean' ? flagName(key) : `${flagName(key)} <value>`,
-      schema.description,
-    );
-    upCommand.addOption(schema.enum === undefined ? option : option.choices(schema.enum));
-  }
+  addSettingOptions(upCommand);
+
+  addSettingOptions(
+    program
+      .command('demo')
+      .description(
+        'What npm start runs: start the box as up does, run the smoke scenario against it, write its report, then serve until interrupted.',
+      )
+      .option('--once', 'exit after the report: 0 if smoke passed, 1 if not')
+      .option(
+        '--report <dir>',
+        `folder of the JSON and HTML reports (default ${DEFAULT_DEMO_REPORT_DIR})`,
+      )
+      .addHelpText(
+        'after',
+        `\nThe box options are up's (${envName('port')}…; see docs/settings.md); logs default to warn.`,
+      )
+      .action(actions.demo),
+  );
 
   const fixtures = program
     .command('fixtures')
@@ -232,6 +242,22 @@ function createProgram(io: Io, actions: Actions): Command {
     .option('--json', 'print the outcome as one JSON object')
     .action(actions.scenarioRun);
   return program;
+}
+
+/** Every setting of the box as an option (`up` and `demo` start the same box). */
+function addSettingOptions(command: Command): void {
+  for (const key of Object.keys(SettingsSchema.properties) as SettingKey[]) {
+    const schema = SettingsSchema.properties[key] as unknown as {
+      description: string;
+      enum?: string[];
+      type?: string;
+    };
+    const option = new Option(
+      schema.type === 'boolean' ? flagName(key) : `${flagName(key)} <value>`,
+      schema.description,
+    );
+    command.addOption(schema.enum === undefined ? option : option.choices(schema.enum));
+  }
 }
 
 function reportError(error: unknown, io: Io, debug: boolean): number {

@@ -186,3 +186,30 @@ async function servesCatalog(url: string): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * A box started by `gridbox up`'s own code (the demo), driven over HTTP like a remote
+ * server: it runs on the system clock, so DIRAC's periods are compressed; its users log in
+ * by the legacy exchange with the key the box was started with. Closing the target leaves
+ * the box serving.
+ */
+export async function startedBoxScenarioTarget(
+  url: string,
+  fixtureSet: FixtureSet,
+  apiKey: string,
+): Promise<ScenarioTarget> {
+  const storage = await openStorageElements(fixtureSet.config, { mode: 'memory' });
+  return {
+    url,
+    capabilities: new Set<Capability>(['identities', 'catalog']),
+    speedup: REMOTE_SPEEDUP,
+    clock: new RealTimeClock(),
+    service: new DiracxClient(httpTransport(url), () => {
+      throw new Error('every call names its identity with as()');
+    }),
+    fixtureSet,
+    storage: storage.elements,
+    login: { kind: 'legacy-exchange', apiKey },
+    close: () => storage.close(),
+  };
+}

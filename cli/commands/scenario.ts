@@ -157,7 +157,7 @@ function summary(report: RunReport, written: WrittenReports) {
   };
 }
 
-function describe(report: RunReport, written: WrittenReports): string {
+export function describe(report: RunReport, written: WrittenReports): string {
   const lines = [
     `${report.name}: ${report.status.toUpperCase()} — ${report.assertions.filter((a) => a.passed).length}/${report.assertions.length} checks held`,
     ...report.assertions.map((a) => `  ${a.passed ? 'ok  ' : 'FAIL'} ${a.name} — ${a.message}`),
@@ -176,7 +176,7 @@ function describe(report: RunReport, written: WrittenReports): string {
  * Progress on stderr: on a terminal, one line redrawn with the step and the jobs ended; in
  * CI, one plain line per step as it ends.
  */
-function progressDisplay(io: Io, name: string) {
+export function progressDisplay(io: Io, name: string) {
   const tty = io.stderr.isTTY === true;
   let current = '';
   let lastDraw = 0;
