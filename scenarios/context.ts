@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type DiracxClient, DiracxHttpError, type TokenSource } from '../client/index.ts';
 import type { AssertionResult, FaultRecord } from '../reports/model.ts';
 import {
@@ -40,6 +41,17 @@ interface LoggedIn {
   client: DiracxClient;
 }
 
+/**
+ * Thrown by a step that cannot act on this target (a user whose login was skipped): the
+ * runner reports the step as skipped with the message, and the run goes on.
+ */
+export class StepSkippedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StepSkippedError';
+  }
+}
+
 /** Model seconds between two samples of the report's plots. */
 const SAMPLE_EVERY_S = 300;
 
@@ -75,6 +87,8 @@ export class ScenarioContext {
   readonly sandboxes = new Map<string, string>();
   readonly #openFaults = new Map<string, FaultRecord>();
   readonly #users = new Map<string, LoggedIn>();
+  /** Aliases whose login was skipped, with the reason. */
+  readonly #absent = new Map<string, string>();
   readonly #delegated = new Map<string, Promise<Session>>();
   readonly #startMs: number;
   /** Called after each event of the grid (progress displays). */
@@ -120,7 +134,15 @@ export class ScenarioContext {
         config: target.fixtureSet.config,
         storage: this.storage,
         clock: target.clock,
-        seed,
+        // On a long-lived server the run's tag varies the grid's random draws too: two runs
+        // of one seed there must not register pilots under the same stamps.
+        seed:
+          target.runTag === undefined
+            ? seed
+            : Number.parseInt(
+                createHash('sha256').update(`${seed}/${target.runTag}`).digest('hex').slice(0, 12),
+                16,
+              ),
         faults: { payloadFailure: 0, nodeCrash: 0, ...scenario.faults },
         timing: { ...scenario.timing, speedup: target.speedup ?? 1 },
         ...(target.catalog === undefined ? {} : { catalog: target.catalog }),
@@ -186,8 +208,16 @@ export class ScenarioContext {
     return identity;
   }
 
+  /** Notes that `alias` never logged in (its login step was skipped for `reason`). */
+  absent(alias: string, reason: string): void {
+    this.#absent.set(alias, reason);
+  }
+
   user(alias: string): LoggedIn {
     const user = this.#users.get(alias);
+    const absent = this.#absent.get(alias);
+    if (user === undefined && absent !== undefined)
+      throw new StepSkippedError(`${alias} is not logged in: ${absent}`);
     if (user === undefined) throw new Error(`no one is logged in as "${alias}" (add a login step)`);
     return user;
   }

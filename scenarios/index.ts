@@ -1,4 +1,4 @@
-export { type Identity, ScenarioContext, type UserSpec } from './context.ts';
+export { type Identity, ScenarioContext, StepSkippedError, type UserSpec } from './context.ts';
 export { SCENARIOS } from './library/index.ts';
 export type { Capability, Scenario, ScenarioTarget, Step } from './model.ts';
 export { type RunOptions, type StepProgress, runScenario } from './runner.ts';

@@ -20,6 +20,11 @@ export interface Step {
   title: string;
   needs?: readonly Capability[];
   run(ctx: ScenarioContext): Promise<void>;
+  /**
+   * Told when the runner skips the step for what the target cannot offer: a login notes
+   * its alias as absent, so that the steps acting for that user are skipped too.
+   */
+  skipped?(ctx: ScenarioContext, reason: string): void;
 }
 
 export interface Scenario {

@@ -1,5 +1,5 @@
 import type { RunReport, StepResult } from '../reports/model.ts';
-import { ScenarioContext } from './context.ts';
+import { ScenarioContext, StepSkippedError } from './context.ts';
 import type { Scenario, ScenarioTarget } from './model.ts';
 
 export interface RunOptions {
@@ -67,6 +67,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         broken !== undefined
           ? `skipped after "${broken}" failed`
           : `this target cannot offer ${missing.join(' and ')}`;
+      if (broken === undefined) step.skipped?.(ctx, message);
       steps.push({
         ...base,
         status: 'skipped',
@@ -92,9 +93,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         message = failed.map((c) => `${c.name}: ${c.message}`).join('; ');
       }
     } catch (error) {
-      status = 'failed';
+      if (error instanceof StepSkippedError) status = 'skipped';
+      else {
+        status = 'failed';
+        broken = step.title;
+      }
       message = error instanceof Error ? error.message : String(error);
-      broken = step.title;
     }
     steps.push({
       ...base,

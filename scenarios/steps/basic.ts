@@ -24,6 +24,7 @@ export function login(alias: string, spec: UserSpec = {}): Step {
     run: async (ctx) => {
       await ctx.login(alias, spec);
     },
+    skipped: (ctx, reason) => ctx.absent(alias, reason),
   };
 }
 

@@ -41,15 +41,17 @@ export async function jobRows(ctx: ScenarioContext): Promise<Map<number, JobRow>
   return rows;
 }
 
-type Expected = number | { min?: number; max?: number };
+/** A count, a range, or `all`: every job the run submitted (whoever could log in). */
+type Expected = number | 'all' | { min?: number; max?: number };
 
-function within(value: number, expected: Expected): boolean {
+function within(value: number, expected: Expected, submitted: number): boolean {
+  if (expected === 'all') return value === submitted;
   if (typeof expected === 'number') return value === expected;
   return value >= (expected.min ?? -Infinity) && value <= (expected.max ?? Infinity);
 }
 
 function describeExpected(expected: Expected): string {
-  if (typeof expected === 'number') return String(expected);
+  if (typeof expected === 'number' || expected === 'all') return String(expected);
   if (expected.max === undefined) return `at least ${expected.min}`;
   if (expected.min === undefined) return `at most ${expected.max}`;
   return `${expected.min} to ${expected.max}`;
@@ -66,12 +68,13 @@ export function expectJobs(counts: Record<string, Expected>): Step {
       const byStatus: Record<string, number> = {};
       for (const row of (await jobRows(ctx)).values())
         byStatus[row.Status] = (byStatus[row.Status] ?? 0) + 1;
+      const submitted = ctx.allJobIds().length;
       for (const [status, expected] of Object.entries(counts)) {
         const found = byStatus[status] ?? 0;
         ctx.check(
           `${describeExpected(expected)} jobs ${status}`,
-          within(found, expected),
-          `${found} ${status} (all statuses: ${JSON.stringify(byStatus)})`,
+          within(found, expected, submitted),
+          `${found} ${status}${expected === 'all' ? ` of ${submitted} submitted` : ''} (all statuses: ${JSON.stringify(byStatus)})`,
         );
       }
     },
