@@ -73,7 +73,12 @@ export class Sampler {
   /** The series up to `endS` (model seconds), with a last sample there. */
   series(endS: number): RunReport['series'] {
     this.#sampleUntil(endS);
-    const samples = [...this.#samples, this.#snapshot(endS)];
+    // A run that ends on a period has a sample there already, taken before that instant's
+    // events: the final state replaces it (two points at one instant draw a vertical step).
+    const samples = [
+      ...(this.#samples.at(-1)?.t === endS ? this.#samples.slice(0, -1) : this.#samples),
+      this.#snapshot(endS),
+    ];
     const statuses = [...new Set(samples.flatMap((s) => [...s.status.keys()]))].sort();
     const sites = [...new Set(samples.flatMap((s) => [...s.sites.keys()]))].sort();
     return {
