@@ -66,6 +66,7 @@ interface TestCase {
   /** The message of its `<failure>` or `<error>`, if it has one. */
   failure?: string | null;
   error?: string | null;
+  skipped?: string | null;
 }
 
 /** The totals and test cases of a JUnit file, read back with xmlbuilder2's parser. */
@@ -74,14 +75,16 @@ function junitCases(path: string): { totals: Record<string, string | null>; case
   const cases = Array.from(root.getElementsByTagName('testcase')).map((el) => {
     const [failure] = Array.from(el.getElementsByTagName('failure'));
     const [error] = Array.from(el.getElementsByTagName('error'));
+    const [skipped] = Array.from(el.getElementsByTagName('skipped'));
     return {
       name: el.getAttribute('name'),
       ...(failure === undefined ? {} : { failure: failure.getAttribute('message') }),
       ...(error === undefined ? {} : { error: error.getAttribute('message') }),
+      ...(skipped === undefined ? {} : { skipped: skipped.getAttribute('message') }),
     };
   });
   const totals = Object.fromEntries(
-    ['tests', 'failures', 'errors'].map((name) => [name, root.getAttribute(name)]),
+    ['tests', 'failures', 'errors', 'skipped'].map((name) => [name, root.getAttribute(name)]),
   );
   return { totals, cases };
 }
@@ -213,12 +216,25 @@ describe('gridbox scenario run', () => {
       expect(run.code).toBe(1);
       expect(run.summary?.steps_failed).toEqual(['alice submits 2 input-data jobs']);
       expect(run.summary?.steps_skipped).toBe(1);
-      const { cases } = junitCases(junit);
-      const broken = cases.filter((c) => c.failure !== undefined || c.error !== undefined);
-      expect(broken.length).toBe(1);
-      expect(broken[0]!.error ?? broken[0]!.failure).toContain(
-        'has no dataset: add an upload-dataset step first',
-      );
+      const { totals, cases } = junitCases(junit);
+      expect(totals).toMatchObject({ failures: '0', errors: '1', skipped: '1' });
+      const broken = cases.filter((c) => c.error !== undefined);
+      expect(broken.map((c) => c.name)).toEqual(['alice submits 2 input-data jobs (step 1)']);
+      expect(broken[0]!.error).toContain('has no dataset: add an upload-dataset step first');
+    },
+    RUN_TIMEOUT_MS,
+  );
+
+  it(
+    'runs the example of docs/scenarios.md, which shows the file as it is',
+    async () => {
+      const example = join(ROOT, 'scenarios', 'examples', 'my-first-scenario.ts');
+      const doc = readFileSync(join(ROOT, 'docs', 'scenarios.md'), 'utf8');
+      const shown = /```ts\n([\s\S]*?)```/.exec(doc)?.[1];
+      expect(shown).toBe(readFileSync(example, 'utf8'));
+      const run = await runScenario([example, '--virtual']);
+      expect(run.summary?.failed, run.stderr).toEqual([]);
+      expect(run.code).toBe(0);
     },
     RUN_TIMEOUT_MS,
   );
