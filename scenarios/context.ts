@@ -320,7 +320,7 @@ export class ScenarioContext {
     };
     this.faults.push(fault);
     this.#openFaults.set(key, fault);
-    this.record(`fault.injected`, { fault: kind, target });
+    this.record('inject.begin', { fault: kind, target });
   }
 
   closeFault(key: string): void {
@@ -328,7 +328,7 @@ export class ScenarioContext {
     if (fault === undefined) return;
     fault.end_s = Math.round(this.modelS());
     this.#openFaults.delete(key);
-    this.record(`fault.lifted`, { fault: fault.kind, target: fault.target });
+    this.record('inject.end', { fault: fault.kind, target: fault.target });
   }
 
   instantFault(kind: string, target: string, detail: string): void {
