@@ -256,6 +256,12 @@ function addSettingOptions(command: Command): void {
       schema.type === 'boolean' ? flagName(key) : `${flagName(key)} <value>`,
       schema.description,
     );
+    // A list setting (--extension) is repeatable: each use adds one item.
+    if (schema.type === 'array')
+      option.argParser((value: string, previous: string[] | undefined) => [
+        ...(previous ?? []),
+        value,
+      ]);
     command.addOption(schema.enum === undefined ? option : option.choices(schema.enum));
   }
 }
