@@ -32,12 +32,12 @@ type Kind = keyof ExtensionManifest;
 const KINDS: readonly Kind[] = ['dbs', 'routers', 'policies', 'config', 'scenarios'];
 
 /** What one kind's entries are called in messages and in the registry's origins. */
-const NOUN: Record<Kind, { one: string; origin: string }> = {
-  dbs: { one: 'DB', origin: 'db' },
-  routers: { one: 'router', origin: 'router' },
-  policies: { one: 'access policy', origin: 'policy' },
-  config: { one: 'configuration section', origin: 'config' },
-  scenarios: { one: 'scenario', origin: 'scenario' },
+const NOUN: Record<Kind, { one: string; a: string; origin: string }> = {
+  dbs: { one: 'DB', a: 'a DB', origin: 'db' },
+  routers: { one: 'router', a: 'a router', origin: 'router' },
+  policies: { one: 'access policy', a: 'an access policy', origin: 'policy' },
+  config: { one: 'configuration section', a: 'a configuration section', origin: 'config' },
+  scenarios: { one: 'scenario', a: 'a scenario', origin: 'scenario' },
 };
 
 /** An extension found and imported, with the definitions of each kind it provides. */
@@ -89,7 +89,7 @@ export async function loadExtensions(
         if (earlier !== undefined) {
           const what = isBuiltin(base, kind, entry.name)
             ? `replace gridbox's ${NOUN[kind].one} "${entry.name}"`
-            : `add a ${NOUN[kind].one} named "${entry.name}"`;
+            : `add ${NOUN[kind].a} named "${entry.name}"`;
           throw new UsageError(
             earlier.extension === extension.name
               ? `The extension "${extension.name}" registers the ${NOUN[kind].one} "${entry.name}" twice`
@@ -215,7 +215,7 @@ async function importEntries(
       const missing = SHAPES[kind](item as Record<string, unknown>);
       if (missing !== undefined)
         throw new UsageError(
-          `The extension "${extension}": the export "${label}" of ${where} is not a ${NOUN[kind].one} definition (${missing}; every export of that module is taken as one, so keep helpers in another module)`,
+          `The extension "${extension}": the export "${label}" of ${where} is not ${NOUN[kind].a} definition (${missing}; every export of that module is taken as one, so keep helpers in another module)`,
         );
       found.push(item as Named);
     }
