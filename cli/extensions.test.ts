@@ -273,3 +273,17 @@ describe('gridbox up --extension', () => {
     expect(await running).toBe(0);
   });
 });
+
+describe('gridbox scenario run --extension', () => {
+  it("runs the extension's own scenario by name on a box with the extension loaded", async () => {
+    const stdout: string[] = [];
+    const { io, stderr } = testIo((text) => stdout.push(text), new Promise(() => {}));
+    const code = await main(
+      ['scenario', 'run', 'example-lollygag', '--extension', EXAMPLE_DIR, '--virtual', '--json'],
+      io,
+    );
+    expect(code, stderr.join('')).toBe(0);
+    // Its two checks of the lollygag route and those of expectJobs, all held.
+    expect(JSON.parse(stdout.join(''))).toMatchObject({ status: 'passed', checks: 4, failed: [] });
+  });
+});
