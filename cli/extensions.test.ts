@@ -187,6 +187,28 @@ describe('loading extensions', () => {
     expect((error as Error).message).not.toMatch(/\n/);
   });
 
+  it('puts an SQL DB in place of a built-in kept outside SQL, and checks it', async () => {
+    const dir = await extension(
+      'sql-parameters',
+      { dbs: './src/dbs.js' },
+      {
+        'src/dbs.js': `export const parameters = {
+  name: 'JobParametersDB',
+  migrations: () => ({}),
+  open: () => ({ name: 'JobParametersDB', ping: async () => {} }),
+};
+`,
+      },
+    );
+    const { registry } = await loadExtensions([dir]);
+    const { config } = generateFixtures({ seed: 1, size: 'small' });
+    await expect(
+      buildApp({ configSource: staticConfigSource(snapshotOf(config, 0)), registry }),
+    ).rejects.toThrow(
+      /^The DB registered as JobParametersDB \(from the extension "sql-parameters"\) does not implement its interface: it lacks \w+/,
+    );
+  });
+
   it('refuses, at start-up, a DB in place of JobDB that lacks one of its methods', async () => {
     const dir = await extension(
       'broken-db',

@@ -110,9 +110,14 @@ export const builtinRegistry: Registry = {
 
 /** A registry where `overrides` replace the entries of `base` that have the same name. */
 export function extendRegistry(base: Registry, overrides: RegistryEntries): Registry {
+  // A DB replaced by one of the other kind (an SQL JobParametersDB) leaves its own kind's map.
+  const dbs = byName(overrides.dbs ?? []);
+  const storeDbs = byName(overrides.storeDbs ?? []);
+  const without = <T>(map: ReadonlyMap<string, T>, names: ReadonlyMap<string, unknown>) =>
+    [...map].filter(([name]) => !names.has(name));
   return {
-    dbs: new Map([...base.dbs, ...byName(overrides.dbs ?? [])]),
-    storeDbs: new Map([...base.storeDbs, ...byName(overrides.storeDbs ?? [])]),
+    dbs: new Map([...without(base.dbs, storeDbs), ...dbs]),
+    storeDbs: new Map([...without(base.storeDbs, dbs), ...storeDbs]),
     routers: new Map([...base.routers, ...byName(overrides.routers ?? [])]),
     policies: new Map([...base.policies, ...byName(overrides.policies ?? [])]),
     operationsSections: new Map([
