@@ -187,6 +187,35 @@ describe('loading extensions', () => {
     expect((error as Error).message).not.toMatch(/\n/);
   });
 
+  const refusedAtStart: [string, string, string, string][] = [
+    [
+      'a policy in place of wms that decides only some of its actions',
+      'policies',
+      "export const wms = { name: 'wms', actions: ['create'], check: async () => {} };\n",
+      'The access policy "wms" (from the extension "start-policies") registered in place of gridbox\'s does not decide read, manage, query, pilot, match',
+    ],
+    [
+      'a router needing a DB that nothing registers',
+      'routers',
+      routerModule('needy').replace('dbs: []', "dbs: ['GubbinsDB']"),
+      'The router "needy" (from the extension "start-routers") needs the DB GubbinsDB, which no entry registers',
+    ],
+  ];
+  it.each(refusedAtStart)('refuses at start-up %s', async (_title, kind, source, message) => {
+    const dir = await extension(
+      `start-${kind}`,
+      { [kind]: `./src/${kind}.js` },
+      {
+        [`src/${kind}.js`]: source,
+      },
+    );
+    const { registry } = await loadExtensions([dir]);
+    const { config } = generateFixtures({ seed: 1, size: 'small' });
+    await expect(
+      buildApp({ configSource: staticConfigSource(snapshotOf(config, 0)), registry }),
+    ).rejects.toThrow(message);
+  });
+
   it('puts an SQL DB in place of a built-in kept outside SQL, and checks it', async () => {
     const dir = await extension(
       'sql-parameters',
