@@ -18,6 +18,7 @@ import {
   systemClock,
 } from '../services/core/index.ts';
 import { type Keystore, generateKeystore } from '../services/logic/index.ts';
+import { loadExtensions } from './extensions.ts';
 
 /** What `gridbox up --json` prints once the box is ready; other tools parse it. */
 export interface ReadyLine {
@@ -63,6 +64,8 @@ export async function startBox({
   modifiedMs,
   logger,
 }: BoxOptions): Promise<StartedBox> {
+  // Before anything starts, so a broken extension stops the box with nothing to clean up.
+  const { registry } = await loadExtensions(settings.extension);
   const caDir = new CaDirectory(resolve(settings.caDir), systemClock);
   const ca = await caDir.ensureCa();
   const tls = settings.tls ? await hostCertificate(caDir, settings.host) : undefined;
@@ -92,6 +95,7 @@ export async function startBox({
     const app = await buildApp({
       configSource: staticConfigSource(snapshotOf(config, modifiedMs)),
       dbUrl: settings.dbUrl,
+      registry,
       logger,
       ...(tls === undefined ? {} : { https: tls }),
       jobs: { searchAcrossVOs: settings.jobSearchAcrossVos },

@@ -229,6 +229,11 @@ function createProgram(io: Io, actions: Actions): Command {
       'a scenario of the library (gridbox scenario list), or a file exporting one',
     )
     .option('--target <url>', 'drive this DiracX-compatible server (token from DIRACX_TOKEN)')
+    .option(
+      '--extension <path>',
+      "load an extension into the run's own box; its scenarios can then be run by name (repeatable)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option('--seed <n>', 'seed of fixtures and run; the same seed replays the run (default 1)')
     .addOption(
       new Option('--fixtures <size>', 'fixture set shaping the grid (default small)').choices(
@@ -256,6 +261,12 @@ function addSettingOptions(command: Command): void {
       schema.type === 'boolean' ? flagName(key) : `${flagName(key)} <value>`,
       schema.description,
     );
+    // A list setting (--extension) is repeatable: each use adds one item.
+    if (schema.type === 'array')
+      option.argParser((value: string, previous: string[] | undefined) => [
+        ...(previous ?? []),
+        value,
+      ]);
     command.addOption(schema.enum === undefined ? option : option.choices(schema.enum));
   }
 }

@@ -12,7 +12,7 @@ import {
 } from '../client/index.ts';
 import { FIXTURE_REF_DATE, type FixtureSet } from '../fixtures/index.ts';
 import type { Capability, ScenarioTarget } from '../scenarios/index.ts';
-import { buildApp } from '../services/index.ts';
+import { type Registry, buildApp } from '../services/index.ts';
 import { FileSandboxStore } from '../services/db/index.ts';
 import { UsageError, createRng, snapshotOf, staticConfigSource } from '../services/core/index.ts';
 import { generateKeystore } from '../services/logic/index.ts';
@@ -48,6 +48,8 @@ export async function scenarioBox(options: {
   seed: number;
   virtual: boolean;
   accessTokenMinutes: number;
+  /** The parts to assemble (extensions loaded); the built-in ones when not given. */
+  registry?: Registry;
 }): Promise<ScenarioTarget> {
   const { fixtureSet, seed } = options;
   const clock: SimClock = options.virtual
@@ -67,6 +69,7 @@ export async function scenarioBox(options: {
         snapshotOf(fixtureSet.config, Date.parse(fixtureSet.meta.refDate)),
       ),
       dbUrl: `sqlite:${join(dir, 'box.db')}`,
+      ...(options.registry === undefined ? {} : { registry: options.registry }),
       clock,
       rng: createRng(seed).fork(`services/${starts++}`),
       sandboxes: { store: new FileSandboxStore(join(dir, 'sandboxes')) },

@@ -7,11 +7,14 @@ import { generateFixtures } from '../../fixtures/index.ts';
 import { type RunReport, type WrittenReports, writeReports } from '../../reports/index.ts';
 import { SCENARIOS, type Scenario, type StepProgress, runScenario } from '../../scenarios/index.ts';
 import { UsageError, parseSetting } from '../../services/core/index.ts';
+import { loadExtensions } from '../extensions.ts';
 import type { Io } from '../io.ts';
 import { remoteScenarioTarget, scenarioBox } from '../scenario-target.ts';
 
 export interface ScenarioRunFlags {
   target?: string;
+  /** Extensions loaded into the run's own box; their scenarios are found by name. */
+  extension?: string[];
   seed?: string;
   fixtures?: string;
   virtual?: boolean;
@@ -46,7 +49,8 @@ export async function scenarioList(flags: { json?: boolean }, io: Io): Promise<n
  * steps, writes the reports asked for, and exits 0 when every check held, 1 otherwise.
  */
 export async function scenarioRun(name: string, flags: ScenarioRunFlags, io: Io): Promise<number> {
-  const scenario = await findScenario(name);
+  const extensions = await loadExtensions(flags.extension ?? []);
+  const scenario = extensions.scenarios.get(name) ?? (await findScenario(name));
   if (flags.virtual === true && flags.target !== undefined)
     throw new UsageError(
       '--virtual runs its own box in process; it cannot drive a --target server',
@@ -68,6 +72,7 @@ export async function scenarioRun(name: string, flags: ScenarioRunFlags, io: Io)
           seed,
           virtual: flags.virtual === true,
           accessTokenMinutes: scenario.accessTokenMinutes ?? DEFAULT_TOKEN_MINUTES,
+          registry: extensions.registry,
         })
       : await remoteScenarioTarget(flags.target, fixtureSet, io.env);
   const events = flags.events === undefined ? undefined : createWriteStream(flags.events);

@@ -15,7 +15,7 @@ import {
   systemClock,
 } from '../core/index.ts';
 import { DbSet, MemorySandboxStore, type SandboxStore, openDatabases } from '../db/index.ts';
-import { checkRegistry } from './registry-check.ts';
+import { checkOperationsSections, checkRegistry } from './registry-check.ts';
 import type { Dispatcher } from 'undici';
 import {
   type AuthSettings,
@@ -149,6 +149,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       new Map([...databases.dbs, ...storeDbs.map((db) => [db.name, db] as const)]),
     );
     checkRegistry(registry, dbs, databases.sql);
+    checkOperationsSections(registry, options.configSource.current()?.config);
     app.decorate('dbs', dbs);
     app.decorate('policies', registry.policies);
     app.decorate('clock', clock);

@@ -1,5 +1,7 @@
 export { type AppOptions, type AuthOptions, buildApp } from './build-app.ts';
+export { checkOperationsSections } from './registry-check.ts';
 export {
+  type OperationsSection,
   type Registry,
   type RegistryEntries,
   builtinRegistry,

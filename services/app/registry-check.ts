@@ -1,4 +1,5 @@
-import { UsageError } from '../core/index.ts';
+import { Value } from 'typebox/value';
+import { type Config, UsageError } from '../core/index.ts';
 import { type Database, type DbSet, type SqlConnection, methodsOf } from '../db/index.ts';
 import { type Registry, builtinRegistry } from './registry.ts';
 
@@ -15,12 +16,12 @@ export function checkRegistry(registry: Registry, dbs: DbSet, conn: SqlConnectio
     for (const name of router.needs.dbs)
       if (!dbs.has(name))
         throw new UsageError(
-          `The router "${router.name}" needs the DB ${name}, which no entry registers`,
+          `The router "${router.name}"${from(registry, 'router', router.name)} needs the DB ${name}, which no entry registers`,
         );
     for (const name of router.needs.policies)
       if (!registry.policies.has(name))
         throw new UsageError(
-          `The router "${router.name}" needs the access policy "${name}", which no entry registers`,
+          `The router "${router.name}"${from(registry, 'router', router.name)} needs the access policy "${name}", which no entry registers`,
         );
   }
   for (const [name, policy] of registry.policies) {
@@ -30,7 +31,7 @@ export function checkRegistry(registry: Registry, dbs: DbSet, conn: SqlConnectio
     const missing = builtin.actions.filter((action) => !decided.has(action));
     if (missing.length > 0)
       throw new UsageError(
-        `The access policy "${name}" registered in place of gridbox's does not decide ${missing.join(', ')}`,
+        `The access policy "${name}"${from(registry, 'policy', name)} registered in place of gridbox's does not decide ${missing.join(', ')}`,
       );
   }
   for (const name of dbs.names()) {
@@ -41,9 +42,15 @@ export function checkRegistry(registry: Registry, dbs: DbSet, conn: SqlConnectio
     const missing = [...methodsOf(builtin)].filter((method) => !has.has(method)).sort();
     if (missing.length > 0)
       throw new UsageError(
-        `The DB registered as ${name} does not implement its interface: it lacks ${missing.join(', ')}`,
+        `The DB registered as ${name}${from(registry, 'db', name)} does not implement its interface: it lacks ${missing.join(', ')}`,
       );
   }
+}
+
+/** ` by the extension "x"` when an extension registered the entry, else nothing. */
+function from(registry: Registry, kind: 'db' | 'router' | 'policy', name: string): string {
+  const extension = registry.origins?.get(`${kind} ${name}`);
+  return extension === undefined ? '' : ` (from the extension "${extension}")`;
 }
 
 /** A built-in DB of that name, opened without touching the database, to read its methods. */
@@ -51,4 +58,23 @@ function builtinDb(name: string, conn: SqlConnection): Database | undefined {
   const sql = builtinRegistry.dbs.get(name);
   if (sql !== undefined) return sql.open(conn);
   return builtinRegistry.storeDbs.get(name)?.open();
+}
+
+/**
+ * Refuses a configuration in which a VO's section added by an extension
+ * (`Operations.<vo>.<name>`) does not match the extension's schema. A VO without the
+ * section passes: extensions read it as optional.
+ */
+export function checkOperationsSections(registry: Registry, config: Config | undefined): void {
+  if (config === undefined) return;
+  for (const section of registry.operationsSections?.values() ?? [])
+    for (const [vo, operations] of Object.entries(config.Operations)) {
+      const value = (operations as Record<string, unknown>)[section.name];
+      if (value === undefined) continue;
+      const [first] = Value.Errors(section.schema, value);
+      if (first !== undefined)
+        throw new UsageError(
+          `The configuration section Operations.${vo}.${section.name} does not match its extension's schema: ${first.instancePath || 'the section'} ${first.message}`,
+        );
+    }
 }

@@ -30,6 +30,18 @@ import {
   wellKnownRouter,
   wmsPolicy,
 } from '../routers/index.ts';
+import type { TSchema } from 'typebox';
+
+/**
+ * A section an extension adds to each VO's Operations (`Operations.<vo>.<name>`), with the
+ * TypeBox schema the section must match when a VO has it. DiracX lets an extension subclass
+ * its whole Config model; gridbox's Operations already keeps free-form sections, so an
+ * extension names its own and the app checks it at start-up.
+ */
+export interface OperationsSection {
+  readonly name: string;
+  readonly schema: TSchema;
+}
 
 /**
  * The replaceable parts of the services, each under its DiracX name. The app factory
@@ -42,6 +54,13 @@ export interface Registry {
   readonly storeDbs: ReadonlyMap<string, StoreDbDefinition>;
   readonly routers: ReadonlyMap<string, RouterDefinition>;
   readonly policies: ReadonlyMap<string, AccessPolicy>;
+  /** Configuration sections added by extensions; none are built in. */
+  readonly operationsSections?: ReadonlyMap<string, OperationsSection>;
+  /**
+   * Which extension registered an entry, keyed `db JobDB`, `router jobs`, `policy wms`…;
+   * start-up errors name it. Built-in entries are not listed.
+   */
+  readonly origins?: ReadonlyMap<string, string>;
 }
 
 export interface RegistryEntries {
@@ -49,6 +68,8 @@ export interface RegistryEntries {
   storeDbs?: readonly StoreDbDefinition[];
   routers?: readonly RouterDefinition[];
   policies?: readonly AccessPolicy[];
+  operationsSections?: readonly OperationsSection[];
+  origins?: ReadonlyMap<string, string>;
 }
 
 const byName = <T extends { name: string }>(entries: readonly T[]) =>
@@ -89,10 +110,20 @@ export const builtinRegistry: Registry = {
 
 /** A registry where `overrides` replace the entries of `base` that have the same name. */
 export function extendRegistry(base: Registry, overrides: RegistryEntries): Registry {
+  // A DB replaced by one of the other kind (an SQL JobParametersDB) leaves its own kind's map.
+  const dbs = byName(overrides.dbs ?? []);
+  const storeDbs = byName(overrides.storeDbs ?? []);
+  const without = <T>(map: ReadonlyMap<string, T>, names: ReadonlyMap<string, unknown>) =>
+    [...map].filter(([name]) => !names.has(name));
   return {
-    dbs: new Map([...base.dbs, ...byName(overrides.dbs ?? [])]),
-    storeDbs: new Map([...base.storeDbs, ...byName(overrides.storeDbs ?? [])]),
+    dbs: new Map([...without(base.dbs, storeDbs), ...dbs]),
+    storeDbs: new Map([...without(base.storeDbs, dbs), ...storeDbs]),
     routers: new Map([...base.routers, ...byName(overrides.routers ?? [])]),
     policies: new Map([...base.policies, ...byName(overrides.policies ?? [])]),
+    operationsSections: new Map([
+      ...(base.operationsSections ?? []),
+      ...byName(overrides.operationsSections ?? []),
+    ]),
+    origins: new Map([...(base.origins ?? []), ...(overrides.origins ?? [])]),
   };
 }

@@ -25,6 +25,7 @@ describe('settings', () => {
       tls: false,
       caDir: '.gridbox/ca',
       logLevel: 'info',
+      extension: [],
     });
   });
 
@@ -52,6 +53,7 @@ describe('settings', () => {
     [{ logLevel: 'silent' }, { logLevel: 'silent' }],
     [{ tls: 'true' }, { tls: true }],
     [{ tls: 'false' }, { tls: false }],
+    [{ extension: './a, ./b' }, { extension: ['./a', './b'] }],
   ];
   it.each(valid)('accepts %j', (flags, expected) => {
     expect(parseSettings({ flags })).toMatchObject(expected);

@@ -109,6 +109,11 @@ export const SettingsSchema = Type.Object({
     default: 'info',
     description: 'Level of the logs written to stderr.',
   }),
+  extension: Type.Array(Type.String({ minLength: 1 }), {
+    default: [],
+    description:
+      'Extensions to load (docs/extensions.md): a folder with a package.json that has a `gridbox` key, or the name of an installed package. The flag is repeatable; in the environment, separate them with commas.',
+  }),
 });
 
 export type Settings = Static<typeof SettingsSchema>;
@@ -171,6 +176,16 @@ export function parseSetting<K extends SettingKey>(
   origin: string,
 ): Settings[K] {
   const schema = schemaOf(key);
+  // A list comes as repeated flags (an array) or as one comma-separated variable.
+  if (schema.type === 'array' && typeof raw === 'string')
+    return parseSetting(
+      key,
+      raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== ''),
+      origin,
+    );
   // TypeBox's conversion would truncate "80.5" to 80; a port or seed must be written whole.
   const value =
     schema.type === 'integer' && typeof raw === 'string'
@@ -197,6 +212,7 @@ function expectation(schema: TSchema): string {
   const s = schema as Record<string, unknown>;
   if (Array.isArray(s.enum)) return `expected one of ${s.enum.join(', ')}`;
   if (s.type === 'boolean') return 'expected true or false';
+  if (s.type === 'array') return 'expected a list of non-empty strings';
   if (s.type === 'integer')
     return `expected an integer from ${String(s.minimum)} to ${String(s.maximum)}`;
   if (typeof s.pattern === 'string') return `expected ${String(s.description)}`;
@@ -249,7 +265,9 @@ function stateBase(dbUrl: string): string | undefined {
 export function settingsTable(): string {
   const rows = keys.map((key) => {
     const schema = schemaOf(key);
-    const dflt = schema.default === '' ? '(empty)' : `\`${String(schema.default)}\``;
+    const empty =
+      schema.default === '' || (Array.isArray(schema.default) && schema.default.length === 0);
+    const dflt = empty ? '(empty)' : `\`${String(schema.default)}\``;
     return `| \`${flagName(key)}\` | \`${envName(key)}\` | ${dflt} | ${schema.description} |`;
   });
   return [

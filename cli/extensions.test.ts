@@ -1,0 +1,340 @@
+import { mkdtempSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../services/app/index.ts';
+import { UsageError, snapshotOf, staticConfigSource } from '../services/core/index.ts';
+import { generateFixtures } from '../fixtures/index.ts';
+import { loadExtensions } from './extensions.ts';
+import type { Io } from './io.ts';
+import { main } from './main.ts';
+
+const EXAMPLE_DIR = fileURLToPath(new URL('../extensions/example', import.meta.url));
+const SQL_JOB_DB = pathToFileURL(
+  fileURLToPath(new URL('../services/db/index.ts', import.meta.url)),
+).href;
+
+/** A router module source registering `name` (at /api/<name>), needing nothing. */
+const routerModule = (name: string) => `
+export const router = {
+  name: ${JSON.stringify(name)},
+  prefix: ${JSON.stringify(`/api/${name}`)},
+  requiresAuth: false,
+  needs: { dbs: [], policies: [] },
+  plugin: async () => {},
+};
+`;
+
+const root = mkdtempSync(join(tmpdir(), 'gridbox-extensions-'));
+
+/** Writes an extension folder under the test's temporary root: its package.json and files. */
+async function extension(
+  folder: string,
+  gridbox: unknown,
+  files: Record<string, string> = {},
+  name: string | undefined = folder,
+): Promise<string> {
+  const dir = join(root, folder);
+  await mkdir(join(dir, 'src'), { recursive: true });
+  await writeFile(
+    join(dir, 'package.json'),
+    JSON.stringify({ ...(name === undefined ? {} : { name }), type: 'module', gridbox }),
+  );
+  for (const [path, text] of Object.entries(files)) await writeFile(join(dir, path), text);
+  return dir;
+}
+
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+describe('loading extensions', () => {
+  it('adds new parts and puts replacements in place of the built-ins', async () => {
+    const { registry, scenarios, extensions } = await loadExtensions([EXAMPLE_DIR]);
+    expect(extensions.map((e) => e.name)).toEqual(['gridbox-extension-example']);
+    expect(registry.routers.has('lollygag')).toBe(true);
+    expect(registry.routers.has('jobs')).toBe(true);
+    expect(registry.dbs.get('LollygagDB')).toBeDefined();
+    expect(registry.policies.get('wms')?.actions).toEqual(
+      expect.arrayContaining(['create', 'match']),
+    );
+    expect(registry.origins?.get('db JobDB')).toBe('gridbox-extension-example');
+    expect([...scenarios.keys()]).toEqual(['example-lollygag']);
+  });
+
+  it('finds an installed package by name in node_modules', async () => {
+    const project = join(root, 'project');
+    await extension(join('project', 'node_modules', 'gridbox-ext-installed'), {
+      routers: './src/routers.js',
+    });
+    await writeFile(
+      join(project, 'node_modules', 'gridbox-ext-installed', 'src', 'routers.js'),
+      routerModule('installed'),
+    );
+    const { registry } = await loadExtensions(['gridbox-ext-installed'], { cwd: project });
+    expect(registry.routers.get('installed')?.prefix).toBe('/api/installed');
+  });
+
+  // Each case: the extensions (folder, gridbox key, files), and the error's one sentence.
+  const broken: [string, () => Promise<string[]>, string | RegExp][] = [
+    [
+      'a router module that throws when imported',
+      async () => [
+        await extension(
+          'throws',
+          { routers: './src/routers.ts' },
+          { 'src/routers.ts': "throw new Error('boom at import');\n" },
+        ),
+      ],
+      'The extension "throws" could not load its routers module ./src/routers.ts: boom at import',
+    ],
+    [
+      'two extensions adding the same new name',
+      async () => [
+        await extension(
+          'first',
+          { routers: './src/routers.js' },
+          { 'src/routers.js': routerModule('gubbins') },
+        ),
+        await extension(
+          'second',
+          { routers: './src/routers.js' },
+          { 'src/routers.js': routerModule('gubbins') },
+        ),
+      ],
+      'The extensions "first" and "second" both add a router named "gubbins"; load only one of them',
+    ],
+    [
+      'two extensions replacing the same built-in',
+      async () => [
+        await extension(
+          'health-a',
+          { routers: './src/routers.js' },
+          { 'src/routers.js': routerModule('health') },
+        ),
+        await extension(
+          'health-b',
+          { routers: './src/routers.js' },
+          { 'src/routers.js': routerModule('health') },
+        ),
+      ],
+      `The extensions "health-a" and "health-b" both replace gridbox's router "health"`,
+    ],
+    [
+      'a path that does not exist',
+      () => Promise.resolve([join(root, 'nowhere')]),
+      `No extension at ${join(root, 'nowhere')}: there is no such folder`,
+    ],
+    [
+      'a package that is not installed',
+      () => Promise.resolve(['gridbox-ext-not-installed']),
+      /^No extension "gridbox-ext-not-installed": no installed package has that name/,
+    ],
+    [
+      'a folder without package.json',
+      async () => {
+        await mkdir(join(root, 'bare'), { recursive: true });
+        return [join(root, 'bare')];
+      },
+      `No extension at ${join(root, 'bare')}: the folder has no package.json`,
+    ],
+    [
+      'a package.json without a gridbox key',
+      async () => [await extension('plain', undefined)],
+      /^The extension "plain" \(.*package\.json\) has no "gridbox" object/,
+    ],
+    [
+      'an unknown kind of entry',
+      async () => [await extension('logic', { logic: './src/logic.js' })],
+      'The extension "logic" declares "gridbox.logic" in its package.json; the known keys are dbs, routers, policies, config, scenarios',
+    ],
+    [
+      'a module that does not exist',
+      async () => [await extension('missing', { dbs: './src/dbs.ts' })],
+      'The extension "missing" names its dbs module ./src/dbs.ts, which does not exist',
+    ],
+    [
+      'a module exporting something that is not a definition',
+      async () => [
+        await extension(
+          'shape',
+          { policies: './src/policies.js' },
+          { 'src/policies.js': "export const helper = { name: 'x', check() {} };\n" },
+        ),
+      ],
+      'The extension "shape": the export "helper" of its policies module ./src/policies.js is not an access policy definition (an AccessPolicy has an actions array',
+    ],
+    [
+      'a scenario under the name of one of the library',
+      async () => [
+        await extension(
+          'smoky',
+          { scenarios: './src/scenarios.js' },
+          {
+            'src/scenarios.js':
+              "export const smoke = { name: 'smoke', description: '', steps: [] };\n",
+          },
+        ),
+      ],
+      'The extension "smoky" exports a scenario named "smoke", as one of gridbox\'s library; scenarios can only be added, under new names',
+    ],
+  ];
+  it.each(broken)('refuses %s in one sentence', async (_title, make, message) => {
+    const specs = await make();
+    const error = await loadExtensions(specs).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toMatch(/\n/);
+  });
+
+  const refusedAtStart: [string, string, string, string][] = [
+    [
+      'a policy in place of wms that decides only some of its actions',
+      'policies',
+      "export const wms = { name: 'wms', actions: ['create'], check: async () => {} };\n",
+      'The access policy "wms" (from the extension "start-policies") registered in place of gridbox\'s does not decide read, manage, query, pilot, match',
+    ],
+    [
+      'a router needing a DB that nothing registers',
+      'routers',
+      routerModule('needy').replace('dbs: []', "dbs: ['GubbinsDB']"),
+      'The router "needy" (from the extension "start-routers") needs the DB GubbinsDB, which no entry registers',
+    ],
+  ];
+  it.each(refusedAtStart)('refuses at start-up %s', async (_title, kind, source, message) => {
+    const dir = await extension(
+      `start-${kind}`,
+      { [kind]: `./src/${kind}.js` },
+      {
+        [`src/${kind}.js`]: source,
+      },
+    );
+    const { registry } = await loadExtensions([dir]);
+    const { config } = generateFixtures({ seed: 1, size: 'small' });
+    await expect(
+      buildApp({ configSource: staticConfigSource(snapshotOf(config, 0)), registry }),
+    ).rejects.toThrow(message);
+  });
+
+  it('puts an SQL DB in place of a built-in kept outside SQL, and checks it', async () => {
+    const dir = await extension(
+      'sql-parameters',
+      { dbs: './src/dbs.js' },
+      {
+        'src/dbs.js': `export const parameters = {
+  name: 'JobParametersDB',
+  migrations: () => ({}),
+  open: () => ({ name: 'JobParametersDB', ping: async () => {} }),
+};
+`,
+      },
+    );
+    const { registry } = await loadExtensions([dir]);
+    const { config } = generateFixtures({ seed: 1, size: 'small' });
+    await expect(
+      buildApp({ configSource: staticConfigSource(snapshotOf(config, 0)), registry }),
+    ).rejects.toThrow(
+      /^The DB registered as JobParametersDB \(from the extension "sql-parameters"\) does not implement its interface: it lacks \w+/,
+    );
+  });
+
+  it('refuses, at start-up, a DB in place of JobDB that lacks one of its methods', async () => {
+    const dir = await extension(
+      'broken-db',
+      { dbs: './src/dbs.ts' },
+      {
+        'src/dbs.ts': `import { SqlJobDB, jobDb } from ${JSON.stringify(SQL_JOB_DB)};
+class NoStates extends SqlJobDB {}
+Object.defineProperty(NoStates.prototype, 'getStates', { value: undefined });
+export const brokenJobDb = { ...jobDb, open: (conn) => new NoStates('JobDB', conn) };
+`,
+      },
+    );
+    const { registry } = await loadExtensions([dir]);
+    const { config } = generateFixtures({ seed: 1, size: 'small' });
+    await expect(
+      buildApp({ configSource: staticConfigSource(snapshotOf(config, 0)), registry }),
+    ).rejects.toThrow(
+      'The DB registered as JobDB (from the extension "broken-db") does not implement its interface: it lacks getStates',
+    );
+  });
+});
+
+function testIo(onStdout: (text: string) => void, stop: Promise<string>) {
+  const stderr: string[] = [];
+  const io: Io = {
+    stdout: { write: (text: string) => onStdout(text) },
+    stderr: { write: (text: string) => stderr.push(text) },
+    stdoutIsTTY: false,
+    env: {},
+    waitForStop: () => stop,
+  };
+  return { io, stderr };
+}
+
+describe('gridbox up --extension', () => {
+  const boxFlags = () => [
+    '--port',
+    '0',
+    '--idp-port',
+    '0',
+    '--ca-dir',
+    join(root, 'ca'),
+    '--log-level',
+    'silent',
+  ];
+
+  it('exits 2 with the sentence naming the extension and the entry', async () => {
+    const dir = await extension(
+      'cli-throws',
+      { routers: './src/routers.js' },
+      { 'src/routers.js': "throw new Error('no router today');\n" },
+    );
+    const { io, stderr } = testIo(() => {}, new Promise(() => {}));
+    const code = await main(
+      ['up', '--extension', EXAMPLE_DIR, '--extension', dir, ...boxFlags()],
+      io,
+    );
+    expect(code).toBe(2);
+    expect(stderr.join('')).toBe(
+      'gridbox: The extension "cli-throws" could not load its routers module ./src/routers.js: no router today.\n',
+    );
+  });
+
+  it('serves the extension: its route answers and is in the OpenAPI document', async () => {
+    let stop!: (signal: string) => void;
+    let ready!: (line: string) => void;
+    const readyLine = new Promise<string>((resolve) => (ready = resolve));
+    const { io, stderr } = testIo(ready, new Promise((resolve) => (stop = resolve)));
+    const running = main(['up', '--extension', EXAMPLE_DIR, ...boxFlags(), '--json'], io);
+    // A failed start resolves `running` without a ready line: fail then, not at the timeout.
+    const first = await Promise.race([readyLine, running.then((code) => `exited ${code}`)]);
+    expect(first, stderr.join('')).toMatch(/^\{/);
+    const { url } = JSON.parse(first) as { url: string };
+    try {
+      const openapi = (await (await fetch(`${url}/api/openapi.json`)).json()) as {
+        paths: object;
+      };
+      expect(Object.keys(openapi.paths)).toContain('/api/lollygag/get_owners');
+      const anonymous = await fetch(`${url}/api/lollygag/get_owners`);
+      expect(anonymous.status).toBe(401);
+    } finally {
+      stop('SIGTERM');
+    }
+    expect(await running).toBe(0);
+  });
+});
+
+describe('gridbox scenario run --extension', () => {
+  it("runs the extension's own scenario by name on a box with the extension loaded", async () => {
+    const stdout: string[] = [];
+    const { io, stderr } = testIo((text) => stdout.push(text), new Promise(() => {}));
+    const code = await main(
+      ['scenario', 'run', 'example-lollygag', '--extension', EXAMPLE_DIR, '--virtual', '--json'],
+      io,
+    );
+    expect(code, stderr.join('')).toBe(0);
+    // Its two checks of the lollygag route and those of expectJobs, all held.
+    expect(JSON.parse(stdout.join(''))).toMatchObject({ status: 'passed', checks: 4, failed: [] });
+  });
+});
