@@ -13,6 +13,7 @@ import { DEFAULT_DEMO_REPORT_DIR, type DemoFlags, demo } from './commands/demo.t
 import { generate } from './commands/fixtures.ts';
 import { type ScenarioRunFlags, scenarioList, scenarioRun } from './commands/scenario.ts';
 import { type SimFlags, sim } from './commands/sim.ts';
+import { type ValidateFlags, validateExtension } from './commands/validate-extension.ts';
 import { type LoginFlags, login, token } from './commands/token.ts';
 import { up } from './commands/up.ts';
 import type { Io } from './io.ts';
@@ -40,6 +41,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     login: (flags) => run(() => login(flags, io))(),
     sim: (flags) => run(() => sim(flags, io))(),
     scenarioList: (flags) => run(() => scenarioList(flags, io))(),
+    validateExtension: (specs, flags) => run(() => validateExtension(specs, flags, io))(),
     scenarioRun: (name, flags) => run(() => scenarioRun(name, flags, io))(),
   });
   try {
@@ -61,6 +63,7 @@ interface Actions {
   login(flags: LoginFlags): Promise<void>;
   sim(flags: SimFlags): Promise<void>;
   scenarioList(flags: { json?: boolean }): Promise<void>;
+  validateExtension(specs: string[], flags: ValidateFlags): Promise<void>;
   scenarioRun(name: string, flags: ScenarioRunFlags): Promise<void>;
 }
 
@@ -246,6 +249,19 @@ function createProgram(io: Io, actions: Actions): Command {
     .option('--events <file>', 'write the event log (JSON lines) to this file')
     .option('--json', 'print the outcome as one JSON object')
     .action(actions.scenarioRun);
+
+  program
+    .command('validate-extension')
+    .description(
+      'Run the scenario library and the extensions’ own scenarios on a box with the extensions, and report what they change; exit 0 when every scenario passes.',
+    )
+    .argument('<extension...>', 'extension folders or installed package names')
+    .option('--seed <n>', 'seed of fixtures and runs (default 1)')
+    .option('--only <names>', 'run only these scenarios (comma-separated)')
+    .option('--junit <file>', 'write one JUnit XML file with a test suite per scenario')
+    .option('--report <dir>', 'write validation.json and each scenario’s report here')
+    .option('--json', 'print the outcome as one JSON object')
+    .action(actions.validateExtension);
   return program;
 }
 

@@ -1,0 +1,245 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import packageJson from '../../package.json' with { type: 'json' };
+import { generateFixtures } from '../../fixtures/index.ts';
+import { type RunReport, junitXml, writeReports } from '../../reports/index.ts';
+import { SCENARIOS, type Scenario, runScenario } from '../../scenarios/index.ts';
+import { type Registry, buildApp, builtinRegistry } from '../../services/index.ts';
+import {
+  UsageError,
+  parseSetting,
+  snapshotOf,
+  staticConfigSource,
+} from '../../services/core/index.ts';
+import { loadExtensions } from '../extensions.ts';
+import type { Io } from '../io.ts';
+import { scenarioBox } from '../scenario-target.ts';
+
+export interface ValidateFlags {
+  seed?: string;
+  only?: string;
+  junit?: string;
+  report?: string;
+  json?: boolean;
+}
+
+const TOKEN_MINUTES = 24 * 60;
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+/** What an extension changes in the API gridbox serves, from the two OpenAPI documents. */
+export interface ApiChanges {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  /** Registry entries the extensions put in place of gridbox's, and the ones they add. */
+  replaced: string[];
+  addedParts: string[];
+}
+
+interface ScenarioOutcome {
+  name: string;
+  origin: 'library' | 'extension';
+  status: RunReport['status'];
+  checks: number;
+  failed: string[];
+  /** Library scenarios: whether the event log is the one gridbox alone gives. */
+  same_as_gridbox?: boolean;
+}
+
+/**
+ * `gridbox validate-extension PATH…`: boots the box with the extensions, runs the scenario
+ * library and the extensions' own scenarios against it in virtual time, compares each
+ * library run's event log with gridbox alone, and reports what the extensions change in
+ * the API (routes added, removed or changed, parts replaced). Exit 0 when every scenario
+ * passed, 1 otherwise; loading and start-up problems are usage errors (2).
+ */
+export async function validateExtension(
+  specs: readonly string[],
+  flags: ValidateFlags,
+  io: Io,
+): Promise<number> {
+  const loaded = await loadExtensions(specs);
+  const seed = flags.seed === undefined ? 1 : parseSetting('seed', flags.seed, '--seed');
+  const fixtureSet = generateFixtures({ seed, size: 'small' });
+  const only = flags.only
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  for (const name of only ?? [])
+    if (!SCENARIOS.has(name) && !loaded.scenarios.has(name))
+      throw new UsageError(`No scenario named "${name}" in the library or the extensions`);
+  if (flags.junit !== undefined) await mkdir(dirname(resolve(flags.junit)), { recursive: true });
+
+  const api = await apiChanges(loaded.registry, fixtureSet, loaded.extensions);
+  const chosen = (name: string) => only === undefined || only.includes(name);
+  const runs: (readonly [Scenario, 'library' | 'extension'])[] = [
+    ...[...SCENARIOS.values()].filter((s) => chosen(s.name)).map((s) => [s, 'library'] as const),
+    ...[...loaded.scenarios.values()]
+      .filter((s) => chosen(s.name))
+      .map((s) => [s, 'extension'] as const),
+  ];
+  const outcomes: ScenarioOutcome[] = [];
+  const reports: RunReport[] = [];
+  for (const [index, [scenario, origin]] of runs.entries()) {
+    io.stderr.write(`gridbox validate-extension: [${index + 1}/${runs.length}] ${scenario.name}\n`);
+    const report = await run(scenario, seed, fixtureSet, loaded.registry);
+    reports.push(report);
+    const baseline =
+      origin === 'library' ? await run(scenario, seed, fixtureSet, builtinRegistry) : undefined;
+    outcomes.push({
+      name: scenario.name,
+      origin,
+      status: report.status,
+      checks: report.assertions.length,
+      failed: report.assertions.filter((a) => !a.passed).map((a) => `${a.name}: ${a.message}`),
+      ...(baseline === undefined
+        ? {}
+        : { same_as_gridbox: baseline.event_log.sha256 === report.event_log.sha256 }),
+    });
+    if (flags.report !== undefined)
+      await writeReports(report, { dir: join(flags.report, scenario.name) });
+  }
+
+  const passed = outcomes.every((o) => o.status === 'passed');
+  const summary = {
+    extensions: loaded.extensions.map((e) => e.name),
+    status: passed ? 'passed' : 'failed',
+    api,
+    scenarios: outcomes,
+  };
+  if (flags.report !== undefined) {
+    await mkdir(flags.report, { recursive: true });
+    await writeFile(join(flags.report, 'validation.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  }
+  if (flags.junit !== undefined) await writeFile(flags.junit, combinedJunit(reports));
+  io.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : describe(summary));
+  return passed ? 0 : 1;
+}
+
+async function run(
+  scenario: Scenario,
+  seed: number,
+  fixtureSet: ReturnType<typeof generateFixtures>,
+  registry: Registry,
+): Promise<RunReport> {
+  const target = await scenarioBox({
+    fixtureSet,
+    seed,
+    virtual: true,
+    accessTokenMinutes: scenario.accessTokenMinutes ?? TOKEN_MINUTES,
+    registry,
+  });
+  try {
+    return await runScenario(scenario, {
+      target,
+      seed,
+      fixtures: 'small',
+      version: packageJson.version,
+      startedAt: new Date().toISOString(),
+    });
+  } finally {
+    await target.close();
+  }
+}
+
+async function openApiOf(registry: Registry, fixtureSet: ReturnType<typeof generateFixtures>) {
+  const app = await buildApp({
+    configSource: staticConfigSource(
+      snapshotOf(fixtureSet.config, Date.parse(fixtureSet.meta.refDate)),
+    ),
+    registry,
+  });
+  try {
+    return (await app.inject('/api/openapi.json')).json() as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+  } finally {
+    await app.close();
+  }
+}
+
+function operations(document: { paths: Record<string, Record<string, unknown>> }) {
+  const found = new Map<string, string>();
+  for (const [path, item] of Object.entries(document.paths))
+    for (const method of METHODS)
+      if (item[method] !== undefined)
+        found.set(`${method.toUpperCase()} ${path}`, JSON.stringify(item[method]));
+  return found;
+}
+
+async function apiChanges(
+  registry: Registry,
+  fixtureSet: ReturnType<typeof generateFixtures>,
+  extensions: Awaited<ReturnType<typeof loadExtensions>>['extensions'],
+): Promise<ApiChanges> {
+  const before = operations(await openApiOf(builtinRegistry, fixtureSet));
+  const after = operations(await openApiOf(registry, fixtureSet));
+  const sorted = (items: Iterable<string>) => [...items].sort();
+  const replaced: string[] = [];
+  const addedParts: string[] = [];
+  for (const extension of extensions)
+    for (const [kind, entries] of Object.entries(extension.entries)) {
+      const builtin =
+        kind === 'dbs'
+          ? new Set([...builtinRegistry.dbs.keys(), ...builtinRegistry.storeDbs.keys()])
+          : kind === 'routers'
+            ? new Set(builtinRegistry.routers.keys())
+            : kind === 'policies'
+              ? new Set(builtinRegistry.policies.keys())
+              : new Set<string>();
+      for (const entry of entries)
+        (builtin.has(entry.name) ? replaced : addedParts).push(
+          `${kind.replace(/s$/, '').replace(/ie$/, 'y')} ${entry.name} (${extension.name})`,
+        );
+    }
+  return {
+    added: sorted([...after.keys()].filter((op) => !before.has(op))),
+    removed: sorted([...before.keys()].filter((op) => !after.has(op))),
+    changed: sorted(
+      [...after.keys()].filter((op) => before.has(op) && before.get(op) !== after.get(op)),
+    ),
+    replaced: replaced.sort(),
+    addedParts: addedParts.sort(),
+  };
+}
+
+/** One JUnit document with each scenario's test suite. */
+function combinedJunit(reports: readonly RunReport[]): string {
+  const suites = reports.map((report) => {
+    const xml = junitXml(report);
+    const start = xml.indexOf('<testsuite ');
+    const end = xml.lastIndexOf('</testsuites>');
+    return xml.slice(start, end).trimEnd();
+  });
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="gridbox validate-extension">\n${suites.join('\n')}\n</testsuites>\n`;
+}
+
+function describe(summary: {
+  extensions: string[];
+  status: string;
+  api: ApiChanges;
+  scenarios: ScenarioOutcome[];
+}): string {
+  const list = (title: string, items: string[]) =>
+    items.length === 0 ? [] : [`  ${title}:`, ...items.map((item) => `    ${item}`)];
+  const lines = [
+    `${summary.extensions.join(', ')}: ${summary.status.toUpperCase()}`,
+    ...list('parts put in place of gridbox’s', summary.api.replaced),
+    ...list('parts added', summary.api.addedParts),
+    ...list('routes added', summary.api.added),
+    ...list('routes removed', summary.api.removed),
+    ...list('routes whose OpenAPI description changed', summary.api.changed),
+    '  scenarios:',
+    ...summary.scenarios.map(
+      (s) =>
+        `    ${s.status === 'passed' ? 'ok  ' : 'FAIL'} ${s.name} (${s.origin}, ${s.checks} checks${
+          s.same_as_gridbox === undefined
+            ? ''
+            : s.same_as_gridbox
+              ? ', same event log as gridbox alone'
+              : ', behaviour differs from gridbox alone'
+        })${s.failed.map((f) => `\n         ${f}`).join('')}`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}

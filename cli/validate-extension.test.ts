@@ -1,0 +1,101 @@
+import { mkdtempSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Io } from './io.ts';
+import { main } from './main.ts';
+
+const EXAMPLE_DIR = fileURLToPath(new URL('../extensions/example', import.meta.url));
+const SCENARIOS = pathToFileURL(
+  fileURLToPath(new URL('../scenarios/index.ts', import.meta.url)),
+).href;
+const root = mkdtempSync(join(tmpdir(), 'gridbox-validate-'));
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+async function gridbox(args: string[]) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const io: Io = {
+    stdout: { write: (text: string) => stdout.push(text) },
+    stderr: { write: (text: string) => stderr.push(text) },
+    stdoutIsTTY: false,
+    env: {},
+    waitForStop: () => new Promise(() => undefined),
+  };
+  const code = await main(args, io);
+  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+}
+
+describe('gridbox validate-extension', () => {
+  it('passes the example, and says which routes and parts it adds or replaces', async () => {
+    const junit = join(root, 'example.xml');
+    const { code, stdout } = await gridbox([
+      'validate-extension',
+      EXAMPLE_DIR,
+      '--only',
+      'smoke,example-lollygag',
+      '--junit',
+      junit,
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary.api.added).toContain('GET /api/lollygag/get_owners');
+    expect(summary.api.removed).toEqual([]);
+    expect(summary.api.replaced).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^policy wms /),
+        expect.stringMatching(/^db JobDB /),
+      ]),
+    );
+    expect(summary.scenarios).toEqual([
+      expect.objectContaining({ name: 'smoke', status: 'passed', same_as_gridbox: true }),
+      expect.objectContaining({ name: 'example-lollygag', origin: 'extension', status: 'passed' }),
+    ]);
+    const xml = await readFile(junit, 'utf8');
+    expect(xml.match(/<testsuite /g)).toHaveLength(2);
+    expect(xml).not.toContain('<failure');
+  });
+
+  it('fails (exit 1) when a scenario fails on the extended box, naming the broken check', async () => {
+    const dir = join(root, 'failing');
+    await mkdir(dir, { recursive: true });
+    await writeFile(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'failing', type: 'module', gridbox: { scenarios: './s.ts' } }),
+    );
+    await writeFile(
+      join(dir, 's.ts'),
+      `import { steps } from ${JSON.stringify(SCENARIOS)};
+export const failing = {
+  name: 'failing-expectation',
+  description: 'expects a job more than it submits',
+  steps: [
+    steps.login('alice'),
+    steps.submit('alice', 2),
+    steps.startGrid(),
+    steps.waitFor('all ended', steps.when.allEnded, 86400),
+    steps.expectJobs({ Done: 3 }),
+  ],
+};
+`,
+    );
+    const { code, stdout } = await gridbox([
+      'validate-extension',
+      dir,
+      '--only',
+      'failing-expectation',
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('FAIL failing-expectation');
+    expect(stdout).toContain('3 jobs Done: 2 Done');
+  });
+
+  it('is a usage error (exit 2) to name a scenario nobody has', async () => {
+    const { code, stderr } = await gridbox(['validate-extension', EXAMPLE_DIR, '--only', 'nope']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('No scenario named "nope"');
+  });
+});
