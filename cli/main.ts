@@ -155,6 +155,10 @@ function createProgram(io: Io, actions: Actions): Command {
       .command('token')
       .description('Log a fixture user in through the real device flow; print the access token.')
       .option('--user <name>', 'a user of the fixtures')
+      .option(
+        '--box <file>',
+        "the ready line of `gridbox up --json` saved to a file (- for stdin): the box's URL, users and passwords, whatever its seed",
+      )
       .option('--vo <vo>', "VO to ask for (default: the user's)")
       .option('--seed <n>', 'seed of the fixtures the user comes from')
       .addOption(
