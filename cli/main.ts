@@ -180,7 +180,18 @@ function createProgram(io: Io, actions: Actions): Command {
     .description(
       'Run a workload on a simulated grid (sites, CEs, pilots, SEs, catalog) and summarise it.',
     )
-    .option('--target <url>', 'drive this DiracX-compatible server instead of a box of its own')
+    .option(
+      '--target <url>',
+      "drive this DiracX-compatible server (its own grid configuration; token from DIRACX_TOKEN or DiracX's credentials file) instead of a box of its own",
+    )
+    .option(
+      '--ca-bundle <file>',
+      'CA certificates to trust for an HTTPS --target (default DIRACX_CA_PATH)',
+    )
+    .option(
+      '--config-file <file>',
+      'a fixture file (as `gridbox up --config-file` serves) shaping the own box and grid',
+    )
     .option('--sites <n>', "number of sites (default: the fixtures' own)")
     .option('--jobs <n>', 'jobs to submit (default 200)')
     .option('--seed <n>', 'seed of fixtures and simulation; the same seed replays the run')
