@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { FIXTURE_SIZE_NAMES } from '../fixtures/index.ts';
@@ -258,10 +259,13 @@ function reportError(error: unknown, io: Io, debug: boolean): number {
     io.stderr.write(`gridbox: ${sentence(error.message)}\n`);
     return EXIT_USAGE;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  let message = error instanceof Error ? error.message : String(error);
+  // "migration … failed" and the like wrap what went wrong: say it too.
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error && !message.includes(cause.message)) message += `: ${cause.message}`;
   io.stderr.write(`gridbox: unexpected error: ${sentence(message)}\n`);
-  if (debug && error instanceof Error && error.stack !== undefined)
-    io.stderr.write(`${error.stack}\n`);
+  // inspect() shows the causes' stacks as well, which error.stack leaves out.
+  if (debug && error instanceof Error) io.stderr.write(`${inspect(error)}\n`);
   else io.stderr.write('gridbox: run again with --debug for the stack trace.\n');
   return EXIT_FAILED;
 }
