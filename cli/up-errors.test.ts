@@ -3,6 +3,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generateFixtures } from '../fixtures/index.ts';
 import type { Io } from './io.ts';
 import { main } from './main.ts';
 
@@ -65,5 +66,28 @@ describe('gridbox up on a MySQL it cannot use', () => {
     const url = new URL(server!);
     spoil(url);
     expect(await upOn(url.toString())).toEqual({ code: 2, err: expected(url) });
+  });
+});
+
+describe('usage errors are one sentence, not the help text', () => {
+  const seed1User = generateFixtures({ seed: 1, size: 'small' }).users[0]!.username;
+  it.each([
+    [
+      ['up', '--db-url', 'postgres://x'],
+      'gridbox: Invalid value "postgres://x" for --db-url: expected sqlite::memory:, sqlite:PATH or mysql://user:pass@host:port/db.\n',
+    ],
+    [
+      ['up', '--legacy-exchange-hashed-api-key', 'abc'],
+      'gridbox: Invalid value "abc" for --legacy-exchange-hashed-api-key: expected 64 lowercase hex digits (a SHA-256) or nothing.\n',
+    ],
+    // 0 is refused, so the range must not start at it.
+    [
+      ['ca', 'proxy', '--user', seed1User, '--lifetime-hours', '0'],
+      'gridbox: Invalid value "0" for --lifetime-hours: expected hours above 0 and at most 8760.\n',
+    ],
+  ])('%j', async (argv, message) => {
+    const t = recordingIo();
+    expect(await main(argv, t.io)).toBe(2);
+    expect(t.err()).toBe(message);
   });
 });
