@@ -88,12 +88,17 @@ function createProgram(io: Io, actions: Actions): Command {
   for (const key of Object.keys(SettingsSchema.properties) as SettingKey[]) {
     const schema = SettingsSchema.properties[key] as unknown as {
       description: string;
+      default: unknown;
       enum?: string[];
       type?: string;
     };
+    // The default is shown in words, not given to commander: a flag's value would then
+    // always be set, and outrank the environment.
+    const shownDefault =
+      schema.type === 'boolean' ? '' : ` (default: ${String(schema.default) || 'empty'})`;
     const option = new Option(
       schema.type === 'boolean' ? flagName(key) : `${flagName(key)} <value>`,
-      schema.description,
+      `${schema.description}${shownDefault}`,
     );
     upCommand.addOption(schema.enum === undefined ? option : option.choices(schema.enum));
   }
@@ -155,7 +160,7 @@ function createProgram(io: Io, actions: Actions): Command {
     program
       .command('token')
       .description('Log a fixture user in through the real device flow; print the access token.')
-      .option('--user <name>', 'a user of the fixtures')
+      .option('--user <name>', 'a user of the fixtures (required)')
       .option(
         '--box <file>',
         "the ready line of `gridbox up --json` saved to a file (- for stdin): the box's URL, users and passwords, whatever its seed",
@@ -173,7 +178,7 @@ function createProgram(io: Io, actions: Actions): Command {
       .description(
         'Log in interactively through the device flow; store the tokens for DiracX clients.',
       )
-      .option('--vo <vo>', 'VO to log in to'),
+      .option('--vo <vo>', 'VO to log in to (required)'),
   ).action(actions.login);
 
   program

@@ -163,3 +163,50 @@ async function signInFromPrintedLink(t: ReturnType<typeof recordingIo>, username
   const { password } = ready.users.find((u) => u.username === username)!;
   await browserLogin(link, { username, password });
 }
+
+describe('what gridbox up tells a person at a terminal', () => {
+  it('gives a token command that works as printed, for a box of another seed', async () => {
+    let text = '';
+    let stop: (signal: string) => void = () => undefined;
+    const stopped = new Promise<string>((resolve) => (stop = resolve));
+    let greeted: () => void = () => undefined;
+    const greeting = new Promise<void>((resolve) => (greeted = resolve));
+    const exit = main(['up', '--port', '0', '--seed', '99', '--log-level', 'silent'], {
+      stdout: {
+        write: (chunk: string) => {
+          text += chunk;
+          if (text.includes('Press Ctrl-C')) greeted();
+        },
+      },
+      stderr: { write: () => true },
+      stdoutIsTTY: true,
+      env: { GRIDBOX_CA_DIR: join(scratch, 'ca') },
+      waitForStop: () => stopped,
+    });
+    await greeting;
+    const command = /^ {2}(gridbox token --url .*)$/m.exec(text)?.[1];
+    expect(command).toMatch(/--seed 99/);
+    const t = recordingIo({ DIRACX_CREDENTIALS_PATH: join(scratch, 'printed.json') });
+    expect(await main(command!.split(' ').slice(1), t.io), t.err()).toBe(0);
+    expect(text).toContain('gridbox token --box box.json --user ');
+    stop('SIGINT');
+    expect(await exit).toBe(0);
+  });
+});
+
+describe('help', () => {
+  it('shows the defaults of up and marks what token and login require', async () => {
+    const help = async (...argv: string[]) => {
+      const t = recordingIo();
+      expect(await main([...argv, '--help'], t.io)).toBe(0);
+      return t.out().replace(/\s+/g, ' ');
+    };
+    const up = await help('up');
+    expect(up).toContain(
+      '--port <value> TCP port of the API; 0 lets the system pick a free one. (default: 8000)',
+    );
+    expect(up).toContain('(default: sqlite::memory:)');
+    expect(await help('token')).toContain('--user <name> a user of the fixtures (required)');
+    expect(await help('login')).toContain('--vo <vo> VO to log in to (required)');
+  });
+});
