@@ -133,3 +133,38 @@ describe('gridbox sim --config-file', () => {
     for (const site of sites) expect(seed77Sites).toContain(site);
   });
 });
+
+describe('gridbox sim --target over HTTPS', () => {
+  it('trusts the box CA given with --ca-bundle', async () => {
+    const box = recordingIo({
+      GRIDBOX_LOG_LEVEL: 'silent',
+      GRIDBOX_CA_DIR: join(scratch, 'tls-ca'),
+    });
+    const exit = main(['up', '--json', '--tls', '--port', '0', '--seed', '31'], box.io);
+    const line = await box.firstLine;
+    const tls = JSON.parse(line) as typeof ready & { ca_bundle: string };
+    const boxFile = join(scratch, 'tls-box.json');
+    writeFileSync(boxFile, `${line}\n`);
+    const admin = tls.users.find((u) => u.groups.includes(`${u.vo}_admin`))!;
+    const login = recordingIo({ DIRACX_CREDENTIALS_PATH: join(scratch, 'tls-credentials.json') });
+    const argv = [
+      'token',
+      '--box',
+      boxFile,
+      '--user',
+      admin.username,
+      '--group',
+      `${admin.vo}_admin`,
+    ];
+    expect(await main(argv, login.io), login.err()).toBe(0);
+    try {
+      const t = recordingIo({ DIRACX_TOKEN: login.out().trim() });
+      const simArgv = ['sim', '--target', tls.url, '--jobs', '2', '--json'];
+      expect(await main([...simArgv, '--ca-bundle', tls.ca_bundle], t.io), t.err()).toBe(0);
+      expect(JSON.parse(t.out()).jobs.submitted).toBe(2);
+    } finally {
+      box.stop('SIGTERM');
+      await exit;
+    }
+  });
+});
