@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { FIXTURE_SIZE_NAMES } from '../fixtures/index.ts';
@@ -167,7 +168,11 @@ function createProgram(io: Io, actions: Actions): Command {
     program
       .command('token')
       .description('Log a fixture user in through the real device flow; print the access token.')
-      .option('--user <name>', 'a user of the fixtures')
+      .option('--user <name>', 'a user of the fixtures (required)')
+      .option(
+        '--box <file>',
+        "the ready line of `gridbox up --json` saved to a file (- for stdin): the box's URL, users and passwords, whatever its seed",
+      )
       .option('--vo <vo>', "VO to ask for (default: the user's)")
       .option('--seed <n>', 'seed of the fixtures the user comes from')
       .addOption(
@@ -181,7 +186,7 @@ function createProgram(io: Io, actions: Actions): Command {
       .description(
         'Log in interactively through the device flow; store the tokens for DiracX clients.',
       )
-      .option('--vo <vo>', 'VO to log in to'),
+      .option('--vo <vo>', 'VO to log in to (required)'),
   ).action(actions.login);
 
   program
@@ -189,7 +194,18 @@ function createProgram(io: Io, actions: Actions): Command {
     .description(
       'Run a workload on a simulated grid (sites, CEs, pilots, SEs, catalog) and summarise it.',
     )
-    .option('--target <url>', 'drive this DiracX-compatible server instead of a box of its own')
+    .option(
+      '--target <url>',
+      "drive this DiracX-compatible server (its own grid configuration; token from DIRACX_TOKEN or DiracX's credentials file) instead of a box of its own",
+    )
+    .option(
+      '--ca-bundle <file>',
+      'CA certificates to trust for an HTTPS --target (default DIRACX_CA_PATH)',
+    )
+    .option(
+      '--config-file <file>',
+      'a fixture file (as `gridbox up --config-file` serves) shaping the own box and grid',
+    )
     .option('--sites <n>', "number of sites (default: the fixtures' own)")
     .option('--jobs <n>', 'jobs to submit (default 200)')
     .option('--seed <n>', 'seed of fixtures and simulation; the same seed replays the run')
@@ -270,12 +286,19 @@ function addSettingOptions(command: Command): void {
   for (const key of Object.keys(SettingsSchema.properties) as SettingKey[]) {
     const schema = SettingsSchema.properties[key] as unknown as {
       description: string;
+      default: unknown;
       enum?: string[];
       type?: string;
     };
+    // The default is shown in words, not given to commander: a flag's value would then
+    // always be set, and outrank the environment.
+    const shown = Array.isArray(schema.default)
+      ? schema.default.join(',')
+      : String(schema.default ?? '');
+    const shownDefault = schema.type === 'boolean' ? '' : ` (default: ${shown || 'empty'})`;
     const option = new Option(
       schema.type === 'boolean' ? flagName(key) : `${flagName(key)} <value>`,
-      schema.description,
+      `${schema.description}${shownDefault}`,
     );
     // A list setting (--extension) is repeatable: each use adds one item.
     if (schema.type === 'array')
@@ -296,10 +319,13 @@ function reportError(error: unknown, io: Io, debug: boolean): number {
     io.stderr.write(`gridbox: ${sentence(error.message)}\n`);
     return EXIT_USAGE;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  let message = error instanceof Error ? error.message : String(error);
+  // "migration … failed" and the like wrap what went wrong: say it too.
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error && !message.includes(cause.message)) message += `: ${cause.message}`;
   io.stderr.write(`gridbox: unexpected error: ${sentence(message)}\n`);
-  if (debug && error instanceof Error && error.stack !== undefined)
-    io.stderr.write(`${error.stack}\n`);
+  // inspect() shows the causes' stacks as well, which error.stack leaves out.
+  if (debug && error instanceof Error) io.stderr.write(`${inspect(error)}\n`);
   else io.stderr.write('gridbox: run again with --debug for the stack trace.\n');
   return EXIT_FAILED;
 }

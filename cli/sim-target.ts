@@ -2,15 +2,18 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import {
   DiracxClient,
+  DiracxHttpError,
   type TokenSource,
   credentialsPath,
   httpTransport,
   injectTransport,
 } from '../client/index.ts';
+import { Agent } from 'undici';
 import type { FixtureSet } from '../fixtures/index.ts';
 import { buildApp } from '../services/index.ts';
 import {
   type Clock,
+  type Config,
   UsageError,
   createRng,
   snapshotOf,
@@ -22,6 +25,13 @@ import type { Credentials, JobOwner } from '../sim/index.ts';
 /** The services a simulation runs against, and who it acts as there. */
 export interface SimTarget {
   service: DiracxClient;
+  /** The grid to simulate: the fixtures' for a box of its own, the server's own otherwise. */
+  config: Config;
+  /**
+   * Tags the run's jobs and files when the server outlives it, so that another run against
+   * it registers other files; none for a box of its own (the run replays exactly).
+   */
+  runTag?: string;
   credentials: Credentials;
   owners: JobOwner[];
   close(): Promise<void>;
@@ -77,6 +87,7 @@ export async function embeddedTarget(options: {
     service: new DiracxClient(transport, () => {
       throw new Error('every call names its identity with as()');
     }),
+    config: fixtureSet.config,
     credentials,
     owners: fixtureSet.users.flatMap((user) =>
       user.groups
@@ -117,11 +128,13 @@ function mintedCredentials(fixtureSet: FixtureSet, keystore: Keystore, clock: Cl
 /**
  * Someone else's server (a real DiracX, or a box started elsewhere): one person's token,
  * from DIRACX_TOKEN or DiracX's credentials file, does everything, so it must carry the
- * administrator properties the SiteDirector and the StalledJobAgent need.
+ * administrator properties the SiteDirector and the StalledJobAgent need. The grid (sites,
+ * CEs, SEs) is the server's own configuration, so the run uses only what the server knows.
  */
 export async function remoteTarget(
   url: string,
   env: Readonly<Record<string, string | undefined>>,
+  caBundle?: string,
 ): Promise<SimTarget> {
   if (!/^https?:\/\//.test(url))
     throw new UsageError(`Invalid value "${url}" for --target: expected an http(s) URL`);
@@ -138,12 +151,41 @@ export async function remoteTarget(
   }
   const claims = decodeClaims(token ?? '');
   const source: TokenSource = () => token!;
+  const caPath = caBundle ?? env.DIRACX_CA_PATH;
+  let dispatcher: Agent | undefined;
+  if (caPath !== undefined) {
+    let ca: string;
+    try {
+      ca = await readFile(caPath, 'utf8');
+    } catch {
+      throw new UsageError(`Cannot read the CA bundle ${caPath}`);
+    }
+    dispatcher = new Agent({ connect: { ca } });
+  }
+  const service = new DiracxClient(httpTransport(url, dispatcher), source);
+  const config = await service
+    .request<Config>('Reading the configuration', 'GET', '/api/config/')
+    .catch((error: unknown) => {
+      if (error instanceof DiracxHttpError) throw new UsageError(error.message);
+      throw new UsageError(`Cannot reach ${url}: ${networkCause(error)}`);
+    });
   return {
-    service: new DiracxClient(httpTransport(url), source),
+    service,
+    config,
+    runTag: Date.now().toString(36),
     credentials: { user: () => source, admin: () => source },
     owners: [{ vo: claims.vo, username: claims.preferred_username, group: claims.dirac_group }],
-    close: async () => undefined,
+    close: async () => {
+      await dispatcher?.close();
+    },
   };
+}
+
+/** What fetch's "fetch failed" hides: the refused connection, the unknown host, the bad certificate. */
+export function networkCause(error: unknown): string {
+  const cause = (error as { cause?: { message?: unknown; code?: unknown } }).cause;
+  if (typeof cause?.message === 'string' && cause.message !== '') return cause.message;
+  return error instanceof Error ? error.message : String(error);
 }
 
 function decodeClaims(token: string): {

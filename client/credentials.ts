@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TokenResponse } from './diracx-auth.ts';
@@ -24,4 +24,37 @@ export async function writeCredentials(
     expires_on: Math.floor(nowMs / 1000) + tokens.expires_in - EXPIRY_MARGIN_S,
   };
   await writeFile(path, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
+}
+
+/**
+ * The `iss` of the access token stored at `path`: `absent` without a file, undefined when
+ * the file holds no readable token (nothing worth keeping). Read without verifying: it only
+ * tells whose login the file is.
+ */
+export async function storedIssuer(path: string): Promise<string | undefined | 'absent'> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw error;
+  }
+  try {
+    const { access_token } = JSON.parse(text) as { access_token?: unknown };
+    return typeof access_token === 'string' ? issuerOf(access_token) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `iss` claim of a JWT, unverified; undefined when it has none. */
+export function issuerOf(jwt: string): string | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString()) as {
+      iss?: unknown;
+    };
+    return typeof payload.iss === 'string' ? payload.iss : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 export { BrowserLoginError, type BrowserLoginOptions, browserLogin } from './browser-login.ts';
-export { credentialsPath, writeCredentials } from './credentials.ts';
+export { credentialsPath, issuerOf, storedIssuer, writeCredentials } from './credentials.ts';
 export {
   DIRAC_CLIENT_ID,
   type DeviceAuthorization,

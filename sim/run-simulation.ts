@@ -39,6 +39,11 @@ export interface SimOptions {
   progress?: (phase: 'submitted' | 'ended', done: number, total: number) => void;
   /** Model seconds after which the run stops even with jobs unfinished. */
   maxModelS?: number;
+  /**
+   * Goes into the run's JobGroup and dataset paths, so that runs against a server that
+   * outlives them do not collide on files an earlier run registered.
+   */
+  runTag?: string;
 }
 
 export interface SimSummary {
@@ -81,15 +86,16 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
   };
 
   const vos = [...new Set(options.owners.map((o) => o.vo))].sort();
+  const jobGroup = [`sim-${options.seed}`, ...(options.runTag ?? [])].join('-');
   await submitWorkload(world, {
     jobs: options.jobs,
     owners: options.owners,
-    jobGroup: `sim-${options.seed}`,
+    jobGroup,
     ...(options.progress === undefined
       ? {}
       : { progress: (done: number) => options.progress!('submitted', done, options.jobs) }),
   });
-  startGrid(world, vos, `sim-${options.seed}`, onError);
+  startGrid(world, vos, jobGroup, onError);
 
   let lastProgress = 0;
   await world.engine.run({
@@ -140,6 +146,7 @@ export type WorldOptions = Pick<
   | 'faults'
   | 'catalog'
   | 'sink'
+  | 'runTag'
 >;
 
 /** The shared state of a simulated grid: engine and event log on the run's clock and seed. */
@@ -154,7 +161,11 @@ export function createWorld(
     log: new EventLog(engine.now(), options.sink),
     timing: { ...DIRAC_TIMING, ...options.timing },
     config: options.config,
-    rng: createRng(options.seed).fork('sim'),
+    // A run tag forks other pilot stamps and references too, which a long-lived server
+    // would otherwise refuse as already registered.
+    rng: createRng(options.seed).fork(
+      options.runTag === undefined ? 'sim' : `sim/${options.runTag}`,
+    ),
     service: options.service,
     catalog: options.catalog ?? ((client) => new GridboxFileCatalog(client)),
     credentials: options.credentials,

@@ -110,7 +110,7 @@ function parseLifetimeHours(text: string | undefined): number {
   const hours = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
   if (!(hours > 0 && hours <= MAX_PROXY_LIFETIME_H)) {
     throw new UsageError(
-      `Invalid value "${text}" for --lifetime-hours: expected hours from 0 to ${MAX_PROXY_LIFETIME_H}`,
+      `Invalid value "${text}" for --lifetime-hours: expected hours above 0 and at most ${MAX_PROXY_LIFETIME_H}`,
     );
   }
   return hours;

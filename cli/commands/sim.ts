@@ -1,5 +1,7 @@
 import { createWriteStream } from 'node:fs';
-import { FIXTURE_REF_DATE, generateFixtures } from '../../fixtures/index.ts';
+import { stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { FIXTURE_REF_DATE, generateFixtures, loadFixtureSet } from '../../fixtures/index.ts';
 import { UsageError, parseSetting } from '../../services/core/index.ts';
 import {
   DIRAC_TIMING,
@@ -15,6 +17,8 @@ import { embeddedTarget, remoteTarget } from '../sim-target.ts';
 
 export interface SimFlags {
   target?: string;
+  caBundle?: string;
+  configFile?: string;
   sites?: string;
   jobs?: string;
   seed?: string;
@@ -76,23 +80,46 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
   const payloadFailure = probability(flags.payloadFailure, '--payload-failure');
   const nodeCrash = probability(flags.nodeCrash, '--node-crash');
 
-  const fixtureSet = generateFixtures({ seed, size, sites });
+  if (flags.target !== undefined)
+    for (const [flag, value] of [
+      ['--config-file', flags.configFile],
+      ['--fixtures', flags.fixtures],
+      ['--sites', flags.sites],
+    ] as const)
+      if (value !== undefined)
+        throw new UsageError(
+          `${flag} shapes a box of its own; with --target the grid is the target's configuration`,
+        );
+  if (flags.configFile !== undefined && (flags.fixtures !== undefined || sites !== undefined))
+    throw new UsageError(
+      '--config-file is the whole grid; it cannot be combined with --fixtures or --sites',
+    );
+  if (flags.events !== undefined) {
+    const folder = dirname(resolve(flags.events));
+    if ((await stat(folder).catch(() => undefined))?.isDirectory() !== true)
+      throw new UsageError(`The folder of --events, ${folder}, does not exist`);
+  }
+  const fixtureSet =
+    flags.configFile === undefined
+      ? generateFixtures({ seed, size, sites })
+      : await loadFixtureSet(flags.configFile);
   const clock: SimClock = virtual
     ? new VirtualClock(Date.parse(FIXTURE_REF_DATE))
     : new RealTimeClock();
   const target =
     flags.target === undefined
       ? await embeddedTarget({ fixtureSet, clock, seed, transport })
-      : await remoteTarget(flags.target, io.env);
-  const storage = await openStorageElements(fixtureSet.config, { mode: storageMode });
+      : await remoteTarget(flags.target, io.env, flags.caBundle);
+  const storage = await openStorageElements(target.config, { mode: storageMode });
   const events = flags.events === undefined ? undefined : createWriteStream(flags.events);
   let summary: SimSummary;
   try {
     summary = await runSimulation({
       service: target.service,
       credentials: target.credentials,
-      config: fixtureSet.config,
+      config: target.config,
       owners: target.owners,
+      ...(target.runTag === undefined ? {} : { runTag: target.runTag }),
       storage: storage.elements,
       clock,
       seed,

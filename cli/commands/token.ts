@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
@@ -8,8 +9,10 @@ import {
   type TokenResponse,
   browserLogin,
   credentialsPath,
+  issuerOf,
   pollDeviceToken,
   startDeviceFlow,
+  storedIssuer,
   writeCredentials,
 } from '../../client/index.ts';
 import { type SettingKey, UsageError, parseSettings } from '../../services/core/index.ts';
@@ -22,6 +25,14 @@ export interface LoginFlags extends Partial<Record<SettingKey, string>> {
   group?: string;
   url?: string;
   caBundle?: string;
+  box?: string;
+}
+
+/** The part of `gridbox up --json`'s ready line that a login needs. */
+interface BoxLine {
+  url: string;
+  ca_bundle: string | null;
+  users: { username: string; password: string; vo: string }[];
 }
 
 const DEFAULT_URL = 'http://127.0.0.1:8000';
@@ -29,11 +40,11 @@ const DEFAULT_URL = 'http://127.0.0.1:8000';
 const POLL_INTERVAL_MS = 2000;
 const POLL_MARGIN_S = 30;
 
-async function endpointFor(flags: LoginFlags, io: Io): Promise<DiracxEndpoint> {
-  const url = flags.url ?? io.env.DIRACX_URL ?? DEFAULT_URL;
+async function endpointFor(flags: LoginFlags, io: Io, box?: BoxLine): Promise<DiracxEndpoint> {
+  const url = flags.url ?? box?.url ?? io.env.DIRACX_URL ?? DEFAULT_URL;
   if (!/^https?:\/\//.test(url))
     throw new UsageError(`Invalid value "${url}" for --url: expected an http(s) URL`);
-  const caPath = flags.caBundle ?? io.env.DIRACX_CA_PATH;
+  const caPath = flags.caBundle ?? io.env.DIRACX_CA_PATH ?? box?.ca_bundle ?? undefined;
   if (caPath === undefined) return { url };
   let ca: string;
   try {
@@ -61,9 +72,75 @@ function explain<T>(endpoint: DiracxEndpoint, work: Promise<T>): Promise<T> {
   });
 }
 
-async function saveAndPrint(tokens: TokenResponse, io: Io): Promise<void> {
-  await writeCredentials(credentialsPath(io.env), tokens, Date.now());
+/**
+ * Prints the access token and stores the tokens where DiracX's client looks, unless that
+ * file holds a login to another server (another `iss`): a box's token must not replace a
+ * real DiracX login, so the file is kept and a warning says how to store this one.
+ * Returns whether the tokens were stored.
+ */
+async function saveAndPrint(tokens: TokenResponse, io: Io): Promise<boolean> {
   io.stdout.write(`${tokens.access_token}\n`);
+  const path = credentialsPath(io.env);
+  const existing = await storedIssuer(path);
+  const issuer = issuerOf(tokens.access_token);
+  if (existing !== 'absent' && existing !== undefined && existing !== issuer) {
+    io.stderr.write(
+      `gridbox: kept ${path}, which holds a login to another server (issuer ${existing}); set DIRACX_CREDENTIALS_PATH to store this login elsewhere.\n`,
+    );
+    return false;
+  }
+  await writeCredentials(path, tokens, Date.now());
+  return true;
+}
+
+/** Reads the ready line of `gridbox up --json` from a file, or from stdin for `-`. */
+function readBox(file: string): BoxLine {
+  const name = file === '-' ? 'stdin' : file;
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read the box's ready line from ${name}: ${(error as Error).message}`,
+    );
+  }
+  let line: unknown;
+  try {
+    line = JSON.parse(text.trim().split('\n')[0] ?? '');
+  } catch {
+    line = undefined;
+  }
+  const box = line as Partial<BoxLine> | undefined;
+  if (typeof box?.url !== 'string' || !Array.isArray(box.users))
+    throw new UsageError(
+      `${name} does not hold the ready line of gridbox up --json (a JSON object with url and users)`,
+    );
+  return { url: box.url, ca_bundle: box.ca_bundle ?? null, users: box.users };
+}
+
+/** The user to log in: from the box's ready line with --box, else from regenerated fixtures. */
+async function fixtureUser(flags: LoginFlags, io: Io, box: BoxLine | undefined) {
+  if (box !== undefined) {
+    const user = box.users.find((u) => u.username === flags.user);
+    if (user === undefined) {
+      const some = box.users.slice(0, 5).map((u) => u.username);
+      throw new UsageError(
+        `No user ${flags.user} in the box at ${box.url}; its users include ${some.join(', ')}`,
+      );
+    }
+    return user;
+  }
+  const settings = parseSettings({
+    flags: { seed: flags.seed, fixtures: flags.fixtures, configFile: flags.configFile },
+    env: io.env,
+  });
+  const { fixtureSet } = await boxFixtures(settings);
+  const user = fixtureSet.users.find((u) => u.username === flags.user);
+  if (user === undefined)
+    throw new UsageError(
+      `No user ${flags.user} in the fixtures of seed ${settings.seed}; for a box started with other flags, pass its ready line with --box FILE`,
+    );
+  return user;
 }
 
 /**
@@ -74,15 +151,9 @@ async function saveAndPrint(tokens: TokenResponse, io: Io): Promise<void> {
  */
 export async function token(flags: LoginFlags, io: Io): Promise<number> {
   if (flags.user === undefined) throw new UsageError('Say who logs in with --user NAME');
-  const settings = parseSettings({
-    flags: { seed: flags.seed, fixtures: flags.fixtures, configFile: flags.configFile },
-    env: io.env,
-  });
-  const { fixtureSet } = await boxFixtures(settings);
-  const user = fixtureSet.users.find((u) => u.username === flags.user);
-  if (user === undefined)
-    throw new UsageError(`No user ${flags.user} in these fixtures (seed ${settings.seed})`);
-  const endpoint = await endpointFor(flags, io);
+  const box = flags.box === undefined ? undefined : readBox(flags.box);
+  const user = await fixtureUser(flags, io, box);
+  const endpoint = await endpointFor(flags, io, box);
   const tokens = await explain(
     endpoint,
     (async () => {
@@ -126,7 +197,7 @@ export async function login(flags: LoginFlags, io: Io): Promise<number> {
       throw new UsageError('The device code expired before the sign-in finished');
     })(),
   );
-  await saveAndPrint(tokens, io);
-  io.stderr.write(`Logged in; credentials saved to ${credentialsPath(io.env)}\n`);
+  if (await saveAndPrint(tokens, io))
+    io.stderr.write(`Logged in; credentials saved to ${credentialsPath(io.env)}\n`);
   return 0;
 }

@@ -1,3 +1,4 @@
+import { FIXTURE_SIZE_NAMES } from '../../fixtures/index.ts';
 import { parseSettings, type SettingKey } from '../../services/core/index.ts';
 import { boxFixtures } from '../box-fixtures.ts';
 import { type ReadyLine, startBox } from '../box.ts';
@@ -50,7 +51,28 @@ function humanReadyText(ready: ReadyLine): string {
     `${ready.users.length} users (username, password, VO, groups):`,
     ...users,
     '',
+    'A token for one of them (printed, and stored for DiracX clients):',
+    `  ${tokenCommand(ready)}`,
+    '  or, with the ready line saved by `gridbox up --json > box.json`:',
+    `  gridbox token --box box.json --user ${ready.users[0]?.username ?? 'NAME'}`,
+    '',
     'Press Ctrl-C to stop.',
     '',
   ].join('\n');
+}
+
+/** The `gridbox token` command that finds this box's users: the same seed, size or file. */
+function tokenCommand(ready: ReadyLine): string {
+  const args = [
+    'gridbox token',
+    `--url ${ready.url}`,
+    `--user ${ready.users[0]?.username ?? 'NAME'}`,
+  ];
+  const defaults = parseSettings({ flags: {}, env: {} });
+  if ((FIXTURE_SIZE_NAMES as readonly string[]).includes(ready.fixtures)) {
+    if (ready.seed !== defaults.seed) args.push(`--seed ${ready.seed}`);
+    if (ready.fixtures !== defaults.fixtures) args.push(`--fixtures ${ready.fixtures}`);
+  } else args.push(`--config-file ${ready.fixtures}`);
+  if (ready.ca_bundle !== null) args.push(`--ca-bundle ${ready.ca_bundle}`);
+  return args.join(' ');
 }

@@ -33,7 +33,14 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    // The Authorize button runs the authorization-code flow as DiracX's client, with the
+    // PKCE the box requires.
+    initOAuth: { clientId: 'myDIRACClientID', usePkceWithAuthorizationCodeGrant: true },
+  });
+  // A newcomer opening the bare URL lands on the docs rather than a 404.
+  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.redirect('/api/docs', 302));
   app.get('/api/openapi.json', { schema: { hide: true } }, () => app.swagger());
 }
 

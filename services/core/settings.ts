@@ -38,6 +38,7 @@ export const SettingsSchema = Type.Object({
   dbUrl: Type.String({
     default: 'sqlite::memory:',
     pattern: '^(sqlite:.+|mysql://.+)$',
+    expected: 'sqlite::memory:, sqlite:PATH or mysql://user:pass@host:port/db',
     description:
       'SQL database of every DB: `sqlite::memory:` (private to the process and gone with it; kept in an already-deleted temporary file, so the operating system holds its pages), `sqlite:PATH` (kept across restarts) or `mysql://user:pass@host:port/db`.',
   }),
@@ -84,6 +85,7 @@ export const SettingsSchema = Type.Object({
   legacyExchangeHashedApiKey: Type.String({
     default: '',
     pattern: '^([0-9a-f]{64})?$',
+    expected: '64 lowercase hex digits (a SHA-256) or nothing',
     description: 'SHA-256 hex of the API key the legacy exchange accepts; empty disables it.',
   }),
   sandboxStoreDir: Type.String({
@@ -215,7 +217,8 @@ function expectation(schema: TSchema): string {
   if (s.type === 'array') return 'expected a list of non-empty strings';
   if (s.type === 'integer')
     return `expected an integer from ${String(s.minimum)} to ${String(s.maximum)}`;
-  if (typeof s.pattern === 'string') return `expected ${String(s.description)}`;
+  // Not the description: an error message is one sentence, not the help text.
+  if (typeof s.expected === 'string') return `expected ${s.expected}`;
   return 'expected a non-empty string';
 }
 

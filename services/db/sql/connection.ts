@@ -102,13 +102,48 @@ async function openMysql(url: string): Promise<SqlConnection> {
   // Loaded on demand: the embedded default should not pay for the MySQL driver at boot.
   const { createPool } = await import('mysql2');
   const pool = createPool({ uri: url, timezone: 'Z', dateStrings: true, connectionLimit: 10 });
-  const kysely = new Kysely({ dialect: new MysqlDialect({ pool }) });
   const masked = new URL(url);
   if (masked.password) masked.password = '***';
+  await new Promise<void>((resolve, reject) =>
+    pool.getConnection((error, connection) => {
+      if (error === null) {
+        connection.release();
+        resolve();
+      } else pool.end(() => reject(mysqlUsageError(error, masked)));
+    }),
+  );
+  const kysely = new Kysely({ dialect: new MysqlDialect({ pool }) });
   return {
     kysely,
     dialect: 'mysql',
     displayUrl: masked.toString(),
     close: () => kysely.destroy(),
   };
+}
+
+/**
+ * Says in one sentence why MySQL cannot be used, at boot: otherwise the first migration
+ * fails and "migration … failed" hides the cause.
+ */
+function mysqlUsageError(error: NodeJS.ErrnoException, url: URL): UsageError {
+  const server = `MySQL at ${url.host}`;
+  const database = decodeURIComponent(url.pathname.slice(1));
+  const user = decodeURIComponent(url.username);
+  switch (error.code) {
+    case 'ER_ACCESS_DENIED_ERROR':
+      return new UsageError(
+        `${server} refused user ${user}: wrong password, or no access from here`,
+      );
+    case 'ER_DBACCESS_DENIED_ERROR':
+      return new UsageError(`${server} does not let user ${user} use database ${database}`);
+    case 'ER_BAD_DB_ERROR':
+      return new UsageError(`${server} has no database ${database}: create it first`);
+    case 'ECONNREFUSED':
+      return new UsageError(`Cannot connect to ${server}: connection refused (is it running?)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new UsageError(`Cannot connect to ${server}: unknown host ${url.hostname}`);
+    default:
+      return new UsageError(`Cannot use ${server}: ${error.message || error.code}`);
+  }
 }

@@ -35,7 +35,12 @@ export function authorizeFlowRoutes(app: AuthApp, policy: AccessPolicy<OpenActio
         codeChallenge: request.query.code_challenge,
         state: request.query.state,
         callbackUri: `${baseUrl(request)}/api/auth/authorize/complete`,
-        ownRedirects: [`${baseUrl(request)}/api/docs/oauth2-redirect`],
+        // DiracX's docs page, and the one @fastify/swagger-ui serves (its Authorize button
+        // sends the page's folder + static/oauth2-redirect.html).
+        ownRedirects: [
+          `${baseUrl(request)}/api/docs/oauth2-redirect`,
+          `${baseUrl(request)}/api/docs/static/oauth2-redirect.html`,
+        ],
       });
       return reply.redirect(location, 307);
     },

@@ -1,0 +1,170 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFixtures, serializeFixtureSet } from '../fixtures/index.ts';
+import type { Io } from './io.ts';
+import { main } from './main.ts';
+
+// `gridbox sim --target` against one long-lived box, the way a CI job uses it: the box is
+// started once with its own seed, and runs follow one another with seeds of their own.
+
+const scratch = mkdtempSync(join(tmpdir(), 'gridbox-sim-target-'));
+let ready: { url: string; users: { username: string; vo: string; groups: string[] }[] };
+let stopBox: (signal: string) => void;
+let boxExit: Promise<number>;
+let token: string;
+
+function recordingIo(env: Record<string, string> = {}) {
+  let out = '';
+  let err = '';
+  let gotLine: (line: string) => void = () => undefined;
+  const firstLine = new Promise<string>((resolve) => (gotLine = resolve));
+  let stop: (signal: string) => void = () => undefined;
+  const stopped = new Promise<string>((resolve) => (stop = resolve));
+  const io: Io = {
+    stdout: {
+      write: (text: string) => {
+        out += text;
+        if (out.includes('\n')) gotLine(out.slice(0, out.indexOf('\n')));
+      },
+    },
+    stderr: { write: (text: string) => (err += text) },
+    stdoutIsTTY: false,
+    env: { GRIDBOX_CA_DIR: join(scratch, 'ca'), ...env },
+    waitForStop: () => stopped,
+  };
+  return { io, out: () => out, err: () => err, firstLine, stop };
+}
+
+beforeAll(async () => {
+  const box = recordingIo({ GRIDBOX_LOG_LEVEL: 'silent' });
+  boxExit = main(['up', '--json', '--port', '0', '--seed', '31'], box.io);
+  const line = await box.firstLine;
+  ready = JSON.parse(line) as typeof ready;
+  stopBox = box.stop;
+  const boxFile = join(scratch, 'box.json');
+  writeFileSync(boxFile, `${line}\n`);
+  // The SiteDirector and the StalledJobAgent need an administrator's token.
+  const admin = ready.users.find((u) => u.groups.includes(`${u.vo}_admin`))!;
+  const login = recordingIo({ DIRACX_CREDENTIALS_PATH: join(scratch, 'credentials.json') });
+  const argv = [
+    'token',
+    '--box',
+    boxFile,
+    '--user',
+    admin.username,
+    '--group',
+    `${admin.vo}_admin`,
+  ];
+  expect(await main(argv, login.io), login.err()).toBe(0);
+  token = login.out().trim();
+});
+afterAll(async () => {
+  stopBox('SIGTERM');
+  await boxExit;
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+async function simAgainstBox(seed: string) {
+  const t = recordingIo({ DIRACX_TOKEN: token });
+  const argv = ['sim', '--target', ready.url, '--seed', seed, '--jobs', '6', '--json'];
+  const code = await main(argv, t.io);
+  return { code, err: t.err(), summary: t.out() === '' ? undefined : JSON.parse(t.out()) };
+}
+
+describe('gridbox sim --target, repeated against one box', () => {
+  it('runs twice in a row with one seed (not the box seed), each to the end of its jobs', async () => {
+    for (const seed of ['7', '7']) {
+      const run = await simAgainstBox(seed);
+      expect(run.err).not.toContain('gridbox: ');
+      expect(run.code).toBe(0);
+      expect(run.summary.jobs.submitted).toBe(6);
+      expect(run.summary.jobs.by_status.unfinished).toBeUndefined();
+    }
+  });
+});
+
+describe('gridbox sim says why, in one sentence', () => {
+  it('names the refused connection of a --target on a closed port', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const t = recordingIo({ DIRACX_TOKEN: token });
+    expect(await main(['sim', '--target', `http://127.0.0.1:${port}`], t.io)).toBe(2);
+    expect(t.err()).toBe(
+      `gridbox: Cannot reach http://127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}.\n`,
+    );
+  });
+
+  it('refuses --events into a folder that does not exist', async () => {
+    const t = recordingIo();
+    const events = join(scratch, 'missing', 'events.jsonl');
+    expect(await main(['sim', '--virtual', '--jobs', '1', '--events', events], t.io)).toBe(2);
+    expect(t.err()).toBe(
+      `gridbox: The folder of --events, ${join(scratch, 'missing')}, does not exist.\n`,
+    );
+  });
+});
+
+describe('gridbox sim --config-file', () => {
+  it('simulates the grid of a fixture file, as gridbox up would serve it', async () => {
+    const file = join(scratch, 'seed-77.yaml');
+    writeFileSync(file, serializeFixtureSet(generateFixtures({ seed: 77, size: 'small' }), 'yaml'));
+    const events = join(scratch, 'events.jsonl');
+    const t = recordingIo();
+    const argv = ['sim', '--virtual', '--jobs', '5', '--json', '--config-file', file];
+    expect(await main([...argv, '--events', events], t.io)).toBe(0);
+    const summary = JSON.parse(t.out()) as { jobs: { submitted: number } };
+    expect(summary.jobs.submitted).toBe(5);
+    const seed77Sites = Object.values(
+      generateFixtures({ seed: 77, size: 'small' }).config.Resources.Sites,
+    ).flatMap((grid) => Object.keys(grid));
+    const sites = new Set(
+      readFileSync(events, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { site?: string }).site)
+        .filter((site) => site !== undefined),
+    );
+    expect(sites.size).toBeGreaterThan(0);
+    for (const site of sites) expect(seed77Sites).toContain(site);
+  });
+});
+
+describe('gridbox sim --target over HTTPS', () => {
+  it('trusts the box CA given with --ca-bundle', async () => {
+    const box = recordingIo({
+      GRIDBOX_LOG_LEVEL: 'silent',
+      GRIDBOX_CA_DIR: join(scratch, 'tls-ca'),
+    });
+    const exit = main(['up', '--json', '--tls', '--port', '0', '--seed', '31'], box.io);
+    const line = await box.firstLine;
+    const tls = JSON.parse(line) as typeof ready & { ca_bundle: string };
+    const boxFile = join(scratch, 'tls-box.json');
+    writeFileSync(boxFile, `${line}\n`);
+    const admin = tls.users.find((u) => u.groups.includes(`${u.vo}_admin`))!;
+    const login = recordingIo({ DIRACX_CREDENTIALS_PATH: join(scratch, 'tls-credentials.json') });
+    const argv = [
+      'token',
+      '--box',
+      boxFile,
+      '--user',
+      admin.username,
+      '--group',
+      `${admin.vo}_admin`,
+    ];
+    expect(await main(argv, login.io), login.err()).toBe(0);
+    try {
+      const t = recordingIo({ DIRACX_TOKEN: login.out().trim() });
+      const simArgv = ['sim', '--target', tls.url, '--jobs', '2', '--json'];
+      expect(await main([...simArgv, '--ca-bundle', tls.ca_bundle], t.io), t.err()).toBe(0);
+      expect(JSON.parse(t.out()).jobs.submitted).toBe(2);
+    } finally {
+      box.stop('SIGTERM');
+      await exit;
+    }
+  });
+});
