@@ -79,7 +79,12 @@ async function runWorkflow(
   const base: Record<string, string> = Object.fromEntries(
     Object.entries(process.env).filter(
       (entry): entry is [string, string] =>
-        entry[1] !== undefined && !entry[0].startsWith('GRIDBOX_'),
+        // A runner's step is a plain shell: none of npm's variables (this suite runs under
+        // npm, and a box started under npm stops with its parent shell).
+        entry[1] !== undefined &&
+        !entry[0].startsWith('GRIDBOX_') &&
+        !entry[0].startsWith('npm_') &&
+        entry[0] !== 'gridbox_stop_with_parent',
     ),
   );
   const outcomes: StepOutcome[] = [];
