@@ -91,7 +91,17 @@ export async function validateExtension(
       origin,
       status: report.status,
       checks: report.assertions.length,
-      failed: report.assertions.filter((a) => !a.passed).map((a) => `${a.name}: ${a.message}`),
+      failed: [
+        ...report.assertions.filter((a) => !a.passed).map((a) => `${a.name}: ${a.message}`),
+        // A step that threw has no check of its own: its message is the reason.
+        ...report.steps
+          .filter(
+            (s) =>
+              s.status === 'failed' &&
+              !report.assertions.some((a) => !a.passed && a.step === s.title),
+          )
+          .map((s) => `step "${s.title}" failed: ${s.message ?? ''}`),
+      ],
       ...(baseline === undefined
         ? {}
         : { same_as_gridbox: baseline.event_log.sha256 === report.event_log.sha256 }),
