@@ -1,17 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DiracxClient,
-  type Transport,
-  credentialsPath,
-  httpTransport,
-  injectTransport,
-} from '../client/index.ts';
+import { DiracxClient, type Transport, httpTransport, injectTransport } from '../client/index.ts';
 import { FIXTURE_REF_DATE, type FixtureSet } from '../fixtures/index.ts';
 import type { Capability, ScenarioTarget } from '../scenarios/index.ts';
+import { targetToken } from './sim-target.ts';
 import { type Registry, buildApp } from '../services/index.ts';
 import { FileSandboxStore } from '../services/db/index.ts';
 import { UsageError, createRng, snapshotOf, staticConfigSource } from '../services/core/index.ts';
@@ -138,21 +133,7 @@ export async function remoteScenarioTarget(
   fixtureSet: FixtureSet,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ScenarioTarget> {
-  if (!/^https?:\/\//.test(url))
-    throw new UsageError(`Invalid value "${url}" for --target: expected an http(s) URL`);
-  let token = env.DIRACX_TOKEN;
-  if (token === undefined) {
-    const path = credentialsPath(env);
-    try {
-      token = (JSON.parse(await readFile(path, 'utf8')) as { access_token?: string }).access_token;
-    } catch {
-      throw new UsageError(
-        `No token for ${url}: set DIRACX_TOKEN or log in first (gridbox login) to fill ${path}`,
-      );
-    }
-  }
-  if (token === undefined || token === '')
-    throw new UsageError(`No token for ${url}: the credentials file has no access_token`);
+  const token = await targetToken(url, env);
   const storage = await openStorageElements(fixtureSet.config, { mode: 'memory' });
   const clock = new RealTimeClock();
   const hasCatalog = await servesCatalog(url);

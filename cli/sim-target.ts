@@ -136,21 +136,9 @@ export async function remoteTarget(
   env: Readonly<Record<string, string | undefined>>,
   caBundle?: string,
 ): Promise<SimTarget> {
-  if (!/^https?:\/\//.test(url))
-    throw new UsageError(`Invalid value "${url}" for --target: expected an http(s) URL`);
-  let token = env.DIRACX_TOKEN;
-  if (token === undefined) {
-    const path = credentialsPath(env);
-    try {
-      token = (JSON.parse(await readFile(path, 'utf8')) as { access_token?: string }).access_token;
-    } catch {
-      throw new UsageError(
-        `No token for ${url}: set DIRACX_TOKEN or log in first (gridbox login) to fill ${path}`,
-      );
-    }
-  }
-  const claims = decodeClaims(token ?? '');
-  const source: TokenSource = () => token!;
+  const token = await targetToken(url, env);
+  const claims = decodeClaims(token);
+  const source: TokenSource = () => token;
   const caPath = caBundle ?? env.DIRACX_CA_PATH;
   let dispatcher: Agent | undefined;
   if (caPath !== undefined) {
@@ -201,4 +189,30 @@ function decodeClaims(token: string): {
     // Reported below.
   }
   throw new UsageError('The token is not a DiracX access token (no vo and dirac_group claims)');
+}
+
+/**
+ * The token that drives someone else's server (--target): DIRACX_TOKEN, else the access
+ * token of DiracX's credentials file; its URL checked first.
+ */
+export async function targetToken(
+  url: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string> {
+  if (!/^https?:\/\//.test(url))
+    throw new UsageError(`Invalid value "${url}" for --target: expected an http(s) URL`);
+  let token = env.DIRACX_TOKEN;
+  if (token === undefined) {
+    const path = credentialsPath(env);
+    try {
+      token = (JSON.parse(await readFile(path, 'utf8')) as { access_token?: string }).access_token;
+    } catch {
+      throw new UsageError(
+        `No token for ${url}: set DIRACX_TOKEN or log in first (gridbox login) to fill ${path}`,
+      );
+    }
+  }
+  if (token === undefined || token === '')
+    throw new UsageError(`No token for ${url}: the credentials file has no access_token`);
+  return token;
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserLogin } from '../client/index.ts';
-import type { Io } from './io.ts';
+import { recordingIo as recordIo } from './io.testkit.ts';
 import { main } from './main.ts';
 
 // `gridbox token` against a box started with flags the token command does not repeat: the
@@ -19,27 +19,9 @@ let ready: { url: string; users: { username: string; password: string; vo: strin
 let stopBox: (signal: string) => void;
 let boxExit: Promise<number>;
 
-function recordingIo(env: Record<string, string> = {}) {
-  let out = '';
-  let err = '';
-  let gotLine: (line: string) => void = () => undefined;
-  const firstLine = new Promise<string>((resolve) => (gotLine = resolve));
-  let stop: (signal: string) => void = () => undefined;
-  const stopped = new Promise<string>((resolve) => (stop = resolve));
-  const io: Io = {
-    stdout: {
-      write: (text: string) => {
-        out += text;
-        if (out.includes('\n')) gotLine(out.slice(0, out.indexOf('\n')));
-      },
-    },
-    stderr: { write: (text: string) => (err += text) },
-    stdoutIsTTY: false,
-    env: { GRIDBOX_CA_DIR: join(scratch, 'ca'), ...env },
-    waitForStop: () => stopped,
-  };
-  return { io, out: () => out, err: () => err, firstLine, stop };
-}
+/** The CLI's Io, with the box's CA in the test's scratch folder. */
+const recordingIo = (env: Record<string, string> = {}) =>
+  recordIo({ GRIDBOX_CA_DIR: join(scratch, 'ca'), ...env });
 
 beforeAll(async () => {
   const box = recordingIo({ GRIDBOX_LOG_LEVEL: 'silent' });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Io } from './io.ts';
+import { recordingIo } from './io.testkit.ts';
 import { main } from './main.ts';
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../extensions/example', import.meta.url));
@@ -15,17 +15,9 @@ const root = mkdtempSync(join(tmpdir(), 'gridbox-validate-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
 
 async function gridbox(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: Io = {
-    stdout: { write: (text: string) => stdout.push(text) },
-    stderr: { write: (text: string) => stderr.push(text) },
-    stdoutIsTTY: false,
-    env: {},
-    waitForStop: () => new Promise(() => undefined),
-  };
+  const { io, out, err } = recordingIo();
   const code = await main(args, io);
-  return { code, stdout: stdout.join(''), stderr: stderr.join('') };
+  return { code, stdout: out(), stderr: err() };
 }
 
 describe('gridbox validate-extension', () => {

@@ -26,7 +26,7 @@ export {
   isoAt,
   record,
 } from './world.ts';
-export { type JobOwner, submitWorkload } from './workload.ts';
+export { type JobOwner, placeReplica, submitWorkload } from './workload.ts';
 export { outputLfn } from './pilot/job-description.ts';
 export { MemoryFileCatalog } from './catalog/memory-file-catalog.ts';
 export {

@@ -1,3 +1,4 @@
+import type { FileCatalog } from '../client/index.ts';
 import type { Config, Rng } from '../services/core/index.ts';
 import { type SimWorld, record } from './world.ts';
 
@@ -145,25 +146,35 @@ async function uploadDataset(
         .sort((a, b) => a.key - b.key)
         .slice(0, copies)
         .map(({ se }) => se);
-      for (const [n, se] of ses.entries()) {
-        const stored = await world.storage.get(se)!.put(lfn, data, vo);
-        world.counters.transfers++;
-        world.counters.transferBytes += stored.size;
-        record(world, 'transfer.write', { lfn, se, bytes: stored.size });
-        const entry = { PFN: stored.pfn, SE: se };
-        const result =
-          n === 0
-            ? await catalog.addFiles({
-                [lfn]: { ...entry, Size: stored.size, Checksum: stored.checksum },
-              })
-            : await catalog.addReplicas({ [lfn]: entry });
-        if (result.Failed[lfn] !== undefined)
-          throw new Error(`the catalog refused ${lfn} at ${se}: ${result.Failed[lfn]}`);
-        record(world, 'catalog.register', { lfn, se });
-      }
+      for (const [n, se] of ses.entries())
+        await placeReplica(world, catalog, { lfn, data, vo, se, first: n === 0 });
       lfns.push(lfn);
     }
     dataset.set(vo, lfns);
   }
   return dataset;
+}
+
+/**
+ * Puts a dataset file on an SE and registers it: the file with its first replica, a
+ * replica for the next ones. A refusal from the catalog ends the run: input data that is
+ * not where the catalog says would fail jobs for the wrong reason.
+ */
+export async function placeReplica(
+  world: SimWorld,
+  catalog: FileCatalog,
+  file: { lfn: string; data: Uint8Array; vo: string; se: string; first: boolean },
+): Promise<void> {
+  const { lfn, se } = file;
+  const stored = await world.storage.get(se)!.put(lfn, file.data, file.vo);
+  world.counters.transfers++;
+  world.counters.transferBytes += stored.size;
+  record(world, 'transfer.write', { lfn, se, bytes: stored.size });
+  const entry = { PFN: stored.pfn, SE: se };
+  const result = file.first
+    ? await catalog.addFiles({ [lfn]: { ...entry, Size: stored.size, Checksum: stored.checksum } })
+    : await catalog.addReplicas({ [lfn]: entry });
+  if (result.Failed[lfn] !== undefined)
+    throw new Error(`the catalog refused ${lfn} at ${se}: ${result.Failed[lfn]}`);
+  record(world, 'catalog.register', { lfn, se });
 }

@@ -1,3 +1,4 @@
+import { placeReplica } from '../../sim/index.ts';
 import type { Step } from '../model.ts';
 import type { ScenarioContext, UserSpec } from '../context.ts';
 import {
@@ -123,20 +124,7 @@ export function uploadDataset(alias: string, files: number, replicas?: 1 | 2): S
         const first = rng.int(0, disks.length - 1);
         for (let n = 0; n < copies; n++) {
           const se = disks[(first + n) % disks.length]!;
-          const stored = await ctx.storage.get(se)!.put(lfn, data, vo);
-          ctx.world.counters.transfers++;
-          ctx.world.counters.transferBytes += stored.size;
-          ctx.record('transfer.write', { lfn, se, bytes: stored.size });
-          const entry = { PFN: stored.pfn, SE: se };
-          const result =
-            n === 0
-              ? await catalog.addFiles({
-                  [lfn]: { ...entry, Size: stored.size, Checksum: stored.checksum },
-                })
-              : await catalog.addReplicas({ [lfn]: entry });
-          if (result.Failed[lfn] !== undefined)
-            throw new Error(`the catalog refused ${lfn} at ${se}: ${result.Failed[lfn]}`);
-          ctx.record('catalog.register', { lfn, se });
+          await placeReplica(ctx.world, catalog, { lfn, data, vo, se, first: n === 0 });
         }
         lfns.push(lfn);
       }
