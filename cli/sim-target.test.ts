@@ -26,23 +26,23 @@ beforeAll(async () => {
   const line = await box.firstLine;
   ready = JSON.parse(line) as typeof ready;
   stopBox = box.stop;
-  const boxFile = join(scratch, 'box.json');
-  writeFileSync(boxFile, `${line}\n`);
-  // The SiteDirector and the StalledJobAgent need an administrator's token.
-  const admin = ready.users.find((u) => u.groups.includes(`${u.vo}_admin`))!;
-  const login = recordingIo({ DIRACX_CREDENTIALS_PATH: join(scratch, 'credentials.json') });
-  const argv = [
-    'token',
-    '--box',
-    boxFile,
-    '--user',
-    admin.username,
-    '--group',
-    `${admin.vo}_admin`,
-  ];
-  expect(await main(argv, login.io), login.err()).toBe(0);
-  token = login.out().trim();
+  token = await adminToken(line, 'box');
 });
+
+/**
+ * A VO administrator's token from the box of this ready line, as a user gets it (the
+ * SiteDirector and the StalledJobAgent need one).
+ */
+async function adminToken(readyLine: string, name: string): Promise<string> {
+  const boxFile = join(scratch, `${name}.json`);
+  writeFileSync(boxFile, `${readyLine}\n`);
+  const { users } = JSON.parse(readyLine) as typeof ready;
+  const admin = users.find((u) => u.groups.includes(`${u.vo}_admin`))!;
+  const login = recordingIo({ DIRACX_CREDENTIALS_PATH: join(scratch, `${name}-credentials.json`) });
+  const argv = ['token', '--box', boxFile, '--user', admin.username];
+  expect(await main([...argv, '--group', `${admin.vo}_admin`], login.io), login.err()).toBe(0);
+  return login.out().trim();
+}
 afterAll(async () => {
   stopBox('SIGTERM');
   await boxExit;
@@ -125,22 +125,9 @@ describe('gridbox sim --target over HTTPS', () => {
     const exit = main(['up', '--json', '--tls', '--port', '0', '--seed', '31'], box.io);
     const line = await box.firstLine;
     const tls = JSON.parse(line) as typeof ready & { ca_bundle: string };
-    const boxFile = join(scratch, 'tls-box.json');
-    writeFileSync(boxFile, `${line}\n`);
-    const admin = tls.users.find((u) => u.groups.includes(`${u.vo}_admin`))!;
-    const login = recordingIo({ DIRACX_CREDENTIALS_PATH: join(scratch, 'tls-credentials.json') });
-    const argv = [
-      'token',
-      '--box',
-      boxFile,
-      '--user',
-      admin.username,
-      '--group',
-      `${admin.vo}_admin`,
-    ];
-    expect(await main(argv, login.io), login.err()).toBe(0);
+    const tlsToken = await adminToken(line, 'tls-box');
     try {
-      const t = recordingIo({ DIRACX_TOKEN: login.out().trim() });
+      const t = recordingIo({ DIRACX_TOKEN: tlsToken });
       const simArgv = ['sim', '--target', tls.url, '--jobs', '2', '--json'];
       expect(await main([...simArgv, '--ca-bundle', tls.ca_bundle], t.io), t.err()).toBe(0);
       expect(JSON.parse(t.out()).jobs.submitted).toBe(2);
