@@ -271,7 +271,11 @@ function createProgram(io: Io, actions: Actions): Command {
     .description(
       'Run the scenario library and the extensions’ own scenarios on a box with the extensions, and report what they change; exit 0 when every scenario passes.',
     )
-    .argument('<extension...>', 'extension folders or installed package names')
+    .argument('[extension...]', 'extension folders or installed package names')
+    .option(
+      '--target <url>',
+      'a DiracX with its extension installed: run the library there (token from DIRACX_TOKEN)',
+    )
     .option('--seed <n>', 'seed of fixtures and runs (default 1)')
     .option('--only <names>', 'run only these scenarios (comma-separated)')
     .option('--junit <file>', 'write one JUnit XML file with a test suite per scenario')
