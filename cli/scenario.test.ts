@@ -1,19 +1,14 @@
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { create } from 'xmlbuilder2';
 import { afterAll, describe, expect, it } from 'vitest';
-import { httpTransport } from '../client/index.ts';
-import { generateFixtures } from '../fixtures/index.ts';
 import type { RunReport } from '../reports/index.ts';
-import { SCENARIOS, legacyLogin } from '../scenarios/index.ts';
-import { snapshotOf, staticConfigSource, systemClock } from '../services/core/index.ts';
-import { buildApp } from '../services/index.ts';
+import { SCENARIOS } from '../scenarios/index.ts';
 import type { Io } from './io.ts';
 import { main } from './main.ts';
+import { startTargetServer } from './target-server.testkit.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Scenario runs take seconds each; on a shared 2-core machine, give them room. */
@@ -262,37 +257,7 @@ describe('gridbox scenario run', () => {
 });
 
 describe('gridbox scenario run --target', () => {
-  /**
-   * Someone else's server: the services of the same fixtures (seed 1, small) listening on
-   * loopback, with DiracX's legacy exchange for the test to get an administrator's token.
-   */
-  async function startServer() {
-    const fixtureSet = generateFixtures({ seed: 1, size: 'small' });
-    const apiKey = Buffer.from('the legacy-exchange key of the test server');
-    const app = await buildApp({
-      configSource: staticConfigSource(
-        snapshotOf(fixtureSet.config, Date.parse(fixtureSet.meta.refDate)),
-      ),
-      auth: {
-        settings: {
-          legacyExchangeHashedApiKey: createHash('sha256').update(apiKey).digest('hex'),
-        },
-      },
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const admin = fixtureSet.users.find(
-      (u) => u.vo === 'catalyst' && u.groups.includes('catalyst_admin'),
-    );
-    if (admin === undefined) throw new Error('the fixtures have no administrator of catalyst');
-    const session = await legacyLogin(
-      httpTransport(url),
-      systemClock,
-      apiKey.toString('base64url'),
-      { username: admin.username, vo: 'catalyst', group: 'catalyst_admin' },
-    );
-    return { url, token: session.token, close: () => app.close() };
-  }
+  const startServer = startTargetServer;
 
   it(
     'passes smoke against a server with an administrator token, and skips what needs identities',

@@ -3,16 +3,10 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { httpTransport } from '../client/index.ts';
-import { generateFixtures } from '../fixtures/index.ts';
-import { legacyLogin } from '../scenarios/index.ts';
-import { buildApp } from '../services/app/index.ts';
-import { snapshotOf, staticConfigSource, systemClock } from '../services/core/index.ts';
 import { recordingIo } from './io.testkit.ts';
 import { main } from './main.ts';
+import { startTargetServer } from './target-server.testkit.ts';
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../extensions/example', import.meta.url));
 const SCENARIOS = pathToFileURL(
@@ -103,33 +97,10 @@ describe('gridbox validate-extension --target', () => {
   // Two scenarios in real time (each some 15 s of wall time at the remote speed-up).
   it('runs the library against a server with an administrator token and compares its API', async () => {
     // Someone's DiracX: here gridbox's own services, on the fixtures the run assumes.
-    const fixtureSet = generateFixtures({ seed: 1, size: 'small' });
-    const apiKey = Buffer.from('the legacy-exchange key of the test server');
-    const app = await buildApp({
-      configSource: staticConfigSource(
-        snapshotOf(fixtureSet.config, Date.parse(fixtureSet.meta.refDate)),
-      ),
-      auth: {
-        settings: {
-          legacyExchangeHashedApiKey: createHash('sha256').update(apiKey).digest('hex'),
-        },
-      },
-    });
+    const server = await startTargetServer();
     try {
-      await app.listen({ host: '127.0.0.1', port: 0 });
-      const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-      const admin = fixtureSet.users.find((u) => u.groups.includes('catalyst_admin'))!;
-      const session = await legacyLogin(
-        httpTransport(url),
-        systemClock,
-        apiKey.toString('base64url'),
-        {
-          username: admin.username,
-          vo: 'catalyst',
-          group: 'catalyst_admin',
-        },
-      );
-      const env = { DIRACX_TOKEN: await session.token() };
+      const url = server.url;
+      const env = { DIRACX_TOKEN: await server.token() };
       const args = [
         'validate-extension',
         '--target',
@@ -149,7 +120,7 @@ describe('gridbox validate-extension --target', () => {
       // What needs the box's own users (a second login, a revocation) is skipped there.
       expect(summary.scenarios[1].skipped_steps).toBeGreaterThan(0);
     } finally {
-      await app.close();
+      await server.close();
     }
   }, 300_000);
 

@@ -3,7 +3,12 @@ import { dirname, join, resolve } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
 import { generateFixtures } from '../../fixtures/index.ts';
 import { type RunReport, junitXml, writeReports } from '../../reports/index.ts';
-import { SCENARIOS, type Scenario, runScenario } from '../../scenarios/index.ts';
+import {
+  SCENARIOS,
+  type Scenario,
+  type ScenarioTarget,
+  runScenario,
+} from '../../scenarios/index.ts';
 import { type Registry, buildApp, builtinRegistry } from '../../services/index.ts';
 import {
   UsageError,
@@ -87,10 +92,7 @@ export async function validateExtension(
   const loaded = await loadExtensions(specs);
   const seed = flags.seed === undefined ? 1 : parseSetting('seed', flags.seed, '--seed');
   const fixtureSet = generateFixtures({ seed, size: 'small' });
-  const only = flags.only
-    ?.split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
+  const only = onlyNames(flags);
   for (const name of only ?? [])
     if (!SCENARIOS.has(name) && !loaded.scenarios.has(name))
       throw new UsageError(`No scenario named "${name}" in the library or the extensions`);
@@ -126,20 +128,14 @@ export async function validateExtension(
       await writeReports(report, { dir: join(flags.report, scenario.name) });
   }
 
-  const passed = outcomes.every((o) => o.status === 'passed');
-  const summary = {
-    extensions: loaded.extensions.map((e) => e.name),
-    status: passed ? 'passed' : 'failed',
+  return finish(
+    loaded.extensions.map((e) => e.name),
     api,
-    scenarios: outcomes,
-  };
-  if (flags.report !== undefined) {
-    await mkdir(flags.report, { recursive: true });
-    await writeFile(join(flags.report, 'validation.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  }
-  if (flags.junit !== undefined) await writeFile(flags.junit, combinedJunit(reports));
-  io.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : describe(summary));
-  return passed ? 0 : 1;
+    outcomes,
+    reports,
+    flags,
+    io,
+  );
 }
 
 async function run(
@@ -155,17 +151,7 @@ async function run(
     accessTokenMinutes: scenario.accessTokenMinutes ?? TOKEN_MINUTES,
     registry,
   });
-  try {
-    return await runScenario(scenario, {
-      target,
-      seed,
-      fixtures: 'small',
-      version: packageJson.version,
-      startedAt: new Date().toISOString(),
-    });
-  } finally {
-    await target.close();
-  }
+  return runOn(scenario, seed, target);
 }
 
 async function openApiOf(registry: Registry, fixtureSet: ReturnType<typeof generateFixtures>) {
@@ -200,7 +186,6 @@ async function apiChanges(
 ): Promise<ApiChanges> {
   const before = operations(await openApiOf(builtinRegistry, fixtureSet));
   const after = operations(await openApiOf(registry, fixtureSet));
-  const sorted = (items: Iterable<string>) => [...items].sort();
   const replaced: string[] = [];
   const addedParts: string[] = [];
   for (const extension of extensions)
@@ -219,11 +204,7 @@ async function apiChanges(
         );
     }
   return {
-    added: sorted([...after.keys()].filter((op) => !before.has(op))),
-    removed: sorted([...before.keys()].filter((op) => !after.has(op))),
-    changed: sorted(
-      [...after.keys()].filter((op) => before.has(op) && before.get(op) !== after.get(op)),
-    ),
+    ...diffOperations(before, after),
     replaced: replaced.sort(),
     addedParts: addedParts.sort(),
   };
@@ -281,10 +262,7 @@ function describe(summary: {
 async function validateTarget(url: string, flags: ValidateFlags, io: Io): Promise<number> {
   const seed = flags.seed === undefined ? 1 : parseSetting('seed', flags.seed, '--seed');
   const fixtureSet = generateFixtures({ seed, size: 'small' });
-  const only = flags.only
-    ?.split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
+  const only = onlyNames(flags);
   for (const name of only ?? [])
     if (!SCENARIOS.has(name)) throw new UsageError(`No scenario named "${name}" in the library`);
   if (flags.junit !== undefined) await mkdir(dirname(resolve(flags.junit)), { recursive: true });
@@ -298,33 +276,16 @@ async function validateTarget(url: string, flags: ValidateFlags, io: Io): Promis
     throw new UsageError(`${url}/api/openapi.json answered ${response.status}: is it a DiracX?`);
   const theirs = operations(JSON.parse(response.body.toString('utf8')));
   const ours = operations(await openApiOf(builtinRegistry, fixtureSet));
-  const sorted = (items: Iterable<string>) => [...items].sort();
-  const api: ApiChanges = {
-    added: sorted([...theirs.keys()].filter((op) => !ours.has(op))),
-    removed: sorted([...ours.keys()].filter((op) => !theirs.has(op))),
-    changed: [],
-    replaced: [],
-    addedParts: [],
-  };
+  // Described otherwise is expected of another implementation: only presence is compared.
+  const { added, removed } = diffOperations(ours, theirs);
+  const api: ApiChanges = { added, removed, changed: [], replaced: [], addedParts: [] };
 
   const runs = [...SCENARIOS.values()].filter((s) => only === undefined || only.includes(s.name));
   const outcomes: ScenarioOutcome[] = [];
   const reports: RunReport[] = [];
   for (const [index, scenario] of runs.entries()) {
     io.stderr.write(`gridbox validate-extension: [${index + 1}/${runs.length}] ${scenario.name}\n`);
-    const target = await remoteScenarioTarget(url, fixtureSet, io.env);
-    let report: RunReport;
-    try {
-      report = await runScenario(scenario, {
-        target,
-        seed,
-        fixtures: 'small',
-        version: packageJson.version,
-        startedAt: new Date().toISOString(),
-      });
-    } finally {
-      await target.close();
-    }
+    const report = await runOn(scenario, seed, await remoteScenarioTarget(url, fixtureSet, io.env));
     reports.push(report);
     outcomes.push({
       name: scenario.name,
@@ -337,13 +298,20 @@ async function validateTarget(url: string, flags: ValidateFlags, io: Io): Promis
     if (flags.report !== undefined)
       await writeReports(report, { dir: join(flags.report, scenario.name) });
   }
+  return finish([url], api, outcomes, reports, flags, io);
+}
+
+/** The outcome of a validation: written where asked, printed, and its exit code. */
+async function finish(
+  extensions: string[],
+  api: ApiChanges,
+  outcomes: ScenarioOutcome[],
+  reports: RunReport[],
+  flags: ValidateFlags,
+  io: Io,
+): Promise<number> {
   const passed = outcomes.every((o) => o.status === 'passed');
-  const summary = {
-    extensions: [url],
-    status: passed ? 'passed' : 'failed',
-    api,
-    scenarios: outcomes,
-  };
+  const summary = { extensions, status: passed ? 'passed' : 'failed', api, scenarios: outcomes };
   if (flags.report !== undefined) {
     await mkdir(flags.report, { recursive: true });
     await writeFile(join(flags.report, 'validation.json'), `${JSON.stringify(summary, null, 2)}\n`);
@@ -351,4 +319,39 @@ async function validateTarget(url: string, flags: ValidateFlags, io: Io): Promis
   if (flags.junit !== undefined) await writeFile(flags.junit, combinedJunit(reports));
   io.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : describe(summary));
   return passed ? 0 : 1;
+}
+
+/** The scenario names of --only, or undefined for all. */
+function onlyNames(flags: ValidateFlags): string[] | undefined {
+  return flags.only
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}
+
+/** Runs a scenario against a target and closes the target. */
+async function runOn(scenario: Scenario, seed: number, target: ScenarioTarget): Promise<RunReport> {
+  try {
+    return await runScenario(scenario, {
+      target,
+      seed,
+      fixtures: 'small',
+      version: packageJson.version,
+      startedAt: new Date().toISOString(),
+    });
+  } finally {
+    await target.close();
+  }
+}
+
+/** Operations of `after` that `before` lacks, the reverse, and those described otherwise. */
+function diffOperations(before: Map<string, string>, after: Map<string, string>) {
+  const sorted = (items: Iterable<string>) => [...items].sort();
+  return {
+    added: sorted([...after.keys()].filter((op) => !before.has(op))),
+    removed: sorted([...before.keys()].filter((op) => !after.has(op))),
+    changed: sorted(
+      [...after.keys()].filter((op) => before.has(op) && before.get(op) !== after.get(op)),
+    ),
+  };
 }
