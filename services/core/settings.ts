@@ -42,6 +42,30 @@ export const SettingsSchema = Type.Object({
     description:
       'SQL database of every DB: `sqlite::memory:` (private to the process and gone with it; kept in an already-deleted temporary file, so the operating system holds its pages), `sqlite:PATH` (kept across restarts) or `mysql://user:pass@host:port/db`.',
   }),
+  profile: Type.Enum(['embedded', 'containers', 'external'], {
+    default: 'embedded',
+    description:
+      "Where the databases live. `embedded`: SQLite (--db-url) and in-process search DBs. `containers`: a MariaDB/MySQL and an OpenSearch container started by testcontainers for this box and removed when it stops (images: --mysql-image, --opensearch-image). `external`: servers named in DiracX's variables, `DIRACX_DB_URL_<DB>` and `DIRACX_OS_DB_<DB>`, so one env file serves a DiracX and gridbox.",
+  }),
+  mysqlImage: Type.String({
+    default: 'mysql:8.4',
+    minLength: 1,
+    description:
+      'Image of the SQL server the containers profile starts; `local` means the MariaDB image `gridbox images build` makes where no registry is reachable.',
+  }),
+  opensearchImage: Type.String({
+    default: 'opensearchproject/opensearch:2.19.6',
+    minLength: 1,
+    description:
+      'Image of the OpenSearch server the containers profile starts; `local` means the image `gridbox images build` makes (OpenSearch 2.19.6 from Maven Central).',
+  }),
+  dbTimeoutSeconds: Type.Integer({
+    default: 10,
+    minimum: 1,
+    maximum: 600,
+    description:
+      'Longest wait for a database server (connecting, or one statement or request) before the API answers 503: an unreachable or paused server never hangs a request longer.',
+  }),
   idpPort: Type.Integer({
     default: 0,
     minimum: 0,
