@@ -8,6 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     retry: 0,
+    // The MariaDB and OpenSearch containers of a run, when TEST_CONTAINERS=1.
+    globalSetup: ['./tests/containers.global-setup.ts'],
     reporters: ['default', './scripts/summary-reporter.ts'],
   },
 });

@@ -2,18 +2,20 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterAll } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { openSql } from './index.ts';
 
 // Test support, imported by the DB conformance suites only.
 
 const scratch = mkdtempSync(join(tmpdir(), 'gridbox-db-'));
 const mysqlDatabases: string[] = [];
-const mysqlUrl = process.env.TEST_MYSQL_URL;
+// A server of the developer's (TEST_MYSQL_URL), or the test run's container (TEST_CONTAINERS=1).
+const mysqlUrl = process.env.TEST_MYSQL_URL ?? inject('containers')?.mysqlUrl;
 
 /**
  * Every backend the conformance suite runs on, each giving a fresh, empty database per call.
- * MySQL/MariaDB runs where a server is provided (.ci/run starts one).
+ * MySQL/MariaDB runs where a server is provided: TEST_MYSQL_URL, or the containers of the
+ * test run's global setup (tests/containers.global-setup.ts).
  */
 export const sqlBackends: [string, () => Promise<string>][] = [
   ['SQLite in memory', () => Promise.resolve('sqlite::memory:')],
@@ -24,7 +26,8 @@ export const sqlBackends: [string, () => Promise<string>][] = [
 ];
 if (mysqlUrl !== undefined) sqlBackends.push(['MySQL/MariaDB', () => freshMysqlDatabase(mysqlUrl)]);
 
-async function freshMysqlDatabase(serverUrl: string): Promise<string> {
+/** A new, empty database on the server at `serverUrl`, dropped when the file's tests end. */
+export async function freshMysqlDatabase(serverUrl: string): Promise<string> {
   const name = `gridbox_test_${crypto.randomUUID().replaceAll('-', '')}`;
   const admin = await openSql(serverUrl);
   await sql`create database ${sql.id(name)}`.execute(admin.kysely);
