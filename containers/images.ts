@@ -358,7 +358,15 @@ function run(command: string, args: string[], options: RunOptions): Promise<RunR
   });
 }
 
-/** Runs a build step; on failure throws with the tail of its output. */
+/** A build step failed; the message ends with the last lines of its output. */
+export class ImageBuildError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Runs a build step; on failure throws an ImageBuildError with the tail of its output. */
 async function mustRun(
   tag: string,
   command: string,
@@ -374,7 +382,9 @@ async function mustRun(
       : result.code === 'ENOENT'
         ? 'could not be started (not installed)'
         : `failed with exit code ${result.code}`;
-  throw new Error(`Building ${tag}: ${command} ${args[0] ?? ''} ${how}; its last lines:\n${tail}`);
+  throw new ImageBuildError(
+    `Building ${tag}: ${command} ${args[0] ?? ''} ${how}; its last lines:\n${tail}`,
+  );
 }
 
 function lastLine(text: string): string {

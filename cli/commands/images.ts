@@ -1,4 +1,4 @@
-import { buildImages, listImages } from '../../containers/images.ts';
+import { ImageBuildError, buildImages, listImages } from '../../containers/images.ts';
 import type { Io } from '../io.ts';
 
 export interface ImagesFlags {
@@ -10,10 +10,18 @@ export interface ImagesFlags {
  * (docs/containers.md, Images); print their tags. Progress goes to stderr.
  */
 export async function imagesBuild(flags: ImagesFlags, io: Io): Promise<number> {
-  const result = await buildImages({
-    env: io.env,
-    log: (line) => io.stderr.write(`gridbox: ${line}\n`),
-  });
+  let result;
+  try {
+    result = await buildImages({
+      env: io.env,
+      log: (line) => io.stderr.write(`gridbox: ${line}\n`),
+    });
+  } catch (error) {
+    // A failed recipe is a failed run (exit 1) with docker's own words, not a crash.
+    if (!(error instanceof ImageBuildError)) throw error;
+    io.stderr.write(`gridbox: ${error.message}\n`);
+    return 1;
+  }
   if (flags.json === true) {
     io.stdout.write(`${JSON.stringify(result)}\n`);
   } else {

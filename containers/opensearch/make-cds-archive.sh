@@ -46,4 +46,4 @@ awk 'length($0) < 4096' "$list" >"$list.ok"
 echo "-XX:SharedArchiveFile=$archive" >"$home/config/jvm.options.d/cds.options"
 
 # 3. Leave nothing of the run behind: the image must start as a new node.
-rm -rf "$list" "$list.ok" "$log" "$home"/data/* "$home"/logs/* "$home/.cache" /tmp/opensearch-* /tmp/hsperfdata_*
+rm -rf "$list" "$list.ok" "$log" "$home"/data/* "$home"/logs/* "$home/.cache" /tmp/opensearch-* /tmp/hsperfdata_opensearch
