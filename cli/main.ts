@@ -12,6 +12,7 @@ import {
 import { type CaFlags, caHost, caInit, caProxy, caUser } from './commands/ca.ts';
 import { DEFAULT_DEMO_REPORT_DIR, type DemoFlags, demo } from './commands/demo.ts';
 import { generate } from './commands/fixtures.ts';
+import { type ImagesFlags, imagesBuild, imagesList } from './commands/images.ts';
 import { type ScenarioRunFlags, scenarioList, scenarioRun } from './commands/scenario.ts';
 import { type SimFlags, sim } from './commands/sim.ts';
 import { type ValidateFlags, validateExtension } from './commands/validate-extension.ts';
@@ -44,6 +45,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     scenarioList: (flags) => run(() => scenarioList(flags, io))(),
     validateExtension: (specs, flags) => run(() => validateExtension(specs, flags, io))(),
     scenarioRun: (name, flags) => run(() => scenarioRun(name, flags, io))(),
+    images: (command, flags) =>
+      run(() => (command === 'build' ? imagesBuild : imagesList)(flags, io))(),
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -66,6 +69,7 @@ interface Actions {
   scenarioList(flags: { json?: boolean }): Promise<void>;
   validateExtension(specs: string[], flags: ValidateFlags): Promise<void>;
   scenarioRun(name: string, flags: ScenarioRunFlags): Promise<void>;
+  images(command: 'build' | 'list', flags: ImagesFlags): Promise<void>;
 }
 
 function createProgram(io: Io, actions: Actions): Command {
@@ -282,6 +286,22 @@ function createProgram(io: Io, actions: Actions): Command {
     .option('--report <dir>', 'write validation.json and each scenario’s report here')
     .option('--json', 'print the outcome as one JSON object')
     .action(actions.validateExtension);
+
+  const images = program
+    .command('images')
+    .description(
+      "The containers profile's local images (MariaDB, OpenSearch), for machines without a registry.",
+    );
+  images
+    .command('build')
+    .description('Build the local images that are missing; print their tags.')
+    .option('--json', 'print {"mysql", "opensearch", "built", "reused"} as one JSON object')
+    .action((flags: ImagesFlags) => actions.images('build', flags));
+  images
+    .command('list')
+    .description("Print the local images' tags and whether each is present.")
+    .option('--json', 'print the list as one JSON object')
+    .action((flags: ImagesFlags) => actions.images('list', flags));
   return program;
 }
 
