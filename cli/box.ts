@@ -6,7 +6,7 @@ import { Agent } from 'undici';
 import { CaDirectory } from '../ca/index.ts';
 import type { FixtureSet } from '../fixtures/index.ts';
 import { type StartedIdp, startIdp } from '../idp/index.ts';
-import { buildApp } from '../services/index.ts';
+import { type Registry, buildApp } from '../services/index.ts';
 import { FileSandboxStore } from '../services/db/index.ts';
 import {
   type Config,
@@ -18,6 +18,7 @@ import {
   systemClock,
 } from '../services/core/index.ts';
 import { type Keystore, generateKeystore } from '../services/logic/index.ts';
+import { type BoxBackends, openBackends } from './backends.ts';
 import { loadExtensions } from './extensions.ts';
 
 /** What `gridbox up --json` prints once the box is ready; other tools parse it. */
@@ -31,6 +32,15 @@ export interface ReadyLine {
   openapi_url: string;
   docs_url: string;
   db_url: string;
+  /** Where the databases are: embedded, containers or external (see --profile). */
+  profile: Settings['profile'];
+  /** The OpenSearch server of JobParametersDB; null when in process (embedded profile). */
+  opensearch_url: string | null;
+  /**
+   * DiracX's variables for the same databases (containers profile): a DiracX started with
+   * them shares the box's MySQL databases and OpenSearch indices.
+   */
+  diracx_env?: Record<string, string>;
   seed: number;
   fixtures: string;
 }
@@ -49,23 +59,50 @@ export interface BoxOptions {
   /** When the fixtures last changed, served as Last-Modified of the configuration. */
   modifiedMs: number;
   logger: FastifyBaseLogger;
+  /** Where the external profile reads DiracX's DB variables; the process's by default. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /**
  * Starts everything a box serves and returns the handle that stops it:
- * 1. the CA (created once in --ca-dir), and a host certificate with --tls;
- * 2. the identity provider, whose URL then goes into each VO's Registry entry;
- * 3. the API, listening;
- * 4. the API's callback URLs, registered as redirect URIs at the identity provider.
+ * 1. the databases of the profile (containers started, or servers found);
+ * 2. the CA (created once in --ca-dir), and a host certificate with --tls;
+ * 3. the identity provider, whose URL then goes into each VO's Registry entry;
+ * 4. the API, listening;
+ * 5. the API's callback URLs, registered as redirect URIs at the identity provider.
  */
 export async function startBox({
   settings,
   fixtureSet,
   modifiedMs,
   logger,
+  env = process.env,
 }: BoxOptions): Promise<StartedBox> {
   // Before anything starts, so a broken extension stops the box with nothing to clean up.
   const { registry } = await loadExtensions(settings.extension);
+  const backends = await openBackends({
+    settings,
+    env,
+    sqlDbNames: [...registry.dbs.keys()],
+    openSearchDbNames: [...registry.storeDbs.keys()],
+    progress: (line) => logger.info(line),
+  });
+  try {
+    return await startServices({ settings, fixtureSet, modifiedMs, logger, registry, backends });
+  } catch (error) {
+    await backends.close();
+    throw error;
+  }
+}
+
+async function startServices({
+  settings,
+  fixtureSet,
+  modifiedMs,
+  logger,
+  registry,
+  backends,
+}: BoxOptions & { registry: Registry; backends: BoxBackends }): Promise<StartedBox> {
   const caDir = new CaDirectory(resolve(settings.caDir), systemClock);
   const ca = await caDir.ensureCa();
   const tls = settings.tls ? await hostCertificate(caDir, settings.host) : undefined;
@@ -91,10 +128,13 @@ export async function startBox({
   });
   try {
     const config = withIdentityProvider(fixtureSet.config, idp.issuer);
-    const state = statePaths(settings);
+    const state = statePaths({ ...settings, dbUrl: backends.dbUrl });
     const app = await buildApp({
       configSource: staticConfigSource(snapshotOf(config, modifiedMs)),
-      dbUrl: settings.dbUrl,
+      dbUrl: backends.dbUrl,
+      ...(backends.dbUrls === undefined ? {} : { dbUrls: backends.dbUrls }),
+      ...(backends.openSearch === undefined ? {} : { openSearch: backends.openSearch }),
+      dbTimeoutMs: settings.dbTimeoutSeconds * 1000,
       registry,
       logger,
       ...(tls === undefined ? {} : { https: tls }),
@@ -133,6 +173,7 @@ export async function startBox({
       await app.close();
       await idp.close();
       await trustBox?.close();
+      await backends.close();
     };
     return {
       url,
@@ -149,7 +190,7 @@ export async function startBox({
         })),
         openapi_url: `${url}/api/openapi.json`,
         docs_url: `${url}/api/docs`,
-        db_url: settings.dbUrl.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@'),
+        ...backends.ready,
         seed: fixtureSet.meta.seed,
         fixtures: settings.configFile || fixtureSet.meta.size,
       },

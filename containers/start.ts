@@ -31,6 +31,11 @@ export interface StartServersOptions {
   hostPorts?: { mysql?: number; opensearch?: number };
   /** Only one of the two servers (outage tests need their own of one kind). */
   only?: 'mysql' | 'opensearch';
+  /**
+   * The SQL datadir on tmpfs (the default): fast, and gone with the container. A container
+   * that must keep its data across a stop and start needs false.
+   */
+  tmpfs?: boolean;
 }
 
 /**
@@ -38,8 +43,8 @@ export interface StartServersOptions {
  * both answer. Both start at once (OpenSearch takes the longest); if one fails, the other is
  * stopped before the error is thrown, so nothing is left running.
  *
- * The SQL datadir is on tmpfs: the data of a box's containers dies with them anyway, and a
- * synchronous write to the VM's disk costs milliseconds.
+ * The SQL datadir is on tmpfs unless told: the data of a box's containers dies with them
+ * anyway, and a synchronous write to the VM's disk costs milliseconds.
  */
 export async function startServers(options: StartServersOptions): Promise<StartedServers> {
   const progress = options.progress ?? (() => {});
@@ -63,7 +68,7 @@ export async function startServers(options: StartServersOptions): Promise<Starte
       options.only === 'opensearch'
         ? undefined
         : timed(`SQL server (${options.images.mysql})`, () =>
-            startMysql(options.images.mysql, options.hostPorts?.mysql),
+            startMysql(options.images.mysql, options.hostPorts?.mysql, options.tmpfs ?? true),
           ),
       options.only === 'mysql'
         ? undefined
@@ -85,16 +90,20 @@ export async function startServers(options: StartServersOptions): Promise<Starte
   }
 }
 
-async function startMysql(image: string, hostPort?: number): Promise<StartedMySqlContainer> {
+async function startMysql(
+  image: string,
+  hostPort: number | undefined,
+  tmpfs: boolean,
+): Promise<StartedMySqlContainer> {
   const { MySqlContainer } = await import('@testcontainers/mysql');
   const container = new MySqlContainer(image)
     .withDatabase('gridbox')
     .withUsername('gridbox')
     .withUserPassword(secret())
     .withRootPassword(secret())
-    .withTmpFs({ '/var/lib/mysql': 'rw' })
     .withLabels({ 'org.gridbox.server': 'sql' })
     .withStartupTimeout(120_000);
+  if (tmpfs) container.withTmpFs({ '/var/lib/mysql': 'rw' });
   if (hostPort !== undefined) container.withExposedPorts({ container: 3306, host: hostPort });
   return container.start();
 }

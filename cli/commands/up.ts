@@ -45,7 +45,11 @@ function humanReadyText(ready: ReadyLine): string {
     `  API docs  ${ready.docs_url}`,
     `  OpenAPI   ${ready.openapi_url}`,
     `  IdP       ${ready.idp_url}`,
-    `  database  ${ready.db_url}`,
+    `  database  ${ready.db_url}${ready.profile === 'embedded' ? '' : ` (${ready.profile} profile)`}`,
+    ...(ready.opensearch_url === null ? [] : [`  OpenSearch ${ready.opensearch_url}`]),
+    ...(ready.diracx_env === undefined
+      ? []
+      : ['  A DiracX on the same databases: the `diracx_env` variables of `gridbox up --json`']),
     ...(ready.ca_bundle === null ? [] : [`  CA        ${ready.ca_bundle}`]),
     '',
     `${ready.users.length} users (username, password, VO, groups):`,
