@@ -50,6 +50,13 @@ export interface AppOptions {
   configSource: ConfigSource;
   /** Where every DB keeps its tables; each app opens its own connection. */
   dbUrl?: string;
+  /**
+   * Where some DBs keep their tables instead, by DB name (see `dbUrlsFromEnv`): one
+   * database per DB on one MySQL server, as DiracX deploys them.
+   */
+  dbUrls?: Readonly<Record<string, string>>;
+  /** How long a MySQL/MariaDB statement may take before the request fails with 503. */
+  dbTimeoutMs?: number;
   /** The parts to assemble; extensions pass an extended registry. */
   registry?: Registry;
   /** Where logs go; silent when not given, as tests want. */
@@ -140,7 +147,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const clock = options.clock ?? systemClock;
   const keystore = options.auth?.keystore ?? (await generateKeystore(clock));
 
-  const databases = await openDatabases(options.dbUrl ?? 'sqlite::memory:', registry.dbs.values());
+  const databases = await openDatabases(options.dbUrl ?? 'sqlite::memory:', registry.dbs.values(), {
+    dbUrls: options.dbUrls,
+    timeoutMs: options.dbTimeoutMs,
+  });
   app.addHook('onClose', () => databases.close());
   try {
     app.decorate('configSource', options.configSource);

@@ -38,8 +38,11 @@ export class ConfigNotReadyError extends GridboxError {
 }
 
 export class DatabaseUnavailableError extends GridboxError {
-  constructor(dbName: string) {
-    super('GBX_DB_UNAVAILABLE', 503, `${dbName} ping failed`, {
+  /** `reason` says what failed (`connection refused`, `no answer within 10 s`). */
+  constructor(dbName: string, reason?: string) {
+    const message =
+      reason === undefined ? `${dbName} ping failed` : `${dbName} is unavailable: ${reason}`;
+    super('GBX_DB_UNAVAILABLE', 503, message, {
       'Retry-After': String(RETRY_AFTER_S),
     });
   }

@@ -2,8 +2,19 @@ export type { Database, SqlDbDefinition, StoreDbDefinition } from './database.ts
 export { DbSet, type DbInterfaces, type DbName, methodsOf } from './db-set.ts';
 export * from './job-parameters/index.ts';
 export { SqlDatabase, defineSqlDb } from './database.ts';
-export { openDatabases, type StartedDatabases } from './open-databases.ts';
-export { openSql, type SqlConnection, type SqlDialectName } from './sql/connection.ts';
+export {
+  openDatabases,
+  type OpenDatabasesOptions,
+  type StartedDatabases,
+} from './open-databases.ts';
+export {
+  DEFAULT_SQL_TIMEOUT_MS,
+  openSql,
+  type SqlConnection,
+  type SqlDialectName,
+  type SqlOptions,
+} from './sql/connection.ts';
+export { dbUrlsFromEnv, diracxDbUrlVariable } from './sql/diracx-db-urls.ts';
 export { migrateDb, type Migrations } from './sql/migrate.ts';
 export { columnTypes, type ColumnTypes } from './sql/column-types.ts';
 export {

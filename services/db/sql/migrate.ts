@@ -11,7 +11,7 @@ import {
 import { Migrator, type Migration } from 'kysely/migration';
 import type { ColumnTypes } from './column-types.ts';
 import { columnTypes } from './column-types.ts';
-import type { SqlConnection } from './connection.ts';
+import { MYSQL_CHARSET, MYSQL_COLLATION, type SqlConnection } from './connection.ts';
 
 /** A DB's migrations by name; names sort in the order they must run. */
 export type Migrations = (types: ColumnTypes) => Record<string, Migration>;
@@ -19,11 +19,14 @@ export type Migrations = (types: ColumnTypes) => Record<string, Migration>;
 /**
  * Brings one DB's tables up to date. Each DB keeps its own migration table, so DBs can be
  * added by extensions, or live in separate databases, without knowing about each other.
+ * `schema` is the MySQL database the DB's tables (and its migration table) live in, when
+ * it has one of its own; `conn` is then the DB's view qualified with it (`forDb`).
  */
 export async function migrateDb(
   conn: SqlConnection,
   dbName: string,
   migrations: Migrations,
+  schema?: string,
 ): Promise<void> {
   const all = migrations(columnTypes(conn.dialect));
   const migrator = new Migrator({
@@ -31,6 +34,9 @@ export async function migrateDb(
     provider: { getMigrations: () => Promise.resolve(all) },
     migrationTableName: `gridbox_migrations_${dbName}`,
     migrationLockTableName: `gridbox_migrations_${dbName}_lock`,
+    // Kysely's MySQL introspection lists the tables of the connection's default database
+    // only; naming the schema keeps a same-named table there from passing for this one.
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
   });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
@@ -40,16 +46,16 @@ export async function migrateDb(
 }
 
 /**
- * Creates every MySQL table in utf8mb4, as DiracX's are, with the server's default collation
- * for it. Without it a table takes the database's default, often latin1, and an emoji or a
- * CJK job name fails to insert.
+ * Creates every MySQL table in utf8mb4 with a collation MariaDB and MySQL 8 share (see
+ * MYSQL_COLLATION). Without it a table takes the database's default, often latin1, and an
+ * emoji or a CJK job name fails to insert.
  */
 class Utf8mb4Tables implements KyselyPlugin {
   transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
     if (!CreateTableNode.is(node)) return node;
     return CreateTableNode.cloneWithEndModifier(
       node,
-      RawNode.createWithSql('default character set utf8mb4'),
+      RawNode.createWithSql(`default character set ${MYSQL_CHARSET} collate ${MYSQL_COLLATION}`),
     );
   }
 

@@ -6,7 +6,8 @@ export async function checkDatabases(dbs: Iterable<Database>): Promise<void> {
   for (const db of dbs) {
     try {
       await db.ping();
-    } catch {
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError) throw error;
       throw new DatabaseUnavailableError(db.name);
     }
   }
