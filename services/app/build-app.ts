@@ -14,7 +14,14 @@ import {
   createRng,
   systemClock,
 } from '../core/index.ts';
-import { DbSet, MemorySandboxStore, type SandboxStore, openDatabases } from '../db/index.ts';
+import {
+  type Database,
+  DbSet,
+  MemorySandboxStore,
+  type OpenSearchConnectionOptions,
+  type SandboxStore,
+  openDatabases,
+} from '../db/index.ts';
 import { checkOperationsSections, checkRegistry } from './registry-check.ts';
 import type { Dispatcher } from 'undici';
 import {
@@ -50,6 +57,13 @@ export interface AppOptions {
   configSource: ConfigSource;
   /** Where every DB keeps its tables; each app opens its own connection. */
   dbUrl?: string;
+  /**
+   * The OpenSearch server of the OpenSearch DBs (JobParametersDB), as
+   * `parseOpenSearchConnection` reads DiracX's `DIRACX_OS_DB_<NAME>`; in process when not given.
+   */
+  openSearch?: OpenSearchConnectionOptions;
+  /** Longest wait for one request to a DB server before the API answers 503 (default 10 s). */
+  dbTimeoutMs?: number;
   /** The parts to assemble; extensions pass an extended registry. */
   registry?: Registry;
   /** Where logs go; silent when not given, as tests want. */
@@ -101,6 +115,7 @@ function authSettings(overrides: Partial<AuthSettings>): AuthSettings {
 }
 
 const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+const DEFAULT_DB_TIMEOUT_MS = 10_000;
 
 /**
  * Builds the DiracX API as a Fastify app, ready but not listening: tests inject requests
@@ -144,11 +159,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', () => databases.close());
   try {
     app.decorate('configSource', options.configSource);
-    const storeDbs = [...registry.storeDbs.values()].map((definition) => definition.open());
+    const storeDbs: Database[] = [];
+    app.addHook('onClose', () => closeAll(storeDbs));
+    for (const definition of registry.storeDbs.values())
+      storeDbs.push(
+        await definition.open({
+          openSearch: options.openSearch,
+          timeoutMs: options.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS,
+        }),
+      );
     const dbs = new DbSet(
       new Map([...databases.dbs, ...storeDbs.map((db) => [db.name, db] as const)]),
     );
-    checkRegistry(registry, dbs, databases.sql);
+    await checkRegistry(registry, dbs, databases.sql);
     checkOperationsSections(registry, options.configSource.current()?.config);
     app.decorate('dbs', dbs);
     app.decorate('policies', registry.policies);
@@ -192,6 +215,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.close();
     throw error;
   }
+}
+
+/** Closes every DB that holds something of its own, even when one fails to. */
+async function closeAll(dbs: readonly Database[]): Promise<void> {
+  const results = await Promise.allSettled(dbs.map((db) => db.close?.()));
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 /**
