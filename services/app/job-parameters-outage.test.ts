@@ -1,5 +1,5 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
-import { type AddressInfo, createServer as createTcpServer } from 'node:net';
+import { type AddressInfo, type Socket, createServer as createTcpServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError } from '../core/index.ts';
 import { parseOpenSearchConnection } from '../db/index.ts';
@@ -137,5 +137,48 @@ describe('a box whose OpenSearch is unreachable at start-up', () => {
     await expect(starting).rejects.toThrow(
       'JobParametersDB is unavailable: cannot connect to its server',
     );
+  });
+});
+
+describe('closing a box with an OpenSearch', () => {
+  it('closes its connections to OpenSearch', async () => {
+    // 1. An OpenSearch stand-in that answers everything and records its open sockets.
+    const sockets = new Set<Socket>();
+    const server = createServer((request, response) => {
+      request.resume();
+      // With its length, as OpenSearch sends it: a HEAD answer without one ends the connection.
+      const body = '{"acknowledged":true}';
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+      response.end(request.method === 'HEAD' ? undefined : body);
+    });
+    // Idle connections stay open until a side closes them, not for Node's default 5 s.
+    server.keepAliveTimeout = 0;
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      // 2. A box that put its template and pinged, over kept-alive connections.
+      const closing = await testBox({
+        openSearch: parseOpenSearchConnection(JSON.stringify({ hosts: `127.0.0.1:${port}` })),
+      });
+      expect((await closing.inject('GET', '/api/health/ready')).statusCode).toBe(200);
+      expect(sockets.size).toBeGreaterThan(0);
+      // 3. Closing the box ends every one of them (the test times out otherwise).
+      const ended = [...sockets].map(
+        (socket) => new Promise((resolve) => socket.once('close', resolve)),
+      );
+      await closing.close();
+      await Promise.all(ended);
+      expect(sockets.size).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
