@@ -14,7 +14,14 @@ import {
   createRng,
   systemClock,
 } from '../core/index.ts';
-import { DbSet, MemorySandboxStore, type SandboxStore, openDatabases } from '../db/index.ts';
+import {
+  type Database,
+  DbSet,
+  MemorySandboxStore,
+  type OpenSearchConnectionOptions,
+  type SandboxStore,
+  openDatabases,
+} from '../db/index.ts';
 import { checkOperationsSections, checkRegistry } from './registry-check.ts';
 import type { Dispatcher } from 'undici';
 import {
@@ -55,7 +62,12 @@ export interface AppOptions {
    * database per DB on one MySQL server, as DiracX deploys them.
    */
   dbUrls?: Readonly<Record<string, string>>;
-  /** How long a MySQL/MariaDB statement may take before the request fails with 503. */
+  /**
+   * The OpenSearch server of the OpenSearch DBs (JobParametersDB), as
+   * `parseOpenSearchConnection` reads DiracX's `DIRACX_OS_DB_<NAME>`; in process when not given.
+   */
+  openSearch?: OpenSearchConnectionOptions;
+  /** Longest wait for one request to a DB server (a MySQL statement, an OpenSearch request) before the API answers 503 (default 10 s). */
   dbTimeoutMs?: number;
   /** The parts to assemble; extensions pass an extended registry. */
   registry?: Registry;
@@ -108,6 +120,7 @@ function authSettings(overrides: Partial<AuthSettings>): AuthSettings {
 }
 
 const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+const DEFAULT_DB_TIMEOUT_MS = 10_000;
 
 /**
  * Builds the DiracX API as a Fastify app, ready but not listening: tests inject requests
@@ -149,16 +162,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const databases = await openDatabases(options.dbUrl ?? 'sqlite::memory:', registry.dbs.values(), {
     dbUrls: options.dbUrls,
-    timeoutMs: options.dbTimeoutMs,
+    timeoutMs: options.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS,
   });
   app.addHook('onClose', () => databases.close());
   try {
     app.decorate('configSource', options.configSource);
-    const storeDbs = [...registry.storeDbs.values()].map((definition) => definition.open());
+    const storeDbs: Database[] = [];
+    app.addHook('onClose', () => closeAll(storeDbs));
+    for (const definition of registry.storeDbs.values())
+      storeDbs.push(
+        await definition.open({
+          openSearch: options.openSearch,
+          timeoutMs: options.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS,
+        }),
+      );
     const dbs = new DbSet(
       new Map([...databases.dbs, ...storeDbs.map((db) => [db.name, db] as const)]),
     );
-    checkRegistry(registry, dbs, databases.sql);
+    await checkRegistry(registry, dbs, databases.sql);
     checkOperationsSections(registry, options.configSource.current()?.config);
     app.decorate('dbs', dbs);
     app.decorate('policies', registry.policies);
@@ -202,6 +223,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.close();
     throw error;
   }
+}
+
+/** Closes every DB that holds something of its own, even when one fails to. */
+async function closeAll(dbs: readonly Database[]): Promise<void> {
+  const results = await Promise.allSettled(dbs.map((db) => db.close?.()));
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 /**

@@ -9,7 +9,11 @@ import { type Registry, builtinRegistry } from './registry.ts';
  * or a DB registered under a built-in name that lacks a method of the built-in one (and so
  * does not implement its interface). Each problem is one sentence.
  */
-export function checkRegistry(registry: Registry, dbs: DbSet, conn: SqlConnection): void {
+export async function checkRegistry(
+  registry: Registry,
+  dbs: DbSet,
+  conn: SqlConnection,
+): Promise<void> {
   for (const router of [...registry.routers.values()].sort((a, b) =>
     a.name.localeCompare(b.name),
   )) {
@@ -35,7 +39,7 @@ export function checkRegistry(registry: Registry, dbs: DbSet, conn: SqlConnectio
       );
   }
   for (const name of dbs.names()) {
-    const builtin = builtinDb(name, conn);
+    const builtin = await builtinDb(name, conn);
     const replacement = dbs.named(name)!;
     if (builtin === undefined || replacement === builtin) continue;
     const has = methodsOf(replacement);
@@ -53,11 +57,14 @@ function from(registry: Registry, kind: 'db' | 'router' | 'policy', name: string
   return extension === undefined ? '' : ` (from the extension "${extension}")`;
 }
 
-/** A built-in DB of that name, opened without touching the database, to read its methods. */
-function builtinDb(name: string, conn: SqlConnection): Database | undefined {
+/**
+ * A built-in DB of that name, opened without touching any server (a store DB in its
+ * in-process form), to read its methods.
+ */
+async function builtinDb(name: string, conn: SqlConnection): Promise<Database | undefined> {
   const sql = builtinRegistry.dbs.get(name);
   if (sql !== undefined) return sql.open(conn);
-  return builtinRegistry.storeDbs.get(name)?.open();
+  return builtinRegistry.storeDbs.get(name)?.open({ timeoutMs: 1 });
 }
 
 /**

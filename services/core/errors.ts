@@ -37,14 +37,19 @@ export class ConfigNotReadyError extends GridboxError {
   }
 }
 
+/**
+ * A DB did not answer: its ping failed, or (with `reason`, a short phrase saying what
+ * happened without addresses or credentials) a request to its server failed or timed out.
+ */
 export class DatabaseUnavailableError extends GridboxError {
-  /** `reason` says what failed (`connection refused`, `no answer within 10 s`). */
-  constructor(dbName: string, reason?: string) {
-    const message =
-      reason === undefined ? `${dbName} ping failed` : `${dbName} is unavailable: ${reason}`;
-    super('GBX_DB_UNAVAILABLE', 503, message, {
-      'Retry-After': String(RETRY_AFTER_S),
-    });
+  constructor(dbName: string, reason?: string, options?: ErrorOptions) {
+    super(
+      'GBX_DB_UNAVAILABLE',
+      503,
+      reason === undefined ? `${dbName} ping failed` : `${dbName} is unavailable: ${reason}`,
+      { 'Retry-After': String(RETRY_AFTER_S) },
+    );
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { OpenSearchConnectionOptions } from './opensearch/connection.ts';
 import type { SqlConnection } from './sql/connection.ts';
 import type { Migrations } from './sql/migrate.ts';
 
@@ -8,6 +9,8 @@ export interface Database {
   readonly name: string;
   /** Resolves when the backend answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
+  /** Releases what the DB holds of its own (a server connection); the app calls it on close. */
+  close?(): Promise<void>;
 }
 
 /** A registry entry: how to create one DB's tables and open it on a connection. */
@@ -17,13 +20,22 @@ export interface SqlDbDefinition<D extends Database = Database> {
   open(conn: SqlConnection): D;
 }
 
+/** What a store DB is opened with. */
+export interface StoreDbContext {
+  /** The OpenSearch server of the box's OpenSearch DBs; in-process DBs when undefined. */
+  readonly openSearch?: OpenSearchConnectionOptions;
+  /** Longest wait for one request to a server, in milliseconds. */
+  readonly timeoutMs: number;
+}
+
 /**
- * A registry entry for a DB that is not SQL (DiracX's OpenSearch DBs): how to open it.
- * Each app opens its own, so two boxes share nothing.
+ * A registry entry for a DB that is not SQL (DiracX's OpenSearch DBs): how to open it,
+ * including any start-up work (an index template). Each app opens its own, so two boxes
+ * share nothing; the app calls the DB's `close` when it closes.
  */
 export interface StoreDbDefinition<D extends Database = Database> {
   readonly name: string;
-  open(): D;
+  open(context: StoreDbContext): D | Promise<D>;
 }
 
 /** A DB stored in SQL tables described by `Tables`. */

@@ -1,4 +1,5 @@
-export type { Database, SqlDbDefinition, StoreDbDefinition } from './database.ts';
+export type { Database, SqlDbDefinition, StoreDbContext, StoreDbDefinition } from './database.ts';
+export * from './opensearch/index.ts';
 export { DbSet, type DbInterfaces, type DbName, methodsOf } from './db-set.ts';
 export * from './job-parameters/index.ts';
 export { SqlDatabase, defineSqlDb } from './database.ts';

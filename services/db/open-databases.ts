@@ -86,6 +86,9 @@ export function planDatabases(
       throw new UsageError(
         `${firstName} (${server.display}) and ${name} (${other.display}) must be in one SQLite file, or on one MySQL server as one user, because gridbox updates several DBs in one transaction`,
       );
+  }
+  for (const [name, dbUrl] of urls) {
+    const other = serverOf(name, dbUrl);
     if (other.database === '')
       throw new UsageError(`The database URL of ${name} names no database: add /${name}`);
     schemas.set(name, other.database);

@@ -50,7 +50,8 @@ export function unavailableReason(error: unknown): string | undefined {
  *     drops it from the pool), so a silent or paused server costs one connection per caller,
  *     never a wedged pool; the server rolls back its open transaction when it sees the close.
  *  3. A connection that failed is destroyed too, and refuses further statements at once, so
- *     Kysely's rollback after a failure in a transaction does not wait a second time.
+ *     Kysely's rollback after a failure in a transaction does not wait a second time (nor
+ *     hide the failure: the rollback is answered as done, the server does it on the close).
  * `end` does nothing: the pool belongs to the connection that opened it, and several DBs
  * share it.
  */
@@ -82,7 +83,12 @@ export function guardedPool(pool: Pool, dbName: string, timeoutMs: number): Mysq
           stream: (options: MysqlStreamOptions) => MysqlStream;
         };
       if (isBroken) {
-        queueMicrotask(() => callback(unavailable('connection lost'), []));
+        // The server rolls back what a closed connection left open; answering Kysely's
+        // rollback as done lets the statement's own failure, the useful one, reach the caller.
+        const answer = /^rollback$/i.test(sql)
+          ? () => callback(null, { affectedRows: 0, changedRows: 0, insertId: 0 })
+          : () => callback(unavailable('connection lost'), []);
+        queueMicrotask(answer);
         return undefined as never;
       }
       let isSettled = false;

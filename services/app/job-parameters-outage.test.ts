@@ -1,0 +1,184 @@
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { type AddressInfo, type Socket, createServer as createTcpServer } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DatabaseUnavailableError } from '../core/index.ts';
+import { parseOpenSearchConnection } from '../db/index.ts';
+import { testBox } from './test-box.testkit.ts';
+
+// A box whose JobParametersDB is in "OpenSearch", played by a small HTTP server that answers
+// the few requests gridbox sends (template, ping, update) until it is told to fail. It shows
+// what a caller of the routes that write job parameters sees during an outage.
+
+type Mode = 'up' | '503' | 'silent';
+let mode: Mode = 'up';
+const updates: { url: string; body: unknown }[] = [];
+const held = new Set<ServerResponse>();
+
+function answer(request: IncomingMessage, response: ServerResponse, body: string): void {
+  if (mode === 'silent') {
+    held.add(response);
+    return;
+  }
+  if (mode === '503') {
+    response.writeHead(503, { 'content-type': 'application/json' });
+    response.end('{"error":{"type":"unavailable"},"status":503}');
+    return;
+  }
+  if (request.method === 'POST' && request.url?.includes('/_update/') === true)
+    updates.push({ url: request.url, body: JSON.parse(body) });
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.end(request.method === 'HEAD' ? undefined : '{"acknowledged":true,"result":"updated"}');
+}
+
+const fake = createServer((request, response) => {
+  let body = '';
+  request.setEncoding('utf8');
+  request.on('data', (chunk: string) => (body += chunk));
+  request.on('end', () => answer(request, response, body));
+});
+await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+const port = (fake.address() as AddressInfo).port;
+
+const box = await testBox({
+  openSearch: parseOpenSearchConnection(JSON.stringify({ hosts: `127.0.0.1:${port}` })),
+  dbTimeoutMs: 300,
+});
+afterAll(async () => {
+  await box.close();
+  for (const response of held) response.destroy();
+  fake.closeAllConnections();
+  await new Promise<void>((resolve) => fake.close(() => resolve()));
+});
+
+const [vo] = box.vos as [string];
+const alice = await box.token({ user: 'alice', vo });
+const submitted = await box.inject('POST', '/api/jobs/jdl', alice, ['Executable = "a"']);
+const jobId = submitted.json()[0].JobID as number;
+
+const writes: [string, () => ReturnType<typeof box.inject>][] = [
+  [
+    'PATCH /api/jobs/metadata',
+    () => box.inject('PATCH', '/api/jobs/metadata', alice, { [jobId]: { HostName: 'wn01' } }),
+  ],
+  [
+    'PATCH /api/jobs/heartbeat',
+    () =>
+      box.inject('PATCH', '/api/jobs/heartbeat', alice, {
+        [jobId]: { LoadAverage: 1, StandardOutput: 'hello' },
+      }),
+  ],
+];
+
+describe('job parameters in OpenSearch', () => {
+  it('are written by metadata and heartbeats as DiracX writes them', async () => {
+    mode = 'up';
+    updates.length = 0;
+    for (const [, write] of writes) expect((await write()).statusCode).toBeLessThan(300);
+    expect(updates).toEqual([
+      {
+        url: `/job_parameters_${vo.toLowerCase()}_0m/_update/${jobId}?retry_on_conflict=10`,
+        body: {
+          doc: { JobID: jobId, timestamp: expect.any(Number), HostName: 'wn01' },
+          doc_as_upsert: true,
+        },
+      },
+      {
+        url: `/job_parameters_${vo.toLowerCase()}_0m/_update/${jobId}?retry_on_conflict=10`,
+        body: {
+          doc: { JobID: jobId, timestamp: expect.any(Number), StandardOutput: 'hello' },
+          doc_as_upsert: true,
+        },
+      },
+    ]);
+  });
+
+  it.each([
+    ['answers 503', '503' as const, 'JobParametersDB is unavailable: its server answered 503'],
+    [
+      'never answers',
+      'silent' as const,
+      'JobParametersDB is unavailable: its server did not answer within 300 ms',
+    ],
+  ])(
+    'when OpenSearch %s, writes get 503 with Retry-After, and the box is not ready',
+    async (_, outage, detail) => {
+      mode = outage;
+      try {
+        for (const [, write] of writes) {
+          const response = await write();
+          expect(response.statusCode).toBe(503);
+          expect(response.headers['retry-after']).toBe('10');
+          expect(response.json()).toEqual({ detail });
+        }
+        const ready = await box.inject('GET', '/api/health/ready');
+        expect(ready.statusCode).toBe(503);
+        expect(ready.json()).toEqual({ detail: 'JobParametersDB ping failed' });
+      } finally {
+        mode = 'up';
+      }
+      // Back up: the same app serves again, without a restart.
+      expect((await box.inject('GET', '/api/health/ready')).statusCode).toBe(200);
+      for (const [, write] of writes) expect((await write()).statusCode).toBeLessThan(300);
+    },
+  );
+});
+
+describe('a box whose OpenSearch is unreachable at start-up', () => {
+  it('does not start, naming JobParametersDB', async () => {
+    const listener = createTcpServer();
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const deadPort = (listener.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => listener.close(() => resolve()));
+    const starting = testBox({
+      openSearch: parseOpenSearchConnection(JSON.stringify({ hosts: `127.0.0.1:${deadPort}` })),
+      dbTimeoutMs: 300,
+    });
+    await expect(starting).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await expect(starting).rejects.toThrow(
+      'JobParametersDB is unavailable: cannot connect to its server',
+    );
+  });
+});
+
+describe('closing a box with an OpenSearch', () => {
+  it('closes its connections to OpenSearch', async () => {
+    // 1. An OpenSearch stand-in that answers everything and records its open sockets.
+    const sockets = new Set<Socket>();
+    const server = createServer((request, response) => {
+      request.resume();
+      // With its length, as OpenSearch sends it: a HEAD answer without one ends the connection.
+      const body = '{"acknowledged":true}';
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      });
+      response.end(request.method === 'HEAD' ? undefined : body);
+    });
+    // Idle connections stay open until a side closes them, not for Node's default 5 s.
+    server.keepAliveTimeout = 0;
+    server.on('connection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      // 2. A box that put its template and pinged, over kept-alive connections.
+      const closing = await testBox({
+        openSearch: parseOpenSearchConnection(JSON.stringify({ hosts: `127.0.0.1:${port}` })),
+      });
+      expect((await closing.inject('GET', '/api/health/ready')).statusCode).toBe(200);
+      expect(sockets.size).toBeGreaterThan(0);
+      // 3. Closing the box ends every one of them (the test times out otherwise).
+      const ended = [...sockets].map(
+        (socket) => new Promise((resolve) => socket.once('close', resolve)),
+      );
+      await closing.close();
+      await Promise.all(ended);
+      expect(sockets.size).toBe(0);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -1,0 +1,140 @@
+import { Client, errors } from '@opensearch-project/opensearch';
+import { DatabaseUnavailableError, InvalidRequestError } from '../../core/index.ts';
+import {
+  type OpenSearchConnectionOptions,
+  openSearchClientOptions,
+  openSearchReason,
+  requestOpenSearch,
+} from '../opensearch/index.ts';
+import type { JobParametersDB } from './job-parameters-db.ts';
+import {
+  JOB_PARAMETERS_INDEX_PREFIX,
+  JOB_PARAMETERS_TEMPLATE,
+  jobParametersIndex,
+} from './schema.ts';
+
+/** How often OpenSearch retries a partial update that raced another, as DiracX asks. */
+const RETRY_ON_CONFLICT = 10;
+
+/**
+ * JobParametersDB in OpenSearch, laid out as DiracX lays it out (same index template,
+ * same index names, same documents), so both can share a cluster. Every request is bounded
+ * by `timeoutMs` and never retried by the client; an outage rejects with
+ * DatabaseUnavailableError, and the next request tries the server again.
+ */
+export class OpenSearchJobParametersDB implements JobParametersDB {
+  readonly name = 'JobParametersDB';
+  readonly #client: Client;
+  readonly #timeoutMs: number;
+
+  private constructor(client: Client, timeoutMs: number) {
+    this.#client = client;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Connects to `connection` and puts DiracX's index template (idempotent: replicas that
+   * start together put the same template). Rejects with DatabaseUnavailableError when the
+   * server does not answer, and closes what it opened.
+   */
+  static async open(
+    connection: OpenSearchConnectionOptions,
+    timeoutMs: number,
+  ): Promise<OpenSearchJobParametersDB> {
+    const db = OpenSearchJobParametersDB.connect(connection, timeoutMs);
+    try {
+      await db.createIndexTemplate();
+      return db;
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+
+  /**
+   * A DB on `connection` without start-up work: nothing is sent until the first call, so
+   * this succeeds whether or not the server is up.
+   */
+  static connect(
+    connection: OpenSearchConnectionOptions,
+    timeoutMs: number,
+  ): OpenSearchJobParametersDB {
+    return new OpenSearchJobParametersDB(
+      new Client(openSearchClientOptions(connection, timeoutMs)),
+      timeoutMs,
+    );
+  }
+
+  /** Puts the composable index template `job_parameters` for `job_parameters*`. */
+  async createIndexTemplate(): Promise<void> {
+    const response = await this.#request(() =>
+      this.#client.indices.putIndexTemplate({
+        name: JOB_PARAMETERS_INDEX_PREFIX,
+        body: JOB_PARAMETERS_TEMPLATE,
+      }),
+    ).catch((error: unknown) => {
+      // A 400: another template claims the same indices at the same priority, say.
+      if (error instanceof errors.ResponseError)
+        throw new DatabaseUnavailableError(
+          this.name,
+          `its server refused the index template: ${openSearchReason(error)}`,
+          { cause: error },
+        );
+      throw error;
+    });
+    if (response.body.acknowledged !== true)
+      throw new DatabaseUnavailableError(this.name, 'its server did not acknowledge the template');
+  }
+
+  async ping(): Promise<void> {
+    const response = await this.#request(() => this.#client.ping());
+    if (response.body !== true)
+      throw new DatabaseUnavailableError(this.name, `its server answered ${response.statusCode}`);
+  }
+
+  async upsert(
+    vo: string,
+    jobId: number,
+    fields: Readonly<Record<string, unknown>>,
+    timestampMs: number,
+  ): Promise<void> {
+    try {
+      await this.#request(() =>
+        this.#client.update({
+          index: jobParametersIndex(vo, jobId),
+          id: String(jobId),
+          retry_on_conflict: RETRY_ON_CONFLICT,
+          body: { doc: { JobID: jobId, timestamp: timestampMs, ...fields }, doc_as_upsert: true },
+        }),
+      );
+    } catch (error) {
+      // A 4xx that is not an outage: the mapping refused a value (text in a long field).
+      if (error instanceof errors.ResponseError)
+        throw new InvalidRequestError(
+          `JobParametersDB refused the parameters of job ${jobId}: ${openSearchReason(error)}`,
+        );
+      throw error;
+    }
+  }
+
+  async get(vo: string, jobId: number): Promise<Record<string, unknown> | undefined> {
+    const response = await this.#request(() =>
+      this.#client.get(
+        { index: jobParametersIndex(vo, jobId), id: String(jobId) },
+        // A missing document or a missing index (nothing written in this million yet).
+        { ignore: [404] },
+      ),
+    );
+    const body = response.body as { found?: boolean; _source?: Record<string, unknown> };
+    return body.found === true ? body._source : undefined;
+  }
+
+  /** Closes the client's connections; the DB cannot be used afterwards. */
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+
+  #request<T>(send: () => Promise<T> & { abort(): void }): Promise<T> {
+    return requestOpenSearch(this.name, this.#timeoutMs, send);
+  }
+}
