@@ -20,7 +20,7 @@ export async function up({ json = false, ...settingFlags }: UpFlags, io: Io): Pr
   const logger = await createLogger(settings.logLevel, io);
   const { fixtureSet, modifiedMs } = await boxFixtures(settings);
 
-  const box = await startBox({ settings, fixtureSet, modifiedMs, logger });
+  const box = await startBox({ settings, fixtureSet, modifiedMs, logger, env: io.env });
   logger.info(
     { url: box.url, bootMs: Math.round(performance.now() - startedMs) },
     'gridbox is ready',

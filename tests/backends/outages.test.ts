@@ -189,7 +189,10 @@ async function waitUntilReady(box: TestBox): Promise<void> {
 async function docker(id: string, action: 'pause' | 'unpause' | 'stop' | 'start'): Promise<void> {
   const { getContainerRuntimeClient } = await import('testcontainers');
   const container = (await getContainerRuntimeClient()).container.getById(id);
-  await container[action]();
+  if (action === 'pause') await container.pause();
+  else if (action === 'unpause') await container.unpause();
+  else if (action === 'stop') await container.stop();
+  else await container.start();
 }
 
 function freePort(): Promise<number> {

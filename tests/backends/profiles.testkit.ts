@@ -1,5 +1,6 @@
 import { inject } from 'vitest';
 import type { TestBoxOptions } from '../../services/app/test-box.testkit.ts';
+import { parseOpenSearchConnection } from '../../services/db/index.ts';
 import { freshMysqlDatabase } from '../../services/db/sql-backends.testkit.ts';
 
 // Test support: the profiles a run has, each giving the options of a fresh box on it.
@@ -17,5 +18,10 @@ export const profileBackends: [string, () => Promise<TestBoxOptions>][] = [
 if (containers !== undefined)
   profileBackends.push([
     'containers',
-    async () => ({ dbUrl: await freshMysqlDatabase(containers.mysqlUrl) }),
+    async () => ({
+      dbUrl: await freshMysqlDatabase(containers.mysqlUrl),
+      openSearch: parseOpenSearchConnection(
+        JSON.stringify({ hosts: containers.openSearchUrl, use_ssl: false }),
+      ),
+    }),
   ]);
