@@ -12,7 +12,7 @@ import { type ProxyMode, startTcpProxy } from './tcp-proxy.testkit.ts';
 // Each DB call must fail within the timeout while the server is out of reach, and the next
 // ones succeed once it is back, without reopening anything. Real time is unavoidable here:
 // the timeout is short and the bound is vitest's per-test deadline, far above it.
-const TIMEOUT_MS = 1000;
+const TIMEOUT_MS = 2000;
 
 const newJob = (name: string): NewJob => ({
   originalJdl: `[ Executable = "run.sh"; JobName = "${name}" ]`,
@@ -69,10 +69,12 @@ describe.runIf(canRunMariadb)('a MySQL server out of reach', () => {
   }, 120_000);
   afterAll(() => server?.close());
 
+  /** A database with the DBs' tables made, so the short timeout never bounds DDL. */
   const databaseUrl = async (port: number, name: string) => {
     const admin = await openSql(server.url);
     await sql`create database if not exists ${sql.id(name)}`.execute(admin.kysely);
     await admin.close();
+    await (await openDatabases(`${server.url}${name}`, [jobDb, jobLoggingDb])).close();
     return `mysql://root@127.0.0.1:${port}/${name}`;
   };
 
@@ -178,7 +180,7 @@ describe('a MySQL server that cannot be reached at start-up', () => {
         openSql(`mysql://u:p@127.0.0.1:${port}/JobDB`, { timeoutMs: TIMEOUT_MS }),
       ).rejects.toThrow(
         new UsageError(
-          `Cannot connect to MySQL at 127.0.0.1:${port}: no answer within 1 s (is it paused, or firewalled?)`,
+          `Cannot connect to MySQL at 127.0.0.1:${port}: no answer within 2 s (is it paused, or firewalled?)`,
         ),
       );
     } finally {
