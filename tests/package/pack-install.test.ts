@@ -1,8 +1,9 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join, resolve, sep } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, type Run, packCopy, run as runBounded } from './pack.testkit.ts';
 
 /**
  * The package as another project gets it: `npm pack` here, the tarball installed into an
@@ -15,7 +16,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * two; TEST_PACKAGE=0 skips it.
  */
 
-const REPO = resolve(import.meta.dirname, '..', '..');
 const packageJson = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
   name: string;
   version: string;
@@ -45,6 +45,8 @@ function consumerEnv(home: string): Record<string, string> {
     )
     .join(delimiter);
   env.HOME = home;
+  // npm's download cache stays this machine's, so the install need not fetch everything again.
+  env.npm_config_cache = process.env.npm_config_cache ?? join(homedir(), '.npm');
   return env;
 }
 
@@ -52,20 +54,8 @@ function run(
   command: string,
   args: string[],
   options: { cwd: string; env: Record<string, string> },
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(
-      command,
-      args,
-      { ...options, timeout: STEP_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) =>
-        done({
-          code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1,
-          stdout,
-          stderr,
-        }),
-    );
-  });
+): Promise<Run> {
+  return runBounded(command, args, { ...options, timeoutMs: STEP_TIMEOUT_MS });
 }
 
 /** Whether the server at `url` stops answering within `ms` (the box stops after npx exits). */
@@ -93,21 +83,13 @@ const started: ChildProcess[] = [];
 afterAll(() => {
   for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
   rmSync(scratch, { recursive: true, force: true });
-});
+}, STEP_TIMEOUT_MS);
 
 describe.skipIf(skip)('the packed package, installed into an empty project', () => {
   beforeAll(async () => {
     mkdirSync(project);
     mkdirSync(home);
-    // `npm pack` builds dist/ first (prepack).
-    const pack = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
-      cwd: REPO,
-      env: { ...consumerEnv(home), PATH: process.env.PATH ?? '' },
-    });
-    expect(pack.code, pack.stderr).toBe(0);
-    const [packed] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
-    tarball = join(scratch, packed!.filename);
-    packedFiles = packed!.files.map((f) => f.path);
+    ({ tarball, files: packedFiles } = await packCopy(scratch, STEP_TIMEOUT_MS));
 
     writeFileSync(
       join(project, 'package.json'),
