@@ -49,6 +49,8 @@ export interface BoxOptions {
   /** When the fixtures last changed, served as Last-Modified of the configuration. */
   modifiedMs: number;
   logger: FastifyBaseLogger;
+  /** Told each phase of the start, to say what a slow start is doing. */
+  onPhase?: (phase: string) => void;
 }
 
 /**
@@ -63,14 +65,18 @@ export async function startBox({
   fixtureSet,
   modifiedMs,
   logger,
+  onPhase = () => {},
 }: BoxOptions): Promise<StartedBox> {
+  onPhase('loading extensions');
   // Before anything starts, so a broken extension stops the box with nothing to clean up.
   const { registry } = await loadExtensions(settings.extension);
+  onPhase('preparing the certificate authority');
   const caDir = new CaDirectory(resolve(settings.caDir), systemClock);
   const ca = await caDir.ensureCa();
   const tls = settings.tls ? await hostCertificate(caDir, settings.host) : undefined;
   const trustBox = tls === undefined ? undefined : new Agent({ connect: { ca: ca.certPem } });
 
+  onPhase('starting the identity provider');
   const idp = await startIdp({
     host: settings.host,
     port: settings.idpPort,
@@ -92,6 +98,7 @@ export async function startBox({
   try {
     const config = withIdentityProvider(fixtureSet.config, idp.issuer);
     const state = statePaths(settings);
+    onPhase('migrating the database and building the API');
     const app = await buildApp({
       configSource: staticConfigSource(snapshotOf(config, modifiedMs)),
       dbUrl: settings.dbUrl,
@@ -120,6 +127,7 @@ export async function startBox({
         },
       },
     });
+    onPhase('opening the port');
     try {
       await app.listen({ host: settings.host, port: settings.port });
     } catch (error) {

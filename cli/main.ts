@@ -12,6 +12,7 @@ import type { ValidateFlags } from './commands/validate-extension.ts';
 import { DEFAULT_DEMO_REPORT_DIR } from './defaults.ts';
 import type { Io } from './io.ts';
 import type { SettingFlag } from './setting-flags.ts';
+import { startupProgress } from './startup-progress.ts';
 import settingFlagsJson from './setting-flags.json' with { type: 'json' };
 
 // Only what declaring the commands and their options needs is imported above; each command's
@@ -34,7 +35,16 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   };
   // One line per command: its module, imported only when the command runs.
   const program = createProgram(io, {
-    up: (flags) => run(async () => (await import('./commands/up.ts')).up(flags, io)),
+    up: (flags) =>
+      run(async () => {
+        // The import alone can take seconds on a loaded machine: say so.
+        const progress = startupProgress(io, 'loading gridbox');
+        try {
+          return await (await import('./commands/up.ts')).up(flags, io, progress);
+        } finally {
+          progress.done();
+        }
+      }),
     demo: (flags) => run(async () => (await import('./commands/demo.ts')).demo(flags, io)),
     generate: (flags) =>
       run(async () => (await import('./commands/fixtures.ts')).generate(flags, io)),
