@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The gridbox command. In a checkout it runs the TypeScript sources by Node 24's type
-// stripping; the published package has no sources, only their JavaScript (dist/, built by
-// `npm run build` when packing). Node 24 comes with the package (the `node` dependency), so
+// stripping; the published package has no sources, only their JavaScript bundled into dist/
+// (`npm run build`, which `npm pack` runs first). Node 24 comes with the package (the `node` dependency), so
 // an older Node on PATH hands over to it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -62,12 +62,12 @@ if (major < REQUIRED_MAJOR) {
   const { enableCompileCache } = await import('node:module');
   enableCompileCache?.();
   // The sources when they are there (a checkout: an edit takes effect at once), else the
-  // package's JavaScript.
-  const root = existsSync(new URL('../cli/main.ts', import.meta.url)) ? '..' : '../dist';
-  const extension = root === '..' ? 'ts' : 'js';
-  const [{ main }, { processIo }] = await Promise.all([
-    import(`${root}/cli/main.${extension}`),
-    import(`${root}/cli/io.${extension}`),
-  ]);
+  // package's bundled JavaScript (dist/).
+  const checkout = existsSync(new URL('../cli/main.ts', import.meta.url));
+  const [{ main }, { processIo }] = await Promise.all(
+    checkout
+      ? [import('../cli/main.ts'), import('../cli/io.ts')]
+      : [import('../dist/main.js'), import('../dist/io.js')],
+  );
   process.exitCode = await main(process.argv.slice(2), processIo());
 }

@@ -105,9 +105,9 @@ describe.skipIf(skip)('the packed package, installed into an empty project', () 
   it('holds the built JavaScript and the bin, no TypeScript sources or tests', () => {
     expect(tarball).toContain(`${packageJson.name}-${packageJson.version}.tgz`);
     expect(packedFiles).toContain('bin/gridbox.js');
-    expect(packedFiles).toContain('dist/cli/main.js');
-    // Read at run time: the HTML report's page script.
-    expect(packedFiles).toContain('dist/reports/html-report.client.js');
+    expect(packedFiles).toContain('dist/main.js');
+    // Read at run time, beside the bundle's chunks: the HTML report's page script.
+    expect(packedFiles).toContain('dist/html-report.client.js');
     expect(packedFiles.filter((f) => f.endsWith('.ts'))).toEqual([]);
   });
 
@@ -118,10 +118,19 @@ describe.skipIf(skip)('the packed package, installed into an empty project', () 
     const usage = await run('npx', ['gridbox', '--no-such-flag'], { cwd: project, env });
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("unknown option '--no-such-flag'");
-    // The scenario library comes with it.
-    const list = await run('npx', ['gridbox', 'scenario', 'list', '--json'], { cwd: project, env });
-    expect(list.code, list.stderr).toBe(0);
-    expect(list.stdout).toContain('smoke');
+  });
+
+  it('runs a scenario of its library and writes the HTML report with its page script and charts', async () => {
+    const env = consumerEnv(home);
+    const smoke = await run(
+      'npx',
+      ['gridbox', 'scenario', 'run', 'smoke', '--virtual', '--report', 'smoke-report'],
+      { cwd: project, env },
+    );
+    expect(smoke.code, smoke.stderr).toBe(0);
+    const html = readFileSync(join(project, 'smoke-report', 'index.html'), 'utf8');
+    expect(html).toContain('Chart');
+    expect(html.length).toBeGreaterThan(100_000);
   });
 
   it(
