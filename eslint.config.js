@@ -74,7 +74,7 @@ const layerZones = (forTests) =>
   }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'reports/out/**', '.venv/**'] },
+  { ignores: ['node_modules/**', 'reports/out/**', '.venv/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

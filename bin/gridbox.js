@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// The gridbox command. Its code is TypeScript run by Node 24's type stripping; Node 24
-// comes with the package (the `node` dependency), so an older Node on PATH hands over to it.
+// The gridbox command. In a checkout it runs the TypeScript sources by Node 24's type
+// stripping; the published package has no sources, only their JavaScript bundled into dist/
+// (`npm run build`, which `npm pack` runs first). Node 24 comes with the package (the `node` dependency), so
+// an older Node on PATH hands over to it.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { URL } from 'node:url';
 import { createRequire } from 'node:module';
 import { clearInterval, setInterval } from 'node:timers';
 
@@ -57,7 +61,13 @@ if (major < REQUIRED_MAJOR) {
   // Reuses compiled code across runs (in the system's temp folder): boots a few hundred ms faster.
   const { enableCompileCache } = await import('node:module');
   enableCompileCache?.();
-  const { main } = await import('../cli/main.ts');
-  const { processIo } = await import('../cli/io.ts');
+  // The sources when they are there (a checkout: an edit takes effect at once), else the
+  // package's bundled JavaScript (dist/).
+  const checkout = existsSync(new URL('../cli/main.ts', import.meta.url));
+  const [{ main }, { processIo }] = await Promise.all(
+    checkout
+      ? [import('../cli/main.ts'), import('../cli/io.ts')]
+      : [import('../dist/main.js'), import('../dist/io.js')],
+  );
   process.exitCode = await main(process.argv.slice(2), processIo());
 }

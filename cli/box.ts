@@ -2,7 +2,6 @@ import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import { Agent } from 'undici';
 import { CaDirectory } from '../ca/index.ts';
 import type { FixtureSet } from '../fixtures/index.ts';
 import { type StartedIdp, startIdp } from '../idp/index.ts';
@@ -61,6 +60,8 @@ export interface BoxOptions {
   logger: FastifyBaseLogger;
   /** Where the external profile reads DiracX's DB variables; the process's by default. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Told each phase of the start, to say what a slow start is doing. */
+  onPhase?: (phase: string) => void;
 }
 
 /**
@@ -77,18 +78,32 @@ export async function startBox({
   modifiedMs,
   logger,
   env = process.env,
+  onPhase = () => {},
 }: BoxOptions): Promise<StartedBox> {
+  onPhase('loading extensions');
   // Before anything starts, so a broken extension stops the box with nothing to clean up.
   const { registry } = await loadExtensions(settings.extension);
+  onPhase('opening the databases');
   const backends = await openBackends({
     settings,
     env,
     sqlDbNames: [...registry.dbs.keys()],
     openSearchDbNames: [...registry.storeDbs.keys()],
-    progress: (line) => logger.info(line),
+    progress: (line) => {
+      onPhase(line);
+      logger.info(line);
+    },
   });
   try {
-    return await startServices({ settings, fixtureSet, modifiedMs, logger, registry, backends });
+    return await startServices({
+      settings,
+      fixtureSet,
+      modifiedMs,
+      logger,
+      onPhase,
+      registry,
+      backends,
+    });
   } catch (error) {
     await backends.close();
     throw error;
@@ -100,14 +115,21 @@ async function startServices({
   fixtureSet,
   modifiedMs,
   logger,
+  onPhase = () => {},
   registry,
   backends,
 }: BoxOptions & { registry: Registry; backends: BoxBackends }): Promise<StartedBox> {
+  onPhase('preparing the certificate authority');
   const caDir = new CaDirectory(resolve(settings.caDir), systemClock);
   const ca = await caDir.ensureCa();
   const tls = settings.tls ? await hostCertificate(caDir, settings.host) : undefined;
-  const trustBox = tls === undefined ? undefined : new Agent({ connect: { ca: ca.certPem } });
+  // undici only with --tls: importing it is a tenth of a second of every start.
+  const trustBox =
+    tls === undefined
+      ? undefined
+      : new (await import('undici')).Agent({ connect: { ca: ca.certPem } });
 
+  onPhase('starting the identity provider');
   const idp = await startIdp({
     host: settings.host,
     port: settings.idpPort,
@@ -129,6 +151,7 @@ async function startServices({
   try {
     const config = withIdentityProvider(fixtureSet.config, idp.issuer);
     const state = statePaths({ ...settings, dbUrl: backends.dbUrl });
+    onPhase('migrating the database and building the API');
     const app = await buildApp({
       configSource: staticConfigSource(snapshotOf(config, modifiedMs)),
       dbUrl: backends.dbUrl,
@@ -160,6 +183,7 @@ async function startServices({
         },
       },
     });
+    onPhase('opening the port');
     try {
       await app.listen({ host: settings.host, port: settings.port });
     } catch (error) {

@@ -1,18 +1,11 @@
 import { execFile } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, type Server, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve, sep } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { packCopy } from '../tests/package/pack.testkit.ts';
 
 /**
  * docs/ci.md's GitHub Actions job, run here as Actions would run it: every `run:` step in
@@ -52,8 +45,9 @@ function stringValues(env: Record<string, string | number> = {}): Record<string,
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
 }
 
-/** The step that installs gridbox: the suite itself runs after `npm ci`, so it is skipped. */
-const isInstallStep = (step: Step) => /^npm ci\b/.test(step.run?.trim() ?? '');
+/** The step that installs gridbox: from the tarball this suite packs, in place of a version. */
+const isInstallStep = (step: Step) =>
+  /^npm install\b.*"\$DIRAC_GRIDBOX"/.test(step.run?.trim() ?? '');
 
 interface StepOutcome {
   name: string;
@@ -91,7 +85,7 @@ async function runWorkflow(
   let failed = false;
   for (const step of steps) {
     const name = step.name ?? step.uses ?? step.run ?? '?';
-    if (step.run === undefined || isInstallStep(step) || (failed && step.if !== 'always()')) {
+    if (step.run === undefined || (failed && step.if !== 'always()')) {
       outcomes.push({ name, status: 'skipped', output: '' });
       continue;
     }
@@ -106,12 +100,18 @@ async function runWorkflow(
       ...Object.fromEntries(exported),
       ...stringValues(step.env),
       ...overrides,
+      DIRAC_GRIDBOX: tarball,
       GITHUB_WORKSPACE: workspace,
       GITHUB_ENV: githubEnv,
       GITHUB_PATH: githubPath,
       // `gridbox token` writes DiracX's credentials file under the home folder.
       HOME: join(workspace, 'home'),
-      PATH: [...paths, base.PATH ?? ''].join(delimiter),
+      // npm's download cache stays this machine's: the runner's would be as cold as a new
+      // home's, but the suite need not fetch every dependency again.
+      npm_config_cache: NPM_CACHE,
+      // What actions/setup-node leaves: Node 24 first on PATH (the one running this suite),
+      // and none of this checkout's node_modules.
+      PATH: [...paths, dirname(process.execPath), ...outsideCheckout(base.PATH)].join(delimiter),
     };
     // What Actions runs for `shell: bash`.
     const { code, output } = await new Promise<{ code: number; output: string }>((done) => {
@@ -137,6 +137,15 @@ async function runWorkflow(
   return outcomes;
 }
 
+const NPM_CACHE = process.env.npm_config_cache ?? join(homedir(), '.npm');
+
+/** The folders of a PATH that are not some package's node_modules/.bin. */
+function outsideCheckout(path = ''): string[] {
+  return path
+    .split(delimiter)
+    .filter((dir) => dir !== '' && !dir.includes(`${sep}node_modules${sep}`));
+}
+
 /** Stops the box if the workflow's own stop step did not (the test never leaves one running). */
 function killBox(workspace: string): void {
   const pidFile = join(workspace, 'box.pid');
@@ -148,10 +157,9 @@ function killBox(workspace: string): void {
   }
 }
 
-/** A workspace with gridbox's checkout: a link to this repository, as if checked out. */
+/** A workspace: the project's checkout, empty here. */
 function newWorkspace(): string {
   const workspace = mkdtempSync(join(scratch, 'workspace-'));
-  symlinkSync(REPO, join(workspace, 'gridbox'));
   mkdirSync(join(workspace, 'home'));
   return workspace;
 }
@@ -173,7 +181,10 @@ async function freePort(): Promise<number> {
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'gridbox-ci-guide-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+// Two installed projects: removing them takes a while on a loaded machine.
+afterAll(() => rmSync(scratch, { recursive: true, force: true }), STEP_TIMEOUT_MS);
+/** The package the install step installs: packed from this checkout, as a release would be. */
+let tarball = '';
 
 /**
  * The job uses curl and jq, as GitHub's runners have them. Without them here the suite skips
@@ -188,6 +199,10 @@ if (process.env.TEST_CI_GUIDE === '1' && toolsMissing.length > 0)
   throw new Error(`TEST_CI_GUIDE=1 but ${toolsMissing.join(' and ')} missing from PATH`);
 
 describe.skipIf(toolsMissing.length > 0)("docs/ci.md's GitHub Actions job", () => {
+  beforeAll(async () => {
+    ({ tarball } = await packCopy(scratch, STEP_TIMEOUT_MS));
+  }, STEP_TIMEOUT_MS);
+
   it(
     'runs step by step: the box starts, the tests reach it, smoke passes with its reports, the box stops',
     async () => {
@@ -199,6 +214,7 @@ describe.skipIf(toolsMissing.length > 0)("docs/ci.md's GitHub Actions job", () =
       const failed = outcomes.find((o) => o.status === 'failed');
       expect(failed, `${failed?.name} failed:\n${failed?.output}`).toBeUndefined();
       expect(outcomes.filter((o) => o.status === 'passed').map((o) => o.name)).toEqual([
+        'Install gridbox',
         'Start the box',
         'Test against the box',
         'Smoke scenario',
@@ -244,6 +260,7 @@ describe.skipIf(toolsMissing.length > 0)("docs/ci.md's GitHub Actions job", () =
       expect(start?.output).toContain('gridbox up exited before it was ready:');
       expect(start?.output).toContain(`Port ${port} on 127.0.0.1 is already in use`);
       expect(outcomes.filter((o) => o.status !== 'skipped').map((o) => o.name)).toEqual([
+        'Install gridbox',
         'Start the box',
         'Stop the box',
       ]);

@@ -1,24 +1,24 @@
 import { inspect } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
-import { FIXTURE_SIZE_NAMES } from '../fixtures/index.ts';
-import {
-  SettingsSchema,
-  UsageError,
-  envName,
-  flagName,
-  type SettingKey,
-} from '../services/core/index.ts';
-import { type CaFlags, caHost, caInit, caProxy, caUser } from './commands/ca.ts';
-import { DEFAULT_DEMO_REPORT_DIR, type DemoFlags, demo } from './commands/demo.ts';
-import { generate } from './commands/fixtures.ts';
-import { type ImagesFlags, imagesBuild, imagesList } from './commands/images.ts';
-import { type ScenarioRunFlags, scenarioList, scenarioRun } from './commands/scenario.ts';
-import { type SimFlags, sim } from './commands/sim.ts';
-import { type ValidateFlags, validateExtension } from './commands/validate-extension.ts';
-import { type LoginFlags, login, token } from './commands/token.ts';
-import { up } from './commands/up.ts';
+import { FIXTURE_SIZE_NAMES } from '../fixtures/sizes.ts';
+import { UsageError } from '../services/core/errors.ts';
+import type { CaFlags } from './commands/ca.ts';
+import type { DemoFlags } from './commands/demo.ts';
+import type { ImagesFlags } from './commands/images.ts';
+import type { ScenarioRunFlags } from './commands/scenario.ts';
+import type { SimFlags } from './commands/sim.ts';
+import type { LoginFlags } from './commands/token.ts';
+import type { ValidateFlags } from './commands/validate-extension.ts';
+import { DEFAULT_DEMO_REPORT_DIR } from './defaults.ts';
 import type { Io } from './io.ts';
+import type { SettingFlag } from './setting-flags.ts';
+import { startupProgress } from './startup-progress.ts';
+import settingFlagsJson from './setting-flags.json' with { type: 'json' };
+
+// Only what declaring the commands and their options needs is imported above; each command's
+// module (and the services behind it) is imported when that command runs, so `--version`,
+// `--help` and a usage error load none of them.
 
 /** Exit codes, as ESLint documents them: success, a failed check, a usage error. */
 export const EXIT_OK = 0;
@@ -31,22 +31,45 @@ export const EXIT_USAGE = 2;
  */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   let exitCode = EXIT_OK;
-  const run = (action: () => Promise<number>) => async () => {
+  const run = async (action: () => Promise<number>) => {
     exitCode = await action();
   };
+  // One line per command: its module, imported only when the command runs.
   const program = createProgram(io, {
-    up: (flags) => run(() => up(flags, io))(),
-    demo: (flags) => run(() => demo(flags, io))(),
-    generate: (flags) => run(() => generate(flags, io))(),
-    ca: (command, flags) => run(() => CA_COMMANDS[command](flags, io))(),
-    token: (flags) => run(() => token(flags, io))(),
-    login: (flags) => run(() => login(flags, io))(),
-    sim: (flags) => run(() => sim(flags, io))(),
-    scenarioList: (flags) => run(() => scenarioList(flags, io))(),
-    validateExtension: (specs, flags) => run(() => validateExtension(specs, flags, io))(),
-    scenarioRun: (name, flags) => run(() => scenarioRun(name, flags, io))(),
+    up: (flags) =>
+      run(async () => {
+        // The import alone can take seconds on a loaded machine: say so.
+        const progress = startupProgress(io, 'loading gridbox');
+        try {
+          return await (await import('./commands/up.ts')).up(flags, io, progress);
+        } finally {
+          progress.done();
+        }
+      }),
+    demo: (flags) => run(async () => (await import('./commands/demo.ts')).demo(flags, io)),
+    generate: (flags) =>
+      run(async () => (await import('./commands/fixtures.ts')).generate(flags, io)),
+    ca: (command, flags) =>
+      run(async () => {
+        const { caInit, caHost, caUser, caProxy } = await import('./commands/ca.ts');
+        return { init: caInit, host: caHost, user: caUser, proxy: caProxy }[command](flags, io);
+      }),
+    token: (flags) => run(async () => (await import('./commands/token.ts')).token(flags, io)),
+    login: (flags) => run(async () => (await import('./commands/token.ts')).login(flags, io)),
+    sim: (flags) => run(async () => (await import('./commands/sim.ts')).sim(flags, io)),
+    scenarioList: (flags) =>
+      run(async () => (await import('./commands/scenario.ts')).scenarioList(flags, io)),
+    validateExtension: (specs, flags) =>
+      run(async () =>
+        (await import('./commands/validate-extension.ts')).validateExtension(specs, flags, io),
+      ),
+    scenarioRun: (name, flags) =>
+      run(async () => (await import('./commands/scenario.ts')).scenarioRun(name, flags, io)),
     images: (command, flags) =>
-      run(() => (command === 'build' ? imagesBuild : imagesList)(flags, io))(),
+      run(async () => {
+        const { imagesBuild, imagesList } = await import('./commands/images.ts');
+        return (command === 'build' ? imagesBuild : imagesList)(flags, io);
+      }),
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -56,13 +79,13 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
 }
 
-const CA_COMMANDS = { init: caInit, host: caHost, user: caUser, proxy: caProxy } as const;
+const CA_COMMANDS = ['init', 'host', 'user', 'proxy'] as const;
 
 interface Actions {
   up(flags: Record<string, string | boolean>): Promise<void>;
   demo(flags: DemoFlags): Promise<void>;
   generate(flags: Record<string, string>): Promise<void>;
-  ca(command: keyof typeof CA_COMMANDS, flags: CaFlags): Promise<void>;
+  ca(command: (typeof CA_COMMANDS)[number], flags: CaFlags): Promise<void>;
   token(flags: LoginFlags): Promise<void>;
   login(flags: LoginFlags): Promise<void>;
   sim(flags: SimFlags): Promise<void>;
@@ -132,7 +155,7 @@ function createProgram(io: Io, actions: Actions): Command {
     .description(
       "Manage the box's certificate authority: root, host, user and proxy certificates.",
     );
-  const caCommand = (name: keyof typeof CA_COMMANDS, description: string) =>
+  const caCommand = (name: (typeof CA_COMMANDS)[number], description: string) =>
     ca
       .command(name)
       .description(description)
@@ -305,32 +328,24 @@ function createProgram(io: Io, actions: Actions): Command {
   return program;
 }
 
+const SETTING_FLAGS = settingFlagsJson as readonly SettingFlag[];
+
+/** The environment variable of a setting, for help texts. */
+function envName(key: string): string {
+  return SETTING_FLAGS.find((setting) => setting.key === key)?.env ?? key;
+}
+
 /** Every setting of the box as an option (`up` and `demo` start the same box). */
 function addSettingOptions(command: Command): void {
-  for (const key of Object.keys(SettingsSchema.properties) as SettingKey[]) {
-    const schema = SettingsSchema.properties[key] as unknown as {
-      description: string;
-      default: unknown;
-      enum?: string[];
-      type?: string;
-    };
-    // The default is shown in words, not given to commander: a flag's value would then
-    // always be set, and outrank the environment.
-    const shown = Array.isArray(schema.default)
-      ? schema.default.join(',')
-      : String(schema.default ?? '');
-    const shownDefault = schema.type === 'boolean' ? '' : ` (default: ${shown || 'empty'})`;
-    const option = new Option(
-      schema.type === 'boolean' ? flagName(key) : `${flagName(key)} <value>`,
-      `${schema.description}${shownDefault}`,
-    );
+  for (const setting of SETTING_FLAGS) {
+    const option = new Option(setting.flags, setting.description);
     // A list setting (--extension) is repeatable: each use adds one item.
-    if (schema.type === 'array')
+    if (setting.repeatable)
       option.argParser((value: string, previous: string[] | undefined) => [
         ...(previous ?? []),
         value,
       ]);
-    command.addOption(schema.enum === undefined ? option : option.choices(schema.enum));
+    command.addOption(setting.choices === undefined ? option : option.choices(setting.choices));
   }
 }
 

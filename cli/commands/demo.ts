@@ -15,14 +15,13 @@ import type { Io } from '../io.ts';
 import { createLogger } from '../logger.ts';
 import { startedBoxScenarioTarget } from '../scenario-target.ts';
 import { describe, progressDisplay } from './scenario.ts';
+import { DEFAULT_DEMO_REPORT_DIR } from '../defaults.ts';
 
 export interface DemoFlags extends Partial<Record<SettingKey, string | boolean>> {
   once?: boolean;
   report?: string;
 }
 
-/** Where the report goes unless --report says otherwise (`.gridbox/` is git-ignored). */
-export const DEFAULT_DEMO_REPORT_DIR = '.gridbox/reports/smoke';
 const DEFAULT_URL = 'http://127.0.0.1:8000';
 
 /**

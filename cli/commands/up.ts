@@ -4,6 +4,7 @@ import { boxFixtures } from '../box-fixtures.ts';
 import { type ReadyLine, startBox } from '../box.ts';
 import type { Io } from '../io.ts';
 import { createLogger } from '../logger.ts';
+import type { StartupProgress } from '../startup-progress.ts';
 
 export interface UpFlags extends Partial<Record<SettingKey, string | boolean>> {
   json?: boolean;
@@ -13,14 +14,28 @@ export interface UpFlags extends Partial<Record<SettingKey, string | boolean>> {
  * `gridbox up`: start the box, print the ready line, serve until SIGINT/SIGTERM, then stop
  * everything that was started and return 0.
  */
-export async function up({ json = false, ...settingFlags }: UpFlags, io: Io): Promise<number> {
+export async function up(
+  { json = false, ...settingFlags }: UpFlags,
+  io: Io,
+  progress?: StartupProgress,
+): Promise<number> {
   const startedMs = performance.now();
   const stopRequested = io.waitForStop();
   const settings = parseSettings({ flags: settingFlags, env: io.env });
   const logger = await createLogger(settings.logLevel, io);
+  progress?.phase(
+    settings.configFile === '' ? 'generating the fixtures' : `reading ${settings.configFile}`,
+  );
   const { fixtureSet, modifiedMs } = await boxFixtures(settings);
 
-  const box = await startBox({ settings, fixtureSet, modifiedMs, logger, env: io.env });
+  const box = await startBox({
+    settings,
+    fixtureSet,
+    modifiedMs,
+    logger,
+    ...(progress === undefined ? {} : { onPhase: progress.phase }),
+  });
+  progress?.done();
   logger.info(
     { url: box.url, bootMs: Math.round(performance.now() - startedMs) },
     'gridbox is ready',

@@ -2,6 +2,7 @@ import { STATUS_CODES, maxHeaderSize } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import AjvCompiler from '@fastify/ajv-compiler';
+import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import { InvalidRequestError } from '../core/index.ts';
 
 /**
@@ -100,7 +101,10 @@ export function notFoundHandler(app: FastifyInstance) {
  * coerced by ajv would accept `{"job_ids": "5"}` as `[5]` or `[true]` as `[1]`, which
  * FastAPI (and so DiracX) refuses with 422.
  */
-export const validatorCompilers: { buildValidator: AjvCompiler.BuildCompilerFromPool } = {
+export const validatorCompilers: {
+  buildValidator: AjvCompiler.BuildCompilerFromPool;
+  buildSerializer: SerializerSelector.SerializerFactory;
+} = {
   buildValidator(externalSchemas, options) {
     const build = AjvCompiler();
     const lenient = build(externalSchemas, options);
@@ -109,6 +113,36 @@ export const validatorCompilers: { buildValidator: AjvCompiler.BuildCompilerFrom
       mode: undefined,
       customOptions: { ...(options?.customOptions as AjvCompiler.Options), coerceTypes: false },
     });
-    return (route) => (route.httpPart === 'body' ? strict : lenient)(route);
+    return (route) => lazyValidator(() => (route.httpPart === 'body' ? strict : lenient)(route));
+  },
+  buildSerializer(externalSchemas, options) {
+    const compile = SerializerSelector()(externalSchemas, options);
+    return (route) => {
+      let serialize: SerializerSelector.Serializer | undefined;
+      return (data) => (serialize ??= compile(route))(data);
+    };
   },
 };
+
+/**
+ * A route's validator, compiled by ajv when the route is first called, not when the app
+ * starts: compiling every route's schemas up front was most of a box's start-up time.
+ */
+type Validator = ReturnType<ReturnType<AjvCompiler.BuildCompilerFromPool>>;
+type Validate = ((data: unknown, context?: unknown) => unknown) & { errors?: unknown };
+
+function lazyValidator(compile: () => Validator): Validator {
+  let validate: Validator | undefined;
+  const lazy: Validate = (data, context) => {
+    validate ??= compile();
+    const result = (validate as unknown as Validate)(data, context);
+    lazy.errors = validate.errors;
+    return result;
+  };
+  // Fastify hands the parent over (so that ajv may replace a coerced root value) only to a
+  // validator that has ajv's schemaEnv.
+  Object.defineProperty(lazy, 'schemaEnv', {
+    get: () => ((validate ??= compile()) as { schemaEnv?: unknown }).schemaEnv,
+  });
+  return lazy as unknown as Validator;
+}

@@ -6,8 +6,7 @@ import {
   errors as joseErrors,
   jwtVerify,
 } from 'jose';
-import type { Dispatcher } from 'undici';
-import { fetch } from 'undici';
+import type { Dispatcher, RequestInit } from 'undici';
 import { BadGatewayError, type Clock, UnauthorizedError } from '../../core/index.ts';
 
 /** What DiracX reads from a VO's identity provider discovery document. */
@@ -125,7 +124,9 @@ export class IdpClient {
     }
   }
 
-  #fetch(url: string, init: Parameters<typeof fetch>[1] = {}) {
+  async #fetch(url: string, init: RequestInit = {}) {
+    // Loaded when first needed: importing undici is a tenth of a second of every box's start.
+    const { fetch } = await import('undici');
     return fetch(url, {
       ...init,
       ...(this.#dispatcher === undefined ? {} : { dispatcher: this.#dispatcher }),
