@@ -109,8 +109,13 @@ function openSearchFromEnv(
       throw new UsageError(
         `${variable} is not set: give ${name}'s OpenSearch as DiracX does, e.g. {"hosts": "user:password@host:9200", "use_ssl": false}`,
       );
-    if (chosen !== undefined && JSON.stringify(JSON.parse(text)) !== JSON.stringify(JSON.parse(chosen.text)))
-      throw new UsageError(`${chosen.variable} and ${variable} differ: gridbox's OpenSearch DBs share one server`);
+    if (
+      chosen !== undefined &&
+      JSON.stringify(JSON.parse(text)) !== JSON.stringify(JSON.parse(chosen.text))
+    )
+      throw new UsageError(
+        `${chosen.variable} and ${variable} differ: gridbox's OpenSearch DBs share one server`,
+      );
     chosen ??= { variable, text };
   }
   return chosen === undefined ? undefined : parseOpenSearchConnection(chosen.text, chosen.variable);

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../fixtures/index.ts';
 import type { Io } from './io.ts';
 import { main } from './main.ts';
+import { mysqlServerUrl } from '../services/db/sql-backends.testkit.ts';
 
 // `gridbox up` on a database it cannot use says why in one sentence, exit 2, instead of
 // "unexpected error: migration … failed".
@@ -48,7 +49,7 @@ describe('gridbox up on a MySQL it cannot use', () => {
     });
   });
 
-  const server = process.env.TEST_MYSQL_URL;
+  const server = mysqlServerUrl;
   it.skipIf(server === undefined).each([
     [
       'a wrong password',

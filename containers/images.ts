@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { type Dirent, readdirSync, readFileSync, statSync } from 'node:fs';
+import { type Dirent, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,8 +24,16 @@ export const OPENSEARCH_VERSION = '2.19.6';
 export const OPENSEARCH_ZIP_SHA512 =
   '8adbfaa13162b8d42b388ece6b39bfb7f1a349ab9c128d4eced78ba1dd43b5a10850b43b8aac19fa5ab11f4d5c355ddf6f6617514d6112b0936a1903005d1d36';
 
-/** The folder of the recipes (base/, mariadb/, opensearch/). */
-export const CONTAINERS_DIR = fileURLToPath(new URL('.', import.meta.url));
+/**
+ * The folder of the recipes (base/, mariadb/, opensearch/): beside this module in a checkout,
+ * and `containers/` beside `dist/` in the installed package, where this module is bundled.
+ */
+export const CONTAINERS_DIR = fileURLToPath(
+  new URL(
+    existsSync(new URL('./mariadb/', import.meta.url)) ? '.' : '../containers/',
+    import.meta.url,
+  ),
+);
 
 export type ImageKind = 'base' | 'mysql' | 'opensearch';
 /** The images a box uses; the base image only serves to build them. */

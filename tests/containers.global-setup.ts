@@ -6,8 +6,10 @@ import type { TestProject } from 'vitest/node';
  * shares them, each test in a database or index of its own. Without the variable, nothing
  * starts and those suites run on the embedded backends only.
  */
-export default async function setup(project: TestProject): Promise<(() => Promise<void>) | void> {
-  if (process.env.TEST_CONTAINERS !== '1') return;
+export default async function setup(
+  project: TestProject,
+): Promise<(() => Promise<void>) | undefined> {
+  if (process.env.TEST_CONTAINERS !== '1') return undefined;
   const { startServers, useLocalImageDefaults } = await import('../containers/start.ts');
   const { resolveImage } = await import('../containers/images.ts');
   useLocalImageDefaults(process.env);

@@ -4,8 +4,9 @@ import { ManualClock } from '../core/index.ts';
 import { openSql } from '../db/index.ts';
 import { builtinRegistry } from './registry.ts';
 import { testBox } from './test-box.testkit.ts';
+import { mysqlServerUrl } from '../db/sql-backends.testkit.ts';
 
-const mysqlUrl = process.env.TEST_MYSQL_URL;
+const mysqlUrl = mysqlServerUrl;
 
 // The box on DiracX's layout, each DB in a database of its own on one server, through the
 // API: what a DiracX sharing those databases and gridbox both see.
@@ -14,7 +15,7 @@ describe.runIf(mysqlUrl !== undefined)('the API on a database per DB', () => {
   const names = [...builtinRegistry.dbs.keys()];
   const dbUrls = Object.fromEntries(
     names.map((name) => {
-      const url = new URL(mysqlUrl!);
+      const url = new URL(mysqlUrl ?? 'mysql://unused');
       url.pathname = `/${prefix}${name}`;
       return [name, url.toString()];
     }),

@@ -4,8 +4,9 @@ import { openDatabases, openSql } from '../db/index.ts';
 import { type ProxyMode, startTcpProxy } from '../db/sql/tcp-proxy.testkit.ts';
 import { builtinRegistry } from './registry.ts';
 import { type TestBox, testBox } from './test-box.testkit.ts';
+import { mysqlServerUrl } from '../db/sql-backends.testkit.ts';
 
-const mysqlUrl = process.env.TEST_MYSQL_URL;
+const mysqlUrl = mysqlServerUrl;
 
 // The API while its MySQL server is out of reach, staged by a proxy in front of the test
 // server: 503 with a detail, never a hang or a 500, and back to normal once it returns.
@@ -18,7 +19,7 @@ describe.runIf(mysqlUrl !== undefined)('the API when MySQL goes away', () => {
     await sql`create database ${sql.id(database)}`.execute(admin.kysely);
     await admin.close();
     // Tables made first, so the short timeout below never bounds DDL on a busy machine.
-    const url = new URL(mysqlUrl!);
+    const url = new URL(mysqlUrl ?? 'mysql://unused');
     url.pathname = `/${database}`;
     await (await openDatabases(url.toString(), builtinRegistry.dbs.values())).close();
   });
@@ -32,7 +33,7 @@ describe.runIf(mysqlUrl !== undefined)('the API when MySQL goes away', () => {
     'answers 503 with a detail while the network does "%s", then serves and keeps every acknowledged job',
     async (mode) => {
       await using proxy = await startTcpProxy(Number(server.port));
-      const url = new URL(mysqlUrl!);
+      const url = new URL(mysqlUrl ?? 'mysql://unused');
       url.port = String(proxy.port);
       url.pathname = `/${database}`;
       const box: TestBox = await testBox({ dbUrl: url.toString(), dbTimeoutMs: 2000 });

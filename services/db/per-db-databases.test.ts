@@ -16,6 +16,7 @@ import {
   taskQueueDb,
 } from './index.ts';
 import { planDatabases } from './open-databases.ts';
+import { mysqlServerUrl } from './sql-backends.testkit.ts';
 
 const NAMES = ['JobDB', 'JobLoggingDB', 'TaskQueueDB'];
 
@@ -119,7 +120,7 @@ describe('where each DB is opened', () => {
   });
 });
 
-const mysqlUrl = process.env.TEST_MYSQL_URL;
+const mysqlUrl = mysqlServerUrl;
 const ALL = [
   authDb,
   fileCatalogDb,
@@ -136,7 +137,7 @@ describe.runIf(mysqlUrl !== undefined)("DiracX's layout on MySQL: a database per
   const databaseOf = (name: string) => `${prefix}${name}`;
   const dbUrls = Object.fromEntries(
     ALL.map(({ name }) => {
-      const url = new URL(mysqlUrl!);
+      const url = new URL(mysqlUrl ?? 'mysql://unused');
       url.pathname = `/${databaseOf(name)}`;
       return [name, url.toString()];
     }),

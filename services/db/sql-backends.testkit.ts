@@ -9,8 +9,12 @@ import { openSql } from './index.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'gridbox-db-'));
 const mysqlDatabases: string[] = [];
-// A server of the developer's (TEST_MYSQL_URL), or the test run's container (TEST_CONTAINERS=1).
-const mysqlUrl = process.env.TEST_MYSQL_URL ?? inject('containers')?.mysqlUrl;
+/**
+ * The MySQL/MariaDB server of the run, as a root-capable URL: a developer's (TEST_MYSQL_URL), or
+ * the test run's container (TEST_CONTAINERS=1); undefined without either.
+ */
+export const mysqlServerUrl = process.env.TEST_MYSQL_URL ?? inject('containers')?.mysqlUrl;
+const mysqlUrl = mysqlServerUrl;
 
 /**
  * Every backend the conformance suite runs on, each giving a fresh, empty database per call.
