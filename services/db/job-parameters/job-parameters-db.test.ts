@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { InvalidRequestError } from '../../core/index.ts';
 import { openSearchClientOptions, parseOpenSearchConnection } from '../opensearch/index.ts';
 import {
@@ -12,9 +12,10 @@ import {
 } from './index.ts';
 
 // The OpenSearch backend runs where a server is given, e.g.
-// TEST_OPENSEARCH_URL=http://127.0.0.1:9200. Each test writes under a VO of its own, so runs
-// and tests never see each other's indices; the indices are deleted afterwards.
-const openSearchUrl = process.env.TEST_OPENSEARCH_URL;
+// TEST_OPENSEARCH_URL=http://127.0.0.1:9200, or on the test run's container (TEST_CONTAINERS=1).
+// Each test writes under a VO of its own, so runs and tests never see each other's indices;
+// the indices are deleted afterwards.
+const openSearchUrl = process.env.TEST_OPENSEARCH_URL ?? inject('containers')?.openSearchUrl;
 const openSearch =
   openSearchUrl === undefined
     ? undefined
