@@ -65,6 +65,15 @@ const layerZones = (forTests) =>
       target: './idp',
       from: [...SERVICE_LAYERS, './fixtures', './client', './ca', ...ABOVE_CLIENT],
     },
+    // The containers profile's servers: started by cli/, built on services/core only.
+    {
+      target: './containers',
+      from: [...SERVICE_LAYERS, './fixtures', './client', './ca', './idp', ...ABOVE_CLIENT],
+    },
+    {
+      target: ['./services', './fixtures', './client', './ca', './idp', './sim', './scenarios'],
+      from: ['./containers'],
+    },
   ].map((zone) => ({
     ...zone,
     // Tests take shared inputs from fixtures/ and may build the whole app to drive a router.
