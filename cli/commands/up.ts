@@ -33,6 +33,7 @@ export async function up(
     fixtureSet,
     modifiedMs,
     logger,
+    env: io.env,
     ...(progress === undefined ? {} : { onPhase: progress.phase }),
   });
   progress?.done();
