@@ -125,6 +125,33 @@ describe('job parameters in OpenSearch', () => {
   );
 });
 
+describe('a write refused because OpenSearch is away', () => {
+  it('changes nothing else: the job’s attributes and heartbeat stay as they were', async () => {
+    const before = await box.inject('POST', '/api/jobs/search', alice, {
+      parameters: ['Site', 'HeartBeatTime', 'Status'],
+      search: [{ parameter: 'JobID', operator: 'eq', value: jobId }],
+    });
+    mode = '503';
+    try {
+      const metadata = await box.inject('PATCH', '/api/jobs/metadata', alice, {
+        [jobId]: { Site: 'LCG.Refused.org', HostName: 'wn02' },
+      });
+      expect(metadata.statusCode).toBe(503);
+      const beat = await box.inject('PATCH', '/api/jobs/heartbeat', alice, {
+        [jobId]: { LoadAverage: 2, StandardOutput: 'refused' },
+      });
+      expect(beat.statusCode).toBe(503);
+    } finally {
+      mode = 'up';
+    }
+    const after = await box.inject('POST', '/api/jobs/search', alice, {
+      parameters: ['Site', 'HeartBeatTime', 'Status'],
+      search: [{ parameter: 'JobID', operator: 'eq', value: jobId }],
+    });
+    expect(after.json()).toEqual(before.json());
+  });
+});
+
 describe('a box whose OpenSearch is unreachable at start-up', () => {
   it('does not start, naming JobParametersDB', async () => {
     const listener = createTcpServer();

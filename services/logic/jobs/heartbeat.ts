@@ -39,6 +39,16 @@ export async function heartbeat(
 
   const nowMs = deps.clock.nowMs();
   const now = toSqlDateTime(nowMs);
+  // The job parameters first: when their server is away the heartbeat is refused before
+  // anything is written, and a retry writes the same values again (an upsert).
+  for (const [id, { StandardOutput }] of Object.entries(beats))
+    if (StandardOutput !== undefined)
+      await deps.jobParametersDb.upsert(
+        owners.get(Number(id))!.vo,
+        Number(id),
+        { StandardOutput },
+        nowMs,
+      );
   const { rows } = await deps.jobDb.search({
     parameters: ['JobID', 'Status'],
     filters: [{ parameter: 'JobID', operator: 'in', values: jobIds }],
@@ -67,16 +77,8 @@ export async function heartbeat(
   await deps.jobDb.setAttributes(others, { HeartBeatTime: now });
 
   for (const [id, beat] of Object.entries(beats)) {
-    const { StandardOutput, ...measurements } = beat;
+    const { StandardOutput: _, ...measurements } = beat;
     await deps.jobDb.addHeartbeatRecords(Number(id), measurements as Record<string, number>, now);
-    if (StandardOutput !== undefined) {
-      await deps.jobParametersDb.upsert(
-        owners.get(Number(id))!.vo,
-        Number(id),
-        { StandardOutput },
-        nowMs,
-      );
-    }
   }
   const commands = await deps.jobDb.takeCommands(jobIds, now);
   return commands.map((c) => ({

@@ -116,10 +116,11 @@ export async function setJobMetadata(
     }
     return { job, attributes, parameters };
   });
-  // Everything was checked before anything is written.
-  for (const { job, attributes, parameters } of planned) {
-    if (Object.keys(attributes).length > 0) await deps.jobDb.setAttributes([job], attributes);
+  // Everything was checked before anything is written; the job parameters first, so that when
+  // their server is away nothing is written, and a retry writes the same values again.
+  for (const { job, parameters } of planned)
     if (Object.keys(parameters).length > 0)
       await deps.jobParametersDb.upsert(owners.get(job)!.vo, job, parameters, deps.clock.nowMs());
-  }
+  for (const { job, attributes } of planned)
+    if (Object.keys(attributes).length > 0) await deps.jobDb.setAttributes([job], attributes);
 }
