@@ -6,6 +6,7 @@ import { delimiter, dirname, join, resolve, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { packCopy } from '../tests/package/pack.testkit.ts';
+import { freePort } from '../services/core/free-port.testkit.ts';
 
 /**
  * docs/ci.md's GitHub Actions job, run here as Actions would run it: every `run:` step in
@@ -170,14 +171,6 @@ function listen(port = 0): Promise<Server> {
     server.once('error', fail);
     server.listen(port, '127.0.0.1', () => done(server));
   });
-}
-
-/** A port free right now (taken and released), so parallel tests do not collide on 8000. */
-async function freePort(): Promise<number> {
-  const server = await listen();
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'gridbox-ci-guide-'));

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { generateFixtures } from '../fixtures/index.ts';
 import type { Io } from './io.ts';
 import { main } from './main.ts';
 import { mysqlServerUrl } from '../services/db/sql-backends.testkit.ts';
+import { freePort } from '../services/core/free-port.testkit.ts';
 
 // `gridbox up` on a database it cannot use says why in one sentence, exit 2, instead of
 // "unexpected error: migration … failed".
@@ -26,14 +26,6 @@ function recordingIo() {
   return { io, err: () => err };
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function upOn(dbUrl: string) {
   const t = recordingIo();
   const code = await main(['up', '--port', '0', '--db-url', dbUrl], t.io);
@@ -42,7 +34,7 @@ async function upOn(dbUrl: string) {
 
 describe('gridbox up on a MySQL it cannot use', () => {
   it('names a refused connection', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     expect(await upOn(`mysql://gridbox:gridbox@127.0.0.1:${port}/gridbox`)).toEqual({
       code: 2,
       err: `gridbox: Cannot connect to MySQL at 127.0.0.1:${port}: connection refused (is it running?).\n`,

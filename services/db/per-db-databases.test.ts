@@ -3,7 +3,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../core/index.ts';
 import {
   type JobDB,
-  type NewJob,
   authDb,
   fileCatalogDb,
   jobDb,
@@ -17,6 +16,7 @@ import {
 } from './index.ts';
 import { planDatabases } from './open-databases.ts';
 import { mysqlServerUrl } from './sql-backends.testkit.ts';
+import { newJob } from './job/new-job.testkit.ts';
 
 const NAMES = ['JobDB', 'JobLoggingDB', 'TaskQueueDB'];
 
@@ -148,26 +148,6 @@ describe.runIf(mysqlUrl !== undefined)("DiracX's layout on MySQL: a database per
     for (const { name } of ALL)
       await sql`drop database if exists ${sql.id(databaseOf(name))}`.execute(admin.kysely);
     await admin.close();
-  });
-
-  const newJob = (name: string): NewJob => ({
-    originalJdl: `[ Executable = "run.sh"; JobName = "${name}" ]`,
-    jdl: () => `[ Executable = "run.sh"; JobName = "${name}" ]`,
-    jobRequirements: '[ CPUTime = 3600 ]',
-    attributes: {
-      JobName: name,
-      Owner: 'alice',
-      OwnerGroup: 'lhcb_user',
-      VO: 'lhcb',
-      Status: 'Received',
-      MinorStatus: 'Job accepted',
-      ApplicationStatus: 'Unknown',
-      SubmissionTime: '2026-06-01 12:00:00',
-      LastUpdateTime: '2026-06-01 12:00:00',
-      UserPriority: 1,
-      VerifiedFlag: 'True',
-    },
-    inputData: [],
   });
 
   it("creates each DB's tables and migration table in its own database, in utf8mb4", async () => {

@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StartedServers, startServers } from '../../containers/start.ts';
 import { resolveImage } from '../../containers/images.ts';
 import type { JobParametersDB } from '../../services/db/index.ts';
 import { type TestBox, testBox } from '../../services/app/test-box.testkit.ts';
 import { parseOpenSearchConnection } from '../../services/db/index.ts';
+import { freePort } from '../../services/core/free-port.testkit.ts';
 
 /**
  * The database containers paused and stopped in the middle of a run, each outage a test:
@@ -193,15 +193,4 @@ async function docker(id: string, action: 'pause' | 'unpause' | 'stop' | 'start'
   else if (action === 'unpause') await container.unpause();
   else if (action === 'stop') await container.stop();
   else await container.start();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

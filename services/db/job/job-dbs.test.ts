@@ -11,7 +11,8 @@ import {
   taskQueueDb,
 } from '../task-queue/index.ts';
 import type { SearchSpec } from '../../core/index.ts';
-import { type JobDB, type JobSearch, type NewJob, jobDb } from './index.ts';
+import { type JobDB, type JobSearch, jobDb } from './index.ts';
+import { newJob } from './new-job.testkit.ts';
 
 const T0 = Date.UTC(2026, 5, 1, 12, 0, 0);
 
@@ -25,26 +26,6 @@ async function open(url: string) {
     [Symbol.asyncDispose]: () => databases.close(),
   };
 }
-
-const newJob = (name: string, inputData: string[] = []): NewJob => ({
-  originalJdl: `[ Executable = "run.sh"; JobName = "${name}"; Arguments = "%j" ]`,
-  jdl: (id) => `[ Executable = "run.sh"; JobName = "${name}"; Arguments = "${id}" ]`,
-  jobRequirements: '[ CPUTime = 3600 ]',
-  attributes: {
-    JobName: name,
-    Owner: 'alice',
-    OwnerGroup: 'lhcb_user',
-    VO: 'lhcb',
-    Status: 'Received',
-    MinorStatus: 'Job accepted',
-    ApplicationStatus: 'Unknown',
-    SubmissionTime: '2026-06-01 12:00:00',
-    LastUpdateTime: '2026-06-01 12:00:00',
-    UserPriority: 1,
-    VerifiedFlag: 'True',
-  },
-  inputData,
-});
 
 const key = (overrides: Partial<TaskQueueKey> = {}): TaskQueueKey => ({
   owner: 'alice',

@@ -2,37 +2,18 @@ import { createServer, type Socket } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseUnavailableError, UsageError } from '../../core/index.ts';
-import { type JobDB, type NewJob, jobDb } from '../job/index.ts';
+import { type JobDB, jobDb } from '../job/index.ts';
 import { jobLoggingDb } from '../job-logging/index.ts';
 import { openDatabases, type StartedDatabases } from '../open-databases.ts';
 import { openSql } from './connection.ts';
 import { type StartedMariadb, canRunMariadb, startMariadb } from './mariadb-server.testkit.ts';
 import { type ProxyMode, startTcpProxy } from './tcp-proxy.testkit.ts';
+import { newJob } from '../job/new-job.testkit.ts';
 
 // Each DB call must fail within the timeout while the server is out of reach, and the next
 // ones succeed once it is back, without reopening anything. Real time is unavoidable here:
 // the timeout is short and the bound is vitest's per-test deadline, far above it.
 const TIMEOUT_MS = 2000;
-
-const newJob = (name: string): NewJob => ({
-  originalJdl: `[ Executable = "run.sh"; JobName = "${name}" ]`,
-  jdl: () => `[ Executable = "run.sh"; JobName = "${name}" ]`,
-  jobRequirements: '[ CPUTime = 3600 ]',
-  attributes: {
-    JobName: name,
-    Owner: 'alice',
-    OwnerGroup: 'lhcb_user',
-    VO: 'lhcb',
-    Status: 'Received',
-    MinorStatus: 'Job accepted',
-    ApplicationStatus: 'Unknown',
-    SubmissionTime: '2026-06-01 12:00:00',
-    LastUpdateTime: '2026-06-01 12:00:00',
-    UserPriority: 1,
-    VerifiedFlag: 'True',
-  },
-  inputData: [],
-});
 
 /** What a caller sees: the 503 error naming the DB, or the rejection as it is. */
 async function failure(call: Promise<unknown>): Promise<DatabaseUnavailableError> {

@@ -1,35 +1,16 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { type JobDB, type NewJob, jobDb } from '../job/index.ts';
+import { type JobDB, jobDb } from '../job/index.ts';
 import { openDatabases } from '../open-databases.ts';
 import { sqlBackends } from '../sql-backends.testkit.ts';
 import { openSql } from './connection.ts';
+import { newJob } from '../job/new-job.testkit.ts';
 
 // Any text a user sends comes back as sent, and text that differs stays apart, on every
 // backend: 4-byte emoji, CJK, accents, in job names, JDLs and LFNs.
 const ROCKET = '\u{1F680} \u4F5C\u4E1A \u00FCn\u00EF';
 const PARTY = '\u{1F389} \u4F5C\u4E1A \u00FCn\u00EF';
 const LFN = '/lhcb/\u6570\u636E/\u{1F4C1}/f.root';
-
-const newJob = (name: string, inputData: string[]): NewJob => ({
-  originalJdl: `[ Executable = "run.sh"; JobName = "${name}" ]`,
-  jdl: () => `[ Executable = "run.sh"; JobName = "${name}" ]`,
-  jobRequirements: '[ CPUTime = 3600 ]',
-  attributes: {
-    JobName: name,
-    Owner: 'alice',
-    OwnerGroup: 'lhcb_user',
-    VO: 'lhcb',
-    Status: 'Received',
-    MinorStatus: name,
-    ApplicationStatus: 'Unknown',
-    SubmissionTime: '2026-06-01 12:00:00',
-    LastUpdateTime: '2026-06-01 12:00:00',
-    UserPriority: 1,
-    VerifiedFlag: 'True',
-  },
-  inputData,
-});
 
 describe.each(sqlBackends)('text beyond Latin-1 on %s', (backend, dbUrl) => {
   const open = async () => {
@@ -46,13 +27,15 @@ describe.each(sqlBackends)('text beyond Latin-1 on %s', (backend, dbUrl) => {
   it('stores and reads back emoji and CJK unchanged, and tells one emoji from another', async () => {
     await using databases = await open();
     const jobs = databases.dbs.get('JobDB') as JobDB;
-    const [rocket, party] = (await jobs.insertJobs([newJob(ROCKET, [LFN]), newJob(PARTY, [])])) as [
-      number,
-      number,
-    ];
-    expect(await jobs.getJdl(rocket)).toBe(`[ Executable = "run.sh"; JobName = "${ROCKET}" ]`);
+    const [rocket, party] = (await jobs.insertJobs([
+      newJob(ROCKET, [LFN], ROCKET),
+      newJob(PARTY, [], PARTY),
+    ])) as [number, number];
+    expect(await jobs.getJdl(rocket)).toBe(
+      `[ Executable = "run.sh"; JobName = "${ROCKET}"; Arguments = "${rocket}" ]`,
+    );
     expect(await jobs.getOriginalJdl(party)).toBe(
-      `[ Executable = "run.sh"; JobName = "${PARTY}" ]`,
+      `[ Executable = "run.sh"; JobName = "${PARTY}"; Arguments = "%j" ]`,
     );
     const found = await jobs.search({
       parameters: ['JobID', 'JobName', 'MinorStatus'],
