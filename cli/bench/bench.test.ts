@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { lhcbBacklog, serializeFixtureSet } from '../../fixtures/index.ts';
 import type { BenchResult } from '../../reports/index.ts';
 import { recordingIo } from '../io.testkit.ts';
 import { main } from '../main.ts';
@@ -21,8 +22,27 @@ function profileFile(name: string, profile: unknown): string {
   return file;
 }
 
-async function bench(argv: string[]) {
-  const t = recordingIo();
+/** A run's JSON with only what a comparison reads. */
+const run = (requestsPerS: number, p50: number, p99: number): BenchResult =>
+  ({
+    benchmark: 'gridbox-bench',
+    profile: 'matching',
+    backlog_jobs: 1000,
+    requests_per_s: requestsPerS,
+    matches_per_s: requestsPerS / 2,
+    cpu_ms_per_request: 0.5,
+    routes: {
+      'POST /api/jobs/match': {
+        requests_per_s: requestsPerS,
+        p50_ms: p50,
+        p95_ms: p50 * 2,
+        p99_ms: p99,
+      },
+    },
+  }) as unknown as BenchResult;
+
+async function bench(argv: string[], env: Record<string, string> = {}) {
+  const t = recordingIo(env);
   const code = await main(['bench', ...argv], t.io);
   return { code, out: t.out(), err: t.err() };
 }
@@ -130,27 +150,59 @@ describe('gridbox bench', () => {
       [200, false],
     ]);
   });
+
+  it('seeds and loads a --target through its public API with the token given', async () => {
+    // A box started by `gridbox up` on the lhcb-like fixtures, its administrator logged in
+    // as a user does; the bench knows only its URL and the token.
+    const configFile = join(dir, 'lhcb.json');
+    writeFileSync(
+      configFile,
+      serializeFixtureSet(lhcbBacklog({ seed: 1, totalJobs: 1 }).fixtureSet, 'json'),
+    );
+    const env = { GRIDBOX_CA_DIR: join(dir, 'ca'), GRIDBOX_LOG_LEVEL: 'silent' };
+    const box = recordingIo(env);
+    const boxExit = main(['up', '--json', '--port', '0', '--config-file', configFile], box.io);
+    try {
+      const line = await box.firstLine;
+      const boxFile = join(dir, 'box.json');
+      writeFileSync(boxFile, `${line}\n`);
+      const login = recordingIo({ DIRACX_CREDENTIALS_PATH: join(dir, 'credentials.json') });
+      const argv = ['token', '--box', boxFile, '--user', 'lhcbadmin', '--group', 'lhcb_admin'];
+      expect(await main(argv, login.io), login.err()).toBe(0);
+      const url = (JSON.parse(line) as { url: string }).url;
+      const baseline = profileFile('baseline', run(1000, 2, 10));
+      const { code, out, err } = await bench(
+        [
+          profileFile('target', { ...matching, warmup_s: 0, thresholds: [] }),
+          '--target',
+          url,
+          '--backlog',
+          '200',
+          '--duration',
+          '1',
+          '--json',
+          '--baseline',
+          baseline,
+        ],
+        { DIRACX_TOKEN: login.out().trim() },
+      );
+      expect(code, err).toBe(0);
+      const result = JSON.parse(out) as BenchResult & { comparison: unknown };
+      expect(result.target).toBe(url);
+      expect(result.cpu_ms_per_request).toBeNull();
+      expect(result.matches).toBeGreaterThan(0);
+      expect(result.comparison).toMatchObject({
+        a: { profile: 'matching' },
+        routes: { 'POST /api/jobs/match': {} },
+      });
+    } finally {
+      box.stop('SIGTERM');
+      await boxExit;
+    }
+  });
 });
 
 describe('gridbox bench compare', () => {
-  const run = (requestsPerS: number, p50: number, p99: number): BenchResult =>
-    ({
-      benchmark: 'gridbox-bench',
-      profile: 'matching',
-      backlog_jobs: 1000,
-      requests_per_s: requestsPerS,
-      matches_per_s: requestsPerS / 2,
-      cpu_ms_per_request: 0.5,
-      routes: {
-        'POST /api/jobs/match': {
-          requests_per_s: requestsPerS,
-          p50_ms: p50,
-          p95_ms: p50 * 2,
-          p99_ms: p99,
-        },
-      },
-    }) as unknown as BenchResult;
-
   it('prints the ratios B/A of throughput and latency per route', async () => {
     const a = profileFile('a', run(1000, 2, 10));
     const b = profileFile('b', run(1500, 1, 20));

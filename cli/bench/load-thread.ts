@@ -41,6 +41,8 @@ export interface StreamResult {
   route: string;
   /** Response times in ms, in arrival order (autocannon's, from the request's send). */
   latenciesMs: number[];
+  /** When each response arrived, in ms since the start, in the same order. */
+  arrivalsMs: number[];
   /** Responses by status code. */
   statuses: Record<string, number>;
   /** Responses by second since the start, and those answered 200. */
@@ -88,6 +90,7 @@ async function runLoad(load: ThreadLoad): Promise<ThreadLoadResult> {
     const result: StreamResult = {
       route: stream.route,
       latenciesMs: [],
+      arrivalsMs: [],
       statuses: {},
       perSecond: [],
       okPerSecond: [],
@@ -122,8 +125,10 @@ async function runLoad(load: ThreadLoad): Promise<ThreadLoadResult> {
         },
       );
       instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-        const second = Math.floor((performance.now() - startedMs) / 1000);
+        const atMs = performance.now() - startedMs;
+        const second = Math.floor(atMs / 1000);
         result.latenciesMs.push(responseTime);
+        result.arrivalsMs.push(atMs);
         result.statuses[statusCode] = (result.statuses[statusCode] ?? 0) + 1;
         result.perSecond[second] = (result.perSecond[second] ?? 0) + 1;
         if (statusCode === 200) result.okPerSecond[second] = (result.okPerSecond[second] ?? 0) + 1;
