@@ -72,7 +72,7 @@ describe('gridbox bench', () => {
   it('refuses an unknown profile name', async () => {
     const { code, err } = await bench(['no-such-profile']);
     expect(code).toBe(2);
-    expect(err).toMatch(/No bench profile no-such-profile; choose one of matching, api-mix/);
+    expect(err).toMatch(/No bench profile no-such-profile; choose one of matching, api-mix, auth/);
   });
 
   it('measures matching against its own box and prints one JSON object; --report writes JSON and HTML', async () => {
@@ -123,6 +123,19 @@ describe('gridbox bench', () => {
     expect(html).toContain('Latency histogram');
     expect(html).toContain(`"matches":${result.matches}`);
     expect(html).not.toMatch(/<script[^>]+src=/);
+  });
+
+  it('verifies and issues tokens under the auth profile, every answer a 200', async () => {
+    const { out, err } = await bench(['auth', '--backlog', '20', '--duration', '1', '--json']);
+    const result = JSON.parse(out) as BenchResult;
+    expect(Object.keys(result.routes).sort(), err).toEqual([
+      'GET /api/auth/userinfo',
+      'POST /api/auth/pilot-token',
+    ]);
+    for (const route of Object.values(result.routes)) {
+      expect(route.requests).toBeGreaterThan(0);
+      expect(Object.keys(route.statuses)).toEqual(['200']);
+    }
   });
 
   it('exits 1 when a threshold is missed, on every size of a backlog sweep', async () => {

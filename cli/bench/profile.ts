@@ -11,6 +11,7 @@ export const GENERATOR_ROUTES = {
     'GET /api/jobs/status',
     'PATCH /api/jobs/heartbeat',
   ],
+  auth: ['GET /api/auth/userinfo', 'POST /api/auth/pilot-token'],
 } as const;
 
 export type GeneratorName = keyof typeof GENERATOR_ROUTES;
@@ -61,7 +62,7 @@ export type BenchProfile = Static<typeof BenchProfileSchema>;
 export type Threshold = Static<typeof ThresholdSchema>;
 
 /** The profiles shipped in loadtests/profiles/, by name. */
-export const PROFILE_NAMES = ['matching', 'api-mix'] as const;
+export const PROFILE_NAMES = ['matching', 'api-mix', 'auth'] as const;
 
 /**
  * Reads a profile, by name from loadtests/profiles/ or from a JSON file (a NAME with a `/`

@@ -81,7 +81,8 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
   const seedS = (performance.now() - seedStartMs) / 1000;
 
   // 2. Pilots, as a real pilot gets its token.
-  const pilots = await registerPilots(client, credentials.vo, profile.connections);
+  const registered = await registerPilots(client, credentials.vo, profile.connections);
+  const pilots = registered.map(({ token }) => token);
   // Pilots come from the sites with the most work, one site per pilot in turn.
   const work = new Map<string, number>();
   for (const { queue } of ownQueues)
@@ -136,6 +137,18 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
         }
         break;
       }
+      case 'GET /api/auth/userinfo':
+        requests = Array.from({ length: connections }, (_, i) => ({
+          headers: { authorization: `Bearer ${user(i)!.token}` },
+        }));
+        break;
+      case 'POST /api/auth/pilot-token':
+        // A pilot's secret stays valid until it expires: each request signs a new token.
+        requests = registered.slice(0, connections).map(({ stamp, secret }) => ({
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ pilot_stamp: stamp, pilot_secret: secret }),
+        }));
+        break;
       case 'POST /api/jobs/jdl': {
         const queue = user(0)?.queue ?? backlog.queues[0]!;
         const token = user(0)?.token ?? (await credentials.user(queue.owner, queue.group));
@@ -271,17 +284,22 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
 }
 
 /** Registers `count` pilots as the administrator and trades each secret for a pilot token. */
-async function registerPilots(client: DiracxClient, vo: string, count: number): Promise<string[]> {
+async function registerPilots(
+  client: DiracxClient,
+  vo: string,
+  count: number,
+): Promise<{ stamp: string; secret: string; token: string }[]> {
   const runTag = Date.now().toString(36);
-  const tokens: string[] = [];
+  const pilots = [];
   for (let i = 0; i < count; i++) {
     const { pilot_stamp, pilot_secret } = await client.registerPilot({
       pilot_stamp: `bench-${runTag}-${i}`.slice(0, 32),
       vo,
     });
-    tokens.push((await client.pilotToken(pilot_stamp, pilot_secret)).access_token);
+    const { access_token } = await client.pilotToken(pilot_stamp, pilot_secret);
+    pilots.push({ stamp: pilot_stamp, secret: pilot_secret, token: access_token });
   }
-  return tokens;
+  return pilots;
 }
 
 /** A job matched to this pilot (from the first site that has one), for its heartbeats. */
