@@ -27,7 +27,7 @@ export interface BenchResult {
   /** CPU time of the box per request, in ms; null when the box is not in this process. */
   cpu_ms_per_request: number | null;
   routes: Record<string, RouteResult>;
-  /** Per second of the measured run: requests answered, and jobs matched. */
+  /** Per whole second of the measured run: requests answered, and jobs matched. */
   timeline: { second: number; requests: number; matches: number }[];
   thresholds: ThresholdOutcome[];
   passed: boolean;

@@ -151,10 +151,13 @@ async function runLoad(load: ThreadLoad): Promise<ThreadLoadResult> {
   const wallS = (performance.now() - startedMs) / 1000;
   // autocannon's own measure of each run; the wall time also counts closing the sockets.
   const durationS = Math.max(...results.map(({ result }) => result.durationS)) || wallS;
-  const seconds = Math.ceil(wallS);
+  // Whole seconds only: the tail of a last, partial second would plot as a drop.
+  const seconds = Math.max(1, Math.floor(wallS));
   for (const { result } of results)
-    for (const series of [result.perSecond, result.okPerSecond])
+    for (const series of [result.perSecond, result.okPerSecond]) {
       for (let s = 0; s < seconds; s++) series[s] ??= 0;
+      series.length = seconds;
+    }
   return {
     durationS,
     streams: results.map(({ result }) => result),

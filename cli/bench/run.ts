@@ -33,7 +33,8 @@ export interface BenchRun {
   progress(line: string): void;
 }
 
-const JOBS_PER_SUBMISSION = 100;
+/** Jobs per submission request: DiracX takes at most 20 plain JDLs at once. */
+const JOBS_PER_SUBMISSION = 20;
 /** Whatever the duration, no run sends more than this many requests per second of it. */
 const MAX_REQUESTS_PER_S = 100_000;
 const MAX_MATCH_ATTEMPTS_PER_PILOT = 200;

@@ -230,6 +230,10 @@ function summary(result: BenchResult): string {
       ([route, r]) =>
         `  ${route}: ${r.requests_per_s}/s  p50 ${r.p50_ms} ms  p95 ${r.p95_ms} ms  p99 ${r.p99_ms} ms  max ${r.max_ms} ms  errors ${r.errors}`,
     ),
+    ...(result.sweep ?? []).map(
+      (point) =>
+        `  backlog ${point.backlog_jobs}: ${point.requests_per_s} requests/s, ${point.matches_per_s} matches/s, p99 ${point.p99_ms} ms${point.passed ? '' : ' (a threshold missed)'}`,
+    ),
     ...result.thresholds.map(
       (t) =>
         `  ${t.passed ? 'pass' : 'FAIL'} ${t.metric}${t.route === null ? '' : ` ${t.route}`} = ${t.value}${t.max === null ? '' : ` (max ${t.max})`}${t.min === null ? '' : ` (min ${t.min})`}`,
