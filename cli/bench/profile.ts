@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import Type, { type Static } from 'typebox';
 import { UsageError, validateAgainst } from '../../services/core/index.ts';
@@ -75,10 +76,13 @@ export async function loadProfile(nameOrPath: string): Promise<BenchProfile> {
     throw new UsageError(
       `No bench profile ${nameOrPath}; choose one of ${PROFILE_NAMES.join(', ')} or give a JSON file`,
     );
-  // Data, not a module: read from loadtests/profiles/ (cli/ imports nothing from loadtests/).
+  // Data, not a module: read from loadtests/profiles/ (cli/ imports nothing from loadtests/),
+  // two folders up from cli/bench/ in a checkout, one up from dist/ in the package.
   const path = isFile
     ? nameOrPath
-    : new URL(`../../loadtests/profiles/${nameOrPath}.json`, import.meta.url);
+    : (['../../', '../']
+        .map((up) => new URL(`${up}loadtests/profiles/${nameOrPath}.json`, import.meta.url))
+        .find((url) => existsSync(url)) ?? `loadtests/profiles/${nameOrPath}.json`);
   let data: unknown;
   try {
     data = JSON.parse(await readFile(path, 'utf8'));

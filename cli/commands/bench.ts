@@ -141,12 +141,14 @@ async function ownBox(
   io: Io,
   progress: (line: string) => void,
 ): Promise<{ box: StartedBox; credentials: BenchCredentials; close(): Promise<void> }> {
+  const { fixtureSet } = lhcbBacklog({ seed: 1, totalJobs: 1 });
+  const admin = fixtureSet.users.find((user) => user.groups.includes('lhcb_admin'));
+  if (admin === undefined) throw new Error('the lhcb-like fixtures have no administrator');
   const caDir = await mkdtemp(join(tmpdir(), 'gridbox-bench-'));
   const settings = parseSettings({
     flags: { host: '127.0.0.1', port: '0', idpPort: '0', caDir, logLevel: 'error' },
     env: {},
   });
-  const { fixtureSet } = lhcbBacklog({ seed: 1, totalJobs: 1 });
   progress('starting the box');
   let box: StartedBox;
   try {
@@ -170,8 +172,6 @@ async function ownBox(
     }
     return token;
   };
-  const admin = box.readyLine.users.find((user) => user.groups.includes('lhcb_admin'));
-  if (admin === undefined) throw new Error('the lhcb-like fixtures have no administrator');
   return {
     box,
     credentials: {
