@@ -15,7 +15,7 @@ const SERVICE_LAYERS = [
  * Load tests that still mint their tokens with services/logic (generateKeystore,
  * mintAccessToken) instead of going through the box: issue 16 rewrites the benchmarks.
  */
-const LOADTESTS_MINTING_TOKENS = ['jobs-api', 'match', 'soak'];
+const LOADTESTS_MINTING_TOKENS = ['soak'];
 
 /**
  * Imports point down only (DESIGN.md, Layers): each zone forbids `target` from importing

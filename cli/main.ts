@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { FIXTURE_SIZE_NAMES } from '../fixtures/sizes.ts';
 import { UsageError } from '../services/core/errors.ts';
+import type { BenchFlags } from './commands/bench.ts';
 import type { CaFlags } from './commands/ca.ts';
 import type { DemoFlags } from './commands/demo.ts';
 import type { ImagesFlags } from './commands/images.ts';
@@ -65,6 +66,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       ),
     scenarioRun: (name, flags) =>
       run(async () => (await import('./commands/scenario.ts')).scenarioRun(name, flags, io)),
+    bench: (name, flags) =>
+      run(async () => (await import('./commands/bench.ts')).bench(name, flags, io)),
+    benchCompare: (a, b, flags) =>
+      run(async () => (await import('./commands/bench.ts')).benchCompare(a, b, flags, io)),
     images: (command, flags) =>
       run(async () => {
         const { imagesBuild, imagesList } = await import('./commands/images.ts');
@@ -93,6 +98,8 @@ interface Actions {
   validateExtension(specs: string[], flags: ValidateFlags): Promise<void>;
   scenarioRun(name: string, flags: ScenarioRunFlags): Promise<void>;
   images(command: 'build' | 'list', flags: ImagesFlags): Promise<void>;
+  bench(name: string, flags: BenchFlags): Promise<void>;
+  benchCompare(a: string, b: string, flags: { json?: boolean }): Promise<void>;
 }
 
 function createProgram(io: Io, actions: Actions): Command {
@@ -309,6 +316,34 @@ function createProgram(io: Io, actions: Actions): Command {
     .option('--report <dir>', 'write validation.json and each scenario’s report here')
     .option('--json', 'print the outcome as one JSON object')
     .action(actions.validateExtension);
+
+  const bench = program
+    .command('bench')
+    .description(
+      'Load-test a box of its own or a --target server with a profile; exit 1 when a threshold is missed.',
+    )
+    .argument('<name>', 'a profile of loadtests/profiles (matching, api-mix, auth), or a JSON file')
+    .option(
+      '--target <url>',
+      'load this DiracX-compatible server, seeded through its API (token from DIRACX_TOKEN or the credentials file)',
+    )
+    .option('--backlog <n>', "jobs to submit first (default: the profile's); a list sweeps")
+    .option('--duration <s>', "seconds of measured load (default: the profile's)")
+    .option('--rate <r>', "requests per second over all routes (default: the profile's)")
+    .option('--report <dir>', 'write bench.json and a self-contained bench.html here')
+    .option('--baseline <file>', "an earlier run's bench.json: report ratios against it")
+    .option('--json', 'print the result as one JSON object')
+    .action(actions.bench);
+  bench
+    .command('compare')
+    .description('Compare two runs offline: ratios B/A of throughput and latency per route.')
+    .argument('<a>', "the first run's JSON (bench.json or --json output)")
+    .argument('<b>', "the second run's JSON")
+    .option('--json', 'print the comparison as one JSON object')
+    // Commander hands a --json after `compare` to `bench`, which declares one too.
+    .action((a: string, b: string, flags: { json?: boolean }) =>
+      actions.benchCompare(a, b, { json: flags.json ?? bench.opts<{ json?: boolean }>().json }),
+    );
 
   const images = program
     .command('images')

@@ -126,7 +126,7 @@ export async function writeHtmlReport(report: RunReport, dir: string): Promise<s
 }
 
 /** Chart.js's UMD build (it sets the global `Chart`), read from node_modules on each render. */
-function chartJsSource(): string {
+export function chartJsSource(): string {
   // The package exports only its ESM and CJS entry points, so find the UMD file beside them.
   const entry = createRequire(import.meta.url).resolve('chart.js');
   return readFileSync(join(dirname(entry), 'chart.umd.min.js'), 'utf8');
@@ -136,7 +136,7 @@ function chartJsSource(): string {
  * A script's text ends at the first `</script`, and `<!--` inside it changes how the HTML
  * parser looks for that end; code cannot be escaped without changing its meaning, so refuse.
  */
-function inlineScript(source: string, what: string): string {
+export function inlineScript(source: string, what: string): string {
   if (/<\/script|<!--/i.test(source)) {
     throw new Error(`${what} contains "</script" or "<!--" and cannot be inlined`);
   }
@@ -144,14 +144,14 @@ function inlineScript(source: string, what: string): string {
 }
 
 /** JSON inside a <script> element: with `<`, `>` and `&` escaped, no string can close it. */
-function scriptJson(value: unknown): string {
+export function scriptJson(value: unknown): string {
   return JSON.stringify(value)
     .replace(/</g, '\\u003c')
     .replace(/>/g, '\\u003e')
     .replace(/&/g, '\\u0026');
 }
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

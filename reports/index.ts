@@ -4,6 +4,21 @@ import { writeJunit } from './junit-report.ts';
 import type { RunReport } from './model.ts';
 
 export type { AssertionResult, FaultRecord, RunReport, StepResult } from './model.ts';
+export {
+  type BenchResult,
+  HISTOGRAM_BOUNDS_MS,
+  type RouteResult,
+  type SweepPoint,
+  type ThresholdOutcome,
+} from './bench-model.ts';
+export { type BenchComparison, compareBench, formatComparison } from './bench-compare.ts';
+export {
+  type BenchChart,
+  type BenchReport,
+  benchReport,
+  renderBenchHtml,
+  writeBenchReports,
+} from './bench-report.ts';
 export { type ChartModel, chartModel } from './chart-model.ts';
 export { renderHtml, writeHtmlReport } from './html-report.ts';
 export { writeJsonReport } from './json-report.ts';

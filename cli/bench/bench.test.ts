@@ -1,0 +1,241 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lhcbBacklog, serializeFixtureSet } from '../../fixtures/index.ts';
+import type { BenchResult } from '../../reports/index.ts';
+import { recordingIo } from '../io.testkit.ts';
+import { main } from '../main.ts';
+
+// Runs against a box of the command's own, as a user runs them: tiny backlogs and 1 s of
+// load, and no assertion on how fast anything was.
+const dir = mkdtempSync(join(tmpdir(), 'gridbox-bench-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const matching = JSON.parse(
+  readFileSync(new URL('../../loadtests/profiles/matching.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
+
+function profileFile(name: string, profile: unknown): string {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify(profile));
+  return file;
+}
+
+/** A run's JSON with only what a comparison reads. */
+const run = (requestsPerS: number, p50: number, p99: number): BenchResult =>
+  ({
+    benchmark: 'gridbox-bench',
+    profile: 'matching',
+    backlog_jobs: 1000,
+    requests_per_s: requestsPerS,
+    matches_per_s: requestsPerS / 2,
+    cpu_ms_per_request: 0.5,
+    routes: {
+      'POST /api/jobs/match': {
+        requests_per_s: requestsPerS,
+        p50_ms: p50,
+        p95_ms: p50 * 2,
+        p99_ms: p99,
+      },
+    },
+  }) as unknown as BenchResult;
+
+async function bench(argv: string[], env: Record<string, string> = {}) {
+  const t = recordingIo(env);
+  const code = await main(['bench', ...argv], t.io);
+  return { code, out: t.out(), err: t.err() };
+}
+
+describe('gridbox bench', () => {
+  it.each([
+    ['a profile of the wrong shape', { ...matching, connections: 'many' }, /connections/],
+    ['a field no profile has', { ...matching, pilots: 8 }, /pilots/],
+    [
+      'a mix naming a route the generator does not drive',
+      { ...matching, mix: { 'GET /api/jobs/status': 1 } },
+      /does not drive/,
+    ],
+    [
+      'a threshold without a bound',
+      { ...matching, thresholds: [{ metric: 'p99_ms' }] },
+      /without max or min/,
+    ],
+  ])('refuses %s with one sentence and exit 2', async (name, profile, message) => {
+    const { code, out, err } = await bench([profileFile(name.replace(/ /g, '-'), profile)]);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(message);
+    expect(err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses an unknown profile name', async () => {
+    const { code, err } = await bench(['no-such-profile']);
+    expect(code).toBe(2);
+    expect(err).toMatch(/No bench profile no-such-profile; choose one of matching, api-mix, auth/);
+  });
+
+  it('measures matching against its own box and prints one JSON object; --report writes JSON and HTML', async () => {
+    const report = join(dir, 'report');
+    const { code, out, err } = await bench([
+      'matching',
+      '--backlog',
+      '200',
+      '--duration',
+      '1',
+      '--json',
+      '--report',
+      report,
+    ]);
+    const lines = out.trim().split('\n');
+    expect(lines, err).toHaveLength(1);
+    const result = JSON.parse(lines[0]!) as BenchResult;
+    // The profile's p99 bound may be missed on a loaded machine; the exit code says which.
+    expect(code).toBe(result.passed ? 0 : 1);
+    expect(Object.keys(result)).toEqual(
+      expect.arrayContaining([
+        'profile',
+        'backlog_jobs',
+        'requests_per_s',
+        'matches_per_s',
+        'error_rate',
+        'cpu_ms_per_request',
+        'routes',
+        'timeline',
+        'thresholds',
+        'passed',
+      ]),
+    );
+    expect(result.backlog_jobs).toBe(200);
+    expect(result.matches).toBeGreaterThan(0);
+    const match = result.routes['POST /api/jobs/match']!;
+    expect(Object.keys(match.statuses).every((code) => code === '200' || code === '204')).toBe(
+      true,
+    );
+    expect(match.p50_ms).toBeLessThanOrEqual(match.p99_ms);
+    expect(result.cpu_ms_per_request).toBeGreaterThan(0);
+    expect(err).toMatch(/bench: measuring for 1 s/);
+
+    expect(JSON.parse(readFileSync(join(report, 'bench.json'), 'utf8'))).toEqual(result);
+    const html = readFileSync(join(report, 'bench.html'), 'utf8');
+    expect(html).toContain('id="gridbox-bench-charts"');
+    expect(html).toContain('Throughput over time (per second)');
+    expect(html).toContain('Latency histogram');
+    expect(html).toContain(`"matches":${result.matches}`);
+    expect(html).not.toMatch(/<script[^>]+src=/);
+  });
+
+  it('verifies and issues tokens under the auth profile, every answer a 200', async () => {
+    const { out, err } = await bench(['auth', '--backlog', '20', '--duration', '1', '--json']);
+    const result = JSON.parse(out) as BenchResult;
+    expect(Object.keys(result.routes).sort(), err).toEqual([
+      'GET /api/auth/userinfo',
+      'POST /api/auth/pilot-token',
+    ]);
+    for (const route of Object.values(result.routes)) {
+      expect(route.requests).toBeGreaterThan(0);
+      expect(Object.keys(route.statuses)).toEqual(['200']);
+    }
+  });
+
+  it('exits 1 when a threshold is missed, on every size of a backlog sweep', async () => {
+    const impossible = profileFile('impossible', {
+      ...matching,
+      warmup_s: 0,
+      thresholds: [{ metric: 'p99_ms', route: 'POST /api/jobs/match', max: 0.000001 }],
+    });
+    const { code, out, err } = await bench([
+      impossible,
+      '--backlog',
+      '100,200',
+      '--duration',
+      '1',
+      '--json',
+    ]);
+    expect(code, err).toBe(1);
+    const result = JSON.parse(out) as BenchResult;
+    expect(result.passed).toBe(false);
+    expect(result.thresholds).toEqual([
+      expect.objectContaining({ metric: 'p99_ms', max: 0.000001, passed: false }),
+    ]);
+    expect(result.sweep?.map((point) => [point.backlog_jobs, point.passed])).toEqual([
+      [100, false],
+      [200, false],
+    ]);
+  });
+
+  it('seeds and loads a --target through its public API with the token given', async () => {
+    // A box started by `gridbox up` on the lhcb-like fixtures, its administrator logged in
+    // as a user does; the bench knows only its URL and the token.
+    const configFile = join(dir, 'lhcb.json');
+    writeFileSync(
+      configFile,
+      serializeFixtureSet(lhcbBacklog({ seed: 1, totalJobs: 1 }).fixtureSet, 'json'),
+    );
+    const env = { GRIDBOX_CA_DIR: join(dir, 'ca'), GRIDBOX_LOG_LEVEL: 'silent' };
+    const box = recordingIo(env);
+    const boxExit = main(['up', '--json', '--port', '0', '--config-file', configFile], box.io);
+    try {
+      const line = await box.firstLine;
+      const boxFile = join(dir, 'box.json');
+      writeFileSync(boxFile, `${line}\n`);
+      const login = recordingIo({ DIRACX_CREDENTIALS_PATH: join(dir, 'credentials.json') });
+      const argv = ['token', '--box', boxFile, '--user', 'lhcbadmin', '--group', 'lhcb_admin'];
+      expect(await main(argv, login.io), login.err()).toBe(0);
+      const url = (JSON.parse(line) as { url: string }).url;
+      const baseline = profileFile('baseline', run(1000, 2, 10));
+      const { code, out, err } = await bench(
+        [
+          profileFile('target', { ...matching, warmup_s: 0, thresholds: [] }),
+          '--target',
+          url,
+          '--backlog',
+          '200',
+          '--duration',
+          '1',
+          '--json',
+          '--baseline',
+          baseline,
+        ],
+        { DIRACX_TOKEN: login.out().trim() },
+      );
+      expect(code, err).toBe(0);
+      const result = JSON.parse(out) as BenchResult & { comparison: unknown };
+      expect(result.target).toBe(url);
+      expect(result.cpu_ms_per_request).toBeNull();
+      expect(result.matches).toBeGreaterThan(0);
+      expect(result.comparison).toMatchObject({
+        a: { profile: 'matching' },
+        routes: { 'POST /api/jobs/match': {} },
+      });
+    } finally {
+      box.stop('SIGTERM');
+      await boxExit;
+    }
+  });
+});
+
+describe('gridbox bench compare', () => {
+  it('prints the ratios B/A of throughput and latency per route', async () => {
+    const a = profileFile('a', run(1000, 2, 10));
+    const b = profileFile('b', run(1500, 1, 20));
+    const text = await bench(['compare', a, b]);
+    expect(text.code).toBe(0);
+    expect(text.out.split('\n')[0]).toBe(
+      'B/A: requests/s ×1.5, matches/s ×1.5, CPU per request ×1',
+    );
+    expect(text.out).toContain('POST /api/jobs/match: requests/s ×1.5  p50 ×0.5  p95 ×0.5  p99 ×2');
+    const json = await bench(['compare', a, b, '--json']);
+    expect(JSON.parse(json.out)).toMatchObject({
+      requests_per_s: 1.5,
+      routes: { 'POST /api/jobs/match': { requests_per_s: 1.5, p50_ms: 0.5, p99_ms: 2 } },
+    });
+  });
+
+  it('refuses a file that is not a bench result', async () => {
+    const other = profileFile('other', { hello: 1 });
+    const { code, err } = await bench(['compare', other, other]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/is not the JSON of a gridbox bench run/);
+  });
+});

@@ -1,0 +1,175 @@
+// Runs autocannon on a thread of its own, so that the load generator does not share the
+// event loop of the server it measures (a pilot is never in the server's process).
+import { readFileSync } from 'node:fs';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import autocannon from 'autocannon';
+
+/** What one connection sends, every time. */
+export interface ConnectionRequest {
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** One route under load: its own connections, and its own arrival rate if any. */
+export interface LoadStream {
+  /** The label results are keyed by ("POST /api/jobs/match"). */
+  route: string;
+  url: string;
+  method: 'GET' | 'POST' | 'PATCH';
+  /** One per connection: connection i sends requests[i % length]. */
+  requests: readonly ConnectionRequest[];
+  connections: number;
+  /** Requests per second over all of this stream's connections (autocannon's overallRate). */
+  ratePerS?: number;
+}
+
+export interface ThreadLoad {
+  streams: readonly LoadStream[];
+  durationS: number;
+  /** Stops every stream once this many responses came back, whatever the time. */
+  maxRequests: number;
+  /**
+   * Exactly this many requests per stream, ended early by `durationS` if slower (a warm-up
+   * that must not drain a backlog); autocannon's own stop takes effect only at its next
+   * one-second tick, too late for a count.
+   */
+  amountPerStream?: number;
+}
+
+/** What one stream measured. */
+export interface StreamResult {
+  route: string;
+  /** Response times in ms, in arrival order (autocannon's, from the request's send). */
+  latenciesMs: number[];
+  /** When each response arrived, in ms since the start, in the same order. */
+  arrivalsMs: number[];
+  /** Responses by status code. */
+  statuses: Record<string, number>;
+  /** Responses by second since the start, and those answered 200. */
+  perSecond: number[];
+  okPerSecond: number[];
+  errors: number;
+  timeouts: number;
+  /** Seconds autocannon ran this stream. */
+  durationS: number;
+}
+
+export interface ThreadLoadResult {
+  durationS: number;
+  streams: StreamResult[];
+  /** CPU time of the load thread itself (Linux only; null elsewhere), to subtract from the process's. */
+  threadCpuMs: number | null;
+}
+
+/** Fires `load` from a worker thread; resolves with what it measured. */
+export function loadFromThread(load: ThreadLoad): Promise<ThreadLoadResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: load });
+    worker.once('message', (result: ThreadLoadResult) => resolve(result));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`load thread exited with ${code}`)));
+  });
+}
+
+/** This thread's CPU time in ms, from /proc (utime + stime, in clock ticks of 10 ms). */
+function threadCpuMs(): number | null {
+  try {
+    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+async function runLoad(load: ThreadLoad): Promise<ThreadLoadResult> {
+  const cpuAtStart = threadCpuMs();
+  const startedMs = performance.now();
+  let responses = 0;
+  const instances: autocannon.Instance[] = [];
+  const results = load.streams.map((stream) => {
+    const result: StreamResult = {
+      route: stream.route,
+      latenciesMs: [],
+      arrivalsMs: [],
+      statuses: {},
+      perSecond: [],
+      okPerSecond: [],
+      errors: 0,
+      timeouts: 0,
+      durationS: 0,
+    };
+    let connection = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      const instance = autocannon(
+        {
+          url: stream.url,
+          method: stream.method,
+          connections: stream.connections,
+          ...(load.amountPerStream === undefined
+            ? { duration: load.durationS }
+            : { amount: load.amountPerStream }),
+          ...(stream.ratePerS === undefined ? {} : { overallRate: stream.ratePerS }),
+          setupClient: (client) => {
+            const request = stream.requests[connection++ % stream.requests.length]!;
+            client.setHeaders(request.headers);
+            if (request.body !== undefined) client.setBody(request.body);
+          },
+        },
+        (error, raw) => {
+          if (error) reject(error);
+          else {
+            result.timeouts = raw.timeouts;
+            result.durationS = raw.duration;
+            resolve();
+          }
+        },
+      );
+      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+        const atMs = performance.now() - startedMs;
+        const second = Math.floor(atMs / 1000);
+        result.latenciesMs.push(responseTime);
+        result.arrivalsMs.push(atMs);
+        result.statuses[statusCode] = (result.statuses[statusCode] ?? 0) + 1;
+        result.perSecond[second] = (result.perSecond[second] ?? 0) + 1;
+        if (statusCode === 200) result.okPerSecond[second] = (result.okPerSecond[second] ?? 0) + 1;
+        if (++responses >= load.maxRequests) for (const other of instances) other.stop();
+      });
+      instance.on('reqError', () => result.errors++);
+      instances.push(instance);
+    });
+    return { result, done };
+  });
+  const timer =
+    load.amountPerStream === undefined
+      ? undefined
+      : setTimeout(() => {
+          for (const instance of instances) instance.stop();
+        }, load.durationS * 1000);
+  await Promise.all(results.map(({ done }) => done));
+  clearTimeout(timer);
+  const cpuAtEnd = threadCpuMs();
+  const wallS = (performance.now() - startedMs) / 1000;
+  // autocannon's own measure of each run; the wall time also counts closing the sockets.
+  const durationS = Math.max(...results.map(({ result }) => result.durationS)) || wallS;
+  // Whole seconds only: the tail of a last, partial second would plot as a drop.
+  const seconds = Math.max(1, Math.floor(wallS));
+  for (const { result } of results)
+    for (const series of [result.perSecond, result.okPerSecond]) {
+      for (let s = 0; s < seconds; s++) series[s] ??= 0;
+      series.length = seconds;
+    }
+  return {
+    durationS,
+    streams: results.map(({ result }) => result),
+    threadCpuMs: cpuAtStart === null || cpuAtEnd === null ? null : cpuAtEnd - cpuAtStart,
+  };
+}
+
+if (!isMainThread) {
+  runLoad(workerData as ThreadLoad).then(
+    (result) => parentPort!.postMessage(result),
+    (error: unknown) => {
+      throw error;
+    },
+  );
+}

@@ -1,0 +1,126 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import Type, { type Static } from 'typebox';
+import { UsageError, validateAgainst } from '../../services/core/index.ts';
+
+/** The generators a profile can name, and the routes each can drive. */
+export const GENERATOR_ROUTES = {
+  matching: ['POST /api/jobs/match'],
+  'api-mix': [
+    'POST /api/jobs/jdl',
+    'POST /api/jobs/search',
+    'GET /api/jobs/status',
+    'PATCH /api/jobs/heartbeat',
+  ],
+  auth: ['GET /api/auth/userinfo', 'POST /api/auth/pilot-token'],
+} as const;
+
+export type GeneratorName = keyof typeof GENERATOR_ROUTES;
+
+/** The measures a threshold can bound; `route` narrows a latency to one route. */
+export const THRESHOLD_METRICS = [
+  'p50_ms',
+  'p95_ms',
+  'p99_ms',
+  'max_ms',
+  'rps',
+  'matches_per_s',
+  'error_rate',
+] as const;
+
+export const ThresholdSchema = Type.Object(
+  {
+    metric: Type.Enum([...THRESHOLD_METRICS]),
+    /** A route label ("POST /api/jobs/match"); without it, a latency bound holds for every route. */
+    route: Type.Optional(Type.String({ minLength: 1 })),
+    max: Type.Optional(Type.Number()),
+    min: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+
+/** A bench profile: what loadtests/profiles/NAME.json holds. */
+export const BenchProfileSchema = Type.Object(
+  {
+    description: Type.String(),
+    generator: Type.Enum(Object.keys(GENERATOR_ROUTES) as GeneratorName[]),
+    /** Jobs submitted through the API before the load (the lhcb-like fixture's shape). */
+    backlog: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
+    /** Concurrent connections (pilots, for matching) of the load generator. */
+    connections: Type.Integer({ minimum: 1, maximum: 1000 }),
+    /** Requests per second over all routes (fixed arrival rate); absent: as fast as answered. */
+    rate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 })),
+    /** Relative weights of the routes, for generators that drive several. */
+    mix: Type.Optional(Type.Record(Type.String(), Type.Number({ exclusiveMinimum: 0 }))),
+    warmup_s: Type.Number({ minimum: 0, maximum: 600 }),
+    duration_s: Type.Number({ exclusiveMinimum: 0, maximum: 3600 }),
+    thresholds: Type.Array(ThresholdSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type BenchProfile = Static<typeof BenchProfileSchema>;
+export type Threshold = Static<typeof ThresholdSchema>;
+
+/** The profiles shipped in loadtests/profiles/, by name. */
+export const PROFILE_NAMES = ['matching', 'api-mix', 'auth'] as const;
+
+/**
+ * Reads a profile, by name from loadtests/profiles/ or from a JSON file (a NAME with a `/`
+ * or ending in `.json`), and checks it: schema, then what a schema cannot say (the mix
+ * names routes of its generator, each threshold has a bound and a known route).
+ */
+export async function loadProfile(nameOrPath: string): Promise<BenchProfile> {
+  const isFile = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
+  if (!isFile && !(PROFILE_NAMES as readonly string[]).includes(nameOrPath))
+    throw new UsageError(
+      `No bench profile ${nameOrPath}; choose one of ${PROFILE_NAMES.join(', ')} or give a JSON file`,
+    );
+  // Data, not a module: read from loadtests/profiles/ (cli/ imports nothing from loadtests/),
+  // two folders up from cli/bench/ in a checkout, one up from dist/ in the package.
+  const path = isFile
+    ? nameOrPath
+    : (['../../', '../']
+        .map((up) => new URL(`${up}loadtests/profiles/${nameOrPath}.json`, import.meta.url))
+        .find((url) => existsSync(url)) ?? `loadtests/profiles/${nameOrPath}.json`);
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(
+      `Cannot read the bench profile ${String(nameOrPath)}: ${(error as Error).message}`,
+    );
+  }
+  const profile = validateAgainst<BenchProfile>(
+    BenchProfileSchema,
+    data,
+    `The bench profile ${nameOrPath}`,
+  );
+  const routes: readonly string[] = GENERATOR_ROUTES[profile.generator];
+  for (const route of Object.keys(profile.mix ?? {}))
+    if (!routes.includes(route))
+      throw new UsageError(
+        `The bench profile ${nameOrPath} mixes in ${route}, which the ${profile.generator} generator does not drive (it drives ${routes.join(', ')})`,
+      );
+  for (const threshold of profile.thresholds) {
+    if (threshold.max === undefined && threshold.min === undefined)
+      throw new UsageError(
+        `The bench profile ${nameOrPath} has a ${threshold.metric} threshold without max or min`,
+      );
+    if (threshold.route !== undefined && !routes.includes(threshold.route))
+      throw new UsageError(
+        `The bench profile ${nameOrPath} has a threshold on ${threshold.route}, which the ${profile.generator} generator does not drive`,
+      );
+  }
+  return profile;
+}
+
+/** The routes a profile drives and their shares of the load (summing to 1). */
+export function routeShares(profile: BenchProfile): { route: string; share: number }[] {
+  const routes: readonly string[] = GENERATOR_ROUTES[profile.generator];
+  const weights = routes.map((route) => profile.mix?.[route] ?? (profile.mix ? 0 : 1));
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  return routes
+    .map((route, i) => ({ route, share: weights[i]! / total }))
+    .filter(({ share }) => share > 0);
+}

@@ -1,0 +1,373 @@
+import { DiracxClient, httpTransport } from '../../client/index.ts';
+import { type BacklogQueue, backlogJdl, lhcbBacklog } from '../../fixtures/index.ts';
+import {
+  type BenchResult,
+  HISTOGRAM_BOUNDS_MS,
+  type RouteResult,
+  type ThresholdOutcome,
+} from '../../reports/index.ts';
+import { type ConnectionRequest, type LoadStream, loadFromThread } from './load-thread.ts';
+import { type BenchProfile, type Threshold, routeShares } from './profile.ts';
+
+/** Who seeds the box: the backlog's owners, and an administrator who registers pilots. */
+export interface BenchCredentials {
+  vo: string;
+  /** A token of `username` in `group`; against a --target, the one token the user gave. */
+  user(username: string, group: string): Promise<string>;
+  /** A token with ServiceAdministrator, which registers the pilots. */
+  admin(): Promise<string>;
+}
+
+export interface BenchRun {
+  /** The profile's name, as the user gave it. */
+  name: string;
+  profile: BenchProfile;
+  /** The API's base URL: the box's own on loopback, or the user's --target. */
+  url: string;
+  /** The user's --target; null for a box of the run's own. */
+  target: string | null;
+  backlogJobs: number;
+  credentials: BenchCredentials;
+  /** The box runs in this process: its CPU time per request is measured. */
+  isBoxInProcess: boolean;
+  progress(line: string): void;
+}
+
+/** Jobs per submission request: DiracX takes at most 20 plain JDLs at once. */
+const JOBS_PER_SUBMISSION = 20;
+/** Whatever the duration, no run sends more than this many requests per second of it. */
+const MAX_REQUESTS_PER_S = 100_000;
+const MAX_MATCH_ATTEMPTS_PER_PILOT = 200;
+const PROGRESS_EVERY_MS = 2000;
+/** The warm-up of a matching run takes at most this share of the backlog, leaving the rest to measure. */
+const WARMUP_MAX_BACKLOG_SHARE = 0.1;
+
+/**
+ * One run of a profile against a box that is up:
+ * 1. the backlog, submitted through the API by its owners, in bulk requests;
+ * 2. pilots registered by the administrator, their secrets traded for pilot tokens;
+ * 3. the generator's requests for each route (pilot slots, users' queries);
+ * 4. a warm-up, discarded, then the measured run, from a thread of its own;
+ * 5. the figures, and the profile's thresholds checked against them.
+ */
+export async function runBench(run: BenchRun): Promise<BenchResult> {
+  const { profile, credentials, progress } = run;
+  const client = new DiracxClient(httpTransport(run.url), () => credentials.admin());
+  const backlog = lhcbBacklog({ seed: 1, totalJobs: Math.max(1, run.backlogJobs) });
+
+  // 1. The backlog.
+  const seedStartMs = performance.now();
+  const ownJobs: { queue: BacklogQueue; token: string; jobId: number }[] = [];
+  const ownQueues: { queue: BacklogQueue }[] = [];
+  let submitted = 0;
+  let reportedMs = 0;
+  for (const queue of backlog.queues) {
+    if (submitted >= run.backlogJobs) break;
+    const token = await credentials.user(queue.owner, queue.group);
+    const owner = client.as(() => token);
+    for (let first = 0; first < queue.jobs && submitted < run.backlogJobs;) {
+      const count = Math.min(JOBS_PER_SUBMISSION, queue.jobs - first, run.backlogJobs - submitted);
+      const jdls = Array.from({ length: count }, (_, i) => backlogJdl(queue, first + i));
+      const inserted = await owner.submitJdl(jdls);
+      if (first === 0) ownQueues.push({ queue: { ...queue, jobs: count } });
+      if (ownJobs.length < 1000) ownJobs.push({ queue, token, jobId: inserted[0]!.JobID });
+      first += count;
+      submitted += count;
+    }
+    if (performance.now() - reportedMs > PROGRESS_EVERY_MS || submitted >= run.backlogJobs) {
+      progress(`backlog: ${submitted}/${run.backlogJobs} jobs`);
+      reportedMs = performance.now();
+    }
+  }
+  const seedS = (performance.now() - seedStartMs) / 1000;
+
+  // 2. Pilots, as a real pilot gets its token.
+  const registered = await registerPilots(client, credentials.vo, profile.connections);
+  const pilots = registered.map(({ token }) => token);
+  // Pilots come from the sites with the most work, one site per pilot in turn.
+  const work = new Map<string, number>();
+  for (const { queue } of ownQueues)
+    for (const site of queue.sites) work.set(site, (work.get(site) ?? 0) + queue.jobs);
+  const sites = [...work.entries()].sort((a, b) => b[1] - a[1]).map(([site]) => site);
+  if (sites.length === 0) sites.push(...backlog.sites);
+  const slot = (i: number) => ({
+    VO: credentials.vo,
+    Site: sites[i % sites.length]!,
+    Platform: backlog.platforms,
+    CPUTime: 2_000_000,
+  });
+  const pilotRequest = (token: string, body: unknown): ConnectionRequest => ({
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+  // 3. What each route's connections send.
+  const shares = routeShares(profile);
+  const streams: LoadStream[] = [];
+  for (const { route, share } of shares) {
+    const connections = Math.max(1, Math.round(profile.connections * share));
+    const [method, path] = route.split(' ') as [LoadStream['method'], string];
+    const stream = {
+      route,
+      method,
+      url: `${run.url}${path}`,
+      connections,
+      ...(profile.rate === undefined ? {} : { ratePerS: profile.rate * share }),
+    };
+    const jobs = ownJobs.length === 0 ? undefined : ownJobs;
+    const user = (i: number) => jobs?.[i % jobs.length];
+    const userHeaders = (token: string) => ({
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+    });
+    let requests: ConnectionRequest[];
+    switch (route) {
+      case 'POST /api/jobs/match':
+        requests = pilots.slice(0, connections).map((token, i) => pilotRequest(token, slot(i)));
+        break;
+      case 'PATCH /api/jobs/heartbeat': {
+        requests = [];
+        for (const [i, token] of pilots.slice(0, connections).entries()) {
+          const jobId = await matchOne(
+            client.as(() => token),
+            slot,
+            i,
+          );
+          if (jobId !== undefined)
+            requests.push(pilotRequest(token, { [jobId]: { CPUConsumed: 1, LoadAverage: 1 } }));
+        }
+        break;
+      }
+      case 'GET /api/auth/userinfo':
+        requests = Array.from({ length: connections }, (_, i) => ({
+          headers: { authorization: `Bearer ${user(i)!.token}` },
+        }));
+        break;
+      case 'POST /api/auth/pilot-token':
+        // A pilot's secret stays valid until it expires: each request signs a new token.
+        requests = registered.slice(0, connections).map(({ stamp, secret }) => ({
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ pilot_stamp: stamp, pilot_secret: secret }),
+        }));
+        break;
+      case 'POST /api/jobs/jdl': {
+        const queue = user(0)?.queue ?? backlog.queues[0]!;
+        const token = user(0)?.token ?? (await credentials.user(queue.owner, queue.group));
+        requests = [{ headers: userHeaders(token), body: JSON.stringify([backlogJdl(queue, 0)]) }];
+        break;
+      }
+      case 'POST /api/jobs/search':
+        requests = Array.from({ length: connections }, (_, i) => ({
+          headers: userHeaders(user(i)!.token),
+          body: JSON.stringify({
+            parameters: ['JobID', 'Status', 'Site'],
+            search: [{ parameter: 'Status', operator: 'eq', value: 'Waiting' }],
+            sort: [{ parameter: 'JobID', direction: 'desc' }],
+          }),
+        }));
+        stream.url += '?per_page=100';
+        break;
+      case 'GET /api/jobs/status':
+        requests = Array.from({ length: connections }, (_, i) => ({
+          headers: { authorization: `Bearer ${user(i)!.token}` },
+        }));
+        stream.url += `?job_ids=${user(0)!.jobId}`;
+        break;
+      default:
+        throw new Error(`no requests for route ${route}`);
+    }
+    if (requests.length === 0)
+      throw new Error(`${route}: no pilot got a job to send heartbeats for`);
+    streams.push({ ...stream, requests });
+  }
+
+  // 4. Warm-up, then the measured run.
+  if (profile.warmup_s > 0) {
+    progress(`warming up for ${profile.warmup_s} s`);
+    await loadFromThread({
+      streams,
+      durationS: profile.warmup_s,
+      maxRequests: Math.ceil(profile.warmup_s * MAX_REQUESTS_PER_S),
+      ...(profile.generator === 'matching'
+        ? { amountPerStream: Math.max(1, Math.floor(submitted * WARMUP_MAX_BACKLOG_SHARE)) }
+        : {}),
+    });
+  }
+  progress(`measuring for ${profile.duration_s} s`);
+  const cpuBefore = process.cpuUsage();
+  const load = await loadFromThread({
+    streams,
+    durationS: profile.duration_s,
+    maxRequests: Math.ceil(profile.duration_s * MAX_REQUESTS_PER_S),
+  });
+  const cpu = process.cpuUsage(cpuBefore);
+
+  // 5. Figures and thresholds.
+  const routes: Record<string, RouteResult> = {};
+  let requests = 0;
+  let failed = 0;
+  for (const [index, stream] of load.streams.entries()) {
+    const sorted = Float64Array.from(stream.latenciesMs).sort();
+    const ratePerS = streams[index]!.ratePerS;
+    const answered = sorted.length;
+    const streamFailed =
+      Object.entries(stream.statuses)
+        .filter(([code]) => Number(code) >= 400)
+        .reduce((sum, [, n]) => sum + n, 0) +
+      stream.errors +
+      stream.timeouts;
+    const counts = new Array<number>(HISTOGRAM_BOUNDS_MS.length + 1).fill(0);
+    for (const ms of sorted) {
+      const bucket = HISTOGRAM_BOUNDS_MS.findIndex((bound) => ms <= bound);
+      counts[bucket === -1 ? HISTOGRAM_BOUNDS_MS.length : bucket]!++;
+    }
+    routes[stream.route] = {
+      requests: answered,
+      requests_per_s: round(answered / load.durationS),
+      p50_ms: round(percentile(sorted, 0.5), 3),
+      p95_ms: round(percentile(sorted, 0.95), 3),
+      p99_ms: round(percentile(sorted, 0.99), 3),
+      max_ms: round(answered === 0 ? 0 : sorted[answered - 1]!, 3),
+      statuses: {
+        ...stream.statuses,
+        ...(stream.errors > 0 ? { errors: stream.errors } : {}),
+        ...(stream.timeouts > 0 ? { timeouts: stream.timeouts } : {}),
+      },
+      errors: streamFailed,
+      error_rate: round(streamFailed / Math.max(1, answered + stream.errors), 6),
+      histogram: { bounds_ms: HISTOGRAM_BOUNDS_MS, counts },
+      corrected:
+        ratePerS === undefined
+          ? null
+          : correctedPercentiles(stream.latenciesMs, stream.arrivalsMs, ratePerS),
+    };
+    requests += answered;
+    failed += streamFailed;
+  }
+  const matchStream = load.streams.find((s) => s.route === 'POST /api/jobs/match');
+  const matches = matchStream?.statuses['200'] ?? 0;
+  const seconds = Math.max(...load.streams.map((s) => s.perSecond.length));
+  const timeline = Array.from({ length: seconds }, (_, second) => ({
+    second,
+    requests: load.streams.reduce((sum, s) => sum + (s.perSecond[second] ?? 0), 0),
+    matches: matchStream?.okPerSecond[second] ?? 0,
+  }));
+  const boxCpuMs =
+    run.isBoxInProcess && load.threadCpuMs !== null
+      ? (cpu.user + cpu.system) / 1000 - load.threadCpuMs
+      : null;
+  const result: BenchResult = {
+    benchmark: 'gridbox-bench',
+    profile: run.name,
+    generator: profile.generator,
+    target: run.target,
+    backlog_jobs: submitted,
+    seed_s: round(seedS),
+    warmup_s: profile.warmup_s,
+    duration_s: round(load.durationS),
+    connections: streams.reduce((sum, s) => sum + s.connections, 0),
+    rate_per_s: profile.rate ?? null,
+    requests,
+    requests_per_s: round(requests / load.durationS),
+    matches,
+    matches_per_s: round(matches / load.durationS),
+    error_rate: round(failed / Math.max(1, requests), 6),
+    cpu_ms_per_request:
+      boxCpuMs === null || requests === 0 ? null : round(Math.max(0, boxCpuMs) / requests, 4),
+    routes,
+    timeline,
+    thresholds: [],
+    passed: true,
+  };
+  result.thresholds = profile.thresholds.flatMap((threshold) => checkThreshold(threshold, result));
+  result.passed = result.thresholds.every((outcome) => outcome.passed);
+  return result;
+}
+
+/** Registers `count` pilots as the administrator and trades each secret for a pilot token. */
+async function registerPilots(
+  client: DiracxClient,
+  vo: string,
+  count: number,
+): Promise<{ stamp: string; secret: string; token: string }[]> {
+  const runTag = Date.now().toString(36);
+  const pilots = [];
+  for (let i = 0; i < count; i++) {
+    const { pilot_stamp, pilot_secret } = await client.registerPilot({
+      pilot_stamp: `bench-${runTag}-${i}`.slice(0, 32),
+      vo,
+    });
+    const { access_token } = await client.pilotToken(pilot_stamp, pilot_secret);
+    pilots.push({ stamp: pilot_stamp, secret: pilot_secret, token: access_token });
+  }
+  return pilots;
+}
+
+/** A job matched to this pilot (from the first site that has one), for its heartbeats. */
+async function matchOne(
+  pilot: DiracxClient,
+  slot: (i: number) => Parameters<DiracxClient['match']>[0],
+  first: number,
+): Promise<number | undefined> {
+  for (let attempt = 0; attempt < MAX_MATCH_ATTEMPTS_PER_PILOT; attempt++) {
+    const job = await pilot.match(slot(first + attempt));
+    if (job !== undefined) return job.JobID;
+  }
+  return undefined;
+}
+
+/** Checks one threshold; one without a route, on a latency, is checked for every route. */
+function checkThreshold(threshold: Threshold, result: BenchResult): ThresholdOutcome[] {
+  const outcome = (route: string | null, value: number): ThresholdOutcome => ({
+    metric: threshold.metric,
+    route,
+    max: threshold.max ?? null,
+    min: threshold.min ?? null,
+    value,
+    passed:
+      (threshold.max === undefined || value <= threshold.max) &&
+      (threshold.min === undefined || value >= threshold.min),
+  });
+  const metric = threshold.metric;
+  if (metric === 'rps' || metric === 'matches_per_s' || metric === 'error_rate') {
+    const route = threshold.route === undefined ? undefined : result.routes[threshold.route];
+    const value =
+      metric === 'rps'
+        ? (route?.requests_per_s ?? result.requests_per_s)
+        : metric === 'error_rate'
+          ? (route?.error_rate ?? result.error_rate)
+          : result.matches_per_s;
+    return [outcome(threshold.route ?? null, value)];
+  }
+  const names = threshold.route === undefined ? Object.keys(result.routes) : [threshold.route];
+  return names.map((name) => outcome(name, result.routes[name]?.[metric] ?? Infinity));
+}
+
+/**
+ * Latencies corrected for coordinated omission: at a fixed rate the k-th request was due
+ * k / rate seconds after the start, so its latency is counted from then (as wrk2 and
+ * HdrHistogram's correction do), not from when a held-back connection got to send it.
+ * Responses are taken in arrival order, an approximation when they overtake each other.
+ */
+function correctedPercentiles(latenciesMs: number[], arrivalsMs: number[], ratePerS: number) {
+  const corrected = Float64Array.from(latenciesMs, (latency, k) =>
+    Math.max(latency, arrivalsMs[k]! - (k * 1000) / ratePerS),
+  ).sort();
+  return {
+    p50_ms: round(percentile(corrected, 0.5), 3),
+    p95_ms: round(percentile(corrected, 0.95), 3),
+    p99_ms: round(percentile(corrected, 0.99), 3),
+    max_ms: round(corrected.length === 0 ? 0 : corrected[corrected.length - 1]!, 3),
+  };
+}
+
+/** The nearest-rank percentile of sorted values; 0 when there are none. */
+function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
+function round(value: number, digits = 2): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}

@@ -1,0 +1,82 @@
+/**
+ * What `gridbox bench --json` prints and `--report` writes as bench.json: one run of a
+ * bench profile (or, with a backlog sweep, the last run and a summary of each). The HTML
+ * report and `gridbox bench compare` are drawn from this object alone.
+ */
+export interface BenchResult {
+  benchmark: 'gridbox-bench';
+  profile: string;
+  generator: string;
+  /** The server measured; null for a box of the run's own, in process. */
+  target: string | null;
+  backlog_jobs: number;
+  /** Seconds the backlog took to submit through the API. */
+  seed_s: number;
+  warmup_s: number;
+  duration_s: number;
+  connections: number;
+  /** The fixed arrival rate asked for (requests/s over all routes); null: as fast as answered. */
+  rate_per_s: number | null;
+  requests: number;
+  requests_per_s: number;
+  /** Jobs handed out by the matcher (200 answers of POST /api/jobs/match) per second. */
+  matches: number;
+  matches_per_s: number;
+  /** Failed requests (status >= 400, connection errors, timeouts) over all requests. */
+  error_rate: number;
+  /** CPU time of the box per request, in ms; null when the box is not in this process. */
+  cpu_ms_per_request: number | null;
+  routes: Record<string, RouteResult>;
+  /** Per whole second of the measured run: requests answered, and jobs matched. */
+  timeline: { second: number; requests: number; matches: number }[];
+  thresholds: ThresholdOutcome[];
+  passed: boolean;
+  /** One entry per backlog size of a sweep (`--backlog 10000,50000`); absent for one size. */
+  sweep?: SweepPoint[];
+}
+
+export interface RouteResult {
+  requests: number;
+  requests_per_s: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  /** Responses by HTTP status, plus connection errors and timeouts. */
+  statuses: Record<string, number>;
+  errors: number;
+  error_rate: number;
+  /**
+   * Latency histogram: counts[i] responses took at most bounds_ms[i] and more than the bound
+   * before; the last count (one more than the bounds) is those slower than every bound.
+   */
+  histogram: { bounds_ms: number[]; counts: number[] };
+  /**
+   * At a fixed rate, the same percentiles counted from when each request was due rather
+   * than sent (coordinated omission corrected); null when the load ran as fast as answered.
+   */
+  corrected: { p50_ms: number; p95_ms: number; p99_ms: number; max_ms: number } | null;
+}
+
+export interface ThresholdOutcome {
+  metric: string;
+  route: string | null;
+  max: number | null;
+  min: number | null;
+  value: number;
+  passed: boolean;
+}
+
+export interface SweepPoint {
+  backlog_jobs: number;
+  requests_per_s: number;
+  matches_per_s: number;
+  p99_ms: number;
+  error_rate: number;
+  passed: boolean;
+}
+
+/** Upper bounds of the latency histogram's buckets, in ms. */
+export const HISTOGRAM_BOUNDS_MS = [
+  0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 200, 500, 1000, 2000, 5000,
+];

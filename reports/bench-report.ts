@@ -1,0 +1,196 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type BenchResult, HISTOGRAM_BOUNDS_MS } from './bench-model.ts';
+import { chartJsSource, esc, inlineScript, scriptJson } from './html-report.ts';
+
+/** One line of a plot. */
+export interface BenchSeries {
+  label: string;
+  data: (number | null)[];
+}
+
+/** One plot of the bench page: what Chart.js draws, and nothing it must compute. */
+export interface BenchChart {
+  id: string;
+  title: string;
+  kind: 'line' | 'bar';
+  labels: string[];
+  series: BenchSeries[];
+  yTitle: string;
+}
+
+/** The bench page's model, drawn from the result alone. */
+export interface BenchReport {
+  title: string;
+  passed: boolean;
+  charts: BenchChart[];
+}
+
+/** The plots of a run: throughput per second, percentiles per route, the histogram, the sweep. */
+export function benchReport(result: BenchResult): BenchReport {
+  const routes = Object.entries(result.routes);
+  const charts: BenchChart[] = [
+    {
+      id: 'throughput',
+      title: 'Throughput over time (per second)',
+      kind: 'line',
+      labels: result.timeline.map((point) => String(point.second)),
+      series: [
+        { label: 'requests/s', data: result.timeline.map((point) => point.requests) },
+        ...(result.matches > 0
+          ? [{ label: 'matches/s', data: result.timeline.map((point) => point.matches) }]
+          : []),
+      ],
+      yTitle: 'per second',
+    },
+    {
+      id: 'percentiles',
+      title: 'Latency percentiles per route',
+      kind: 'bar',
+      labels: ['p50', 'p95', 'p99', 'max'],
+      series: routes.map(([route, r]) => ({
+        label: route,
+        data: [r.p50_ms, r.p95_ms, r.p99_ms, r.max_ms],
+      })),
+      yTitle: 'ms',
+    },
+    {
+      id: 'histogram',
+      title: 'Latency histogram',
+      kind: 'bar',
+      labels: [
+        ...HISTOGRAM_BOUNDS_MS.map((bound) => `≤ ${bound} ms`),
+        `> ${HISTOGRAM_BOUNDS_MS.at(-1)} ms`,
+      ],
+      series: routes.map(([route, r]) => ({ label: route, data: r.histogram.counts })),
+      yTitle: 'responses',
+    },
+  ];
+  if (result.sweep !== undefined)
+    charts.push(
+      {
+        id: 'sweep-throughput',
+        title: 'Throughput against backlog',
+        kind: 'line',
+        labels: result.sweep.map((point) => String(point.backlog_jobs)),
+        series: [
+          { label: 'requests/s', data: result.sweep.map((point) => point.requests_per_s) },
+          { label: 'matches/s', data: result.sweep.map((point) => point.matches_per_s) },
+        ],
+        yTitle: 'per second',
+      },
+      {
+        id: 'sweep-p99',
+        title: 'p99 latency against backlog',
+        kind: 'line',
+        labels: result.sweep.map((point) => String(point.backlog_jobs)),
+        series: [{ label: 'p99 (slowest route)', data: result.sweep.map((point) => point.p99_ms) }],
+        yTitle: 'ms',
+      },
+    );
+  return {
+    title: `gridbox bench ${result.profile}: ${result.passed ? 'PASSED' : 'FAILED'}`,
+    passed: result.passed,
+    charts,
+  };
+}
+
+/** Draws the embedded model's charts; runs in the page, with Chart.js inlined before it. */
+const PAGE_SCRIPT = `
+const model = JSON.parse(document.getElementById('gridbox-bench-charts').textContent);
+for (const chart of model.charts) {
+  new Chart(document.getElementById(chart.id), {
+    type: chart.kind,
+    data: { labels: chart.labels, datasets: chart.series.map((s) => ({ label: s.label, data: s.data })) },
+    options: { animation: false, maintainAspectRatio: false, scales: { y: { beginAtZero: true, title: { display: true, text: chart.yTitle } } } },
+  });
+}
+`;
+
+/** The run as one self-contained page (Chart.js inlined, no fetches), tables readable without scripts. */
+export function renderBenchHtml(result: BenchResult): string {
+  const report = benchReport(result);
+  const row = (cells: string[]) => `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`;
+  const head = (cells: string[]) => `<tr>${cells.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>${esc(report.title)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:72em}.passed{color:#186a3b}.failed{color:#a93226}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}.chart{position:relative;height:20em}</style>
+</head>
+<body>
+<h1 class="${report.passed ? 'passed' : 'failed'}">${esc(report.title)}</h1>
+<table>
+${row(['Generator', result.generator])}
+${row(['Target', result.target ?? 'a box of its own, in process'])}
+${row(['Backlog', `${result.backlog_jobs} jobs (submitted in ${result.seed_s} s)`])}
+${row(['Measured', `${result.duration_s} s after ${result.warmup_s} s of warm-up`])}
+${row(['Connections', String(result.connections)])}
+${row(['Arrival rate', result.rate_per_s === null ? 'as fast as answered' : `${result.rate_per_s} requests/s`])}
+${row(['Throughput', `${result.requests_per_s} requests/s, ${result.matches_per_s} matches/s`])}
+${row(['Error rate', String(result.error_rate)])}
+${row(['Box CPU per request', result.cpu_ms_per_request === null ? 'not measured' : `${result.cpu_ms_per_request} ms`])}
+</table>
+<h2>Routes</h2>
+<table>
+${head(['Route', 'requests', 'requests/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors'])}
+${Object.entries(result.routes)
+  .map(([route, r]) =>
+    row([
+      route,
+      String(r.requests),
+      String(r.requests_per_s),
+      String(r.p50_ms),
+      String(r.p95_ms),
+      String(r.p99_ms),
+      String(r.max_ms),
+      String(r.errors),
+    ]),
+  )
+  .join('\n')}
+</table>
+<h2>Thresholds</h2>
+<table>
+${head(['Metric', 'Route', 'Bound', 'Value', 'Outcome'])}
+${result.thresholds
+  .map((t) =>
+    row([
+      t.metric,
+      t.route ?? 'all',
+      [t.max === null ? '' : `≤ ${t.max}`, t.min === null ? '' : `≥ ${t.min}`].join(' ').trim(),
+      String(t.value),
+      t.passed ? 'pass' : 'FAIL',
+    ]),
+  )
+  .join('\n')}
+</table>
+${report.charts
+  .map(
+    (chart) =>
+      `<figure><h2>${esc(chart.title)}</h2><div class="chart"><canvas id="${chart.id}" role="img" aria-label="${esc(chart.title)}"></canvas></div></figure>`,
+  )
+  .join('\n')}
+<script type="application/json" id="gridbox-bench">${scriptJson(result)}</script>
+<script type="application/json" id="gridbox-bench-charts">${scriptJson(report)}</script>
+<script>${inlineScript(chartJsSource(), 'Chart.js')}</script>
+<script>${inlineScript(PAGE_SCRIPT, 'the page script')}</script>
+</body>
+</html>
+`;
+}
+
+/** Writes bench.json and bench.html into `dir` (created if missing); returns their paths. */
+export async function writeBenchReports(
+  result: BenchResult,
+  dir: string,
+): Promise<{ json: string; html: string }> {
+  await mkdir(dir, { recursive: true });
+  const json = join(dir, 'bench.json');
+  const html = join(dir, 'bench.html');
+  await writeFile(json, `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(html, renderBenchHtml(result));
+  return { json, html };
+}
