@@ -1,7 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BenchResult, HISTOGRAM_BOUNDS_MS } from './bench-model.ts';
-import { chartJsSource, esc, inlineScript, scriptJson } from './html-report.ts';
+import { chartJsSource, esc, inlineScript, pageHead, scriptJson } from './html-report.ts';
+
+const CSS =
+  'body{font-family:system-ui,sans-serif;margin:2em;max-width:72em}.passed{color:#186a3b}.failed{color:#a93226}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}.chart{position:relative;height:20em}';
 
 /** One line of a plot. */
 export interface BenchSeries {
@@ -112,15 +115,7 @@ export function renderBenchHtml(result: BenchResult): string {
   const report = benchReport(result);
   const row = (cells: string[]) => `<tr>${cells.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`;
   const head = (cells: string[]) => `<tr>${cells.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(report.title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:72em}.passed{color:#186a3b}.failed{color:#a93226}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}.chart{position:relative;height:20em}</style>
-</head>
+  return `${pageHead(report.title, CSS)}
 <body>
 <h1 class="${report.passed ? 'passed' : 'failed'}">${esc(report.title)}</h1>
 <table>

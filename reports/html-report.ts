@@ -15,15 +15,7 @@ export function renderHtml(report: RunReport): string {
   const passed = report.status === 'passed';
   const verdict = passed ? 'PASSED' : 'FAILED';
   const title = `gridbox scenario ${report.name}: ${verdict}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>${esc(title)}</title>
-<style>${CSS}</style>
-</head>
+  return `${pageHead(title, CSS)}
 <body>
 <header class="${passed ? 'passed' : 'failed'}">
 <h1>Scenario <code>${esc(report.name)}</code> <span class="verdict">${verdict}</span></h1>
@@ -141,6 +133,22 @@ export function inlineScript(source: string, what: string): string {
     throw new Error(`${what} contains "</script" or "<!--" and cannot be inlined`);
   }
   return source;
+}
+
+/**
+ * The start of a self-contained report page up to </head>: its policy allows inline scripts
+ * and styles only, so the page fetches nothing.
+ */
+export function pageHead(title: string, css: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>${esc(title)}</title>
+<style>${css}</style>
+</head>`;
 }
 
 /** JSON inside a <script> element: with `<`, `>` and `&` escaped, no string can close it. */
