@@ -333,6 +333,10 @@ function createProgram(io: Io, actions: Actions): Command {
     .option('--report <dir>', 'write bench.json and a self-contained bench.html here')
     .option('--baseline <file>', "an earlier run's bench.json: report ratios against it")
     .option('--json', 'print the result as one JSON object')
+    .option(
+      '--profile <name>',
+      "where the run's own box keeps its databases: embedded, containers or external (as gridbox up)",
+    )
     .action(actions.bench);
   bench
     .command('compare')

@@ -9,6 +9,8 @@ export interface BenchResult {
   generator: string;
   /** The server measured; null for a box of the run's own, in process. */
   target: string | null;
+  /** Where that box kept its databases (embedded, containers, external); null for a target. */
+  box_profile?: string | null;
   backlog_jobs: number;
   /** Seconds the backlog took to submit through the API. */
   seed_s: number;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { lhcbBacklog, serializeFixtureSet } from '../../fixtures/index.ts';
 import type { BenchResult } from '../../reports/index.ts';
 import { recordingIo } from '../io.testkit.ts';
@@ -92,6 +92,7 @@ describe('gridbox bench', () => {
     const result = JSON.parse(lines[0]!) as BenchResult;
     // The profile's p99 bound may be missed on a loaded machine; the exit code says which.
     expect(code).toBe(result.passed ? 0 : 1);
+    expect(result.box_profile).toBe('embedded');
     expect(Object.keys(result)).toEqual(
       expect.arrayContaining([
         'profile',
@@ -214,6 +215,26 @@ describe('gridbox bench', () => {
     }
   });
 });
+
+describe.skipIf(inject('containers') === undefined)(
+  'gridbox bench --profile containers (needs TEST_CONTAINERS=1)',
+  () => {
+    it('measures matching on a box whose databases are MariaDB and OpenSearch containers', async () => {
+      const images: Record<string, string> = {};
+      for (const name of ['GRIDBOX_MYSQL_IMAGE', 'GRIDBOX_OPENSEARCH_IMAGE'])
+        images[name] = process.env[name] ?? 'local';
+      const { code, out, err } = await bench(
+        ['matching', '--backlog', '200', '--duration', '1', '--json', '--profile', 'containers'],
+        images,
+      );
+      const result = JSON.parse(out.trim()) as BenchResult;
+      expect(code, err).toBe(result.passed ? 0 : 1);
+      expect(result.box_profile).toBe('containers');
+      expect(result.matches).toBeGreaterThan(0);
+      expect(result.error_rate).toBe(0);
+    }, 300_000);
+  },
+);
 
 describe('gridbox bench compare', () => {
   it('prints the ratios B/A of throughput and latency per route', async () => {

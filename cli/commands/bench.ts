@@ -9,7 +9,7 @@ import {
   formatComparison,
   writeBenchReports,
 } from '../../reports/index.ts';
-import { UsageError, parseSettings } from '../../services/core/index.ts';
+import { type Settings, UsageError, parseSettings } from '../../services/core/index.ts';
 import { type BenchCredentials, runBench } from '../bench/run.ts';
 import { loadProfile } from '../bench/profile.ts';
 import { type StartedBox, startBox } from '../box.ts';
@@ -25,6 +25,8 @@ export interface BenchFlags {
   report?: string;
   baseline?: string;
   json?: boolean;
+  /** Where the run's own box keeps its databases (as `gridbox up --profile`). */
+  profile?: string;
 }
 
 /**
@@ -44,7 +46,8 @@ export async function bench(name: string, flags: BenchFlags, io: Io): Promise<nu
   const runs: BenchResult[] = [];
   for (const backlogJobs of sizes) {
     progress(`${name}, backlog of ${backlogJobs} jobs`);
-    const target = flags.target === undefined ? await ownBox(io, progress) : undefined;
+    const target =
+      flags.target === undefined ? await ownBox(io, progress, flags.profile) : undefined;
     try {
       const url = flags.target ?? target!.box.url;
       const credentials = target?.credentials ?? (await remoteCredentials(flags.target!, io.env));
@@ -58,7 +61,7 @@ export async function bench(name: string, flags: BenchFlags, io: Io): Promise<nu
           credentials,
           isBoxInProcess: target !== undefined,
           progress,
-        }),
+        }).then((run) => ({ ...run, box_profile: target?.profile ?? null })),
       );
     } finally {
       await target?.close();
@@ -140,14 +143,29 @@ function positive(text: string, flag: string): number {
 async function ownBox(
   io: Io,
   progress: (line: string) => void,
-): Promise<{ box: StartedBox; credentials: BenchCredentials; close(): Promise<void> }> {
+  boxProfile: string | undefined,
+): Promise<{
+  box: StartedBox;
+  profile: Settings['profile'];
+  credentials: BenchCredentials;
+  close(): Promise<void>;
+}> {
   const { fixtureSet } = lhcbBacklog({ seed: 1, totalJobs: 1 });
   const admin = fixtureSet.users.find((user) => user.groups.includes('lhcb_admin'));
   if (admin === undefined) throw new Error('the lhcb-like fixtures have no administrator');
   const caDir = await mkdtemp(join(tmpdir(), 'gridbox-bench-'));
+  // The user's GRIDBOX_* settings apply (images, timeouts, a database URL), but the box
+  // always listens on loopback at ports of its own.
   const settings = parseSettings({
-    flags: { host: '127.0.0.1', port: '0', idpPort: '0', caDir, logLevel: 'error' },
-    env: {},
+    flags: {
+      host: '127.0.0.1',
+      port: '0',
+      idpPort: '0',
+      caDir,
+      logLevel: 'error',
+      ...(boxProfile === undefined ? {} : { profile: boxProfile }),
+    },
+    env: io.env,
   });
   progress('starting the box');
   let box: StartedBox;
@@ -157,6 +175,8 @@ async function ownBox(
       fixtureSet,
       modifiedMs: Date.parse(fixtureSet.meta.refDate),
       logger: await createLogger(settings.logLevel, io),
+      env: io.env,
+      onPhase: progress,
     });
   } catch (error) {
     await rm(caDir, { recursive: true, force: true });
@@ -174,6 +194,7 @@ async function ownBox(
   };
   return {
     box,
+    profile: settings.profile,
     credentials: {
       vo: 'lhcb',
       user: login,
