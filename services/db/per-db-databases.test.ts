@@ -183,7 +183,7 @@ describe.runIf(mysqlUrl !== undefined)("DiracX's layout on MySQL: a database per
     await using databases = await open();
     const jobs = databases.dbs.get('JobDB') as JobDB;
     expect(await jobs.getJdl(id)).toBe(
-      '[ Executable = "run.sh"; JobName = "\u{1F680} \u4F5C\u4E1A" ]',
+      `[ Executable = "run.sh"; JobName = "\u{1F680} \u4F5C\u4E1A"; Arguments = "${id}" ]`,
     );
     const migrations = await sql<{ count: number }>`select count(*) as count from ${sql.id(
       databaseOf('JobDB'),
