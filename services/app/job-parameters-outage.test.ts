@@ -6,13 +6,22 @@ import { parseOpenSearchConnection } from '../db/index.ts';
 import { testBox } from './test-box.testkit.ts';
 
 // A box whose JobParametersDB is in "OpenSearch", played by a small HTTP server that answers
-// the few requests gridbox sends (template, ping, update) until it is told to fail. It shows
-// what a caller of the routes that write job parameters sees during an outage.
+// the few requests gridbox sends (template, ping, get, create, conditional update) until it
+// is told to fail. It shows what a caller of the routes that write job parameters sees
+// during an outage.
 
 type Mode = 'up' | '503' | 'silent';
 let mode: Mode = 'up';
-const updates: { url: string; body: unknown }[] = [];
+const osWrites: { method: string; url: string; body: unknown }[] = [];
 const held = new Set<ServerResponse>();
+/** The stand-in's documents by path (`/index/id`), with their sequence numbers. */
+const documents = new Map<string, { seqNo: number; source: Record<string, unknown> }>();
+let nextSeqNo = 0;
+
+function reply(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
 
 function answer(request: IncomingMessage, response: ServerResponse, body: string): void {
   if (mode === 'silent') {
@@ -20,14 +29,32 @@ function answer(request: IncomingMessage, response: ServerResponse, body: string
     return;
   }
   if (mode === '503') {
-    response.writeHead(503, { 'content-type': 'application/json' });
-    response.end('{"error":{"type":"unavailable"},"status":503}');
+    reply(response, 503, { error: { type: 'unavailable' }, status: 503 });
     return;
   }
-  if (request.method === 'POST' && request.url?.includes('/_update/') === true)
-    updates.push({ url: request.url, body: JSON.parse(body) });
+  const url = new URL(request.url ?? '/', 'http://stand-in');
+  const [, index, action, id] = url.pathname.split('/');
+  const key = `/${index}/${id}`;
+  const stored = documents.get(key);
+  if (request.method === 'GET' && action === '_doc') {
+    if (stored === undefined) reply(response, 404, { found: false });
+    else reply(response, 200, { found: true, _seq_no: stored.seqNo, _primary_term: 1 });
+    return;
+  }
+  if (action === '_create' || action === '_update') {
+    osWrites.push({ method: request.method ?? '', url: request.url ?? '', body: JSON.parse(body) });
+    const expected = action === '_create' ? undefined : Number(url.searchParams.get('if_seq_no'));
+    if (stored?.seqNo !== expected) {
+      reply(response, 409, { error: { type: 'version_conflict_engine_exception' }, status: 409 });
+      return;
+    }
+    const fields = action === '_create' ? JSON.parse(body) : JSON.parse(body).doc;
+    documents.set(key, { seqNo: nextSeqNo++, source: { ...stored?.source, ...fields } });
+    reply(response, 200, { result: action === '_create' ? 'created' : 'updated' });
+    return;
+  }
   response.writeHead(200, { 'content-type': 'application/json' });
-  response.end(request.method === 'HEAD' ? undefined : '{"acknowledged":true,"result":"updated"}');
+  response.end(request.method === 'HEAD' ? undefined : '{"acknowledged":true}');
 }
 
 const fake = createServer((request, response) => {
@@ -70,26 +97,29 @@ const writes: [string, () => ReturnType<typeof box.inject>][] = [
 ];
 
 describe('job parameters in OpenSearch', () => {
-  it('are written by metadata and heartbeats as DiracX writes them', async () => {
+  it('are written by metadata and heartbeats into DiracX’s document, each naming the version it read', async () => {
     mode = 'up';
-    updates.length = 0;
+    osWrites.length = 0;
     for (const [, write] of writes) expect((await write()).statusCode).toBeLessThan(300);
-    expect(updates).toEqual([
+    const index = `job_parameters_${vo.toLowerCase()}_0m`;
+    expect(osWrites).toEqual([
       {
-        url: `/job_parameters_${vo.toLowerCase()}_0m/_update/${jobId}?retry_on_conflict=10`,
-        body: {
-          doc: { JobID: jobId, timestamp: expect.any(Number), HostName: 'wn01' },
-          doc_as_upsert: true,
-        },
+        method: 'POST',
+        url: `/${index}/_create/${jobId}`,
+        body: { JobID: jobId, timestamp: expect.any(Number), HostName: 'wn01' },
       },
       {
-        url: `/job_parameters_${vo.toLowerCase()}_0m/_update/${jobId}?retry_on_conflict=10`,
-        body: {
-          doc: { JobID: jobId, timestamp: expect.any(Number), StandardOutput: 'hello' },
-          doc_as_upsert: true,
-        },
+        method: 'POST',
+        url: `/${index}/_update/${jobId}?if_seq_no=0&if_primary_term=1`,
+        body: { doc: { JobID: jobId, timestamp: expect.any(Number), StandardOutput: 'hello' } },
       },
     ]);
+    expect(documents.get(`/${index}/${jobId}`)?.source).toEqual({
+      JobID: jobId,
+      timestamp: expect.any(Number),
+      HostName: 'wn01',
+      StandardOutput: 'hello',
+    });
   });
 
   it.each([

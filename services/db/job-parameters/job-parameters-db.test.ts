@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { InvalidRequestError } from '../../core/index.ts';
+import { DatabaseUnavailableError, InvalidRequestError } from '../../core/index.ts';
 import { openSearchClientOptions, parseOpenSearchConnection } from '../opensearch/index.ts';
+import { startStallingProxy } from '../opensearch/stalling-proxy.testkit.ts';
 import {
   JOB_PARAMETERS_FIELDS,
   type JobParametersDB,
@@ -22,6 +23,8 @@ const openSearch =
     : parseOpenSearchConnection(JSON.stringify({ hosts: openSearchUrl }), 'TEST_OPENSEARCH_URL');
 /** Generous: a loaded machine's OpenSearch may take seconds to create an index. */
 const TIMEOUT_MS = 30_000;
+/** The deadline of the DB whose write is stalled on purpose: the test waits it out once. */
+const STALL_TIMEOUT_MS = 5_000;
 
 interface Backend {
   name: string;
@@ -182,6 +185,14 @@ describe.each(backends)('JobParametersDB ($name)', (backend) => {
       fields.Extra.a = 2;
       expect((await db.get(vo, 11))?.Extra).toEqual({ a: 1 });
     }));
+
+  it('keeps every field of writes to one job sent at once (none overwrites another)', () =>
+    withDb(backend, async (db, vo) => {
+      const writers = Array.from({ length: 12 }, (_, i) => i);
+      await Promise.all(writers.map((i) => db.upsert(vo, 12, { [`Field${i}`]: `value ${i}` }, i)));
+      const document = await db.get(vo, 12);
+      for (const i of writers) expect(document?.[`Field${i}`]).toBe(`value ${i}`);
+    }));
 });
 
 describe.runIf(admin !== undefined)('JobParametersDB in OpenSearch, as DiracX lays it out', () => {
@@ -229,6 +240,30 @@ describe.runIf(admin !== undefined)('JobParametersDB in OpenSearch, as DiracX la
       )[index]!.mappings.properties;
       expect(properties['Memory(MB)']).toEqual({ type: 'long' });
       expect(properties.timestamp).toEqual({ type: 'date' });
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('lets no write refused for its timeout overwrite one acknowledged after it', async () => {
+    // The server keeps the second write unread (a paused container does) until after the
+    // third was acknowledged, then applies it: it must find a newer version and be refused.
+    await using proxy = await startStallingProxy(openSearchUrl!);
+    const db = await OpenSearchJobParametersDB.open(
+      parseOpenSearchConnection(JSON.stringify({ hosts: proxy.address })),
+      STALL_TIMEOUT_MS,
+    );
+    const vo = freshVo();
+    usedVos.push(vo);
+    try {
+      await db.upsert(vo, 5, { StandardOutput: 'line 1' }, 1);
+      proxy.stallNext((head) => head.startsWith('POST ') && head.includes('/_update/5'));
+      await expect(db.upsert(vo, 5, { StandardOutput: 'line 2' }, 2)).rejects.toThrow(
+        DatabaseUnavailableError,
+      );
+      await db.upsert(vo, 5, { StandardOutput: 'line 3' }, 3);
+      expect(await proxy.release()).toMatch(/^HTTP\/1\.1 409 /);
+      expect(await db.get(vo, 5)).toEqual({ JobID: 5, timestamp: 3, StandardOutput: 'line 3' });
     } finally {
       await db.close();
     }

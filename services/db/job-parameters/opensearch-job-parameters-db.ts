@@ -13,8 +13,11 @@ import {
   jobParametersIndex,
 } from './schema.ts';
 
-/** How often OpenSearch retries a partial update that raced another, as DiracX asks. */
-const RETRY_ON_CONFLICT = 10;
+/**
+ * How many times a write is tried when other writers change the document between its read
+ * and its write (DiracX lets OpenSearch retry such an update 10 times).
+ */
+const WRITE_ATTEMPTS = 32;
 
 /**
  * JobParametersDB in OpenSearch, laid out as DiracX lays it out (same index template,
@@ -92,27 +95,75 @@ export class OpenSearchJobParametersDB implements JobParametersDB {
       throw new DatabaseUnavailableError(this.name, `its server answered ${response.statusCode}`);
   }
 
+  /**
+   * Merges `fields` into the job's document, as DiracX's update with `doc_as_upsert` does,
+   * but conditionally: each write names the version it read (`if_seq_no`/`if_primary_term`,
+   * or `create` for a new document). A write that timed out is refused with a 503 yet may
+   * still reach the server later (a paused server reads its buffers on resuming); as a
+   * conditional write it then finds a newer version and is dropped by the server instead of
+   * overwriting what was acknowledged since. A lost race with a concurrent writer is retried.
+   */
   async upsert(
     vo: string,
     jobId: number,
     fields: Readonly<Record<string, unknown>>,
     timestampMs: number,
   ): Promise<void> {
+    const index = jobParametersIndex(vo, jobId);
+    const id = String(jobId);
+    const doc = { JobID: jobId, timestamp: timestampMs, ...fields };
     try {
-      await this.#request(() =>
-        this.#client.update({
-          index: jobParametersIndex(vo, jobId),
-          id: String(jobId),
-          retry_on_conflict: RETRY_ON_CONFLICT,
-          body: { doc: { JobID: jobId, timestamp: timestampMs, ...fields }, doc_as_upsert: true },
-        }),
-      );
+      for (let attempt = 0; attempt < WRITE_ATTEMPTS; attempt += 1) {
+        const current = await this.#version(index, id);
+        const written = await this.#conditionalRequest(() =>
+          current === undefined
+            ? this.#client.create({ index, id, body: doc })
+            : this.#client.update({
+                index,
+                id,
+                if_seq_no: current.seqNo,
+                if_primary_term: current.primaryTerm,
+                body: { doc },
+              }),
+        );
+        if (written) return;
+      }
     } catch (error) {
       // A 4xx that is not an outage: the mapping refused a value (text in a long field).
       if (error instanceof errors.ResponseError)
         throw new InvalidRequestError(
           `JobParametersDB refused the parameters of job ${jobId}: ${openSearchReason(error)}`,
         );
+      throw error;
+    }
+    throw new DatabaseUnavailableError(
+      this.name,
+      `the parameters of job ${jobId} changed under each of ${WRITE_ATTEMPTS} writes`,
+    );
+  }
+
+  /** The version of a job's document a conditional write names, or undefined if none. */
+  async #version(
+    index: string,
+    id: string,
+  ): Promise<{ seqNo: number; primaryTerm: number } | undefined> {
+    const response = await this.#request(() =>
+      this.#client.get({ index, id, _source: false }, { ignore: [404] }),
+    );
+    const body = response.body as { found?: boolean; _seq_no?: number; _primary_term?: number };
+    if (body.found !== true) return undefined;
+    if (body._seq_no === undefined || body._primary_term === undefined)
+      throw new DatabaseUnavailableError(this.name, 'its server sent a document without a version');
+    return { seqNo: body._seq_no, primaryTerm: body._primary_term };
+  }
+
+  /** Sends a conditional write: true if it was applied, false if it lost a race (409). */
+  async #conditionalRequest(send: () => Promise<unknown> & { abort(): void }): Promise<boolean> {
+    try {
+      await requestOpenSearch(this.name, this.#timeoutMs, send, { passThrough: [409] });
+      return true;
+    } catch (error) {
+      if (error instanceof errors.ResponseError && error.statusCode === 409) return false;
       throw error;
     }
   }

@@ -13,12 +13,14 @@ interface AbortablePromise<T> extends Promise<T> {
  * An outage (no connection, no answer in time, a 5xx or 429, credentials refused, an
  * unreadable answer, any error answer but 400) becomes a DatabaseUnavailableError naming
  * `dbName`, so the API answers 503 with Retry-After; a 400 (the request itself was refused)
- * is rethrown for the caller to word.
+ * is rethrown for the caller to word, as is any status in `passThrough` (a 409 from a
+ * conditional write that lost a race, which the caller retries).
  */
 export async function requestOpenSearch<T>(
   dbName: string,
   timeoutMs: number,
   send: () => AbortablePromise<T>,
+  { passThrough = [] }: { passThrough?: readonly number[] } = {},
 ): Promise<T> {
   let isTimedOut = false;
   const request = send();
@@ -29,6 +31,12 @@ export async function requestOpenSearch<T>(
   try {
     return await request;
   } catch (error) {
+    if (
+      !isTimedOut &&
+      error instanceof errors.ResponseError &&
+      passThrough.includes(error.statusCode)
+    )
+      throw error;
     throw outageOf(dbName, timeoutMs, error, isTimedOut) ?? error;
   } finally {
     clearTimeout(timer);
