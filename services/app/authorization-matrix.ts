@@ -1,7 +1,8 @@
 /**
- * Who may call which route: the table authorization-matrix.test.ts checks every operation
- * of the OpenAPI document against. A route missing here fails that test, so a new route
- * cannot ship without saying who may use it.
+ * Who may call which route: the table every operation of the OpenAPI document is checked
+ * against (authorization-matrix.test.ts), and that `gridbox validate-extension` runs on a box
+ * with extensions and on gridbox alone to compare their decisions. A route missing here fails
+ * that test, so a new route cannot ship without saying who may use it.
  *
  * Every request targets VO A's data (the `Seed`): the owner's job, matched to the "own"
  * pilot; the owner's sandbox and refresh token; the own pilot's record. For routes that
@@ -9,6 +10,7 @@
  * every other caller holding a valid token gets 403, and no token or a forged one gets 401.
  * Catalog bulk routes refuse LFNs of another VO one by one inside a 200 (DIRAC's
  * Successful/Failed), so there a caller of another VO is "allowed" the route.
+ * authorization-matrix-run.ts seeds a box and sends the requests.
  */
 
 /** Callers holding a valid access token. */
@@ -44,7 +46,14 @@ export const UNAUTHENTICATED = [
 ] as const;
 export type Unauthenticated = (typeof UNAUTHENTICATED)[number];
 
-/** What the requests are about; the test creates it before checking the table. */
+export type Caller = TokenHolder | Unauthenticated;
+/** Every caller, in the order requests are sent. */
+export const CALLERS: readonly Caller[] = [...TOKEN_HOLDERS, ...UNAUTHENTICATED];
+
+/** Token holders of VO B: whatever VO A's data is, an extension may not open it to them. */
+export const OTHER_VO: readonly TokenHolder[] = ['otherVoUser', 'otherVoAdmin', 'otherVoPilot'];
+
+/** What the requests are about; `prepareMatrix` creates it before the table is run. */
 export interface Seed {
   vo: string;
   otherVo: string;
