@@ -68,7 +68,12 @@ export async function prepareMatrix(
   const { keystore, issuer } = app.auth;
   const mint = (identity: TokenIdentity) =>
     mintAccessToken({ keystore, clock, issuer, config }, identity, LIFETIME_MINUTES);
-  const send = async (token: string | undefined, method: string, url: string, payload?: unknown) => {
+  const send = async (
+    token: string | undefined,
+    method: string,
+    url: string,
+    payload?: unknown,
+  ) => {
     const response = await app.inject({
       method: method as 'POST',
       url,

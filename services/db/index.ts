@@ -48,3 +48,16 @@ export * from './task-queue/index.ts';
 export * from './sandbox-store/index.ts';
 export * from './resource-status/index.ts';
 export * from './file-catalog/index.ts';
+export {
+  type ConformanceCheck,
+  type ConformanceResult,
+  type ConformanceSuite,
+  runConformanceSuite,
+} from './conformance.ts';
+export {
+  type JobDBs,
+  jobDbConformance,
+  jobLoggingDbConformance,
+  taskQueueDbConformance,
+} from './job/job-db-conformance.ts';
+export { DB_CONFORMANCE_SUITES } from './conformance-suites.ts';

@@ -16,7 +16,7 @@ import {
 } from './index.ts';
 import { planDatabases } from './open-databases.ts';
 import { mysqlServerUrl } from './sql-backends.testkit.ts';
-import { newJob } from './job/new-job.testkit.ts';
+import { newJob } from './job/new-job.ts';
 
 const NAMES = ['JobDB', 'JobLoggingDB', 'TaskQueueDB'];
 

@@ -8,7 +8,7 @@ import { openDatabases, type StartedDatabases } from '../open-databases.ts';
 import { openSql } from './connection.ts';
 import { type StartedMariadb, canRunMariadb, startMariadb } from './mariadb-server.testkit.ts';
 import { type ProxyMode, startTcpProxy } from './tcp-proxy.testkit.ts';
-import { newJob } from '../job/new-job.testkit.ts';
+import { newJob } from '../job/new-job.ts';
 
 // Each DB call must fail within the timeout while the server is out of reach, and the next
 // ones succeed once it is back, without reopening anything. Real time is unavoidable here:

@@ -4,7 +4,7 @@ import { type JobDB, jobDb } from '../job/index.ts';
 import { openDatabases } from '../open-databases.ts';
 import { sqlBackends } from '../sql-backends.testkit.ts';
 import { openSql } from './connection.ts';
-import { newJob } from '../job/new-job.testkit.ts';
+import { newJob } from '../job/new-job.ts';
 
 // Any text a user sends comes back as sent, and text that differs stays apart, on every
 // backend: 4-byte emoji, CJK, accents, in job names, JDLs and LFNs.

@@ -1,6 +1,6 @@
-import type { NewJob } from './index.ts';
+import type { NewJob } from './job-db.ts';
 
-// Test support: a job as submission hands it to JobDB, for the DB suites.
+// A job as submission hands it to JobDB, for the DB conformance checks and tests.
 
 /**
  * A Received job of alice's named `name`, whose JDL's Arguments is its own id (`%j`), with
