@@ -303,7 +303,7 @@ function createProgram(io: Io, actions: Actions): Command {
   program
     .command('validate-extension')
     .description(
-      'Run the scenario library and the extensions’ own scenarios on a box with the extensions, and report what they change; exit 0 when every scenario passes.',
+      'Run the scenario library, the extensions’ own scenarios, the authorization matrix and the DB conformance kits on a box with the extensions, and report what they change; exit 0 when everything passes.',
     )
     .argument('[extension...]', 'extension folders or installed package names')
     .option(
@@ -311,6 +311,10 @@ function createProgram(io: Io, actions: Actions): Command {
       'a DiracX with its extension installed: run the library there (token from DIRACX_TOKEN)',
     )
     .option('--seed <n>', 'seed of fixtures and runs (default 1)')
+    .option(
+      '--config-file <file>',
+      'a fixture file (as `gridbox up --config-file` serves) for the boxes, scenarios and authorization matrix',
+    )
     .option('--only <names>', 'run only these scenarios (comma-separated)')
     .option('--junit <file>', 'write one JUnit XML file with a test suite per scenario')
     .option('--report <dir>', 'write validation.json and each scenario’s report here')

@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generateFixtures, serializeFixtureSet } from '../fixtures/index.ts';
 import { recordingIo } from './io.testkit.ts';
 import { main } from './main.ts';
 import { startTargetServer } from './target-server.testkit.ts';
@@ -14,6 +15,50 @@ const SCENARIOS = pathToFileURL(
 ).href;
 const root = mkdtempSync(join(tmpdir(), 'gridbox-validate-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+// Copies of the example live in the repository (under the ignored .gridbox/), where its
+// `typebox` import resolves; their relative imports of gridbox are made absolute.
+mkdirSync(join(REPO, '.gridbox'), { recursive: true });
+const copies = mkdtempSync(join(REPO, '.gridbox', 'extension-copies-'));
+afterAll(() => rm(copies, { recursive: true, force: true }));
+
+/**
+ * A copy of extensions/example (without its tests) named `name`, with `edits` applied to
+ * its sources: each [file, text to find, text to put instead]; a missing text fails.
+ */
+async function brokenExample(name: string, edits: [string, string, string][]): Promise<string> {
+  const dir = join(copies, name);
+  await cp(EXAMPLE_DIR, dir, {
+    recursive: true,
+    filter: (source) => !source.endsWith('.test.ts'),
+  });
+  for (const [file, find, replace] of [
+    ...edits,
+    ['package.json', '"name": "gridbox-extension-example"', `"name": "${name}"`] as const,
+  ]) {
+    const path = join(dir, file);
+    const text = await readFile(path, 'utf8');
+    if (!text.includes(find)) throw new Error(`${file} of the example has no ${find}`);
+    await writeFile(path, text.replace(find, replace));
+  }
+  for (const file of [
+    'dbs.ts',
+    'example-job-db.ts',
+    'example-section.ts',
+    'policies.ts',
+    'routers.ts',
+    'config.ts',
+    'lollygag-db.ts',
+    'scenarios.ts',
+  ]) {
+    const path = join(dir, 'src', file);
+    await writeFile(
+      path,
+      (await readFile(path, 'utf8')).replaceAll("from '../../../", `from '${REPO}`),
+    );
+  }
+  return dir;
+}
 
 async function gridbox(args: string[], env: Record<string, string> = {}) {
   const { io, out, err } = recordingIo(env);
@@ -84,6 +129,88 @@ export const failing = {
     expect(code).toBe(1);
     expect(stdout).toContain('FAIL failing-expectation');
     expect(stdout).toContain('3 jobs Done: 2 Done');
+  });
+
+  it('fails (exit 1) naming the conformance check a replacement JobDB breaks', async () => {
+    // Its search forgets the VO a caller is kept to: another VO's jobs come back.
+    const dir = await brokenExample('leaky-jobdb', [
+      [
+        'src/example-job-db.ts',
+        '  /** Replaces the tags of a job;',
+        `  override search(query: Parameters<SqlJobDB['search']>[0]) {
+    return super.search({ ...query, filters: query.filters.filter((f) => f.parameter !== 'VO') });
+  }
+
+  /** Replaces the tags of a job;`,
+      ],
+    ]);
+    const { code, stdout } = await gridbox([
+      'validate-extension',
+      dir,
+      '--only',
+      'example-lollygag',
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('leaky-jobdb: FAILED');
+    expect(stdout).toContain(
+      'FAIL JobDB: keeps a search, a summary and a job’s owner to the VO and owner asked for',
+    );
+    expect(stdout).toContain("a search filtered on VO lhcb returns lhcb's jobs only");
+    expect(stdout).toContain('authorization matrix (');
+    expect(stdout).not.toMatch(/FAIL (GET|POST|PUT|PATCH|DELETE) /);
+  });
+
+  it('fails (exit 1) naming the operation and caller when a policy opens a VO’s jobs to another', async () => {
+    const dir = await brokenExample('open-wms', [
+      [
+        'src/policies.ts',
+        '    await wmsPolicy.check(request, action, target);',
+        "    if (action !== 'read') await wmsPolicy.check(request, action, target);",
+      ],
+    ]);
+    const junit = join(root, 'open-wms.xml');
+    const args = ['validate-extension', dir, '--only', 'example-lollygag', '--junit', junit];
+    const { code, stdout } = await gridbox(args);
+    expect(code).toBe(1);
+    expect(stdout).toContain('open-wms: FAILED');
+    expect(stdout).toContain(
+      "FAIL GET /api/jobs/status as other-VO user: 403 → 200: a caller of another VO reaches VO A's data",
+    );
+    // The same opening for a user of the job's own VO is the policy's to make: a change.
+    expect(stdout).toMatch(
+      /GET \/api\/jobs\/status as same-VO user: 403 → 200 \(allowed by the extension's policy "wms" \(read\)\)/,
+    );
+    const xml = await readFile(junit, 'utf8');
+    expect(xml).toContain('<testsuite name="authorization matrix"');
+    expect(xml).toContain('GET /api/jobs/status as other-VO user');
+  });
+
+  it('passes the example and reports the decisions its policy changes', async () => {
+    // The example's wms policy refuses submissions to the users its configuration freezes.
+    const fixtures = generateFixtures({ seed: 1, size: 'small' });
+    const vo = Object.keys(fixtures.config.Registry)[0]!;
+    const frozen = fixtures.users.filter((u) => u.vo === vo && u.groups.length === 1)[1]!;
+    Object.assign(fixtures.config.Operations[vo]!, { Example: { FrozenUsers: [frozen.username] } });
+    const file = join(root, 'frozen.yaml');
+    await writeFile(file, serializeFixtureSet(fixtures, 'yaml'));
+    const args = ['validate-extension', EXAMPLE_DIR, '--config-file', file];
+    const { code, stdout } = await gridbox([...args, '--only', 'example-lollygag', '--json']);
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary.authorization).toMatchObject({ failures: [] });
+    expect(summary.authorization.changes).toEqual(
+      ['POST /api/jobs/jdl', 'POST /api/jobs/'].map((operation) => ({
+        operation,
+        caller: 'same-VO user',
+        gridbox: 201,
+        extended: 403,
+        why: 'refused by the extension\'s policy "wms" (create)',
+      })),
+    );
+    expect(summary.authorization.uncovered).toContain('PUT /api/lollygag/jobs/{job_id}/tags');
+    expect(summary.db_conformance.without_kit).toEqual([]);
+    expect(summary.db_conformance.checks.length).toBeGreaterThan(5);
+    expect(summary.db_conformance.checks.every((c: { passed: boolean }) => c.passed)).toBe(true);
   });
 
   it('is a usage error (exit 2) to name a scenario nobody has', async () => {

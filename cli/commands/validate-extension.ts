@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import packageJson from '../../package.json' with { type: 'json' };
-import { generateFixtures } from '../../fixtures/index.ts';
+import { type FixtureSet, generateFixtures, loadFixtureSet } from '../../fixtures/index.ts';
 import { type RunReport, junitXml, writeReports } from '../../reports/index.ts';
 import {
   SCENARIOS,
@@ -16,6 +16,14 @@ import {
   snapshotOf,
   staticConfigSource,
 } from '../../services/core/index.ts';
+import {
+  type ConformanceOutcome,
+  authorizationOutcome,
+  conformanceJunitSuites,
+  conformancePassed,
+  dbConformanceOutcome,
+  describeConformance,
+} from '../extension-conformance.ts';
 import { loadExtensions } from '../extensions.ts';
 import type { Io } from '../io.ts';
 import { remoteScenarioTarget, scenarioBox } from '../scenario-target.ts';
@@ -23,6 +31,7 @@ import { httpTransport } from '../../client/index.ts';
 
 export interface ValidateFlags {
   target?: string;
+  configFile?: string;
   seed?: string;
   only?: string;
   junit?: string;
@@ -71,9 +80,11 @@ interface ScenarioOutcome {
 /**
  * `gridbox validate-extension PATH…`: boots the box with the extensions, runs the scenario
  * library and the extensions' own scenarios against it in virtual time, compares each
- * library run's event log with gridbox alone, and reports what the extensions change in
- * the API (routes added, removed or changed, parts replaced). Exit 0 when every scenario
- * passed, 1 otherwise; loading and start-up problems are usage errors (2).
+ * library run's event log with gridbox alone, runs the authorization matrix on both boxes
+ * and the DB conformance kit of each DB the extensions replace, and reports what the
+ * extensions change in the API (routes added, removed or changed, parts replaced, policy
+ * decisions). Exit 0 when every scenario and check passed, 1 otherwise; loading and
+ * start-up problems are usage errors (2).
  */
 export async function validateExtension(
   specs: readonly string[],
@@ -91,7 +102,10 @@ export async function validateExtension(
     throw new UsageError('Name an extension folder or package, or a --target');
   const loaded = await loadExtensions(specs);
   const seed = flags.seed === undefined ? 1 : parseSetting('seed', flags.seed, '--seed');
-  const fixtureSet = generateFixtures({ seed, size: 'small' });
+  const fixtureSet: FixtureSet =
+    flags.configFile === undefined
+      ? generateFixtures({ seed, size: 'small' })
+      : await loadFixtureSet(flags.configFile);
   const only = onlyNames(flags);
   for (const name of only ?? [])
     if (!SCENARIOS.has(name) && !loaded.scenarios.has(name))
@@ -99,6 +113,13 @@ export async function validateExtension(
   if (flags.junit !== undefined) await mkdir(dirname(resolve(flags.junit)), { recursive: true });
 
   const api = await apiChanges(loaded.registry, fixtureSet, loaded.extensions);
+  io.stderr.write('gridbox validate-extension: authorization matrix, gridbox alone and extended\n');
+  const authorization = await authorizationOutcome(loaded.registry, fixtureSet);
+  io.stderr.write('gridbox validate-extension: DB conformance of the replaced DBs\n');
+  const conformance: ConformanceOutcome = {
+    authorization,
+    db_conformance: await dbConformanceOutcome(loaded.registry),
+  };
   const chosen = (name: string) => only === undefined || only.includes(name);
   const runs: (readonly [Scenario, 'library' | 'extension'])[] = [
     ...[...SCENARIOS.values()].filter((s) => chosen(s.name)).map((s) => [s, 'library'] as const),
@@ -135,6 +156,7 @@ export async function validateExtension(
     reports,
     flags,
     io,
+    conformance,
   );
 }
 
@@ -210,23 +232,30 @@ async function apiChanges(
   };
 }
 
-/** One JUnit document with each scenario's test suite. */
-function combinedJunit(reports: readonly RunReport[]): string {
+/** One JUnit document with each scenario's test suite, then the conformance checks'. */
+function combinedJunit(
+  reports: readonly RunReport[],
+  conformance: ConformanceOutcome | undefined,
+): string {
   const suites = reports.map((report) => {
     const xml = junitXml(report);
     const start = xml.indexOf('<testsuite ');
     const end = xml.lastIndexOf('</testsuites>');
     return xml.slice(start, end).trimEnd();
   });
+  if (conformance !== undefined) suites.push(conformanceJunitSuites(conformance));
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="gridbox validate-extension">\n${suites.join('\n')}\n</testsuites>\n`;
 }
 
-function describe(summary: {
-  extensions: string[];
-  status: string;
-  api: ApiChanges;
-  scenarios: ScenarioOutcome[];
-}): string {
+function describe(
+  summary: {
+    extensions: string[];
+    status: string;
+    api: ApiChanges;
+    scenarios: ScenarioOutcome[];
+  },
+  conformance: ConformanceOutcome | undefined,
+): string {
   const list = (title: string, items: string[]) =>
     items.length === 0 ? [] : [`  ${title}:`, ...items.map((item) => `    ${item}`)];
   const lines = [
@@ -236,6 +265,7 @@ function describe(summary: {
     ...list('routes added', summary.api.added),
     ...list('routes removed', summary.api.removed),
     ...list('routes whose OpenAPI description changed', summary.api.changed),
+    ...(conformance === undefined ? [] : describeConformance(conformance)),
     '  scenarios:',
     ...summary.scenarios.map(
       (s) =>
@@ -309,15 +339,26 @@ async function finish(
   reports: RunReport[],
   flags: ValidateFlags,
   io: Io,
+  conformance?: ConformanceOutcome,
 ): Promise<number> {
-  const passed = outcomes.every((o) => o.status === 'passed');
-  const summary = { extensions, status: passed ? 'passed' : 'failed', api, scenarios: outcomes };
+  const passed =
+    outcomes.every((o) => o.status === 'passed') &&
+    (conformance === undefined || conformancePassed(conformance));
+  const summary = {
+    extensions,
+    status: passed ? 'passed' : 'failed',
+    api,
+    ...conformance,
+    scenarios: outcomes,
+  };
   if (flags.report !== undefined) {
     await mkdir(flags.report, { recursive: true });
     await writeFile(join(flags.report, 'validation.json'), `${JSON.stringify(summary, null, 2)}\n`);
   }
-  if (flags.junit !== undefined) await writeFile(flags.junit, combinedJunit(reports));
-  io.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : describe(summary));
+  if (flags.junit !== undefined) await writeFile(flags.junit, combinedJunit(reports, conformance));
+  io.stdout.write(
+    flags.json === true ? `${JSON.stringify(summary)}\n` : describe(summary, conformance),
+  );
   return passed ? 0 : 1;
 }
 

@@ -50,6 +50,24 @@ export type Caller = TokenHolder | Unauthenticated;
 /** Every caller, in the order requests are sent. */
 export const CALLERS: readonly Caller[] = [...TOKEN_HOLDERS, ...UNAUTHENTICATED];
 
+/** How reports name each caller. */
+export const CALLER_LABELS: Readonly<Record<Caller, string>> = {
+  owner: 'owner',
+  sameVoUser: 'same-VO user',
+  otherVoUser: 'other-VO user',
+  sameVoAdmin: 'same-VO admin',
+  otherVoAdmin: 'other-VO admin',
+  ownPilot: 'own pilot',
+  otherPilot: 'other pilot of the VO',
+  otherVoPilot: 'other-VO pilot',
+  genericPilot: 'generic pilot',
+  noToken: 'no token',
+  wrongSignature: 'wrong signature',
+  foreignIssuer: 'foreign issuer',
+  expired: 'expired token',
+  algNone: 'alg none',
+};
+
 /** Token holders of VO B: whatever VO A's data is, an extension may not open it to them. */
 export const OTHER_VO: readonly TokenHolder[] = ['otherVoUser', 'otherVoAdmin', 'otherVoPilot'];
 

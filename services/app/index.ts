@@ -7,3 +7,15 @@ export {
   builtinRegistry,
   extendRegistry,
 } from './registry.ts';
+export {
+  AUTHORIZATION_MATRIX,
+  CALLER_LABELS,
+  type Caller,
+  type MatrixRow,
+} from './authorization-matrix.ts';
+export { type MatrixIdentities } from './authorization-matrix-run.ts';
+export {
+  type AuthorizationComparison,
+  type DecisionDifference,
+  compareAuthorization,
+} from './authorization-matrix-diff.ts';
