@@ -1,9 +1,11 @@
+import { authDbConformance } from './auth/auth-db-conformance.ts';
 import type { ConformanceSuite } from './conformance.ts';
 import {
   jobDbConformance,
   jobLoggingDbConformance,
   taskQueueDbConformance,
 } from './job/job-db-conformance.ts';
+import { pilotAgentsDbConformance } from './pilot-agents/pilot-agents-db-conformance.ts';
 
 /**
  * Every DB conformance kit, by the DB it checks: `gridbox validate-extension` runs the kit of
@@ -11,8 +13,11 @@ import {
  * only by its methods' presence (at start-up) and by the scenarios.
  */
 export const DB_CONFORMANCE_SUITES: ReadonlyMap<string, ConformanceSuite> = new Map(
-  [jobDbConformance, jobLoggingDbConformance, taskQueueDbConformance].map((suite) => [
-    suite.db,
-    suite as ConformanceSuite,
-  ]),
+  [
+    authDbConformance,
+    jobDbConformance,
+    jobLoggingDbConformance,
+    pilotAgentsDbConformance,
+    taskQueueDbConformance,
+  ].map((suite) => [suite.db, suite as ConformanceSuite]),
 );

@@ -1,5 +1,6 @@
 import { AssertionError } from 'node:assert';
 import type { SqlDbDefinition } from './database.ts';
+import { openDatabases } from './open-databases.ts';
 
 /**
  * A DB conformance kit: the behaviours a DB of one interface must have, as named async
@@ -61,4 +62,25 @@ function why(error: unknown): string {
   if (error instanceof AssertionError) return error.message.split('\n').slice(0, 12).join('\n');
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
+}
+
+/** One DB alone, fresh: what the kits of DBs used on their own open. */
+export interface OneDb<T> extends AsyncDisposable {
+  readonly db: T;
+}
+
+/** The suite of a DB whose checks need no other DB. */
+export function singleDbSuite<T>(
+  name: string,
+  checks: readonly ConformanceCheck<OneDb<T>>[],
+): ConformanceSuite<OneDb<T>> {
+  return {
+    db: name,
+    alongside: [],
+    checks,
+    async open(url, definitionOf) {
+      const databases = await openDatabases(url, [definitionOf(name)]);
+      return { db: databases.dbs.get(name) as T, [Symbol.asyncDispose]: () => databases.close() };
+    },
+  };
 }
