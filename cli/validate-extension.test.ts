@@ -66,6 +66,8 @@ async function gridbox(args: string[], env: Record<string, string> = {}) {
   return { code, stdout: out(), stderr: err() };
 }
 
+// Each run boots four boxes at least (the OpenAPI comparison, the matrix's two, a scenario's)
+// and runs the DB kits: seconds alone, minutes on a loaded 2-core machine.
 describe('gridbox validate-extension', () => {
   it('passes the example, and says which routes and parts it adds or replaces', async () => {
     const junit = join(root, 'example.xml');
@@ -95,7 +97,7 @@ describe('gridbox validate-extension', () => {
     const xml = await readFile(junit, 'utf8');
     expect(xml.match(/<testsuite /g)).toHaveLength(2);
     expect(xml).not.toContain('<failure');
-  });
+  }, 300_000);
 
   it('fails (exit 1) when a scenario fails on the extended box, naming the broken check', async () => {
     const dir = join(root, 'failing');
@@ -129,7 +131,7 @@ export const failing = {
     expect(code).toBe(1);
     expect(stdout).toContain('FAIL failing-expectation');
     expect(stdout).toContain('3 jobs Done: 2 Done');
-  });
+  }, 300_000);
 
   it('fails (exit 1) naming the conformance check a replacement JobDB breaks', async () => {
     // Its search forgets the VO a caller is kept to: another VO's jobs come back.
@@ -158,7 +160,7 @@ export const failing = {
     expect(stdout).toContain("a search filtered on VO lhcb returns lhcb's jobs only");
     expect(stdout).toContain('authorization matrix (');
     expect(stdout).not.toMatch(/FAIL (GET|POST|PUT|PATCH|DELETE) /);
-  });
+  }, 300_000);
 
   it('fails (exit 1) naming the operation and caller when a policy opens a VO’s jobs to another', async () => {
     const dir = await brokenExample('open-wms', [
@@ -183,7 +185,7 @@ export const failing = {
     const xml = await readFile(junit, 'utf8');
     expect(xml).toContain('<testsuite name="authorization matrix"');
     expect(xml).toContain('GET /api/jobs/status as other-VO user');
-  });
+  }, 300_000);
 
   it('passes the example and reports the decisions its policy changes', async () => {
     // The example's wms policy refuses submissions to the users its configuration freezes.
@@ -211,7 +213,7 @@ export const failing = {
     expect(summary.db_conformance.without_kit).toEqual([]);
     expect(summary.db_conformance.checks.length).toBeGreaterThan(5);
     expect(summary.db_conformance.checks.every((c: { passed: boolean }) => c.passed)).toBe(true);
-  });
+  }, 300_000);
 
   it('is a usage error (exit 2) to name a scenario nobody has', async () => {
     const { code, stderr } = await gridbox(['validate-extension', EXAMPLE_DIR, '--only', 'nope']);
