@@ -95,7 +95,14 @@ describe('gridbox validate-extension', () => {
       expect.objectContaining({ name: 'example-lollygag', origin: 'extension', status: 'passed' }),
     ]);
     const xml = await readFile(junit, 'utf8');
-    expect(xml.match(/<testsuite /g)).toHaveLength(2);
+    // A suite per scenario, then the authorization matrix's and the DB checks'.
+    expect(xml.match(/<testsuite name="[^"]*"/g)).toEqual([
+      '<testsuite name="scenario smoke"',
+      '<testsuite name="scenario example-lollygag"',
+      '<testsuite name="authorization matrix"',
+      '<testsuite name="DB conformance"',
+    ]);
+    expect(xml).toContain('name="JobDB: keeps every attribute a job is inserted with');
     expect(xml).not.toContain('<failure');
   }, 300_000);
 
