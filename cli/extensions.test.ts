@@ -12,9 +12,31 @@ import type { Io } from './io.ts';
 import { main } from './main.ts';
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../extensions/example', import.meta.url));
+const FIXTURES = pathToFileURL(
+  fileURLToPath(new URL('../fixtures/index.ts', import.meta.url)),
+).href;
 const SQL_JOB_DB = pathToFileURL(
   fileURLToPath(new URL('../services/db/index.ts', import.meta.url)),
 ).href;
+
+/** A hooks module source: one entry `name` needing `dbs`, with an observer doing nothing. */
+const hooksModule = (name: string, dbs: string[] = []) => `
+export const hooks = {
+  name: ${JSON.stringify(name)},
+  needs: { dbs: ${JSON.stringify(dbs)} },
+  afterStatusChange: async () => {},
+};
+`;
+
+/** A fixtures module source: one set `name`, gridbox's small one. */
+const fixturesModule = (name: string) => `
+import { generateFixtures } from ${JSON.stringify(FIXTURES)};
+export const set = {
+  name: ${JSON.stringify(name)},
+  description: 'the small set under another name',
+  generate: (seed) => generateFixtures({ seed, size: 'small' }),
+};
+`;
 
 /** A router module source registering `name` (at /api/<name>), needing nothing. */
 const routerModule = (name: string) => `
@@ -146,7 +168,7 @@ describe('loading extensions', () => {
     [
       'an unknown kind of entry',
       async () => [await extension('logic', { logic: './src/logic.js' })],
-      'The extension "logic" declares "gridbox.logic" in its package.json; the known keys are dbs, routers, policies, config, scenarios',
+      'The extension "logic" declares "gridbox.logic" in its package.json; the known keys are dbs, routers, policies, config, hooks, fixtures, scenarios',
     ],
     [
       'a module that does not exist',
@@ -178,6 +200,112 @@ describe('loading extensions', () => {
       ],
       'The extension "smoky" exports a scenario named "smoke", as one of gridbox\'s library; scenarios can only be added, under new names',
     ],
+    [
+      'a hooks entry without needs',
+      async () => [
+        await extension(
+          'hooks-no-needs',
+          { hooks: './src/hooks.js' },
+          {
+            'src/hooks.js': "export const audit = { name: 'audit', afterStatusChange() {} };\n",
+          },
+        ),
+      ],
+      'The extension "hooks-no-needs": the export "audit" of its hooks module ./src/hooks.js is not a hooks entry definition (a JobHookDefinition has needs: { dbs: [...] }',
+    ],
+    [
+      'a hooks entry with a misspelt hook',
+      async () => [
+        await extension(
+          'hooks-typo',
+          { hooks: './src/hooks.js' },
+          {
+            'src/hooks.js':
+              "export const audit = { name: 'audit', needs: { dbs: [] }, beforeSubmitt() {} };\n",
+          },
+        ),
+      ],
+      'The extension "hooks-typo": the export "audit" of its hooks module ./src/hooks.js is not a hooks entry definition (a JobHookDefinition has no "beforeSubmitt"; its hooks are beforeSubmit and afterStatusChange',
+    ],
+    [
+      'a hooks entry whose hook is not a function',
+      async () => [
+        await extension(
+          'hooks-value',
+          { hooks: './src/hooks.js' },
+          {
+            'src/hooks.js':
+              "export const audit = { name: 'audit', needs: { dbs: [] }, beforeSubmit: true };\n",
+          },
+        ),
+      ],
+      "is not a hooks entry definition (a JobHookDefinition's beforeSubmit is a function",
+    ],
+    [
+      'a hooks entry with no hook at all',
+      async () => [
+        await extension(
+          'hooks-empty',
+          { hooks: './src/hooks.js' },
+          { 'src/hooks.js': "export const audit = { name: 'audit', needs: { dbs: [] } };\n" },
+        ),
+      ],
+      'is not a hooks entry definition (a JobHookDefinition has beforeSubmit or afterStatusChange',
+    ],
+    [
+      'two extensions adding hooks under the same name',
+      async () => [
+        await extension(
+          'hooks-a',
+          { hooks: './src/hooks.js' },
+          { 'src/hooks.js': hooksModule('audit') },
+        ),
+        await extension(
+          'hooks-b',
+          { hooks: './src/hooks.js' },
+          { 'src/hooks.js': hooksModule('audit') },
+        ),
+      ],
+      'The extensions "hooks-a" and "hooks-b" both add a hooks entry named "audit"; load only one of them',
+    ],
+    [
+      'a fixture set that is not a definition',
+      async () => [
+        await extension(
+          'fixtures-shape',
+          { fixtures: './src/fixtures.js' },
+          { 'src/fixtures.js': "export const tiny = { name: 'tiny', description: 'x' };\n" },
+        ),
+      ],
+      'The extension "fixtures-shape": the export "tiny" of its fixtures module ./src/fixtures.js is not a fixture set definition (a FixtureSetDefinition has a function "generate"',
+    ],
+    [
+      "a fixture set under the name of one of gridbox's",
+      async () => [
+        await extension(
+          'fixtures-small',
+          { fixtures: './src/fixtures.js' },
+          { 'src/fixtures.js': fixturesModule('small') },
+        ),
+      ],
+      'The extension "fixtures-small" exports a fixture set named "small", as one of gridbox\'s; fixture sets can only be added, under new names',
+    ],
+    [
+      'two extensions adding the same fixture set',
+      async () => [
+        await extension(
+          'sets-a',
+          { fixtures: './src/fixtures.js' },
+          { 'src/fixtures.js': fixturesModule('tiny') },
+        ),
+        await extension(
+          'sets-b',
+          { fixtures: './src/fixtures.js' },
+          { 'src/fixtures.js': fixturesModule('tiny') },
+        ),
+      ],
+      'The extensions "sets-a" and "sets-b" both add a fixture set named "tiny"; load only one of them',
+    ],
   ];
   it.each(broken)('refuses %s in one sentence', async (_title, make, message) => {
     const specs = await make();
@@ -193,6 +321,12 @@ describe('loading extensions', () => {
       'policies',
       "export const wms = { name: 'wms', actions: ['create'], check: async () => {} };\n",
       'The access policy "wms" (from the extension "start-policies") registered in place of gridbox\'s does not decide read, manage, query, pilot, match',
+    ],
+    [
+      'hooks needing a DB that nothing registers',
+      'hooks',
+      hooksModule('audit', ['AuditDB']),
+      'The hooks "audit" (from the extension "start-hooks") need the DB AuditDB, which no entry registers',
     ],
     [
       'a router needing a DB that nothing registers',

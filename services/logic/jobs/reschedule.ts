@@ -1,5 +1,6 @@
 import { type Clock, type Config, parseJdl, serializeJdl } from '../../core/index.ts';
 import { type JobDB, type JobLoggingDB, type TaskQueueDB, toSqlDateTime } from '../../db/index.ts';
+import type { JobHooks } from './hooks.ts';
 import { prepareJob } from './prepare-job.ts';
 import { setJobStatuses } from './status.ts';
 import { runOptimizers } from './submit.ts';
@@ -10,6 +11,8 @@ export interface RescheduleDeps {
   taskQueueDb: TaskQueueDB;
   config: Config;
   clock: Clock;
+  /** Extensions' hooks: a rescheduled job goes through the submission hooks again. */
+  hooks?: JobHooks | undefined;
 }
 
 export interface RescheduleResult {
@@ -70,7 +73,16 @@ export async function rescheduleJobs(
       dirac_group: String(job.OwnerGroup),
       vo,
     };
-    const prepared = prepareJob(original, submitter, deps.config);
+    let prepared = prepareJob(original, submitter, deps.config);
+    if (deps.hooks !== undefined) {
+      const job = { jdl: original, submitter, reason: 'reschedule', jobId } as const;
+      const verdict = await deps.hooks.review(job, deps.config);
+      if ('refuse' in verdict) {
+        result.failed[jobId] = { detail: verdict.refuse };
+        continue;
+      }
+      if (verdict.jdl !== original) prepared = prepareJob(verdict.jdl, submitter, deps.config);
+    }
     const checkedJdl = serializeJdl(prepared.jdl);
     await deps.taskQueueDb.deleteJobs([jobId]);
     await deps.jobDb.updateJdl(jobId, checkedJdl.replaceAll('%j', String(jobId)));
