@@ -1,10 +1,11 @@
 import { mkdtempSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../services/app/index.ts';
+import { testBox } from '../services/app/test-box.testkit.ts';
 import { UsageError, snapshotOf, staticConfigSource } from '../services/core/index.ts';
 import { generateFixtures } from '../fixtures/index.ts';
 import { loadExtensions } from './extensions.ts';
@@ -440,11 +441,15 @@ describe('gridbox up --extension', () => {
     let ready!: (line: string) => void;
     const readyLine = new Promise<string>((resolve) => (ready = resolve));
     const { io, stderr } = testIo(ready, new Promise((resolve) => (stop = resolve)));
-    const running = main(['up', '--extension', EXAMPLE_DIR, ...boxFlags(), '--json'], io);
+    const running = main(
+      ['up', '--extension', EXAMPLE_DIR, '--fixtures', 'example-small', ...boxFlags(), '--json'],
+      io,
+    );
     // A failed start resolves `running` without a ready line: fail then, not at the timeout.
     const first = await Promise.race([readyLine, running.then((code) => `exited ${code}`)]);
     expect(first, stderr.join('')).toMatch(/^\{/);
-    const { url } = JSON.parse(first) as { url: string };
+    const { url, fixtures } = JSON.parse(first) as { url: string; fixtures: string };
+    expect(fixtures).toBe('example-small');
     try {
       const openapi = (await (await fetch(`${url}/api/openapi.json`)).json()) as {
         paths: object;
@@ -470,5 +475,100 @@ describe('gridbox scenario run --extension', () => {
     expect(code, stderr.join('')).toBe(0);
     // Its two checks of the lollygag route and those of expectJobs, all held.
     expect(JSON.parse(stdout.join(''))).toMatchObject({ status: 'passed', checks: 4, failed: [] });
+  });
+});
+
+describe("an extension's fixture sets", () => {
+  it('are what --fixtures names on scenario run once the extension is loaded', async () => {
+    const stdout: string[] = [];
+    const { io, stderr } = testIo((text) => stdout.push(text), new Promise(() => {}));
+    const report = join(root, 'fixtures-report');
+    const argv = ['scenario', 'run', 'example-lollygag', '--virtual', '--json', '--report', report];
+    const code = await main(
+      [...argv, '--extension', EXAMPLE_DIR, '--fixtures', 'example-small'],
+      io,
+    );
+    expect(code, stderr.join('')).toBe(0);
+    expect(JSON.parse(stdout.join(''))).toMatchObject({ status: 'passed' });
+    const written = JSON.parse(await readFile(join(report, 'report.json'), 'utf8')) as {
+      inputs: { fixtures: string };
+    };
+    expect(written.inputs.fixtures).toBe('example-small');
+  });
+
+  it('are what --fixtures names on sim once the extension is loaded', async () => {
+    const stdout: string[] = [];
+    const { io, stderr } = testIo((text) => stdout.push(text), new Promise(() => {}));
+    const argv = ['sim', '--virtual', '--jobs', '4', '--json', '--payload-failure', '0'];
+    const code = await main(
+      [...argv, '--node-crash', '0', '--extension', EXAMPLE_DIR, '--fixtures', 'example-small'],
+      io,
+    );
+    expect(code, stderr.join('')).toBe(0);
+    expect(JSON.parse(stdout.join(''))).toMatchObject({ jobs: { by_status: { Done: 4 } } });
+  });
+
+  // Each case: the command line, without and with the extension that provides the set.
+  const unknown: [string, string[]][] = [
+    ['up', ['up', '--port', '0', '--idp-port', '0', '--log-level', 'silent']],
+    ['demo', ['demo', '--once', '--port', '0', '--idp-port', '0']],
+    ['sim', ['sim', '--virtual', '--jobs', '1']],
+    ['scenario run', ['scenario', 'run', 'smoke', '--virtual']],
+  ];
+  it.each(unknown)('%s without the extension: one sentence, exit 2', async (_command, argv) => {
+    const { io, stderr } = testIo(() => {}, new Promise(() => {}));
+    expect(await main([...argv, '--fixtures', 'example-small'], io)).toBe(2);
+    expect(stderr.join('')).toBe(
+      'gridbox: Invalid value "example-small" for --fixtures: expected small, large, or a fixture set of an extension loaded with --extension.\n',
+    );
+  });
+});
+
+describe('extension hooks that fail, in a served box', () => {
+  it('answer a submission with a 500 naming the extension and write nothing; a failed observer changes no answer', async () => {
+    const dir = await extension(
+      'failing-hooks',
+      { hooks: './src/hooks.js' },
+      {
+        'src/hooks.js': `
+export const broken = {
+  name: 'broken',
+  needs: { dbs: ['JobDB'] },
+  beforeSubmit: (job) => {
+    if (job.jdl.attributes.some(([name]) => name === 'Crash')) throw new TypeError('oops');
+    return undefined;
+  },
+  afterStatusChange: () => { throw new Error('no bookkeeping today'); },
+};
+`,
+      },
+    );
+    const { registry } = await loadExtensions([dir]);
+    await using box = await testBox({ registry });
+    const alice = await box.user(box.vos[0]!);
+    const crashed = await box.inject('POST', '/api/jobs/jdl', alice, [
+      'Executable = "echo";',
+      'Executable = "echo"; Crash = "yes";',
+    ]);
+    expect({ status: crashed.statusCode, body: crashed.json() }).toEqual({
+      status: 500,
+      body: {
+        detail:
+          'The submission hook of the broken hooks of the extension "failing-hooks" failed; the job was not submitted',
+      },
+    });
+    const search = { parameters: ['JobID'], search: [] };
+    expect((await box.inject('POST', '/api/jobs/search', alice, search)).json()).toEqual([]);
+
+    const submitted = await box.inject('POST', '/api/jobs/jdl', alice, ['Executable = "echo";']);
+    expect(submitted.statusCode).toBe(201);
+    const jobId = submitted.json<{ JobID: number }[]>()[0]!.JobID;
+    const killed = await box.inject('PATCH', '/api/jobs/status', alice, {
+      [jobId]: { '2099-01-01T00:00:00Z': { Status: 'Killed' } },
+    });
+    expect(killed.statusCode).toBe(200);
+    expect(
+      killed.json<{ success: Record<string, { Status: string }> }>().success[jobId]?.Status,
+    ).toBe('Killed');
   });
 });
