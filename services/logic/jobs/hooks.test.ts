@@ -183,6 +183,27 @@ describe('submission hooks', () => {
     expect(result.failed).toEqual({ [job!.JobID]: { detail: 'no' } });
   });
 
+  it('leave every job of a reschedule as it was when one fails on any of them', async () => {
+    const failing = new Set<number>();
+    const hooks = compose({
+      name: 'flaky',
+      needs: { dbs: [] },
+      beforeSubmit: (job) => {
+        if (job.jobId !== undefined && failing.has(job.jobId)) throw new Error('flaky');
+        return undefined;
+      },
+    });
+    const ids = (await submitJdlJobs(deps(hooks), submitter, [JDL, JDL])).map((j) => j.JobID);
+    failing.add(ids[1]!);
+    await expect(rescheduleJobs(deps(hooks), ids, false)).rejects.toThrow(ExtensionFailedError);
+    const rows = await databases.sql.kysely
+      .selectFrom('Jobs')
+      .select(['JobID', 'RescheduleCounter', 'Status'])
+      .orderBy('JobID')
+      .execute();
+    expect(rows).toEqual(ids.map((JobID) => ({ JobID, RescheduleCounter: 0, Status: 'Waiting' })));
+  });
+
   it('get only the DBs they declare', async () => {
     const reads = compose({
       name: 'reader',
