@@ -154,7 +154,7 @@ async function reviewJobs(
   isBulk: boolean,
 ): Promise<PreparedJob[]> {
   const prepared = descriptions.map((record) => prepareJob(record, submitter, deps.config));
-  if (deps.hooks === undefined) return prepared;
+  if (deps.hooks === undefined || deps.hooks === noJobHooks) return prepared;
   for (const [i, record] of descriptions.entries()) {
     const job = { jdl: record, submitter, reason: 'submit', jobId: undefined } as const;
     const verdict = await deps.hooks.review(job, deps.config);
