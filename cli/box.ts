@@ -18,7 +18,7 @@ import {
 } from '../services/core/index.ts';
 import { type Keystore, generateKeystore } from '../services/logic/index.ts';
 import { type BoxBackends, openBackends } from './backends.ts';
-import { loadExtensions } from './extensions.ts';
+import { type LoadedExtensions, loadExtensions } from './extensions.ts';
 
 /** What `gridbox up --json` prints once the box is ready; other tools parse it. */
 export interface ReadyLine {
@@ -62,6 +62,8 @@ export interface BoxOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Told each phase of the start, to say what a slow start is doing. */
   onPhase?: (phase: string) => void;
+  /** The extensions of `settings.extension`, when the caller loaded them already. */
+  extensions?: LoadedExtensions;
 }
 
 /**
@@ -79,10 +81,11 @@ export async function startBox({
   logger,
   env = process.env,
   onPhase = () => {},
+  extensions,
 }: BoxOptions): Promise<StartedBox> {
   onPhase('loading extensions');
   // Before anything starts, so a broken extension stops the box with nothing to clean up.
-  const { registry } = await loadExtensions(settings.extension);
+  const { registry } = extensions ?? (await loadExtensions(settings.extension));
   onPhase('opening the databases');
   const backends = await openBackends({
     settings,
@@ -216,7 +219,7 @@ async function startServices({
         docs_url: `${url}/api/docs`,
         ...backends.ready,
         seed: fixtureSet.meta.seed,
-        fixtures: settings.configFile || fixtureSet.meta.size,
+        fixtures: settings.configFile || settings.fixtures,
       },
       close,
       [Symbol.asyncDispose]: close,

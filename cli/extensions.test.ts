@@ -1,10 +1,11 @@
 import { mkdtempSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../services/app/index.ts';
+import { testBox } from '../services/app/test-box.testkit.ts';
 import { UsageError, snapshotOf, staticConfigSource } from '../services/core/index.ts';
 import { generateFixtures } from '../fixtures/index.ts';
 import { loadExtensions } from './extensions.ts';
@@ -12,9 +13,31 @@ import type { Io } from './io.ts';
 import { main } from './main.ts';
 
 const EXAMPLE_DIR = fileURLToPath(new URL('../extensions/example', import.meta.url));
+const FIXTURES = pathToFileURL(
+  fileURLToPath(new URL('../fixtures/index.ts', import.meta.url)),
+).href;
 const SQL_JOB_DB = pathToFileURL(
   fileURLToPath(new URL('../services/db/index.ts', import.meta.url)),
 ).href;
+
+/** A hooks module source: one entry `name` needing `dbs`, with an observer doing nothing. */
+const hooksModule = (name: string, dbs: string[] = []) => `
+export const hooks = {
+  name: ${JSON.stringify(name)},
+  needs: { dbs: ${JSON.stringify(dbs)} },
+  afterStatusChange: async () => {},
+};
+`;
+
+/** A fixtures module source: one set `name`, gridbox's small one. */
+const fixturesModule = (name: string) => `
+import { generateFixtures } from ${JSON.stringify(FIXTURES)};
+export const set = {
+  name: ${JSON.stringify(name)},
+  description: 'the small set under another name',
+  generate: (seed) => generateFixtures({ seed, size: 'small' }),
+};
+`;
 
 /** A router module source registering `name` (at /api/<name>), needing nothing. */
 const routerModule = (name: string) => `
@@ -146,7 +169,7 @@ describe('loading extensions', () => {
     [
       'an unknown kind of entry',
       async () => [await extension('logic', { logic: './src/logic.js' })],
-      'The extension "logic" declares "gridbox.logic" in its package.json; the known keys are dbs, routers, policies, config, scenarios',
+      'The extension "logic" declares "gridbox.logic" in its package.json; the known keys are dbs, routers, policies, config, hooks, fixtures, scenarios',
     ],
     [
       'a module that does not exist',
@@ -178,6 +201,112 @@ describe('loading extensions', () => {
       ],
       'The extension "smoky" exports a scenario named "smoke", as one of gridbox\'s library; scenarios can only be added, under new names',
     ],
+    [
+      'a hooks entry without needs',
+      async () => [
+        await extension(
+          'hooks-no-needs',
+          { hooks: './src/hooks.js' },
+          {
+            'src/hooks.js': "export const audit = { name: 'audit', afterStatusChange() {} };\n",
+          },
+        ),
+      ],
+      'The extension "hooks-no-needs": the export "audit" of its hooks module ./src/hooks.js is not a hooks entry definition (a JobHookDefinition has needs: { dbs: [...] }',
+    ],
+    [
+      'a hooks entry with a misspelt hook',
+      async () => [
+        await extension(
+          'hooks-typo',
+          { hooks: './src/hooks.js' },
+          {
+            'src/hooks.js':
+              "export const audit = { name: 'audit', needs: { dbs: [] }, beforeSubmitt() {} };\n",
+          },
+        ),
+      ],
+      'The extension "hooks-typo": the export "audit" of its hooks module ./src/hooks.js is not a hooks entry definition (a JobHookDefinition has no "beforeSubmitt"; its hooks are beforeSubmit and afterStatusChange',
+    ],
+    [
+      'a hooks entry whose hook is not a function',
+      async () => [
+        await extension(
+          'hooks-value',
+          { hooks: './src/hooks.js' },
+          {
+            'src/hooks.js':
+              "export const audit = { name: 'audit', needs: { dbs: [] }, beforeSubmit: true };\n",
+          },
+        ),
+      ],
+      "is not a hooks entry definition (a JobHookDefinition's beforeSubmit is a function",
+    ],
+    [
+      'a hooks entry with no hook at all',
+      async () => [
+        await extension(
+          'hooks-empty',
+          { hooks: './src/hooks.js' },
+          { 'src/hooks.js': "export const audit = { name: 'audit', needs: { dbs: [] } };\n" },
+        ),
+      ],
+      'is not a hooks entry definition (a JobHookDefinition has beforeSubmit or afterStatusChange',
+    ],
+    [
+      'two extensions adding hooks under the same name',
+      async () => [
+        await extension(
+          'hooks-a',
+          { hooks: './src/hooks.js' },
+          { 'src/hooks.js': hooksModule('audit') },
+        ),
+        await extension(
+          'hooks-b',
+          { hooks: './src/hooks.js' },
+          { 'src/hooks.js': hooksModule('audit') },
+        ),
+      ],
+      'The extensions "hooks-a" and "hooks-b" both add a hooks entry named "audit"; load only one of them',
+    ],
+    [
+      'a fixture set that is not a definition',
+      async () => [
+        await extension(
+          'fixtures-shape',
+          { fixtures: './src/fixtures.js' },
+          { 'src/fixtures.js': "export const tiny = { name: 'tiny', description: 'x' };\n" },
+        ),
+      ],
+      'The extension "fixtures-shape": the export "tiny" of its fixtures module ./src/fixtures.js is not a fixture set definition (a FixtureSetDefinition has a function "generate"',
+    ],
+    [
+      "a fixture set under the name of one of gridbox's",
+      async () => [
+        await extension(
+          'fixtures-small',
+          { fixtures: './src/fixtures.js' },
+          { 'src/fixtures.js': fixturesModule('small') },
+        ),
+      ],
+      'The extension "fixtures-small" exports a fixture set named "small", as one of gridbox\'s; fixture sets can only be added, under new names',
+    ],
+    [
+      'two extensions adding the same fixture set',
+      async () => [
+        await extension(
+          'sets-a',
+          { fixtures: './src/fixtures.js' },
+          { 'src/fixtures.js': fixturesModule('tiny') },
+        ),
+        await extension(
+          'sets-b',
+          { fixtures: './src/fixtures.js' },
+          { 'src/fixtures.js': fixturesModule('tiny') },
+        ),
+      ],
+      'The extensions "sets-a" and "sets-b" both add a fixture set named "tiny"; load only one of them',
+    ],
   ];
   it.each(broken)('refuses %s in one sentence', async (_title, make, message) => {
     const specs = await make();
@@ -193,6 +322,12 @@ describe('loading extensions', () => {
       'policies',
       "export const wms = { name: 'wms', actions: ['create'], check: async () => {} };\n",
       'The access policy "wms" (from the extension "start-policies") registered in place of gridbox\'s does not decide read, manage, query, pilot, match',
+    ],
+    [
+      'hooks needing a DB that nothing registers',
+      'hooks',
+      hooksModule('audit', ['AuditDB']),
+      'The hooks "audit" (from the extension "start-hooks") need the DB AuditDB, which no entry registers',
     ],
     [
       'a router needing a DB that nothing registers',
@@ -306,11 +441,15 @@ describe('gridbox up --extension', () => {
     let ready!: (line: string) => void;
     const readyLine = new Promise<string>((resolve) => (ready = resolve));
     const { io, stderr } = testIo(ready, new Promise((resolve) => (stop = resolve)));
-    const running = main(['up', '--extension', EXAMPLE_DIR, ...boxFlags(), '--json'], io);
+    const running = main(
+      ['up', '--extension', EXAMPLE_DIR, '--fixtures', 'example-small', ...boxFlags(), '--json'],
+      io,
+    );
     // A failed start resolves `running` without a ready line: fail then, not at the timeout.
     const first = await Promise.race([readyLine, running.then((code) => `exited ${code}`)]);
     expect(first, stderr.join('')).toMatch(/^\{/);
-    const { url } = JSON.parse(first) as { url: string };
+    const { url, fixtures } = JSON.parse(first) as { url: string; fixtures: string };
+    expect(fixtures).toBe('example-small');
     try {
       const openapi = (await (await fetch(`${url}/api/openapi.json`)).json()) as {
         paths: object;
@@ -336,5 +475,100 @@ describe('gridbox scenario run --extension', () => {
     expect(code, stderr.join('')).toBe(0);
     // Its two checks of the lollygag route and those of expectJobs, all held.
     expect(JSON.parse(stdout.join(''))).toMatchObject({ status: 'passed', checks: 4, failed: [] });
+  });
+});
+
+describe("an extension's fixture sets", () => {
+  it('are what --fixtures names on scenario run once the extension is loaded', async () => {
+    const stdout: string[] = [];
+    const { io, stderr } = testIo((text) => stdout.push(text), new Promise(() => {}));
+    const report = join(root, 'fixtures-report');
+    const argv = ['scenario', 'run', 'example-lollygag', '--virtual', '--json', '--report', report];
+    const code = await main(
+      [...argv, '--extension', EXAMPLE_DIR, '--fixtures', 'example-small'],
+      io,
+    );
+    expect(code, stderr.join('')).toBe(0);
+    expect(JSON.parse(stdout.join(''))).toMatchObject({ status: 'passed' });
+    const written = JSON.parse(await readFile(join(report, 'report.json'), 'utf8')) as {
+      inputs: { fixtures: string };
+    };
+    expect(written.inputs.fixtures).toBe('example-small');
+  });
+
+  it('are what --fixtures names on sim once the extension is loaded', async () => {
+    const stdout: string[] = [];
+    const { io, stderr } = testIo((text) => stdout.push(text), new Promise(() => {}));
+    const argv = ['sim', '--virtual', '--jobs', '4', '--json', '--payload-failure', '0'];
+    const code = await main(
+      [...argv, '--node-crash', '0', '--extension', EXAMPLE_DIR, '--fixtures', 'example-small'],
+      io,
+    );
+    expect(code, stderr.join('')).toBe(0);
+    expect(JSON.parse(stdout.join(''))).toMatchObject({ jobs: { by_status: { Done: 4 } } });
+  });
+
+  // Each case: the command line, without and with the extension that provides the set.
+  const unknown: [string, string[]][] = [
+    ['up', ['up', '--port', '0', '--idp-port', '0', '--log-level', 'silent']],
+    ['demo', ['demo', '--once', '--port', '0', '--idp-port', '0']],
+    ['sim', ['sim', '--virtual', '--jobs', '1']],
+    ['scenario run', ['scenario', 'run', 'smoke', '--virtual']],
+  ];
+  it.each(unknown)('%s without the extension: one sentence, exit 2', async (_command, argv) => {
+    const { io, stderr } = testIo(() => {}, new Promise(() => {}));
+    expect(await main([...argv, '--fixtures', 'example-small'], io)).toBe(2);
+    expect(stderr.join('')).toBe(
+      'gridbox: Invalid value "example-small" for --fixtures: expected small, large, or a fixture set of an extension loaded with --extension.\n',
+    );
+  });
+});
+
+describe('extension hooks that fail, in a served box', () => {
+  it('answer a submission with a 500 naming the extension and write nothing; a failed observer changes no answer', async () => {
+    const dir = await extension(
+      'failing-hooks',
+      { hooks: './src/hooks.js' },
+      {
+        'src/hooks.js': `
+export const broken = {
+  name: 'broken',
+  needs: { dbs: ['JobDB'] },
+  beforeSubmit: (job) => {
+    if (job.jdl.attributes.some(([name]) => name === 'Crash')) throw new TypeError('oops');
+    return undefined;
+  },
+  afterStatusChange: () => { throw new Error('no bookkeeping today'); },
+};
+`,
+      },
+    );
+    const { registry } = await loadExtensions([dir]);
+    await using box = await testBox({ registry });
+    const alice = await box.user(box.vos[0]!);
+    const crashed = await box.inject('POST', '/api/jobs/jdl', alice, [
+      'Executable = "echo";',
+      'Executable = "echo"; Crash = "yes";',
+    ]);
+    expect({ status: crashed.statusCode, body: crashed.json() }).toEqual({
+      status: 500,
+      body: {
+        detail:
+          'The submission hook of the broken hooks of the extension "failing-hooks" failed; the job was not submitted',
+      },
+    });
+    const search = { parameters: ['JobID'], search: [] };
+    expect((await box.inject('POST', '/api/jobs/search', alice, search)).json()).toEqual([]);
+
+    const submitted = await box.inject('POST', '/api/jobs/jdl', alice, ['Executable = "echo";']);
+    expect(submitted.statusCode).toBe(201);
+    const jobId = submitted.json<{ JobID: number }[]>()[0]!.JobID;
+    const killed = await box.inject('PATCH', '/api/jobs/status', alice, {
+      [jobId]: { '2099-01-01T00:00:00Z': { Status: 'Killed' } },
+    });
+    expect(killed.statusCode).toBe(200);
+    expect(
+      killed.json<{ success: Record<string, { Status: string }> }>().success[jobId]?.Status,
+    ).toBe('Killed');
   });
 });

@@ -1,6 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import {
+  type ExtensionFixtureSet,
+  FIXTURE_SIZE_NAMES,
+  type FixtureSetDefinition,
+} from '../fixtures/index.ts';
 import { SCENARIOS, type Scenario } from '../scenarios/index.ts';
 import {
   type OperationsSection,
@@ -11,6 +16,7 @@ import {
 } from '../services/app/index.ts';
 import { UsageError } from '../services/core/index.ts';
 import type { SqlDbDefinition } from '../services/db/index.ts';
+import type { JobHookDefinition } from '../services/logic/index.ts';
 import type { AccessPolicy, RouterDefinition } from '../services/routers/index.ts';
 
 /**
@@ -23,13 +29,23 @@ export interface ExtensionManifest {
   routers?: string;
   policies?: string;
   config?: string;
+  hooks?: string;
+  fixtures?: string;
   scenarios?: string;
 }
 
 type Kind = keyof ExtensionManifest;
 
 /** Kinds in the order they are loaded and reported; the keys a `gridbox` key may have. */
-const KINDS: readonly Kind[] = ['dbs', 'routers', 'policies', 'config', 'scenarios'];
+const KINDS: readonly Kind[] = [
+  'dbs',
+  'routers',
+  'policies',
+  'config',
+  'hooks',
+  'fixtures',
+  'scenarios',
+];
 
 /** What one kind's entries are called in messages and in the registry's origins. */
 const NOUN: Record<Kind, { one: string; a: string; origin: string }> = {
@@ -37,6 +53,8 @@ const NOUN: Record<Kind, { one: string; a: string; origin: string }> = {
   routers: { one: 'router', a: 'a router', origin: 'router' },
   policies: { one: 'access policy', a: 'an access policy', origin: 'policy' },
   config: { one: 'configuration section', a: 'a configuration section', origin: 'config' },
+  hooks: { one: 'hooks', a: 'a hooks entry', origin: 'hooks' },
+  fixtures: { one: 'fixture set', a: 'a fixture set', origin: 'fixtures' },
   scenarios: { one: 'scenario', a: 'a scenario', origin: 'scenario' },
 };
 
@@ -57,6 +75,8 @@ export interface LoadedExtensions {
   readonly registry: Registry;
   /** The extensions' own scenarios, by name. */
   readonly scenarios: ReadonlyMap<string, Scenario>;
+  /** The extensions' fixture sets (what `--fixtures NAME` may name besides gridbox's), by name. */
+  readonly fixtureSets: ReadonlyMap<string, ExtensionFixtureSet>;
   readonly extensions: readonly LoadedExtension[];
 }
 
@@ -100,6 +120,10 @@ export async function loadExtensions(
           throw new UsageError(
             `The extension "${extension.name}" exports a scenario named "${entry.name}", as one of gridbox's library; scenarios can only be added, under new names`,
           );
+        if (kind === 'fixtures' && (FIXTURE_SIZE_NAMES as readonly string[]).includes(entry.name))
+          throw new UsageError(
+            `The extension "${extension.name}" exports a fixture set named "${entry.name}", as one of gridbox's; fixture sets can only be added, under new names`,
+          );
         claims.set(key, { extension: extension.name, entry });
       }
 
@@ -109,11 +133,19 @@ export async function loadExtensions(
     routers: all<RouterDefinition>('routers'),
     policies: all<AccessPolicy>('policies'),
     operationsSections: all<OperationsSection>('config'),
+    hooks: all<JobHookDefinition>('hooks'),
     origins: new Map([...claims].map(([key, claim]) => [key, claim.extension])),
   };
   return {
     registry: extensions.length === 0 ? base : extendRegistry(base, entries),
     scenarios: new Map(all<Scenario>('scenarios').map((s) => [s.name, s])),
+    fixtureSets: new Map(
+      extensions.flatMap((extension) =>
+        (extension.entries.fixtures as FixtureSetDefinition[]).map(
+          (definition) => [definition.name, { definition, extension: extension.name }] as const,
+        ),
+      ),
+    ),
     extensions,
   };
 }
@@ -242,6 +274,13 @@ const SHAPES: Record<Kind, (value: Record<string, unknown>) => string | undefine
     lacks(v, { name: 'string', check: 'function' }, 'AccessPolicy') ??
     (Array.isArray(v.actions) ? undefined : 'an AccessPolicy has an actions array'),
   config: (v) => lacks(v, { name: 'string', schema: 'object' }, 'configuration section'),
+  hooks: (v) => lacks(v, { name: 'string' }, 'JobHookDefinition') ?? hooksShape(v),
+  fixtures: (v) =>
+    lacks(
+      v,
+      { name: 'string', description: 'string', generate: 'function' },
+      'FixtureSetDefinition',
+    ),
   scenarios: (v) =>
     lacks(v, { name: 'string', description: 'string' }, 'Scenario') ??
     (Array.isArray(v.steps) &&
@@ -252,6 +291,24 @@ const SHAPES: Record<Kind, (value: Record<string, unknown>) => string | undefine
       ? undefined
       : 'a Scenario has steps made by scenarios/steps'),
 };
+
+const HOOKS = ['beforeSubmit', 'afterStatusChange'];
+
+/** What an object with a name lacks to be a JobHookDefinition (its hooks, and only those). */
+function hooksShape(value: Record<string, unknown>): string | undefined {
+  if (!Array.isArray((value.needs as { dbs?: unknown } | undefined)?.dbs))
+    return 'a JobHookDefinition has needs: { dbs: [...] }';
+  const unknown = Object.keys(value).find((key) => !['name', 'needs', ...HOOKS].includes(key));
+  if (unknown !== undefined)
+    return `a JobHookDefinition has no "${unknown}"; its hooks are ${HOOKS.join(' and ')}`;
+  const notFunction = HOOKS.find(
+    (hook) => value[hook] !== undefined && typeof value[hook] !== 'function',
+  );
+  if (notFunction !== undefined) return `a JobHookDefinition's ${notFunction} is a function`;
+  if (!HOOKS.some((hook) => typeof value[hook] === 'function'))
+    return `a JobHookDefinition has ${HOOKS.join(' or ')}`;
+  return undefined;
+}
 
 function lacks(
   value: Record<string, unknown>,

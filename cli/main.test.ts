@@ -56,7 +56,10 @@ describe('gridbox usage', () => {
       ['up', '--port', 'abc'],
       'gridbox: Invalid value "abc" for --port: expected an integer from 0 to 65535.',
     ],
-    [['up', '--fixtures', 'huge'], "error: option '--fixtures <value>' argument 'huge' is invalid"],
+    [
+      ['up', '--fixtures', 'huge'],
+      'gridbox: Invalid value "huge" for --fixtures: expected small, large, or a fixture set of an extension loaded with --extension.',
+    ],
     [
       ['up', '--config-file', '/nonexistent/set.yaml'],
       'gridbox: Cannot read the fixture file /nonexistent/set.yaml: ENOENT.',

@@ -243,8 +243,14 @@ function createProgram(io: Io, actions: Actions): Command {
     .option('--sites <n>', "number of sites (default: the fixtures' own)")
     .option('--jobs <n>', 'jobs to submit (default 200)')
     .option('--seed <n>', 'seed of fixtures and simulation; the same seed replays the run')
-    .addOption(
-      new Option('--fixtures <size>', 'fixture set shaping the grid').choices(FIXTURE_SIZE_NAMES),
+    .option(
+      '--fixtures <name>',
+      `fixture set shaping the grid: ${FIXTURE_SIZE_NAMES.join(', ')}, or one of an extension`,
+    )
+    .option(
+      '--extension <path>',
+      "load an extension into the run's own box; its fixture sets can then be named (repeatable)",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--virtual', 'virtual time, in process: as fast as the services answer')
     .option('--json', 'print the summary as one JSON object')
@@ -288,10 +294,9 @@ function createProgram(io: Io, actions: Actions): Command {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--seed <n>', 'seed of fixtures and run; the same seed replays the run (default 1)')
-    .addOption(
-      new Option('--fixtures <size>', 'fixture set shaping the grid (default small)').choices(
-        FIXTURE_SIZE_NAMES,
-      ),
+    .option(
+      '--fixtures <name>',
+      `fixture set shaping the grid: ${FIXTURE_SIZE_NAMES.join(', ')} (default small), or one of an extension`,
     )
     .option('--virtual', 'virtual time, in process: as fast as the services answer')
     .option('--junit <file>', 'write a JUnit XML report (one test case per check)')

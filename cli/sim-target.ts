@@ -10,7 +10,7 @@ import {
 } from '../client/index.ts';
 import { Agent } from 'undici';
 import type { FixtureSet } from '../fixtures/index.ts';
-import { buildApp } from '../services/index.ts';
+import { type Registry, buildApp } from '../services/index.ts';
 import {
   type Clock,
   type Config,
@@ -56,6 +56,8 @@ export async function embeddedTarget(options: {
   seed: number;
   transport: 'inject' | 'http';
   dbUrl?: string;
+  /** The parts to assemble (extensions loaded); the built-in ones when not given. */
+  registry?: Registry;
 }): Promise<SimTarget> {
   const { fixtureSet, clock } = options;
   const keystore = await generateKeystore(clock);
@@ -64,6 +66,7 @@ export async function embeddedTarget(options: {
       snapshotOf(fixtureSet.config, Date.parse(fixtureSet.meta.refDate)),
     ),
     dbUrl: options.dbUrl ?? 'sqlite::memory:',
+    ...(options.registry === undefined ? {} : { registry: options.registry }),
     clock,
     rng: createRng(options.seed).fork('services'),
     auth: {

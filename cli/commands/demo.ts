@@ -10,6 +10,7 @@ import {
 } from '../../scenarios/index.ts';
 import { type SettingKey, UsageError, parseSettings } from '../../services/core/index.ts';
 import { boxFixtures } from '../box-fixtures.ts';
+import { loadExtensions } from '../extensions.ts';
 import { type StartedBox, startBox } from '../box.ts';
 import type { Io } from '../io.ts';
 import { createLogger } from '../logger.ts';
@@ -59,8 +60,9 @@ export async function demo(
       'gridbox demo serves plain HTTP; for HTTPS start the box with gridbox up --tls',
     );
   const logger = await createLogger(settings.logLevel, io);
-  const { fixtureSet, modifiedMs } = await boxFixtures(settings);
-  const box = await startBox({ settings, fixtureSet, modifiedMs, logger });
+  const extensions = await loadExtensions(settings.extension);
+  const { fixtureSet, modifiedMs } = await boxFixtures(settings, extensions.fixtureSets);
+  const box = await startBox({ settings, extensions, fixtureSet, modifiedMs, logger });
   try {
     const smoke = SCENARIOS.get('smoke');
     if (smoke === undefined) throw new Error('the scenario library has no smoke scenario');

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import {
   type FixtureFormat,
   formatForPath,
-  generateFixtures,
+  namedFixtureSet,
   serializeFixtureSet,
 } from '../../fixtures/index.ts';
 import { UsageError, parseSetting } from '../../services/core/index.ts';
@@ -20,7 +20,7 @@ export async function generate(flags: GenerateFlags, io: Io): Promise<number> {
   const seed = flags.seed === undefined ? 1 : parseSetting('seed', flags.seed, '--seed');
   const size = flags.size === undefined ? 'small' : parseSetting('fixtures', flags.size, '--size');
   const format = parseFormat(flags);
-  const text = serializeFixtureSet(generateFixtures({ seed, size }), format);
+  const text = serializeFixtureSet(namedFixtureSet(size, { seed, flag: '--size' }), format);
   if (flags.out === undefined) {
     io.stdout.write(text);
     return 0;

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import packageJson from '../../package.json' with { type: 'json' };
-import { generateFixtures } from '../../fixtures/index.ts';
+import { namedFixtureSet } from '../../fixtures/index.ts';
 import { type RunReport, type WrittenReports, writeReports } from '../../reports/index.ts';
 import { SCENARIOS, type Scenario, type StepProgress, runScenario } from '../../scenarios/index.ts';
 import { UsageError, parseSetting } from '../../services/core/index.ts';
@@ -64,7 +64,7 @@ export async function scenarioRun(name: string, flags: ScenarioRunFlags, io: Io)
   ] as const)
     if (file !== undefined) await existingFolder(dirname(resolve(file)), flag);
 
-  const fixtureSet = generateFixtures({ seed, size });
+  const fixtureSet = namedFixtureSet(size, { seed, extensionSets: extensions.fixtureSets });
   const target =
     flags.target === undefined
       ? await scenarioBox({

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { FIXTURE_REF_DATE, generateFixtures, loadFixtureSet } from '../../fixtures/index.ts';
+import { FIXTURE_REF_DATE, loadFixtureSet, namedFixtureSet } from '../../fixtures/index.ts';
 import { UsageError, parseSetting } from '../../services/core/index.ts';
 import {
   DIRAC_TIMING,
@@ -12,6 +12,7 @@ import {
   openStorageElements,
   runSimulation,
 } from '../../sim/index.ts';
+import { loadExtensions } from '../extensions.ts';
 import type { Io } from '../io.ts';
 import { embeddedTarget, remoteTarget } from '../sim-target.ts';
 
@@ -32,6 +33,7 @@ export interface SimFlags {
   maxHours?: string;
   payloadFailure?: string;
   nodeCrash?: string;
+  extension?: string[];
 }
 
 /** Over the wire in real time, an hour of modelled grid activity takes 3.6 s. */
@@ -62,6 +64,11 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
   const seed = flags.seed === undefined ? 1 : parseSetting('seed', flags.seed, '--seed');
   const size =
     flags.fixtures === undefined ? 'small' : parseSetting('fixtures', flags.fixtures, '--fixtures');
+  if (flags.target !== undefined && (flags.extension ?? []).length > 0)
+    throw new UsageError(
+      "--extension loads into a box of its own; with --target the extensions are the server's",
+    );
+  const extensions = await loadExtensions(flags.extension ?? []);
   const jobs = positiveInteger(flags.jobs, '--jobs', 200);
   const sites = flags.sites === undefined ? undefined : positiveInteger(flags.sites, '--sites', 1);
   const virtual = flags.virtual === true;
@@ -101,14 +108,20 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
   }
   const fixtureSet =
     flags.configFile === undefined
-      ? generateFixtures({ seed, size, sites })
+      ? namedFixtureSet(size, { seed, sites, extensionSets: extensions.fixtureSets })
       : await loadFixtureSet(flags.configFile);
   const clock: SimClock = virtual
     ? new VirtualClock(Date.parse(FIXTURE_REF_DATE))
     : new RealTimeClock();
   const target =
     flags.target === undefined
-      ? await embeddedTarget({ fixtureSet, clock, seed, transport })
+      ? await embeddedTarget({
+          fixtureSet,
+          clock,
+          seed,
+          transport,
+          registry: extensions.registry,
+        })
       : await remoteTarget(flags.target, io.env, flags.caBundle);
   const storage = await openStorageElements(target.config, { mode: storageMode });
   const events = flags.events === undefined ? undefined : createWriteStream(flags.events);

@@ -3,6 +3,7 @@ import { parseSettings, type SettingKey } from '../../services/core/index.ts';
 import { boxFixtures } from '../box-fixtures.ts';
 import { type ReadyLine, startBox } from '../box.ts';
 import type { Io } from '../io.ts';
+import { loadExtensions } from '../extensions.ts';
 import { createLogger } from '../logger.ts';
 import type { StartupProgress } from '../startup-progress.ts';
 
@@ -26,10 +27,13 @@ export async function up(
   progress?.phase(
     settings.configFile === '' ? 'generating the fixtures' : `reading ${settings.configFile}`,
   );
-  const { fixtureSet, modifiedMs } = await boxFixtures(settings);
+  // Before the fixtures: an extension may provide the set --fixtures names.
+  const extensions = await loadExtensions(settings.extension);
+  const { fixtureSet, modifiedMs } = await boxFixtures(settings, extensions.fixtureSets);
 
   const box = await startBox({
     settings,
+    extensions,
     fixtureSet,
     modifiedMs,
     logger,
@@ -92,7 +96,10 @@ function tokenCommand(ready: ReadyLine): string {
   if ((FIXTURE_SIZE_NAMES as readonly string[]).includes(ready.fixtures)) {
     if (ready.seed !== defaults.seed) args.push(`--seed ${ready.seed}`);
     if (ready.fixtures !== defaults.fixtures) args.push(`--fixtures ${ready.fixtures}`);
-  } else args.push(`--config-file ${ready.fixtures}`);
+  } else if (ready.fixtures.includes('/') || /\.(ya?ml|json)$/i.test(ready.fixtures))
+    args.push(`--config-file ${ready.fixtures}`);
+  // An extension's fixture set: only the saved ready line (`--box`, below) finds its users.
+  else return `gridbox token --box box.json --user ${ready.users[0]?.username ?? 'NAME'}`;
   if (ready.ca_bundle !== null) args.push(`--ca-bundle ${ready.ca_bundle}`);
   return args.join(' ');
 }

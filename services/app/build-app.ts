@@ -31,6 +31,7 @@ import {
   MatchCache,
   type SandboxSettings,
   VerifiedTokens,
+  composeJobHooks,
   generateKeystore,
   repairInterruptedJobs,
 } from '../logic/index.ts';
@@ -188,6 +189,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.decorate('jobsSettings', { searchAcrossVOs: false, ...options.jobs });
     app.decorate('rng', options.rng ?? createRng(0).fork('matcher'));
     app.decorate('matchCache', new MatchCache());
+    app.decorate(
+      'jobHooks',
+      composeJobHooks(
+        [...(registry.hooks?.values() ?? [])],
+        dbs,
+        clock,
+        (name) => registry.origins?.get(`hooks ${name}`) ?? 'gridbox',
+        (error, message) => app.log.error({ err: error }, message),
+      ),
+    );
     app.decorate('sandboxes', {
       store: options.sandboxes?.store ?? new MemorySandboxStore(),
       settings: {

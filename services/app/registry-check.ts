@@ -5,7 +5,7 @@ import { type Registry, builtinRegistry } from './registry.ts';
 
 /**
  * Refuses a registry that cannot serve: a router needing a DB or an access policy that no
- * entry provides, a policy in place of a built-in one that does not decide all its actions,
+ * entry provides, hooks needing a DB that no entry provides, a policy in place of a built-in one that does not decide all its actions,
  * or a DB registered under a built-in name that lacks a method of the built-in one (and so
  * does not implement its interface). Each problem is one sentence.
  */
@@ -28,6 +28,12 @@ export async function checkRegistry(
           `The router "${router.name}"${from(registry, 'router', router.name)} needs the access policy "${name}", which no entry registers`,
         );
   }
+  for (const hooks of registry.hooks?.values() ?? [])
+    for (const name of hooks.needs.dbs)
+      if (!dbs.has(name))
+        throw new UsageError(
+          `The hooks "${hooks.name}"${from(registry, 'hooks', hooks.name)} need the DB ${name}, which no entry registers`,
+        );
   for (const [name, policy] of registry.policies) {
     const builtin = builtinRegistry.policies.get(name);
     if (builtin === undefined || builtin === policy) continue;
@@ -52,7 +58,11 @@ export async function checkRegistry(
 }
 
 /** ` by the extension "x"` when an extension registered the entry, else nothing. */
-function from(registry: Registry, kind: 'db' | 'router' | 'policy', name: string): string {
+function from(
+  registry: Registry,
+  kind: 'db' | 'router' | 'policy' | 'hooks',
+  name: string,
+): string {
   const extension = registry.origins?.get(`${kind} ${name}`);
   return extension === undefined ? '' : ` (from the extension "${extension}")`;
 }

@@ -30,6 +30,7 @@ import {
   wellKnownRouter,
   wmsPolicy,
 } from '../routers/index.ts';
+import type { JobHookDefinition } from '../logic/index.ts';
 import type { TSchema } from 'typebox';
 
 /**
@@ -56,6 +57,8 @@ export interface Registry {
   readonly policies: ReadonlyMap<string, AccessPolicy>;
   /** Configuration sections added by extensions; none are built in. */
   readonly operationsSections?: ReadonlyMap<string, OperationsSection>;
+  /** Logic hooks added by extensions, in the order they run (load order); none are built in. */
+  readonly hooks?: ReadonlyMap<string, JobHookDefinition>;
   /**
    * Which extension registered an entry, keyed `db JobDB`, `router jobs`, `policy wms`…;
    * start-up errors name it. Built-in entries are not listed.
@@ -69,6 +72,7 @@ export interface RegistryEntries {
   routers?: readonly RouterDefinition[];
   policies?: readonly AccessPolicy[];
   operationsSections?: readonly OperationsSection[];
+  hooks?: readonly JobHookDefinition[];
   origins?: ReadonlyMap<string, string>;
 }
 
@@ -124,6 +128,7 @@ export function extendRegistry(base: Registry, overrides: RegistryEntries): Regi
       ...(base.operationsSections ?? []),
       ...byName(overrides.operationsSections ?? []),
     ]),
+    hooks: new Map([...(base.hooks ?? []), ...byName(overrides.hooks ?? [])]),
     origins: new Map([...(base.origins ?? []), ...(overrides.origins ?? [])]),
   };
 }

@@ -130,6 +130,17 @@ export class LegacyExchangeDisabledError extends GridboxError {
   }
 }
 
+/**
+ * An extension's hook failed while serving a request (it threw something other than one of
+ * these errors). The message names the extension and the hook, never what it threw, which
+ * goes to the log; the request wrote nothing (see docs/extensions.md).
+ */
+export class ExtensionFailedError extends GridboxError {
+  constructor(message: string) {
+    super('GBX_EXTENSION_FAILED', 500, message);
+  }
+}
+
 /** Every HTTP-facing error class, by its stable code. */
 export const errorCatalogue = {
   GBX_CONFIG_NOT_READY: { status: 503, type: ConfigNotReadyError },
@@ -143,6 +154,7 @@ export const errorCatalogue = {
   GBX_PAYLOAD_TOO_LARGE: { status: 413, type: PayloadTooLargeError },
   GBX_BAD_GATEWAY: { status: 502, type: BadGatewayError },
   GBX_LEGACY_EXCHANGE_DISABLED: { status: 503, type: LegacyExchangeDisabledError },
+  GBX_EXTENSION_FAILED: { status: 500, type: ExtensionFailedError },
 } as const;
 
 /**

@@ -6,6 +6,7 @@ export {
   ConfigNotReadyError,
   ConflictError,
   DatabaseUnavailableError,
+  ExtensionFailedError,
   ForbiddenError,
   PayloadTooLargeError,
   GridboxError,

@@ -68,7 +68,7 @@ describe('settings', () => {
     [{ port: '70000' }, 'Invalid value "70000" for --port: expected an integer from 0 to 65535.'],
     [{ port: '80.5' }, 'Invalid value "80.5" for --port'],
     [{ seed: '-1' }, 'Invalid value "-1" for --seed'],
-    [{ fixtures: 'huge' }, 'Invalid value "huge" for --fixtures: expected one of small, large.'],
+    [{ fixtures: '' }, 'Invalid value "" for --fixtures'],
     [{ dbUrl: 'postgres://x' }, 'Invalid value "postgres://x" for --db-url'],
     [{ logLevel: 'loud' }, 'for --log-level: expected one of fatal, error'],
     [{ host: '' }, 'Invalid value "" for --host'],

@@ -26,9 +26,11 @@ export const SettingsSchema = Type.Object({
     maximum: 4294967295,
     description: 'Seed of the generated fixtures; the same seed gives the same box.',
   }),
-  fixtures: Type.Enum(['small', 'large'], {
+  fixtures: Type.String({
     default: 'small',
-    description: 'Size of the generated fixture set (VOs, users, sites, CEs, SEs).',
+    minLength: 1,
+    description:
+      'Fixture set to generate (VOs, users, sites, CEs, SEs): `small`, `large`, or one a loaded extension provides.',
   }),
   configFile: Type.String({
     default: '',

@@ -4,6 +4,7 @@ import type {
   AccessTokenClaims,
   AuthSettings,
   IdpClient,
+  JobHooks,
   Keystore,
   MatchCache,
   SandboxSettings,
@@ -48,6 +49,8 @@ declare module 'fastify' {
     rng: Rng;
     /** What the matcher read lately of each VO's task queues and site mask. */
     matchCache: MatchCache;
+    /** The extensions' logic hooks, composed in load order (none: gridbox alone). */
+    jobHooks: JobHooks;
   }
   interface FastifyRequest {
     /** The verified access token of the caller; null on routes that do not authenticate. */

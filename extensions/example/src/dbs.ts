@@ -42,6 +42,17 @@ export const lollygagDb: SqlDbDefinition<LollygagDB> = {
           .execute();
       },
     },
+    'x-example-0002-ended-jobs': {
+      async up(db) {
+        await db.schema
+          .createTable('EndedJobs')
+          .addColumn('JobID', 'integer', (c) => c.primaryKey())
+          .addColumn('VO', 'varchar(32)', (c) => c.notNull())
+          .addColumn('Owner', 'varchar(64)', (c) => c.notNull())
+          .addColumn('Status', 'varchar(32)', (c) => c.notNull())
+          .execute();
+      },
+    },
   }),
   open: (conn) => new LollygagDB('LollygagDB', conn),
 };

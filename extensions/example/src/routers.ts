@@ -72,6 +72,34 @@ const plugin: FastifyPluginAsync = async (fastify) => {
     },
   );
 
+  app.get(
+    '/ended_jobs',
+    {
+      schema: {
+        operationId: 'lollygag_get_ended_jobs',
+        tags: ['lollygag'],
+        security,
+        summary:
+          "The caller's VO's jobs that reached a final status, by JobID (recorded by the example's status observer when Operations.<vo>.Example.RecordEndedJobs is on).",
+        response: {
+          200: Type.Array(
+            Type.Object({
+              JobID: Type.Integer(),
+              VO: Type.String(),
+              Owner: Type.String(),
+              Status: Type.String(),
+            }),
+          ),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      await policy.check(request, 'read');
+      return lollygagDb.endedJobs(currentUser(request).vo);
+    },
+  );
+
   app.put(
     '/jobs/:job_id/tags',
     {

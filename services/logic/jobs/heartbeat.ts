@@ -11,9 +11,9 @@ import {
   type TaskQueueDB,
   toSqlDateTime,
 } from '../../db/index.ts';
-import { setJobStatuses } from './status.ts';
+import { type StatusDeps, setJobStatuses } from './status.ts';
 
-export interface HeartbeatDeps {
+export interface HeartbeatDeps extends Pick<StatusDeps, 'hooks' | 'config'> {
   jobDb: JobDB;
   jobLoggingDb: JobLoggingDB;
   taskQueueDb: TaskQueueDB;

@@ -1,4 +1,17 @@
 export { MAX_JOBS_PER_SUBMISSION, type SubmissionDeps, submitJdlJobs } from './submit.ts';
+export {
+  type HookContext,
+  type HookDbs,
+  type JobHookDefinition,
+  type JobHooks,
+  type ObserverContext,
+  type StatusChange,
+  type SubmissionContext,
+  type SubmissionVerdict,
+  type SubmittedJob,
+  composeJobHooks,
+  noJobHooks,
+} from './hooks.ts';
 export { expandParametric, isParametric } from './parametric.ts';
 export { type PreparedJob, type Submitter, prepareJob } from './prepare-job.ts';
 export { type Caller, type QueryDeps, jobStatuses, searchJobs, summarizeJobs } from './query.ts';

@@ -1,6 +1,7 @@
 import { type Clock, type Config, parseJdl, serializeJdl } from '../../core/index.ts';
 import { type JobDB, type JobLoggingDB, type TaskQueueDB, toSqlDateTime } from '../../db/index.ts';
-import { prepareJob } from './prepare-job.ts';
+import type { JobHooks } from './hooks.ts';
+import { type PreparedJob, type Submitter, prepareJob } from './prepare-job.ts';
 import { setJobStatuses } from './status.ts';
 import { runOptimizers } from './submit.ts';
 
@@ -10,6 +11,8 @@ export interface RescheduleDeps {
   taskQueueDb: TaskQueueDB;
   config: Config;
   clock: Clock;
+  /** Extensions' hooks: a rescheduled job goes through the submission hooks again. */
+  hooks?: JobHooks | undefined;
 }
 
 export interface RescheduleResult {
@@ -44,6 +47,10 @@ export async function rescheduleJobs(
   });
   const jobs = new Map(rows.map((row) => [Number(row.JobID), row]));
   const tooMany: number[] = [];
+  // 1. Every job checked again (gridbox's checks, then the extensions' hooks) before any is
+  // written, so a check or hook that throws leaves the request's jobs as they were.
+  const plans: { jobId: number; counter: number; submitter: Submitter; prepared: PreparedJob }[] =
+    [];
   for (const jobId of jobIds) {
     const job = jobs.get(jobId);
     if (job === undefined) {
@@ -70,7 +77,20 @@ export async function rescheduleJobs(
       dirac_group: String(job.OwnerGroup),
       vo,
     };
-    const prepared = prepareJob(original, submitter, deps.config);
+    let prepared = prepareJob(original, submitter, deps.config);
+    if (deps.hooks !== undefined) {
+      const job = { jdl: original, submitter, reason: 'reschedule', jobId } as const;
+      const verdict = await deps.hooks.review(job, deps.config);
+      if ('refuse' in verdict) {
+        result.failed[jobId] = { detail: verdict.refuse };
+        continue;
+      }
+      if (verdict.jdl !== original) prepared = prepareJob(verdict.jdl, submitter, deps.config);
+    }
+    plans.push({ jobId, counter, submitter, prepared });
+  }
+  // 2. Then each job goes back to the queue.
+  for (const { jobId, counter, submitter, prepared } of plans) {
     const checkedJdl = serializeJdl(prepared.jdl);
     await deps.taskQueueDb.deleteJobs([jobId]);
     await deps.jobDb.updateJdl(jobId, checkedJdl.replaceAll('%j', String(jobId)));

@@ -1,5 +1,6 @@
 import {
   type Clock,
+  type Config,
   FINAL_STATUSES,
   InvalidRequestError,
   type JobStatus,
@@ -13,6 +14,7 @@ import {
   isStorableTime,
   toSqlDateTime,
 } from '../../db/index.ts';
+import { type JobHooks, type StatusChange, noJobHooks } from './hooks.ts';
 
 /** One status report: any of the three statuses, and who reports it. */
 export interface JobStatusUpdate {
@@ -43,6 +45,10 @@ export interface StatusDeps {
   jobLoggingDb: JobLoggingDB;
   taskQueueDb: TaskQueueDB;
   clock: Clock;
+  /** Extensions' hooks (their status observers see the changes); none when not given. */
+  hooks?: JobHooks | undefined;
+  /** The configuration of now, for the hooks; status reports are taken without one. */
+  config?: Config | undefined;
 }
 
 const ZONED = /(Z|[+-]\d{2}:?\d{2})$/i;
@@ -81,6 +87,7 @@ export async function setJobStatuses(
   const result: SetStatusResult = { success: {}, failed: {} };
   const records: JobLoggingRecord[] = [];
   const stopped: number[] = [];
+  const committed: StatusChange[] = [];
   const nowMs = deps.clock.nowMs();
 
   for (const [jobId, reports] of parsed) {
@@ -100,6 +107,8 @@ export async function setJobStatuses(
     };
     let status = job.status === 'Stalled' ? 'Running' : job.status;
     let changed = false;
+    // The report that set the status last: its source and time go to the status observers.
+    let decisive = { source: '', timeMs: 0 };
     const lastMs = lastTimes.get(jobId) ?? 0;
     for (const { timeMs, update } of reports) {
       let source = update.Source ?? 'Unknown';
@@ -109,6 +118,7 @@ export async function setJobStatuses(
           if (next !== update.Status) source = `${source}(SM)`;
           status = next;
           changed = true;
+          decisive = { source, timeMs };
           if (next === 'Running' && job.startExecTime === null && written.StartExecTime === null)
             written.StartExecTime = iso(timeMs);
           if (
@@ -139,6 +149,18 @@ export async function setJobStatuses(
       written.LastUpdateTime = iso(nowMs);
       if ((status === 'Killed' || status === 'Deleted') && status !== job.status)
         stopped.push(jobId);
+      if (status !== job.status)
+        committed.push({
+          JobID: jobId,
+          Owner: job.owner,
+          OwnerGroup: job.ownerGroup,
+          VO: job.vo,
+          from: job.status,
+          to: status,
+          MinorStatus: written.MinorStatus,
+          Source: decisive.source,
+          timeMs: decisive.timeMs,
+        });
     }
     const sqlTime = (value: string | null) =>
       value === null ? undefined : toSqlDateTime(Date.parse(value));
@@ -159,5 +181,6 @@ export async function setJobStatuses(
   await deps.jobLoggingDb.insertRecords(records);
   await deps.taskQueueDb.deleteJobs(stopped);
   await deps.jobDb.addCommands(stopped, 'Kill', '', toSqlDateTime(nowMs));
+  await (deps.hooks ?? noJobHooks).statusChanged(committed, deps.config);
   return result;
 }

@@ -15,6 +15,7 @@ import {
   type TaskQueueDB,
   toSqlDateTime,
 } from '../../db/index.ts';
+import { type JobHooks, type StatusChange, noJobHooks } from './hooks.ts';
 import { expandParametric, isParametric } from './parametric.ts';
 import { type PreparedJob, type Submitter, prepareJob } from './prepare-job.ts';
 import { recalculateShares } from './shares.ts';
@@ -28,6 +29,8 @@ export interface SubmissionDeps {
   taskQueueDb: TaskQueueDB;
   config: Config;
   clock: Clock;
+  /** Extensions' hooks; none when not given. */
+  hooks?: JobHooks | undefined;
 }
 
 function parse(text: string, index: number, count: number): JdlRecord {
@@ -73,7 +76,7 @@ export async function submitJdlJobs(
     descriptions = records;
     initial = { status: 'Received', minor: 'Job accepted' };
   }
-  const prepared = descriptions.map((record) => prepareJob(record, submitter, deps.config));
+  const prepared = await reviewJobs(deps, submitter, descriptions, records.length > 1);
 
   const nowMs = deps.clock.nowMs();
   const now = toSqlDateTime(nowMs);
@@ -117,6 +120,17 @@ export async function submitJdlJobs(
       source: 'JobManager',
     })),
   );
+  await (deps.hooks ?? noJobHooks).statusChanged(
+    ids.map((JobID) => ({
+      ...owned(JobID, submitter),
+      from: null,
+      to: initial.status,
+      MinorStatus: initial.minor,
+      Source: 'JobManager',
+      timeMs: nowMs,
+    })),
+    deps.config,
+  );
   await runOptimizers(deps, submitter, ids, prepared, initial.status === 'Submitting');
   const timeStamp = new Date(nowMs).toISOString();
   return ids.map((JobID) => ({
@@ -128,6 +142,40 @@ export async function submitJdlJobs(
 }
 
 /**
+ * Checks each job as gridbox does, then lets the extensions' submission hooks see it and
+ * checks again what they return: all before anything is written, so a hook that refuses or
+ * fails leaves nothing behind. A refusal is a 400 with the hook's reason (`JDL n: ` first in
+ * a bulk submission, as for syntax errors).
+ */
+async function reviewJobs(
+  deps: Pick<SubmissionDeps, 'config' | 'hooks'>,
+  submitter: Submitter,
+  descriptions: readonly JdlRecord[],
+  isBulk: boolean,
+): Promise<PreparedJob[]> {
+  const prepared = descriptions.map((record) => prepareJob(record, submitter, deps.config));
+  if (deps.hooks === undefined || deps.hooks === noJobHooks) return prepared;
+  for (const [i, record] of descriptions.entries()) {
+    const job = { jdl: record, submitter, reason: 'submit', jobId: undefined } as const;
+    const verdict = await deps.hooks.review(job, deps.config);
+    if ('refuse' in verdict)
+      throw new InvalidRequestError(isBulk ? `JDL ${i + 1}: ${verdict.refuse}` : verdict.refuse);
+    if (verdict.jdl !== record) prepared[i] = prepareJob(verdict.jdl, submitter, deps.config);
+  }
+  return prepared;
+}
+
+/** The owner fields of a status change, from the submitter. */
+function owned(JobID: number, submitter: Submitter) {
+  return {
+    JobID,
+    Owner: submitter.preferred_username,
+    OwnerGroup: submitter.dirac_group,
+    VO: submitter.vo,
+  };
+}
+
+/**
  * What DIRAC's optimizers (JobPath, JobSanity, InputData, JobScheduling) do to a new job,
  * done at once: each step is logged, then the job is Waiting in its task queue.
  * Parametric children are confirmed first (DiracX has no confirmation route).
@@ -135,7 +183,10 @@ export async function submitJdlJobs(
  * candidate sites.
  */
 export async function runOptimizers(
-  deps: Pick<SubmissionDeps, 'jobDb' | 'jobLoggingDb' | 'taskQueueDb' | 'clock' | 'config'>,
+  deps: Pick<
+    SubmissionDeps,
+    'jobDb' | 'jobLoggingDb' | 'taskQueueDb' | 'clock' | 'config' | 'hooks'
+  >,
   submitter: Submitter,
   ids: readonly number[],
   jobs: readonly PreparedJob[],
@@ -168,6 +219,15 @@ export async function runOptimizers(
     LastUpdateTime: toSqlDateTime(nowMs),
   });
   await queueJobs(deps, submitter, ids, jobs);
+  const changes: StatusChange[] = ids.map((JobID) => ({
+    ...owned(JobID, submitter),
+    from: confirmFirst ? 'Submitting' : 'Received',
+    to: 'Waiting',
+    MinorStatus: 'Pilot Agent Submission',
+    Source: 'JobScheduling',
+    timeMs: nowMs,
+  }));
+  await (deps.hooks ?? noJobHooks).statusChanged(changes, deps.config);
 }
 
 /** Puts Waiting jobs of one submitter in the task queues of their requirements. */

@@ -36,6 +36,8 @@ export function jobsDeps(app: FastifyInstance): JobsDeps {
     taskQueueDb: taskQueueDb(),
     jobParametersDb: app.dbs.get('JobParametersDB'),
     clock: app.clock,
+    hooks: app.jobHooks,
+    config: app.configSource.current()?.config,
   });
   return {
     submission: () => ({
@@ -44,6 +46,7 @@ export function jobsDeps(app: FastifyInstance): JobsDeps {
       taskQueueDb: taskQueueDb(),
       config: config(),
       clock: app.clock,
+      hooks: app.jobHooks,
     }),
     query: () => ({
       jobDb: jobDb(),

@@ -40,6 +40,23 @@ export function matchRoutes(app: JobsApp, policy: AccessPolicy<WmsAction>): void
         PilotStamp: pilotStamp,
       });
       if (matched === undefined) return reply.code(204).send(null);
+      // The Matched change is committed by now: the extensions' status observers see it.
+      await app.jobHooks.statusChanged(
+        [
+          {
+            JobID: matched.JobID,
+            Owner: matched.Owner,
+            OwnerGroup: matched.OwnerGroup,
+            VO: matched.VO,
+            from: 'Waiting',
+            to: 'Matched',
+            MinorStatus: 'Assigned',
+            Source: 'Matcher',
+            timeMs: app.clock.nowMs(),
+          },
+        ],
+        app.configSource.current()?.config,
+      );
       return matched;
     },
   );
