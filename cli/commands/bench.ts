@@ -11,7 +11,7 @@ import {
 } from '../../reports/index.ts';
 import { type Settings, UsageError, parseSettings } from '../../services/core/index.ts';
 import { type BenchCredentials, runBench } from '../bench/run.ts';
-import { loadProfile } from '../bench/profile.ts';
+import { type HotSite, loadProfile } from '../bench/profile.ts';
 import { type StartedBox, startBox } from '../box.ts';
 import type { Io } from '../io.ts';
 import { createLogger } from '../logger.ts';
@@ -43,11 +43,25 @@ export async function bench(name: string, flags: BenchFlags, io: Io): Promise<nu
   const baseline = flags.baseline === undefined ? undefined : await readResult(flags.baseline);
   const progress = (line: string) => io.stderr.write(`bench: ${line}\n`);
 
+  if (profile.hot_site !== undefined && flags.target === undefined) {
+    const { fixtureSet } = lhcbBacklog({ seed: 1, totalJobs: 1 });
+    const sites = Object.values(fixtureSet.config.Resources.Sites).flatMap((s) => Object.keys(s));
+    if (!sites.includes(profile.hot_site.site))
+      throw new UsageError(
+        `The hot site ${profile.hot_site.site} is not a site of the lhcb-like fixtures (such as ${sites.slice(0, 3).join(', ')})`,
+      );
+  }
+  if (profile.hot_site !== undefined && flags.target !== undefined)
+    progress(
+      `${name} against ${flags.target}: the running limits are the target's own configuration; for the check to be real, set Operations/<vo>/JobScheduling/RunningLimit/${profile.hot_site.site} there (the profile's: ${JSON.stringify(profile.hot_site.running_limits)}), and CheckJobLimits must not be false`,
+    );
   const runs: BenchResult[] = [];
   for (const backlogJobs of sizes) {
     progress(`${name}, backlog of ${backlogJobs} jobs`);
     const target =
-      flags.target === undefined ? await ownBox(io, progress, flags.profile) : undefined;
+      flags.target === undefined
+        ? await ownBox(io, progress, flags.profile, profile.hot_site)
+        : undefined;
     try {
       const url = flags.target ?? target!.box.url;
       const credentials = target?.credentials ?? (await remoteCredentials(flags.target!, io.env));
@@ -138,12 +152,14 @@ function positive(text: string, flag: string): number {
 /**
  * A box of the run's own, started as `gridbox up` starts one (the lhcb-like fixtures, an
  * in-memory database, loopback port 0, a CA in a temporary folder), and its users' tokens
- * from the real device-flow login with their passwords.
+ * from the real device-flow login with their passwords. A hot site's running limits go
+ * into the VO's Operations, where DIRAC's Limiter reads them.
  */
 async function ownBox(
   io: Io,
   progress: (line: string) => void,
   boxProfile: string | undefined,
+  hotSite: HotSite | undefined,
 ): Promise<{
   box: StartedBox;
   profile: Settings['profile'];
@@ -153,6 +169,14 @@ async function ownBox(
   const { fixtureSet } = lhcbBacklog({ seed: 1, totalJobs: 1 });
   const admin = fixtureSet.users.find((user) => user.groups.includes('lhcb_admin'));
   if (admin === undefined) throw new Error('the lhcb-like fixtures have no administrator');
+  if (hotSite !== undefined) {
+    const operations = fixtureSet.config.Operations.lhcb;
+    if (operations === undefined) throw new Error('the lhcb-like fixtures have no lhcb Operations');
+    operations.JobScheduling = {
+      ...operations.JobScheduling,
+      RunningLimit: { [hotSite.site]: hotSite.running_limits },
+    };
+  }
   const caDir = await mkdtemp(join(tmpdir(), 'gridbox-bench-'));
   // The user's GRIDBOX_* settings apply (images, timeouts, a database URL), but the box
   // always listens on loopback at ports of its own.
