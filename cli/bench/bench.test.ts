@@ -179,12 +179,16 @@ describe('gridbox bench', () => {
     expect(Object.keys(match.statuses).every((c) => c === '200' || c === '204')).toBe(true);
   });
 
-  it('verifies and issues tokens under the auth profile, every answer a 200', async () => {
+  it('verifies, issues and refreshes tokens and starts logins under the auth profile, every answer a 200', async () => {
     const { out, err } = await bench(['auth', '--backlog', '20', '--duration', '1', '--json']);
     const result = JSON.parse(out) as BenchResult;
+    // A refresh token sent twice is refused (401): a 200 for every refresh shows each
+    // connection sent the token the previous answer gave.
     expect(Object.keys(result.routes).sort(), err).toEqual([
       'GET /api/auth/userinfo',
+      'POST /api/auth/device',
       'POST /api/auth/pilot-token',
+      'POST /api/auth/token',
     ]);
     for (const route of Object.values(result.routes)) {
       expect(route.requests).toBeGreaterThan(0);

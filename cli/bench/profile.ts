@@ -12,7 +12,12 @@ export const GENERATOR_ROUTES = {
     'GET /api/jobs/status',
     'PATCH /api/jobs/heartbeat',
   ],
-  auth: ['GET /api/auth/userinfo', 'POST /api/auth/pilot-token'],
+  auth: [
+    'GET /api/auth/userinfo',
+    'POST /api/auth/pilot-token',
+    'POST /api/auth/device',
+    'POST /api/auth/token',
+  ],
 } as const;
 
 export type GeneratorName = keyof typeof GENERATOR_ROUTES;

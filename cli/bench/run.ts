@@ -1,4 +1,4 @@
-import { DiracxClient, httpTransport } from '../../client/index.ts';
+import { DIRAC_CLIENT_ID, DiracxClient, httpTransport } from '../../client/index.ts';
 import { type BacklogQueue, backlogJdl, lhcbBacklog } from '../../fixtures/index.ts';
 import {
   type BenchResult,
@@ -6,6 +6,7 @@ import {
   type RouteResult,
   type ThresholdOutcome,
 } from '../../reports/index.ts';
+import { UsageError } from '../../services/core/index.ts';
 import { type ConnectionRequest, type LoadStream, loadFromThread } from './load-thread.ts';
 import { type BenchProfile, type HotSite, type Threshold, routeShares } from './profile.ts';
 
@@ -16,6 +17,11 @@ export interface BenchCredentials {
   user(username: string, group: string): Promise<string>;
   /** A token with ServiceAdministrator, which registers the pilots. */
   admin(): Promise<string>;
+  /**
+   * The refresh token of a new device-flow login of `username` in `group`, a chain of its
+   * own; undefined where the bench cannot log users in (a --target).
+   */
+  refreshToken?: (username: string, group: string) => Promise<string>;
 }
 
 export interface BenchRun {
@@ -116,6 +122,7 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
   // 3. What each route's connections send.
   const shares = routeShares(profile);
   const streams: LoadStream[] = [];
+  const warmupRequests = new Map<string, ConnectionRequest[]>();
   for (const { route, share } of shares) {
     const connections = Math.max(1, Math.round(profile.connections * share));
     const [method, path] = route.split(' ') as [LoadStream['method'], string];
@@ -162,6 +169,39 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
           body: JSON.stringify({ pilot_stamp: stamp, pilot_secret: secret }),
         }));
         break;
+      case 'POST /api/auth/device': {
+        // Each request starts a new login, as `dirac login` does.
+        const query = new URLSearchParams({
+          client_id: DIRAC_CLIENT_ID,
+          scope: `vo:${credentials.vo} group:${user(0)?.queue.group ?? `${credentials.vo}_user`}`,
+        });
+        stream.url += `?${query}`;
+        requests = [{ headers: {} }];
+        break;
+      }
+      case 'POST /api/auth/token': {
+        const login = credentials.refreshToken;
+        if (login === undefined)
+          throw new UsageError(
+            `${route} (token refresh) needs users the bench can log in, which a --target's are not; leave it out of the profile's mix`,
+          );
+        // One login per connection, a chain of refresh tokens each; the warm-up has others.
+        const chains = async () => {
+          const chain: ConnectionRequest[] = [];
+          for (let i = 0; i < connections; i++) {
+            const queue = user(i)?.queue ?? backlog.queues[0]!;
+            chain.push({
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: `grant_type=refresh_token&client_id=${encodeURIComponent(DIRAC_CLIENT_ID)}&refresh_token={refresh_token}`,
+              rotatingRefreshToken: await login(queue.owner, queue.group),
+            });
+          }
+          return chain;
+        };
+        requests = await chains();
+        if (profile.warmup_s > 0) warmupRequests.set(route, await chains());
+        break;
+      }
       case 'POST /api/jobs/jdl': {
         const queue = user(0)?.queue ?? backlog.queues[0]!;
         const token = user(0)?.token ?? (await credentials.user(queue.owner, queue.group));
@@ -197,7 +237,11 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
   if (profile.warmup_s > 0) {
     progress(`warming up for ${profile.warmup_s} s`);
     await loadFromThread({
-      streams,
+      // A rotating chain cannot go on from a run cut off mid-request: the warm-up has its own.
+      streams: streams.map((stream) => ({
+        ...stream,
+        requests: warmupRequests.get(stream.route) ?? stream.requests,
+      })),
       durationS: profile.warmup_s,
       maxRequests: Math.ceil(profile.warmup_s * MAX_REQUESTS_PER_S),
       ...(profile.generator === 'matching'

@@ -1,7 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserLogin, pollDeviceToken, startDeviceFlow } from '../../client/index.ts';
+import {
+  type TokenResponse,
+  browserLogin,
+  pollDeviceToken,
+  startDeviceFlow,
+} from '../../client/index.ts';
 import { lhcbBacklog } from '../../fixtures/index.ts';
 import {
   type BenchResult,
@@ -211,7 +216,7 @@ async function ownBox(
     const key = `${username}/${group}`;
     let token = tokens.get(key);
     if (token === undefined) {
-      token = deviceLogin(box, username, group);
+      token = deviceLogin(box, username, group).then((tokens) => tokens.access_token);
       tokens.set(key, token);
     }
     return token;
@@ -223,6 +228,8 @@ async function ownBox(
       vo: 'lhcb',
       user: login,
       admin: () => login(admin.username, 'lhcb_admin'),
+      refreshToken: async (username, group) =>
+        (await deviceLogin(box, username, group)).refresh_token,
     },
     close: async () => {
       await box.close();
@@ -232,7 +239,11 @@ async function ownBox(
 }
 
 /** `gridbox token`'s flow: the device flow, its sign-in form filled in with the password. */
-async function deviceLogin(box: StartedBox, username: string, group: string): Promise<string> {
+async function deviceLogin(
+  box: StartedBox,
+  username: string,
+  group: string,
+): Promise<TokenResponse> {
   const user = box.readyLine.users.find((u) => u.username === username);
   if (user === undefined) throw new Error(`no user ${username} in the box`);
   const endpoint = { url: box.url };
@@ -244,7 +255,7 @@ async function deviceLogin(box: StartedBox, username: string, group: string): Pr
   });
   const tokens = await pollDeviceToken(endpoint, flow.device_code);
   if (tokens === 'pending') throw new Error(`the sign-in of ${username} did not complete`);
-  return tokens.access_token;
+  return tokens;
 }
 
 /** Against --target, one token (DIRACX_TOKEN or the credentials file) does everything. */
