@@ -70,6 +70,12 @@ export interface MatchLimitsDeps {
   clock: Clock;
 }
 
+/** Whether the VO's Operations set any running limit or matching delay. */
+export function hasLimits(config: Config, vo: string): boolean {
+  const scheduling = config.Operations[vo]?.JobScheduling;
+  return scheduling?.RunningLimit !== undefined || scheduling?.MatchingDelay !== undefined;
+}
+
 /** DIRAC's switches: both on unless Operations turns them off. */
 export function limitSwitches(config: Config, vo: string) {
   const scheduling = config.Operations[vo]?.JobScheduling;

@@ -10,7 +10,12 @@ import {
 } from '../../db/index.ts';
 import { isAnyValue } from './any-value.ts';
 import type { MatchCache, VoSnapshot } from './match-cache.ts';
-import { type NegativeCondition, isExcluded, isExcludedEverywhere } from './match-limits.ts';
+import {
+  type NegativeCondition,
+  hasLimits,
+  isExcluded,
+  isExcludedEverywhere,
+} from './match-limits.ts';
 
 /** One value or several, as DIRAC takes each of a resource's multi-valued fields. */
 export type OneOrMany = string | readonly string[];
@@ -237,16 +242,18 @@ export async function matchJob(
   const slot = { ...matchConditions(resource, 'Matcher'), pilotStamp: resource.PilotStamp };
   const registry = deps.config.Registry[resource.VO];
   if (registry === undefined) return undefined;
-  // 1. The queues and site mask this app read lately; 2. when they give nothing, those the
-  // database holds now, so the cache never turns a pilot away.
   const voGroups = Object.keys(registry.Groups);
-  // DIRAC's Limiter speaks for the one site (and CE) a pilot names.
-  const site = slot.sites?.length === 1 ? slot.sites[0] : undefined;
+  // DIRAC's Limiter speaks for the one site (and CE) a pilot names. A VO without limits
+  // skips it altogether.
+  const site =
+    slot.sites?.length === 1 && hasLimits(deps.config, resource.VO) ? slot.sites[0] : undefined;
   const gridCE = slot.gridCEs?.length === 1 ? slot.gridCEs[0] : undefined;
   const negative =
     site === undefined
       ? undefined
       : await deps.cache.limits.forSite(deps, resource.VO, site, gridCE);
+  // 1. The queues and site mask this app read lately; 2. when they give nothing, those the
+  // database holds now, so the cache never turns a pilot away.
   const cached = await deps.cache.snapshot(deps, resource.VO, false);
   let matched = await matchIn(deps, voGroups, cached.snapshot, slot, negative);
   if (matched === undefined && !cached.isFresh) {
@@ -362,7 +369,8 @@ export async function matchingQueues(
   // CE), otherwise those of every site at once.
   const gridCE = typeof resource.GridCE === 'string' ? slot.gridCEs?.[0] : undefined;
   let negative: NegativeCondition | NegativeCondition[] | undefined;
-  if (typeof resource.Site !== 'string') {
+  if (!hasLimits(deps.config, resource.VO)) negative = undefined;
+  else if (typeof resource.Site !== 'string') {
     const conditions = await deps.cache.limits.forAllSites(deps, resource.VO);
     negative = conditions.length === 0 ? undefined : conditions;
   } else if (slot.sites !== undefined)
