@@ -331,7 +331,10 @@ function createProgram(io: Io, actions: Actions): Command {
     .description(
       'Load-test a box of its own or a --target server with a profile; exit 1 when a threshold is missed.',
     )
-    .argument('<name>', 'a profile of loadtests/profiles (matching, api-mix, auth), or a JSON file')
+    .argument(
+      '<name>',
+      'a profile of loadtests/profiles (matching, matching-hot-site, api-mix, auth), or a JSON file',
+    )
     .option(
       '--target <url>',
       'load this DiracX-compatible server, seeded through its API (token from DIRACX_TOKEN or the credentials file)',

@@ -33,6 +33,11 @@ export interface BenchResult {
   timeline: { second: number; requests: number; matches: number }[];
   thresholds: ThresholdOutcome[];
   passed: boolean;
+  /**
+   * Profiles with a hot site: the site, the jobs Running there before the load, and the
+   * running limits the run's own box was given (null against a --target: its own apply).
+   */
+  hot_site?: { site: string; running: number; running_limits: unknown };
   /** One entry per backlog size of a sweep (`--backlog 10000,50000`); absent for one size. */
   sweep?: SweepPoint[];
 }

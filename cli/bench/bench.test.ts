@@ -16,6 +16,10 @@ const matching = JSON.parse(
   readFileSync(new URL('../../loadtests/profiles/matching.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>;
 
+const hotSite = JSON.parse(
+  readFileSync(new URL('../../loadtests/profiles/matching-hot-site.json', import.meta.url), 'utf8'),
+) as Record<string, unknown> & { hot_site: Record<string, unknown> };
+
 function profileFile(name: string, profile: unknown): string {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(profile));
@@ -61,6 +65,31 @@ describe('gridbox bench', () => {
       { ...matching, thresholds: [{ metric: 'p99_ms' }] },
       /without max or min/,
     ],
+    [
+      'a hot site for a generator other than matching',
+      { ...hotSite, generator: 'auth' },
+      /hot_site, which only the matching generator uses/,
+    ],
+    [
+      'more jobs running at the hot site than the backlog',
+      { ...hotSite, backlog: 10 },
+      /puts 2000 jobs Running at its hot site, more than its backlog of 10/,
+    ],
+    [
+      'a running limit that is not a whole number',
+      { ...hotSite, hot_site: { ...hotSite.hot_site, running_limits: { JobType: { User: 1.5 } } } },
+      /hot_site\/running_limits\/JobType\/User must be integer/,
+    ],
+    [
+      'a running limit on an attribute the task queues cannot exclude by',
+      { ...hotSite, hot_site: { ...hotSite.hot_site, running_limits: { JobGroup: { x: 1 } } } },
+      /hot_site\/running_limits/,
+    ],
+    [
+      'a hot site the fixtures do not have',
+      { ...hotSite, hot_site: { ...hotSite.hot_site, site: 'LCG.Nowhere.xx' } },
+      /The hot site LCG.Nowhere.xx is not a site of the lhcb-like fixtures/,
+    ],
   ])('refuses %s with one sentence and exit 2', async (name, profile, message) => {
     const { code, out, err } = await bench([profileFile(name.replace(/ /g, '-'), profile)]);
     expect(code).toBe(2);
@@ -72,7 +101,9 @@ describe('gridbox bench', () => {
   it('refuses an unknown profile name', async () => {
     const { code, err } = await bench(['no-such-profile']);
     expect(code).toBe(2);
-    expect(err).toMatch(/No bench profile no-such-profile; choose one of matching, api-mix, auth/);
+    expect(err).toMatch(
+      /No bench profile no-such-profile; choose one of matching, matching-hot-site, api-mix, auth/,
+    );
   });
 
   it('measures matching against its own box and prints one JSON object; --report writes JSON and HTML', async () => {
@@ -126,12 +157,38 @@ describe('gridbox bench', () => {
     expect(html).not.toMatch(/<script[^>]+src=/);
   });
 
-  it('verifies and issues tokens under the auth profile, every answer a 200', async () => {
+  it('puts jobs Running at the hot site, sets its limits, and loads it with pilots of that site', async () => {
+    const profile = profileFile('hot-site', {
+      ...hotSite,
+      backlog: 300,
+      warmup_s: 0,
+      hot_site: { ...hotSite.hot_site, running: 40 },
+    });
+    const { code, out, err } = await bench([profile, '--duration', '1', '--json']);
+    const result = JSON.parse(out) as BenchResult;
+    expect(code, err).toBe(result.passed ? 0 : 1);
+    expect(err).toMatch(/bench: hot site LCG.CERN.cern: \d+ jobs Running/);
+    expect(result.hot_site).toEqual({
+      site: 'LCG.CERN.cern',
+      running: 40,
+      running_limits: hotSite.hot_site.running_limits,
+    });
+    expect(result.error_rate).toBe(0);
+    const match = result.routes['POST /api/jobs/match']!;
+    expect(match.requests).toBeGreaterThan(0);
+    expect(Object.keys(match.statuses).every((c) => c === '200' || c === '204')).toBe(true);
+  });
+
+  it('verifies, issues and refreshes tokens and starts logins under the auth profile, every answer a 200', async () => {
     const { out, err } = await bench(['auth', '--backlog', '20', '--duration', '1', '--json']);
     const result = JSON.parse(out) as BenchResult;
+    // A refresh token sent twice is refused (401): a 200 for every refresh shows each
+    // connection sent the token the previous answer gave.
     expect(Object.keys(result.routes).sort(), err).toEqual([
       'GET /api/auth/userinfo',
+      'POST /api/auth/device',
       'POST /api/auth/pilot-token',
+      'POST /api/auth/token',
     ]);
     for (const route of Object.values(result.routes)) {
       expect(route.requests).toBeGreaterThan(0);

@@ -8,6 +8,13 @@ import autocannon from 'autocannon';
 export interface ConnectionRequest {
   headers: Record<string, string>;
   body?: string;
+  /**
+   * A refresh token the connection rotates: each request sends, in place of
+   * `{refresh_token}` in `body`, the refresh token the previous answer gave (DiracX revokes
+   * the one sent, so a replayed request would be refused), a chain of its own per
+   * connection. A chain ends with its run: the last request may be cut off unanswered.
+   */
+  rotatingRefreshToken?: string;
 }
 
 /** One route under load: its own connections, and its own arrival rate if any. */
@@ -81,6 +88,34 @@ function threadCpuMs(): number | null {
   }
 }
 
+/**
+ * One connection's request that carries its refresh token along: autocannon builds each
+ * request again (setupRequest) after the previous answer was read (onResponse), and a
+ * connection sends one request at a time. The token is kept in this closure, not in
+ * autocannon's context, which is reset whenever its list of requests starts over.
+ */
+function rotatingRequest(
+  stream: LoadStream,
+  request: ConnectionRequest,
+  firstToken: string,
+): autocannon.Request {
+  let token = firstToken;
+  const template = request.body ?? '';
+  return {
+    method: stream.method,
+    headers: request.headers,
+    setupRequest: (built) => ({
+      ...built,
+      body: template.replace('{refresh_token}', encodeURIComponent(token)),
+    }),
+    onResponse: (status, body) => {
+      if (status !== 200) return;
+      const next = (JSON.parse(body) as { refresh_token?: unknown }).refresh_token;
+      if (typeof next === 'string') token = next;
+    },
+  };
+}
+
 async function runLoad(load: ThreadLoad): Promise<ThreadLoadResult> {
   const cpuAtStart = threadCpuMs();
   const startedMs = performance.now();
@@ -111,6 +146,10 @@ async function runLoad(load: ThreadLoad): Promise<ThreadLoadResult> {
           ...(stream.ratePerS === undefined ? {} : { overallRate: stream.ratePerS }),
           setupClient: (client) => {
             const request = stream.requests[connection++ % stream.requests.length]!;
+            if (request.rotatingRefreshToken !== undefined) {
+              client.setRequests([rotatingRequest(stream, request, request.rotatingRefreshToken)]);
+              return;
+            }
             client.setHeaders(request.headers);
             if (request.body !== undefined) client.setBody(request.body);
           },

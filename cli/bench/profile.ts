@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import Type, { type Static } from 'typebox';
-import { UsageError, validateAgainst } from '../../services/core/index.ts';
+import { JobLimitsSchema, UsageError, validateAgainst } from '../../services/core/index.ts';
 
 /** The generators a profile can name, and the routes each can drive. */
 export const GENERATOR_ROUTES = {
@@ -12,7 +12,12 @@ export const GENERATOR_ROUTES = {
     'GET /api/jobs/status',
     'PATCH /api/jobs/heartbeat',
   ],
-  auth: ['GET /api/auth/userinfo', 'POST /api/auth/pilot-token'],
+  auth: [
+    'GET /api/auth/userinfo',
+    'POST /api/auth/pilot-token',
+    'POST /api/auth/device',
+    'POST /api/auth/token',
+  ],
 } as const;
 
 export type GeneratorName = keyof typeof GENERATOR_ROUTES;
@@ -39,6 +44,26 @@ export const ThresholdSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The matching generator's hot site: jobs put Running there before the load (submitted,
+ * matched by pilots of the site, set Running), DIRAC's per-site running limits for it, and
+ * every measured pilot coming from it.
+ */
+export const HotSiteSchema = Type.Object(
+  {
+    /** A site of the lhcb-like fixture (or of the --target's configuration). */
+    site: Type.String({ minLength: 1 }),
+    /** Jobs of the backlog matched at the site and set Running before the load. */
+    running: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+    /**
+     * Operations/<vo>/JobScheduling/RunningLimit/<site> of the run's own box: attribute →
+     * value → most jobs. Against --target the limits are the target's own configuration.
+     */
+    running_limits: JobLimitsSchema,
+  },
+  { additionalProperties: false },
+);
+
 /** A bench profile: what loadtests/profiles/NAME.json holds. */
 export const BenchProfileSchema = Type.Object(
   {
@@ -55,15 +80,18 @@ export const BenchProfileSchema = Type.Object(
     warmup_s: Type.Number({ minimum: 0, maximum: 600 }),
     duration_s: Type.Number({ exclusiveMinimum: 0, maximum: 3600 }),
     thresholds: Type.Array(ThresholdSchema),
+    /** Matching only: pilots of one site with many jobs already running there. */
+    hot_site: Type.Optional(HotSiteSchema),
   },
   { additionalProperties: false },
 );
 
 export type BenchProfile = Static<typeof BenchProfileSchema>;
 export type Threshold = Static<typeof ThresholdSchema>;
+export type HotSite = Static<typeof HotSiteSchema>;
 
 /** The profiles shipped in loadtests/profiles/, by name. */
-export const PROFILE_NAMES = ['matching', 'api-mix', 'auth'] as const;
+export const PROFILE_NAMES = ['matching', 'matching-hot-site', 'api-mix', 'auth'] as const;
 
 /**
  * Reads a profile, by name from loadtests/profiles/ or from a JSON file (a NAME with a `/`
@@ -97,6 +125,14 @@ export async function loadProfile(nameOrPath: string): Promise<BenchProfile> {
     `The bench profile ${nameOrPath}`,
   );
   const routes: readonly string[] = GENERATOR_ROUTES[profile.generator];
+  if (profile.hot_site !== undefined && profile.generator !== 'matching')
+    throw new UsageError(
+      `The bench profile ${nameOrPath} has a hot_site, which only the matching generator uses`,
+    );
+  if (profile.hot_site !== undefined && profile.hot_site.running > profile.backlog)
+    throw new UsageError(
+      `The bench profile ${nameOrPath} puts ${profile.hot_site.running} jobs Running at its hot site, more than its backlog of ${profile.backlog}`,
+    );
   for (const route of Object.keys(profile.mix ?? {}))
     if (!routes.includes(route))
       throw new UsageError(

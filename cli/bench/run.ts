@@ -1,4 +1,4 @@
-import { DiracxClient, httpTransport } from '../../client/index.ts';
+import { DIRAC_CLIENT_ID, DiracxClient, httpTransport } from '../../client/index.ts';
 import { type BacklogQueue, backlogJdl, lhcbBacklog } from '../../fixtures/index.ts';
 import {
   type BenchResult,
@@ -6,8 +6,9 @@ import {
   type RouteResult,
   type ThresholdOutcome,
 } from '../../reports/index.ts';
+import { UsageError } from '../../services/core/index.ts';
 import { type ConnectionRequest, type LoadStream, loadFromThread } from './load-thread.ts';
-import { type BenchProfile, type Threshold, routeShares } from './profile.ts';
+import { type BenchProfile, type HotSite, type Threshold, routeShares } from './profile.ts';
 
 /** Who seeds the box: the backlog's owners, and an administrator who registers pilots. */
 export interface BenchCredentials {
@@ -16,6 +17,11 @@ export interface BenchCredentials {
   user(username: string, group: string): Promise<string>;
   /** A token with ServiceAdministrator, which registers the pilots. */
   admin(): Promise<string>;
+  /**
+   * The refresh token of a new device-flow login of `username` in `group`, a chain of its
+   * own; undefined where the bench cannot log users in (a --target).
+   */
+  refreshToken?: (username: string, group: string) => Promise<string>;
 }
 
 export interface BenchRun {
@@ -39,12 +45,17 @@ const JOBS_PER_SUBMISSION = 20;
 const MAX_REQUESTS_PER_S = 100_000;
 const MAX_MATCH_ATTEMPTS_PER_PILOT = 200;
 const PROGRESS_EVERY_MS = 2000;
+/** Pilots of the hot site that put its jobs Running before the load, side by side. */
+const SEEDING_PILOTS = 8;
+/** Jobs per status request when the hot site's jobs are set Running. */
+const JOBS_PER_STATUS_REQUEST = 100;
 /** The warm-up of a matching run takes at most this share of the backlog, leaving the rest to measure. */
 const WARMUP_MAX_BACKLOG_SHARE = 0.1;
 
 /**
  * One run of a profile against a box that is up:
- * 1. the backlog, submitted through the API by its owners, in bulk requests;
+ * 1. the backlog, submitted through the API by its owners, in bulk requests, and with a hot
+ *    site, jobs of it matched at that site and set Running;
  * 2. pilots registered by the administrator, their secrets traded for pilot tokens;
  * 3. the generator's requests for each route (pilot slots, users' queries);
  * 4. a warm-up, discarded, then the measured run, from a thread of its own;
@@ -79,10 +90,20 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
       reportedMs = performance.now();
     }
   }
+  const slotAt = (site: string) => ({
+    VO: credentials.vo,
+    Site: site,
+    Platform: backlog.platforms,
+    CPUTime: 2_000_000,
+  });
+  const hot = profile.hot_site;
+  const hotRunning =
+    hot === undefined ? 0 : await runAtHotSite(client, credentials.vo, hot, slotAt(hot.site));
+  if (hot !== undefined) progress(`hot site ${hot.site}: ${hotRunning} jobs Running`);
   const seedS = (performance.now() - seedStartMs) / 1000;
 
   // 2. Pilots, as a real pilot gets its token.
-  const registered = await registerPilots(client, credentials.vo, profile.connections);
+  const registered = await registerPilots(client, credentials.vo, profile.connections, 'bench');
   const pilots = registered.map(({ token }) => token);
   // Pilots come from the sites with the most work, one site per pilot in turn.
   const work = new Map<string, number>();
@@ -90,12 +111,9 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
     for (const site of queue.sites) work.set(site, (work.get(site) ?? 0) + queue.jobs);
   const sites = [...work.entries()].sort((a, b) => b[1] - a[1]).map(([site]) => site);
   if (sites.length === 0) sites.push(...backlog.sites);
-  const slot = (i: number) => ({
-    VO: credentials.vo,
-    Site: sites[i % sites.length]!,
-    Platform: backlog.platforms,
-    CPUTime: 2_000_000,
-  });
+  // With a hot site, every pilot comes from it.
+  if (hot !== undefined) sites.splice(0, sites.length, hot.site);
+  const slot = (i: number) => slotAt(sites[i % sites.length]!);
   const pilotRequest = (token: string, body: unknown): ConnectionRequest => ({
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -104,6 +122,7 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
   // 3. What each route's connections send.
   const shares = routeShares(profile);
   const streams: LoadStream[] = [];
+  const warmupRequests = new Map<string, ConnectionRequest[]>();
   for (const { route, share } of shares) {
     const connections = Math.max(1, Math.round(profile.connections * share));
     const [method, path] = route.split(' ') as [LoadStream['method'], string];
@@ -150,6 +169,39 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
           body: JSON.stringify({ pilot_stamp: stamp, pilot_secret: secret }),
         }));
         break;
+      case 'POST /api/auth/device': {
+        // Each request starts a new login, as `dirac login` does.
+        const query = new URLSearchParams({
+          client_id: DIRAC_CLIENT_ID,
+          scope: `vo:${credentials.vo} group:${user(0)?.queue.group ?? `${credentials.vo}_user`}`,
+        });
+        stream.url += `?${query}`;
+        requests = [{ headers: {} }];
+        break;
+      }
+      case 'POST /api/auth/token': {
+        const login = credentials.refreshToken;
+        if (login === undefined)
+          throw new UsageError(
+            `${route} (token refresh) needs users the bench can log in, which a --target's are not; leave it out of the profile's mix`,
+          );
+        // One login per connection, a chain of refresh tokens each; the warm-up has others.
+        const chains = async () => {
+          const chain: ConnectionRequest[] = [];
+          for (let i = 0; i < connections; i++) {
+            const queue = user(i)?.queue ?? backlog.queues[0]!;
+            chain.push({
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: `grant_type=refresh_token&client_id=${encodeURIComponent(DIRAC_CLIENT_ID)}&refresh_token={refresh_token}`,
+              rotatingRefreshToken: await login(queue.owner, queue.group),
+            });
+          }
+          return chain;
+        };
+        requests = await chains();
+        if (profile.warmup_s > 0) warmupRequests.set(route, await chains());
+        break;
+      }
       case 'POST /api/jobs/jdl': {
         const queue = user(0)?.queue ?? backlog.queues[0]!;
         const token = user(0)?.token ?? (await credentials.user(queue.owner, queue.group));
@@ -185,7 +237,11 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
   if (profile.warmup_s > 0) {
     progress(`warming up for ${profile.warmup_s} s`);
     await loadFromThread({
-      streams,
+      // A rotating chain cannot go on from a run cut off mid-request: the warm-up has its own.
+      streams: streams.map((stream) => ({
+        ...stream,
+        requests: warmupRequests.get(stream.route) ?? stream.requests,
+      })),
       durationS: profile.warmup_s,
       maxRequests: Math.ceil(profile.warmup_s * MAX_REQUESTS_PER_S),
       ...(profile.generator === 'matching'
@@ -278,10 +334,56 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
     timeline,
     thresholds: [],
     passed: true,
+    ...(hot === undefined
+      ? {}
+      : {
+          hot_site: {
+            site: hot.site,
+            running: hotRunning,
+            // A --target applies its own configuration, whatever the profile says.
+            running_limits: run.target === null ? hot.running_limits : null,
+          },
+        }),
   };
   result.thresholds = profile.thresholds.flatMap((threshold) => checkThreshold(threshold, result));
   result.passed = result.thresholds.every((outcome) => outcome.passed);
   return result;
+}
+
+/**
+ * Puts up to `hot.running` jobs of the backlog Running at the hot site as a real run does:
+ * pilots of the site match them (the site's running limits already apply, as they would),
+ * then the jobs are set Running through the status route. Returns how many are Running.
+ */
+async function runAtHotSite(
+  client: DiracxClient,
+  vo: string,
+  hot: HotSite,
+  slot: Parameters<DiracxClient['match']>[0],
+): Promise<number> {
+  if (hot.running === 0) return 0;
+  const seeders = await registerPilots(client, vo, SEEDING_PILOTS, 'hot');
+  const perPilot = Math.ceil(hot.running / seeders.length);
+  const jobIds: number[] = [];
+  await Promise.all(
+    seeders.map(async ({ token }, p) => {
+      const pilot = client.as(() => token);
+      const share = Math.min(perPilot, hot.running - p * perPilot);
+      for (let i = 0; i < share; i++) {
+        const job = await pilot.match(slot);
+        if (job === undefined) return; // nothing left for the site, limits applied
+        jobIds.push(job.JobID);
+      }
+    }),
+  );
+  for (let first = 0; first < jobIds.length; first += JOBS_PER_STATUS_REQUEST) {
+    const time = new Date().toISOString();
+    const chunk = jobIds.slice(first, first + JOBS_PER_STATUS_REQUEST);
+    await client.setJobStatuses(
+      Object.fromEntries(chunk.map((id) => [id, { [time]: { Status: 'Running' } }])),
+    );
+  }
+  return jobIds.length;
 }
 
 /** Registers `count` pilots as the administrator and trades each secret for a pilot token. */
@@ -289,12 +391,13 @@ async function registerPilots(
   client: DiracxClient,
   vo: string,
   count: number,
+  kind: string,
 ): Promise<{ stamp: string; secret: string; token: string }[]> {
   const runTag = Date.now().toString(36);
   const pilots = [];
   for (let i = 0; i < count; i++) {
     const { pilot_stamp, pilot_secret } = await client.registerPilot({
-      pilot_stamp: `bench-${runTag}-${i}`.slice(0, 32),
+      pilot_stamp: `${kind}-${runTag}-${i}`.slice(0, 32),
       vo,
     });
     const { access_token } = await client.pilotToken(pilot_stamp, pilot_secret);

@@ -1,7 +1,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserLogin, pollDeviceToken, startDeviceFlow } from '../../client/index.ts';
+import {
+  type TokenResponse,
+  browserLogin,
+  pollDeviceToken,
+  startDeviceFlow,
+} from '../../client/index.ts';
 import { lhcbBacklog } from '../../fixtures/index.ts';
 import {
   type BenchResult,
@@ -11,7 +16,7 @@ import {
 } from '../../reports/index.ts';
 import { type Settings, UsageError, parseSettings } from '../../services/core/index.ts';
 import { type BenchCredentials, runBench } from '../bench/run.ts';
-import { loadProfile } from '../bench/profile.ts';
+import { type HotSite, loadProfile } from '../bench/profile.ts';
 import { type StartedBox, startBox } from '../box.ts';
 import type { Io } from '../io.ts';
 import { createLogger } from '../logger.ts';
@@ -43,11 +48,25 @@ export async function bench(name: string, flags: BenchFlags, io: Io): Promise<nu
   const baseline = flags.baseline === undefined ? undefined : await readResult(flags.baseline);
   const progress = (line: string) => io.stderr.write(`bench: ${line}\n`);
 
+  if (profile.hot_site !== undefined && flags.target === undefined) {
+    const { fixtureSet } = lhcbBacklog({ seed: 1, totalJobs: 1 });
+    const sites = Object.values(fixtureSet.config.Resources.Sites).flatMap((s) => Object.keys(s));
+    if (!sites.includes(profile.hot_site.site))
+      throw new UsageError(
+        `The hot site ${profile.hot_site.site} is not a site of the lhcb-like fixtures (such as ${sites.slice(0, 3).join(', ')})`,
+      );
+  }
+  if (profile.hot_site !== undefined && flags.target !== undefined)
+    progress(
+      `${name} against ${flags.target}: the running limits are the target's own configuration; for the check to be real, set Operations/<vo>/JobScheduling/RunningLimit/${profile.hot_site.site} there (the profile's: ${JSON.stringify(profile.hot_site.running_limits)}), and CheckJobLimits must not be false`,
+    );
   const runs: BenchResult[] = [];
   for (const backlogJobs of sizes) {
     progress(`${name}, backlog of ${backlogJobs} jobs`);
     const target =
-      flags.target === undefined ? await ownBox(io, progress, flags.profile) : undefined;
+      flags.target === undefined
+        ? await ownBox(io, progress, flags.profile, profile.hot_site)
+        : undefined;
     try {
       const url = flags.target ?? target!.box.url;
       const credentials = target?.credentials ?? (await remoteCredentials(flags.target!, io.env));
@@ -138,12 +157,14 @@ function positive(text: string, flag: string): number {
 /**
  * A box of the run's own, started as `gridbox up` starts one (the lhcb-like fixtures, an
  * in-memory database, loopback port 0, a CA in a temporary folder), and its users' tokens
- * from the real device-flow login with their passwords.
+ * from the real device-flow login with their passwords. A hot site's running limits go
+ * into the VO's Operations, where DIRAC's Limiter reads them.
  */
 async function ownBox(
   io: Io,
   progress: (line: string) => void,
   boxProfile: string | undefined,
+  hotSite: HotSite | undefined,
 ): Promise<{
   box: StartedBox;
   profile: Settings['profile'];
@@ -153,6 +174,14 @@ async function ownBox(
   const { fixtureSet } = lhcbBacklog({ seed: 1, totalJobs: 1 });
   const admin = fixtureSet.users.find((user) => user.groups.includes('lhcb_admin'));
   if (admin === undefined) throw new Error('the lhcb-like fixtures have no administrator');
+  if (hotSite !== undefined) {
+    const operations = fixtureSet.config.Operations.lhcb;
+    if (operations === undefined) throw new Error('the lhcb-like fixtures have no lhcb Operations');
+    operations.JobScheduling = {
+      ...operations.JobScheduling,
+      RunningLimit: { [hotSite.site]: hotSite.running_limits },
+    };
+  }
   const caDir = await mkdtemp(join(tmpdir(), 'gridbox-bench-'));
   // The user's GRIDBOX_* settings apply (images, timeouts, a database URL), but the box
   // always listens on loopback at ports of its own.
@@ -187,7 +216,7 @@ async function ownBox(
     const key = `${username}/${group}`;
     let token = tokens.get(key);
     if (token === undefined) {
-      token = deviceLogin(box, username, group);
+      token = deviceLogin(box, username, group).then((tokens) => tokens.access_token);
       tokens.set(key, token);
     }
     return token;
@@ -199,6 +228,8 @@ async function ownBox(
       vo: 'lhcb',
       user: login,
       admin: () => login(admin.username, 'lhcb_admin'),
+      refreshToken: async (username, group) =>
+        (await deviceLogin(box, username, group)).refresh_token,
     },
     close: async () => {
       await box.close();
@@ -208,7 +239,11 @@ async function ownBox(
 }
 
 /** `gridbox token`'s flow: the device flow, its sign-in form filled in with the password. */
-async function deviceLogin(box: StartedBox, username: string, group: string): Promise<string> {
+async function deviceLogin(
+  box: StartedBox,
+  username: string,
+  group: string,
+): Promise<TokenResponse> {
   const user = box.readyLine.users.find((u) => u.username === username);
   if (user === undefined) throw new Error(`no user ${username} in the box`);
   const endpoint = { url: box.url };
@@ -220,7 +255,7 @@ async function deviceLogin(box: StartedBox, username: string, group: string): Pr
   });
   const tokens = await pollDeviceToken(endpoint, flow.device_code);
   if (tokens === 'pending') throw new Error(`the sign-in of ${username} did not complete`);
-  return tokens.access_token;
+  return tokens;
 }
 
 /** Against --target, one token (DIRACX_TOKEN or the credentials file) does everything. */

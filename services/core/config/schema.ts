@@ -55,8 +55,61 @@ export const VOConfigSchema = Closed({
   Groups: Type.Record(Type.String(), GroupConfigSchema),
 });
 
+/**
+ * DIRAC's per-site job limits (WorkloadManagementSystem/Client/Limiter.py), by the job
+ * attributes its TaskQueueDB can exclude queues by: attribute → value → a number. A value
+ * must be a whole number ≥ 0 (DIRAC refuses a site whose section holds anything else).
+ */
+const LimitValues = Type.Record(Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 }));
+const attributeLimits = () => ({
+  JobType: Type.Optional(LimitValues),
+  Site: Type.Optional(LimitValues),
+  Owner: Type.Optional(LimitValues),
+  OwnerGroup: Type.Optional(LimitValues),
+});
+
+export const JobLimitsSchema = Closed(attributeLimits(), {
+  description: 'Job attribute (JobType, Site, Owner, OwnerGroup) → value → a number.',
+});
+
+export const SiteRunningLimitsSchema = Closed(
+  {
+    ...attributeLimits(),
+    CEs: Type.Optional(
+      Type.Record(Type.String(), JobLimitsSchema, {
+        description:
+          "Limits for pilots of one CE (the pilot's GridCE), still compared with the jobs of the whole site.",
+      }),
+    ),
+  },
+  { description: 'Job attribute → value → most jobs in Running, Matched or Stalled at the site.' },
+);
+
+export const JobSchedulingConfigSchema = Type.Object(
+  {
+    CheckJobLimits: Type.Optional(
+      Type.Boolean({ description: 'Apply RunningLimit when matching (DIRAC default: true).' }),
+    ),
+    CheckMatchingDelay: Type.Optional(
+      Type.Boolean({ description: 'Apply MatchingDelay when matching (DIRAC default: true).' }),
+    ),
+    RunningLimit: Type.Optional(
+      Type.Record(Type.String(), SiteRunningLimitsSchema, { description: 'By site name.' }),
+    ),
+    MatchingDelay: Type.Optional(
+      Type.Record(Type.String(), JobLimitsSchema, {
+        description:
+          'By site name: job attribute → value → seconds during which, after a match of a job with that value at the site, no other is matched there.',
+      }),
+    ),
+  },
+  // DIRAC keeps other options in this section (taskQueueCPUTimeIntervals…).
+  { additionalProperties: true },
+);
+
 export const OperationsConfigSchema = Type.Object(
   {
+    JobScheduling: Type.Optional(JobSchedulingConfigSchema),
     Services: Closed({
       JobMonitoring: Closed({ GlobalJobsInfo: Type.Boolean() }),
       JobScheduling: Closed({
@@ -178,6 +231,8 @@ export type UserConfig = Static<typeof UserConfigSchema>;
 export type GroupConfig = Static<typeof GroupConfigSchema>;
 export type VOConfig = Static<typeof VOConfigSchema>;
 export type OperationsConfig = Static<typeof OperationsConfigSchema>;
+export type JobSchedulingConfig = Static<typeof JobSchedulingConfigSchema>;
+export type JobLimits = Static<typeof JobLimitsSchema>;
 export type QueueConfig = Static<typeof QueueConfigSchema>;
 export type CEConfig = Static<typeof CEConfigSchema>;
 export type CEType = (typeof CE_TYPES)[number];

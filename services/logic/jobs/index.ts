@@ -52,5 +52,12 @@ export {
   resourceTags,
 } from './match.ts';
 export { MATCH_SNAPSHOT_TTL_MS, MatchCache } from './match-cache.ts';
+export {
+  JOB_COUNT_TTL_MS,
+  MatchLimits,
+  type NegativeCondition,
+  isExcluded,
+  isExcludedEverywhere,
+} from './match-limits.ts';
 export { recalculateShares } from './shares.ts';
 export { type RepairDeps, type RepairReport, repairInterruptedJobs } from './repair.ts';

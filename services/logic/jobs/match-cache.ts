@@ -5,6 +5,7 @@ import type {
   TaskQueueDB,
   TaskQueueDefinition,
 } from '../../db/index.ts';
+import { MatchLimits } from './match-limits.ts';
 import { recalculateShares } from './shares.ts';
 
 /**
@@ -51,6 +52,8 @@ export class MatchCache {
   readonly #reading = new Map<string, Promise<VoSnapshot>>();
   /** Groups of each VO that lost a queue since the VO was last read. */
   readonly #sharesChanged = new Map<string, Set<string>>();
+  /** The counts and delays behind DIRAC's per-site job limits. */
+  readonly limits = new MatchLimits();
 
   constructor(ttlMs = MATCH_SNAPSHOT_TTL_MS) {
     this.#ttlMs = ttlMs;

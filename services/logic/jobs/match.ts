@@ -10,6 +10,12 @@ import {
 } from '../../db/index.ts';
 import { isAnyValue } from './any-value.ts';
 import type { MatchCache, VoSnapshot } from './match-cache.ts';
+import {
+  type NegativeCondition,
+  hasLimits,
+  isExcluded,
+  isExcludedEverywhere,
+} from './match-limits.ts';
 
 /** One value or several, as DIRAC takes each of a resource's multi-valued fields. */
 export type OneOrMany = string | readonly string[];
@@ -236,14 +242,27 @@ export async function matchJob(
   const slot = { ...matchConditions(resource, 'Matcher'), pilotStamp: resource.PilotStamp };
   const registry = deps.config.Registry[resource.VO];
   if (registry === undefined) return undefined;
+  const voGroups = Object.keys(registry.Groups);
+  // DIRAC's Limiter speaks for the one site (and CE) a pilot names. A VO without limits
+  // skips it altogether.
+  const site =
+    slot.sites?.length === 1 && hasLimits(deps.config, resource.VO) ? slot.sites[0] : undefined;
+  const gridCE = slot.gridCEs?.length === 1 ? slot.gridCEs[0] : undefined;
+  const negative =
+    site === undefined
+      ? undefined
+      : await deps.cache.limits.forSite(deps, resource.VO, site, gridCE);
   // 1. The queues and site mask this app read lately; 2. when they give nothing, those the
   // database holds now, so the cache never turns a pilot away.
-  const voGroups = Object.keys(registry.Groups);
   const cached = await deps.cache.snapshot(deps, resource.VO, false);
-  const matched = await matchIn(deps, voGroups, cached.snapshot, slot);
-  if (matched !== undefined || cached.isFresh) return matched;
-  const { snapshot } = await deps.cache.snapshot(deps, resource.VO, true);
-  return matchIn(deps, voGroups, snapshot, slot);
+  let matched = await matchIn(deps, voGroups, cached.snapshot, slot, negative);
+  if (matched === undefined && !cached.isFresh) {
+    const { snapshot } = await deps.cache.snapshot(deps, resource.VO, true);
+    matched = await matchIn(deps, voGroups, snapshot, slot, negative);
+  }
+  if (matched !== undefined && site !== undefined)
+    await deps.cache.limits.noteMatch(deps, resource.VO, site, matched.JobID);
+  return matched;
 }
 
 async function matchIn(
@@ -251,8 +270,9 @@ async function matchIn(
   voGroups: readonly string[],
   snapshot: VoSnapshot,
   slot: MatchConditions & { pilotStamp?: string | undefined },
+  negative: NegativeCondition | undefined,
 ): Promise<MatchedJob | undefined> {
-  const matching = queuesFor(snapshot, voGroups, slot);
+  const matching = queuesFor(snapshot, voGroups, slot, negative);
   for (const tq of weightedFirst(matching, (q) => q.priority, QUEUES_PER_MATCH, deps.rng)) {
     const jobs = await deps.taskQueueDb.queueJobs(tq.tqId, JOB_WINDOW);
     if (jobs.length === 0) snapshot.emptied.add(tq.tqId);
@@ -269,11 +289,15 @@ async function matchIn(
   return undefined;
 }
 
-/** The snapshot's queues that could give the slot a job, the site mask applied. */
+/**
+ * The snapshot's queues that could give the slot a job, the site mask applied, and the
+ * per-site limits: one negative condition (a pilot's site), or one per site (any site).
+ */
 function queuesFor(
   snapshot: VoSnapshot,
   voGroups: readonly string[],
   slot: MatchConditions,
+  negative: NegativeCondition | readonly NegativeCondition[] | undefined,
 ): TaskQueueDefinition[] {
   // DIRAC's site mask: a site the RSS does not allow (anything but Active or Degraded)
   // only gets Test jobs. A slot standing for several sites is masked when one of them is.
@@ -283,11 +307,19 @@ function queuesFor(
   };
   if (slot.sites !== undefined && !slot.sites.every(isUsable))
     slot = { ...slot, jobTypes: ['Test'] };
-  const key = slotKey(slot);
+  // The limits change at most every few seconds: a slot kept out of the same values is the
+  // same kind of slot, so the filtered list is memoised with them.
+  const key = `${slotKey(slot)}${negative === undefined ? '' : JSON.stringify(negative)}`;
   let queues = snapshot.bySlot.get(key);
   if (queues === undefined) {
     const anyTime = { ...slot, cpuTime: Infinity, groups: slot.groups ?? voGroups };
-    queues = snapshot.queues.filter((tq) => queueMatches(tq, anyTime));
+    const isOut =
+      negative === undefined
+        ? () => false
+        : Array.isArray(negative)
+          ? (tq: TaskQueueDefinition) => isExcludedEverywhere(tq, negative)
+          : (tq: TaskQueueDefinition) => isExcluded(tq, negative as NegativeCondition);
+    queues = snapshot.queues.filter((tq) => queueMatches(tq, anyTime) && !isOut(tq));
     if (snapshot.bySlot.size < SLOT_KINDS_PER_SNAPSHOT) snapshot.bySlot.set(key, queues);
   }
   return queues.filter((tq) => tq.cpuTime <= slot.cpuTime && !snapshot.emptied.has(tq.tqId));
@@ -324,14 +356,27 @@ export interface MatchingQueue {
  * claimed. Read through the matcher's short-lived snapshot; the counts are current.
  */
 export async function matchingQueues(
-  deps: Pick<MatchDeps, 'config' | 'cache' | 'taskQueueDb' | 'resourceStatusDb' | 'clock'>,
+  deps: Pick<
+    MatchDeps,
+    'config' | 'cache' | 'taskQueueDb' | 'resourceStatusDb' | 'clock' | 'jobDb'
+  >,
   resource: ResourceDescription,
 ): Promise<MatchingQueue[]> {
   const slot = matchConditions(resource, 'TaskQueueDB');
   const registry = deps.config.Registry[resource.VO];
   if (registry === undefined) return [];
+  // DIRAC's MatcherHandler: the limits of the site a slot names as one string (and of its
+  // CE), otherwise those of every site at once.
+  const gridCE = typeof resource.GridCE === 'string' ? slot.gridCEs?.[0] : undefined;
+  let negative: NegativeCondition | NegativeCondition[] | undefined;
+  if (!hasLimits(deps.config, resource.VO)) negative = undefined;
+  else if (typeof resource.Site !== 'string') {
+    const conditions = await deps.cache.limits.forAllSites(deps, resource.VO);
+    negative = conditions.length === 0 ? undefined : conditions;
+  } else if (slot.sites !== undefined)
+    negative = await deps.cache.limits.forSite(deps, resource.VO, slot.sites[0]!, gridCE);
   const { snapshot } = await deps.cache.snapshot(deps, resource.VO, false);
-  const queues = queuesFor(snapshot, Object.keys(registry.Groups), slot);
+  const queues = queuesFor(snapshot, Object.keys(registry.Groups), slot, negative);
   const counts = await deps.taskQueueDb.jobCounts(queues.map((tq) => tq.tqId));
   return queues
     .filter((tq) => counts.has(tq.tqId))
