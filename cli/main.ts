@@ -249,7 +249,11 @@ function createProgram(io: Io, actions: Actions): Command {
     .option('--virtual', 'virtual time, in process: as fast as the services answer')
     .option('--json', 'print the summary as one JSON object')
     .addOption(
-      new Option('--transport <kind>', 'how to reach the own box').choices(['inject', 'http']),
+      new Option('--transport <kind>', 'how to reach the own box').choices([
+        'direct',
+        'inject',
+        'http',
+      ]),
     )
     .addOption(
       new Option('--storage <mode>', 'storage elements in memory or on loopback HTTP').choices([

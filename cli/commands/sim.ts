@@ -67,11 +67,13 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
   const virtual = flags.virtual === true;
   if (virtual && flags.target !== undefined)
     throw new UsageError('--virtual runs its own box; it cannot drive a --target server');
-  const transport = flags.transport ?? (virtual ? 'inject' : 'http');
-  if (transport !== 'inject' && transport !== 'http')
-    throw new UsageError(`Invalid value "${transport}" for --transport: expected inject or http`);
-  if (transport === 'inject' && flags.target !== undefined)
-    throw new UsageError('--transport inject needs the box in this process, not a --target');
+  const transport = flags.transport ?? (virtual ? 'direct' : 'http');
+  if (transport !== 'direct' && transport !== 'inject' && transport !== 'http')
+    throw new UsageError(
+      `Invalid value "${transport}" for --transport: expected direct, inject or http`,
+    );
+  if (transport !== 'http' && flags.target !== undefined)
+    throw new UsageError(`--transport ${transport} needs the box in this process, not a --target`);
   const storageMode = flags.storage ?? (virtual ? 'memory' : 'http');
   if (storageMode !== 'memory' && storageMode !== 'http')
     throw new UsageError(`Invalid value "${storageMode}" for --storage: expected memory or http`);
