@@ -13,7 +13,7 @@ import {
 import { adler32 } from '../sim/storage/index.ts';
 import type { Io } from './io.ts';
 import { main } from './main.ts';
-import { embeddedTarget } from './sim-target.ts';
+import { type SimTransport, embeddedTarget } from './sim-target.ts';
 
 const fixtureSet = generateFixtures({ seed: 3, size: 'small' });
 
@@ -27,7 +27,7 @@ type Storage = Awaited<ReturnType<typeof openStorageElements>>;
 async function simulate(options: {
   seed: number;
   jobs: number;
-  transport: 'inject' | 'http';
+  transport: SimTransport;
   clock: SimClock;
   storage: 'memory' | 'http';
   timing?: Partial<Timing>;
@@ -128,7 +128,7 @@ async function expectConsistentRun(run: {
   return Done;
 }
 
-const virtualRun = (seed: number, transport: 'inject' | 'http' = 'inject') =>
+const virtualRun = (seed: number, transport: SimTransport = 'inject') =>
   simulate({
     seed,
     jobs: 30,
@@ -154,12 +154,14 @@ describe('gridbox sim in virtual time', () => {
     expect(other.summary.event_log_sha256).not.toBe(first.summary.event_log_sha256);
   });
 
-  it('writes the same event log over HTTP as by injection', async () => {
+  it('writes the same event log over HTTP, by injection and directly', async () => {
     const injected = await virtualRun(11, 'inject');
-    const overHttp = await virtualRun(11, 'http');
-    expect(overHttp.summary.transport).toBe('http');
-    expect(overHttp.lines).toEqual(injected.lines);
-    expect(overHttp.summary.event_log_sha256).toBe(injected.summary.event_log_sha256);
+    for (const transport of ['http', 'direct'] as const) {
+      const other = await virtualRun(11, transport);
+      expect(other.summary.transport).toBe(transport);
+      expect(other.lines).toEqual(injected.lines);
+      expect(other.summary.event_log_sha256).toBe(injected.summary.event_log_sha256);
+    }
   });
 });
 
@@ -230,7 +232,7 @@ describe('gridbox sim on the command line', () => {
     const summary = JSON.parse(out) as SimSummary;
     expect(summary.jobs.submitted).toBe(12);
     expect(summary.clock).toBe('virtual');
-    expect(summary.transport).toBe('inject');
+    expect(summary.transport).toBe('direct');
     expect(summary.event_log_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(summary.events.total).toBeGreaterThan(12 * 4);
   });

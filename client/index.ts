@@ -30,4 +30,5 @@ export {
   directTransport,
   httpTransport,
   injectTransport,
+  sendAsBytes,
 } from './transport.ts';
