@@ -217,6 +217,27 @@ describe('gridbox sim on the command line', () => {
     return { code, out, err };
   };
 
+  it('shows jobs done, rate and ETA on stderr with --progress, and leaves stdout alone', async () => {
+    const argv = ['sim', '--virtual', '--jobs', '12', '--seed', '4', '--json'];
+    const plain = await run(argv);
+    const shown = await run([...argv, '--progress']);
+    expect(shown.code).toBe(0);
+    // Wall-clock figures differ from run to run; everything else is the same summary.
+    const timeless = (out: string) => {
+      const { wall_s: _wall, events_per_s: _rate, ...rest } = JSON.parse(out) as SimSummary;
+      return rest;
+    };
+    expect(shown.out.trim().split('\n')).toHaveLength(1);
+    expect(timeless(shown.out)).toEqual(timeless(plain.out));
+    expect(shown.err).toMatch(
+      /^gridbox sim: 12\/12 jobs submitted \(100%\), [\d.]+ jobs\/s, ETA \S+$/m,
+    );
+    expect(shown.err).toMatch(
+      /^gridbox sim: 12\/12 jobs ended \(100%\), [\d.]+ jobs\/s, ETA \S+$/m,
+    );
+    expect(plain.err).not.toContain('jobs/s');
+  });
+
   it('fails every payload when told to, and says so in the summary', async () => {
     const argv = ['sim', '--virtual', '--jobs', '8', '--json', '--payload-failure', '1'];
     const { code, out } = await run(argv);

@@ -13,6 +13,7 @@ import {
   runSimulation,
 } from '../../sim/index.ts';
 import type { Io } from '../io.ts';
+import { simProgress } from '../sim-progress.ts';
 import { embeddedTarget, remoteTarget } from '../sim-target.ts';
 
 export interface SimFlags {
@@ -32,6 +33,7 @@ export interface SimFlags {
   maxHours?: string;
   payloadFailure?: string;
   nodeCrash?: string;
+  progress?: boolean;
 }
 
 /** Over the wire in real time, an hour of modelled grid activity takes 3.6 s. */
@@ -114,6 +116,7 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
       : await remoteTarget(flags.target, io.env, flags.caBundle);
   const storage = await openStorageElements(target.config, { mode: storageMode });
   const events = flags.events === undefined ? undefined : createWriteStream(flags.events);
+  const progress = simProgress(io, { bar: flags.progress === true || io.stderr.isTTY === true });
   let summary: SimSummary;
   try {
     summary = await runSimulation({
@@ -133,29 +136,16 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
         ...(nodeCrash === undefined ? {} : { nodeCrash }),
       },
       ...(events === undefined ? {} : { sink: (line: string) => events.write(`${line}\n`) }),
-      progress: progressLine(io),
+      progress: progress.update,
     });
   } finally {
+    progress.stop();
     await new Promise<void>((resolve) => (events === undefined ? resolve() : events.end(resolve)));
     await storage.close();
     await target.close();
   }
   io.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : describe(summary));
   return summary.jobs.by_status.unfinished === undefined ? 0 : 1;
-}
-
-/** A line on stderr at each percent of the jobs submitted, then of the jobs ended. */
-function progressLine(io: Io) {
-  let shown = '';
-  return (phase: 'submitted' | 'ended', done: number, total: number) => {
-    const percent = Math.floor((100 * done) / Math.max(total, 1));
-    const key = `${phase}/${percent}`;
-    if (key === shown) return;
-    shown = key;
-    const text = `gridbox sim: ${done}/${total} jobs ${phase} (${percent}%)`;
-    if (io.stderr.isTTY === true) io.stderr.write(`\r${text}${percent === 100 ? '\n' : ''}`);
-    else if (percent % 10 === 0) io.stderr.write(`${text}\n`);
-  };
 }
 
 function describe(summary: SimSummary): string {
