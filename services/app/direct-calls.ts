@@ -49,6 +49,8 @@ interface DirectRoute {
   readonly url: string;
   /** For a path with parameters: the pattern and the names of its groups. */
   readonly pattern: RegExp | undefined;
+  /** A 0 for each static segment, a 1 for each parameter: the lowest matching rank wins. */
+  readonly rank: string;
   readonly paramNames: readonly string[];
   readonly requiresAuth: boolean;
   readonly instance: FastifyInstance;
@@ -60,8 +62,7 @@ interface DirectRoute {
   validators?: { params?: Validate; body?: Validate; querystring?: Validate };
 }
 
-/** Route hooks the direct path runs; a route with any other kind is left to the wire. */
-const RUN_HOOKS = new Set(['onRequest', 'preValidation']);
+/** Route hooks the direct path does not run (it runs onRequest and preValidation): a route with one is left to the wire. */
 const OTHER_HOOKS = [
   'preParsing',
   'preHandler',
@@ -128,33 +129,29 @@ export class DirectRoutes implements DirectCalls {
       (body !== undefined && body.content !== undefined)
     )
       return;
-    const hooks = (name: string): Hook[] => {
-      if (!RUN_HOOKS.has(name)) return [];
+    const hooks = (name: 'onRequest' | 'preValidation'): Hook[] => {
       const value = record[name];
       return value === undefined ? [] : Array.isArray(value) ? value : [value as Hook];
     };
-    const paramNames: string[] = [];
-    let isParametric = false;
-    const source = options.url
-      .split('/')
-      .map((segment) => {
-        if (segment.startsWith(':')) {
-          isParametric = true;
-          paramNames.push(segment.slice(1));
-          return '([^/]+)';
-        }
-        if (segment.includes('*') || segment.includes(':')) isParametric = true;
-        return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      })
+    // `:name` segments only; anything else find-my-way knows (wildcards, regular expressions,
+    // several parameters in one segment) is left to the wire.
+    const segments = options.url.split('/');
+    if (segments.some((part) => part.includes('*') || /.:|^:(?![A-Za-z_]\w*$)/.test(part))) return;
+    const paramNames = segments.filter((part) => part.startsWith(':')).map((p) => p.slice(1));
+    const isParametric = paramNames.length > 0;
+    const source = segments
+      .map((part) =>
+        part.startsWith(':') ? '([^/]+)' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+      )
       .join('/');
-    // A wildcard or a parameter inside a segment: leave it to Fastify's router.
-    if (isParametric && paramNames.length === 0) return;
-    if (options.url.includes('*')) return;
+    // As find-my-way: at the first segment where two routes differ, static text wins.
+    const rank = segments.map((part) => (part.startsWith(':') ? '1' : '0')).join('');
     for (const method of [options.method].flat()) {
       const route: DirectRoute = {
         method,
         url: options.url,
         pattern: isParametric ? new RegExp(`^${source}$`) : undefined,
+        rank,
         paramNames,
         requiresAuth,
         instance,
@@ -168,7 +165,13 @@ export class DirectRoutes implements DirectCalls {
         },
       };
       if (route.pattern === undefined) this.#static.set(`${method} ${options.url}`, route);
-      else this.#parametric.set(method, [...(this.#parametric.get(method) ?? []), route]);
+      else
+        this.#parametric.set(
+          method,
+          [...(this.#parametric.get(method) ?? []), route].sort((a, b) =>
+            a.rank < b.rank ? -1 : a.rank > b.rank ? 1 : 0,
+          ),
+        );
     }
   }
 
