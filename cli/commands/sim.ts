@@ -57,8 +57,9 @@ function probability(text: string | undefined, flag: string): number | undefined
 
 /**
  * `gridbox sim`: a workload on a simulated grid. Without --target it brings its own box:
- * in virtual time (--virtual) by injection into the app, otherwise in real time over
- * loopback HTTP. With --target it drives that server over HTTP in real time.
+ * in virtual time (--virtual) calling the app's routes directly (or by injection, or over
+ * HTTP, with --transport), otherwise in real time over loopback HTTP. With --target it
+ * drives that server over HTTP in real time.
  */
 export async function sim(flags: SimFlags, io: Io): Promise<number> {
   const seed = flags.seed === undefined ? 1 : parseSetting('seed', flags.seed, '--seed');
