@@ -254,8 +254,15 @@ function createProgram(io: Io, actions: Actions): Command {
     )
     .option('--virtual', 'virtual time, in process: as fast as the services answer')
     .option('--json', 'print the summary as one JSON object')
+    .option(
+      '--progress',
+      'jobs done / total, rate and ETA on stderr (always when stderr is a terminal)',
+    )
     .addOption(
-      new Option('--transport <kind>', 'how to reach the own box').choices(['inject', 'http']),
+      new Option(
+        '--transport <kind>',
+        'how to reach the own box (default: direct with --virtual, http otherwise)',
+      ).choices(['direct', 'inject', 'http']),
     )
     .addOption(
       new Option('--storage <mode>', 'storage elements in memory or on loopback HTTP').choices([

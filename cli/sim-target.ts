@@ -5,12 +5,13 @@ import {
   DiracxHttpError,
   type TokenSource,
   credentialsPath,
+  directTransport,
   httpTransport,
   injectTransport,
 } from '../client/index.ts';
 import { Agent } from 'undici';
 import type { FixtureSet } from '../fixtures/index.ts';
-import { type Registry, buildApp } from '../services/index.ts';
+import { type Registry, buildApp, directCalls } from '../services/index.ts';
 import {
   type Clock,
   type Config,
@@ -21,6 +22,12 @@ import {
 } from '../services/core/index.ts';
 import { type Keystore, generateKeystore, mintAccessToken } from '../services/logic/index.ts';
 import type { Credentials, JobOwner } from '../sim/index.ts';
+
+/**
+ * How a box of its own is reached: over loopback HTTP, by injection (light-my-request), or
+ * by calling its routes directly (the same checks and handlers, no HTTP emulation).
+ */
+export type SimTransport = 'http' | 'inject' | 'direct';
 
 /** The services a simulation runs against, and who it acts as there. */
 export interface SimTarget {
@@ -47,14 +54,14 @@ const TOKEN_MINUTES = 24 * 60;
 
 /**
  * A box of its own for the simulation: the app on an in-memory SQLite, on the simulation's
- * clock and seed, reached by injection or over loopback HTTP. Tokens are minted with the
+ * clock and seed, reached directly, by injection or over loopback HTTP. Tokens are minted with the
  * box's key, the way its token endpoint would issue them after a login.
  */
 export async function embeddedTarget(options: {
   fixtureSet: FixtureSet;
   clock: Clock;
   seed: number;
-  transport: 'inject' | 'http';
+  transport: SimTransport;
   dbUrl?: string;
   /** The parts to assemble (extensions loaded); the built-in ones when not given. */
   registry?: Registry;
@@ -81,6 +88,9 @@ export async function embeddedTarget(options: {
   if (options.transport === 'inject') {
     await app.ready();
     transport = injectTransport(app);
+  } else if (options.transport === 'direct') {
+    await app.ready();
+    transport = directTransport(directCalls(app), injectTransport(app));
   } else {
     await app.listen({ host: '127.0.0.1', port: 0 });
     transport = httpTransport(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);

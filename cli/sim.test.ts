@@ -13,7 +13,7 @@ import {
 import { adler32 } from '../sim/storage/index.ts';
 import type { Io } from './io.ts';
 import { main } from './main.ts';
-import { embeddedTarget } from './sim-target.ts';
+import { type SimTransport, embeddedTarget } from './sim-target.ts';
 
 const fixtureSet = generateFixtures({ seed: 3, size: 'small' });
 
@@ -27,7 +27,7 @@ type Storage = Awaited<ReturnType<typeof openStorageElements>>;
 async function simulate(options: {
   seed: number;
   jobs: number;
-  transport: 'inject' | 'http';
+  transport: SimTransport;
   clock: SimClock;
   storage: 'memory' | 'http';
   timing?: Partial<Timing>;
@@ -128,7 +128,7 @@ async function expectConsistentRun(run: {
   return Done;
 }
 
-const virtualRun = (seed: number, transport: 'inject' | 'http' = 'inject') =>
+const virtualRun = (seed: number, transport: SimTransport = 'inject') =>
   simulate({
     seed,
     jobs: 30,
@@ -154,12 +154,14 @@ describe('gridbox sim in virtual time', () => {
     expect(other.summary.event_log_sha256).not.toBe(first.summary.event_log_sha256);
   });
 
-  it('writes the same event log over HTTP as by injection', async () => {
+  it('writes the same event log over HTTP, by injection and directly', async () => {
     const injected = await virtualRun(11, 'inject');
-    const overHttp = await virtualRun(11, 'http');
-    expect(overHttp.summary.transport).toBe('http');
-    expect(overHttp.lines).toEqual(injected.lines);
-    expect(overHttp.summary.event_log_sha256).toBe(injected.summary.event_log_sha256);
+    for (const transport of ['http', 'direct'] as const) {
+      const other = await virtualRun(11, transport);
+      expect(other.summary.transport).toBe(transport);
+      expect(other.lines).toEqual(injected.lines);
+      expect(other.summary.event_log_sha256).toBe(injected.summary.event_log_sha256);
+    }
   });
 });
 
@@ -215,6 +217,27 @@ describe('gridbox sim on the command line', () => {
     return { code, out, err };
   };
 
+  it('shows jobs done, rate and ETA on stderr with --progress, and leaves stdout alone', async () => {
+    const argv = ['sim', '--virtual', '--jobs', '12', '--seed', '4', '--json'];
+    const plain = await run(argv);
+    const shown = await run([...argv, '--progress']);
+    expect(shown.code).toBe(0);
+    // Wall-clock figures differ from run to run; everything else is the same summary.
+    const timeless = (out: string) => {
+      const { wall_s: _wall, events_per_s: _rate, ...rest } = JSON.parse(out) as SimSummary;
+      return rest;
+    };
+    expect(shown.out.trim().split('\n')).toHaveLength(1);
+    expect(timeless(shown.out)).toEqual(timeless(plain.out));
+    expect(shown.err).toMatch(
+      /^gridbox sim: 12\/12 jobs submitted \(100%\), [\d.]+ jobs\/s, ETA \S+$/m,
+    );
+    expect(shown.err).toMatch(
+      /^gridbox sim: 12\/12 jobs ended \(100%\), [\d.]+ jobs\/s, ETA \S+$/m,
+    );
+    expect(plain.err).not.toContain('jobs/s');
+  });
+
   it('fails every payload when told to, and says so in the summary', async () => {
     const argv = ['sim', '--virtual', '--jobs', '8', '--json', '--payload-failure', '1'];
     const { code, out } = await run(argv);
@@ -230,7 +253,7 @@ describe('gridbox sim on the command line', () => {
     const summary = JSON.parse(out) as SimSummary;
     expect(summary.jobs.submitted).toBe(12);
     expect(summary.clock).toBe('virtual');
-    expect(summary.transport).toBe('inject');
+    expect(summary.transport).toBe('direct');
     expect(summary.event_log_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(summary.events.total).toBeGreaterThan(12 * 4);
   });

@@ -26,7 +26,14 @@ import type {
   SummaryParams,
 } from '../services/core/index.ts';
 import { DiracxHttpError } from './diracx-auth.ts';
-import type { Transport, TransportRequest, TransportResponse } from './transport.ts';
+import {
+  type Transport,
+  type TransportAnswer,
+  type TransportCall,
+  type TransportRequest,
+  type TransportResponse,
+  sendAsBytes,
+} from './transport.ts';
 
 // Request and answer types are those of the TypeBox schemas the routes are built from
 // (services/core/models), so client and server cannot drift; client.test.ts checks that
@@ -125,13 +132,13 @@ export class DiracxClient {
   /** A registered pilot's stamp and secret for an access token (no bearer needed). */
   async pilotToken(stamp: string, secret: string): Promise<PilotTokenResponse> {
     const body: PilotTokenRequest = { pilot_stamp: stamp, pilot_secret: secret };
-    const response = await this.transport.request({
+    const answer = await this.#call({
       method: 'POST',
       path: '/api/auth/pilot-token',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      value: body,
     });
-    return this.#expect('Exchanging a pilot secret', response, [200]);
+    return this.#expect('Exchanging a pilot secret', answer, [200]);
   }
 
   /** Sets a site's status in the resource status system (administrators). */
@@ -205,18 +212,20 @@ export class DiracxClient {
   async #send(method: TransportRequest['method'], path: string, body?: unknown) {
     const headers: Record<string, string> = { authorization: `Bearer ${await this.#token()}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    return this.transport.request({
-      method,
-      path,
-      headers,
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    return this.#call({ method, path, headers, ...(body === undefined ? {} : { value: body }) });
   }
 
-  #expect<T>(what: string, response: TransportResponse, expected: readonly number[]): T {
-    if (!expected.includes(response.status)) throw httpError(what, response);
-    if (response.body.byteLength === 0) return undefined as T;
-    return JSON.parse(response.body.toString('utf8')) as T;
+  /** As values where the transport takes them (direct), as JSON bytes otherwise. */
+  #call(call: TransportCall): Promise<TransportAnswer> {
+    return this.transport.call === undefined
+      ? sendAsBytes(this.transport, call)
+      : this.transport.call(call);
+  }
+
+  #expect<T>(what: string, answer: TransportAnswer, expected: readonly number[]): T {
+    if (!expected.includes(answer.status))
+      throw new DiracxHttpError(what, answer.status, answer.value ?? '');
+    return answer.value as T;
   }
 }
 

@@ -20,10 +20,15 @@ export {
 } from './diracx-client.ts';
 export { type FileCatalog, GridboxFileCatalog } from './file-catalog.ts';
 export {
+  type DirectCalls,
   type Injectable,
   type Transport,
+  type TransportAnswer,
+  type TransportCall,
   type TransportRequest,
   type TransportResponse,
+  directTransport,
   httpTransport,
   injectTransport,
+  sendAsBytes,
 } from './transport.ts';

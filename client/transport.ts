@@ -16,14 +16,38 @@ export interface TransportResponse {
   body: Buffer;
 }
 
+/** A call with a JSON body (if any) and a JSON answer, as values rather than bytes. */
+export interface TransportCall {
+  method: TransportRequest['method'];
+  /** Path and query under the server root. */
+  path: string;
+  /** Lower-case names. */
+  headers?: Record<string, string>;
+  /** The body; handed over, so the caller neither keeps nor changes it afterwards. */
+  value?: unknown;
+}
+
+export interface TransportAnswer {
+  status: number;
+  headers: Record<string, string>;
+  /** The decoded body; undefined when there is none. */
+  value: unknown;
+}
+
 /**
- * How the client reaches a DiracX-compatible server: over HTTP (wire mode, any URL) or by
- * injection into a Fastify app in the same process (fast mode). Both carry the same
- * requests and see the same answers, so everything above the client behaves identically.
+ * How the client reaches a DiracX-compatible server: over HTTP (wire mode, any URL), by
+ * injection into a Fastify app in the same process (fast mode), or by calling that app's
+ * routes directly (direct: the same checks and handlers, no HTTP emulation). All carry the
+ * same requests and see the same answers, so everything above the client behaves identically.
  */
 export interface Transport {
-  readonly name: 'http' | 'inject';
+  readonly name: 'http' | 'inject' | 'direct';
   request(request: TransportRequest): Promise<TransportResponse>;
+  /**
+   * A JSON call without bytes in between, where the transport can (direct); the client
+   * sends bytes through `request` otherwise.
+   */
+  call?(call: TransportCall): Promise<TransportAnswer>;
   /**
    * Follows an absolute URL the server handed out (a signed sandbox URL): over HTTP it is
    * fetched as is; injected, a URL on the server itself becomes a path on the app.
@@ -94,4 +118,53 @@ export function injectTransport(app: Injectable): Transport {
       return send(`${parsed.pathname}${parsed.search}`, request);
     },
   };
+}
+
+/**
+ * What the direct transport calls: an app's routes as values (`directCalls(app)` of
+ * services/app). Undefined means the call needs the wire (a route it cannot serve as the
+ * app would); the transport then sends it through `wire`.
+ */
+export interface DirectCalls {
+  call(call: TransportCall): Promise<TransportAnswer | undefined>;
+}
+
+/**
+ * The app's routes called in process with the request as a value: the same token check,
+ * schemas, access policies, logic and error handler as over HTTP, without light-my-request
+ * or a JSON round trip. Bytes (sandbox uploads and downloads) and the calls `routes`
+ * declines go through `wire`, an inject transport into the same app.
+ */
+export function directTransport(routes: DirectCalls, wire: Transport): Transport {
+  return {
+    name: 'direct',
+    request: (request) => wire.request(request),
+    requestUrl: (url, request) => wire.requestUrl(url, request),
+    call: async (call) => (await routes.call(call)) ?? (await sendAsBytes(wire, call)),
+  };
+}
+
+/** A JSON call over a transport that carries bytes. */
+export async function sendAsBytes(
+  transport: Transport,
+  call: TransportCall,
+): Promise<TransportAnswer> {
+  const response = await transport.request({
+    method: call.method,
+    path: call.path,
+    ...(call.headers === undefined ? {} : { headers: call.headers }),
+    ...(call.value === undefined ? {} : { body: JSON.stringify(call.value) }),
+  });
+  return { status: response.status, headers: response.headers, value: decodeBody(response.body) };
+}
+
+/** A JSON body as its value; a body that is not JSON stays text; an empty one is undefined. */
+export function decodeBody(body: Buffer): unknown {
+  if (body.byteLength === 0) return undefined;
+  const text = body.toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -14,6 +14,7 @@ import {
 } from '../../sim/index.ts';
 import { loadExtensions } from '../extensions.ts';
 import type { Io } from '../io.ts';
+import { simProgress } from '../sim-progress.ts';
 import { embeddedTarget, remoteTarget } from '../sim-target.ts';
 
 export interface SimFlags {
@@ -34,6 +35,7 @@ export interface SimFlags {
   payloadFailure?: string;
   nodeCrash?: string;
   extension?: string[];
+  progress?: boolean;
 }
 
 /** Over the wire in real time, an hour of modelled grid activity takes 3.6 s. */
@@ -57,8 +59,9 @@ function probability(text: string | undefined, flag: string): number | undefined
 
 /**
  * `gridbox sim`: a workload on a simulated grid. Without --target it brings its own box:
- * in virtual time (--virtual) by injection into the app, otherwise in real time over
- * loopback HTTP. With --target it drives that server over HTTP in real time.
+ * in virtual time (--virtual) calling the app's routes directly (or by injection, or over
+ * HTTP, with --transport), otherwise in real time over loopback HTTP. With --target it
+ * drives that server over HTTP in real time.
  */
 export async function sim(flags: SimFlags, io: Io): Promise<number> {
   const seed = flags.seed === undefined ? 1 : parseSetting('seed', flags.seed, '--seed');
@@ -74,11 +77,13 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
   const virtual = flags.virtual === true;
   if (virtual && flags.target !== undefined)
     throw new UsageError('--virtual runs its own box; it cannot drive a --target server');
-  const transport = flags.transport ?? (virtual ? 'inject' : 'http');
-  if (transport !== 'inject' && transport !== 'http')
-    throw new UsageError(`Invalid value "${transport}" for --transport: expected inject or http`);
-  if (transport === 'inject' && flags.target !== undefined)
-    throw new UsageError('--transport inject needs the box in this process, not a --target');
+  const transport = flags.transport ?? (virtual ? 'direct' : 'http');
+  if (transport !== 'direct' && transport !== 'inject' && transport !== 'http')
+    throw new UsageError(
+      `Invalid value "${transport}" for --transport: expected direct, inject or http`,
+    );
+  if (transport !== 'http' && flags.target !== undefined)
+    throw new UsageError(`--transport ${transport} needs the box in this process, not a --target`);
   const storageMode = flags.storage ?? (virtual ? 'memory' : 'http');
   if (storageMode !== 'memory' && storageMode !== 'http')
     throw new UsageError(`Invalid value "${storageMode}" for --storage: expected memory or http`);
@@ -125,6 +130,7 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
       : await remoteTarget(flags.target, io.env, flags.caBundle);
   const storage = await openStorageElements(target.config, { mode: storageMode });
   const events = flags.events === undefined ? undefined : createWriteStream(flags.events);
+  const progress = simProgress(io, { bar: flags.progress === true || io.stderr.isTTY === true });
   let summary: SimSummary;
   try {
     summary = await runSimulation({
@@ -144,29 +150,16 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
         ...(nodeCrash === undefined ? {} : { nodeCrash }),
       },
       ...(events === undefined ? {} : { sink: (line: string) => events.write(`${line}\n`) }),
-      progress: progressLine(io),
+      progress: progress.update,
     });
   } finally {
+    progress.stop();
     await new Promise<void>((resolve) => (events === undefined ? resolve() : events.end(resolve)));
     await storage.close();
     await target.close();
   }
   io.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : describe(summary));
   return summary.jobs.by_status.unfinished === undefined ? 0 : 1;
-}
-
-/** A line on stderr at each percent of the jobs submitted, then of the jobs ended. */
-function progressLine(io: Io) {
-  let shown = '';
-  return (phase: 'submitted' | 'ended', done: number, total: number) => {
-    const percent = Math.floor((100 * done) / Math.max(total, 1));
-    const key = `${phase}/${percent}`;
-    if (key === shown) return;
-    shown = key;
-    const text = `gridbox sim: ${done}/${total} jobs ${phase} (${percent}%)`;
-    if (io.stderr.isTTY === true) io.stderr.write(`\r${text}${percent === 100 ? '\n' : ''}`);
-    else if (percent % 10 === 0) io.stderr.write(`${text}\n`);
-  };
 }
 
 function describe(summary: SimSummary): string {

@@ -42,6 +42,7 @@ import {
   checkClientVersion,
   DIRACX_MIN_CLIENT_VERSION,
 } from '../routers/index.ts';
+import { DirectRoutes } from './direct-calls.ts';
 import { handleError } from './error-handler.ts';
 import {
   clientErrorHandler,
@@ -211,6 +212,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     });
     app.decorateRequest('user', null);
+    app.decorate('directRoutes', new DirectRoutes(app));
     await repairJobs(app);
 
     await registerOpenApi(app);
@@ -223,6 +225,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           // serialize) comes back here, logged and generic, instead of Fastify's fallback.
           scope.setErrorHandler(handleError);
           if (router.requiresAuth) scope.addHook('onRequest', authenticate);
+          scope.addHook('onRoute', app.directRoutes.collector(router.requiresAuth));
           await scope.register(router.plugin);
         },
         { prefix: router.prefix },

@@ -1,4 +1,10 @@
 export { type AppOptions, type AuthOptions, buildApp } from './build-app.ts';
+export {
+  type DirectAnswer,
+  type DirectCall,
+  type DirectCalls,
+  directCalls,
+} from './direct-calls.ts';
 export { checkOperationsSections } from './registry-check.ts';
 export {
   type OperationsSection,
