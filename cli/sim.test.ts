@@ -152,7 +152,7 @@ describe('gridbox sim in virtual time', () => {
     expect(again.lines).toEqual(first.lines);
     const other = await virtualRun(8);
     expect(other.summary.event_log_sha256).not.toBe(first.summary.event_log_sha256);
-  });
+  }, 300_000);
 
   it('writes the same event log over HTTP, by injection and directly', async () => {
     const injected = await virtualRun(11, 'inject');
@@ -162,7 +162,8 @@ describe('gridbox sim in virtual time', () => {
       expect(other.lines).toEqual(injected.lines);
       expect(other.summary.event_log_sha256).toBe(injected.summary.event_log_sha256);
     }
-  });
+    // Three whole runs: about 10 s on a quiet machine, several times that on a loaded one.
+  }, 300_000);
 });
 
 describe('gridbox sim over the wire', () => {
