@@ -4,6 +4,7 @@ import {
   type JobLoggingDB,
   type StartedDatabases,
   type TaskQueueDB,
+  type TaskQueueDefinition,
   jobDb,
   jobLoggingDb,
   openDatabases,
@@ -29,3 +30,20 @@ export async function openJobDbs(startMs: number): Promise<JobDbs> {
     },
   };
 }
+
+/** A task queue of alice's in lhcb_user for User jobs anywhere, with `overrides`. */
+export const taskQueue = (overrides: Partial<TaskQueueDefinition> = {}): TaskQueueDefinition => ({
+  tqId: 1,
+  owner: 'alice',
+  ownerGroup: 'lhcb_user',
+  vo: 'lhcb',
+  cpuTime: 3600,
+  priority: 1,
+  sites: [],
+  gridCEs: [],
+  bannedSites: [],
+  platforms: [],
+  jobTypes: ['User'],
+  tags: [],
+  ...overrides,
+});

@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskQueueDefinition } from '../../db/index.ts';
+import { taskQueue as tq } from './jobs.testkit.ts';
 import { type NegativeCondition, isExcluded, isExcludedEverywhere } from './match-limits.ts';
-
-const tq = (overrides: Partial<TaskQueueDefinition> = {}): TaskQueueDefinition => ({
-  tqId: 1,
-  owner: 'alice',
-  ownerGroup: 'lhcb_user',
-  vo: 'lhcb',
-  cpuTime: 3600,
-  priority: 1,
-  sites: [],
-  gridCEs: [],
-  bannedSites: [],
-  platforms: [],
-  jobTypes: ['User'],
-  tags: [],
-  ...overrides,
-});
 
 // TaskQueueDB's negative condition, NOT(hit₁ AND hit₂ …): a queue is out only when it hits
 // on every attribute the condition names.

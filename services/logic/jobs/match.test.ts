@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskQueueDefinition } from '../../db/index.ts';
+import { taskQueue as tq } from './jobs.testkit.ts';
 import {
   type MatchLayer,
   type ResourceDescription,
@@ -7,22 +8,6 @@ import {
   queueMatches,
   resourceTags,
 } from './match.ts';
-
-const tq = (overrides: Partial<TaskQueueDefinition> = {}): TaskQueueDefinition => ({
-  tqId: 1,
-  owner: 'alice',
-  ownerGroup: 'lhcb_user',
-  vo: 'lhcb',
-  cpuTime: 3600,
-  priority: 1,
-  sites: [],
-  gridCEs: [],
-  bannedSites: [],
-  platforms: [],
-  jobTypes: ['User'],
-  tags: [],
-  ...overrides,
-});
 
 const slot = (overrides: Partial<ResourceDescription> = {}): ResourceDescription => ({
   VO: 'lhcb',
