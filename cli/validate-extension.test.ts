@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,16 +41,7 @@ async function brokenExample(name: string, edits: [string, string, string][]): P
     if (!text.includes(find)) throw new Error(`${file} of the example has no ${find}`);
     await writeFile(path, text.replace(find, replace));
   }
-  for (const file of [
-    'dbs.ts',
-    'example-job-db.ts',
-    'example-section.ts',
-    'policies.ts',
-    'routers.ts',
-    'config.ts',
-    'lollygag-db.ts',
-    'scenarios.ts',
-  ]) {
+  for (const file of await readdir(join(dir, 'src'))) {
     const path = join(dir, 'src', file);
     await writeFile(
       path,
@@ -138,6 +129,25 @@ export const failing = {
     expect(code).toBe(1);
     expect(stdout).toContain('FAIL failing-expectation');
     expect(stdout).toContain('3 jobs Done: 2 Done');
+  }, 300_000);
+
+  it('fails (exit 1) naming the step whose route throws in the extension’s router', async () => {
+    const dir = await brokenExample('throwing-router', [
+      [
+        'src/routers.ts',
+        "      await policy.check(request, 'write');\n      const vo",
+        "      await policy.check(request, 'write');\n      throw new Error('lollygag fell over');\n      const vo",
+      ],
+    ]);
+    const { code, stdout } = await gridbox([
+      'validate-extension',
+      dir,
+      '--only',
+      'example-lollygag',
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('FAIL example-lollygag');
+    expect(stdout).toMatch(/Recording an owner.*500/);
   }, 300_000);
 
   it('fails (exit 1) naming the conformance check a replacement JobDB breaks', async () => {
