@@ -3,11 +3,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiracxClient, type Transport, httpTransport, injectTransport } from '../client/index.ts';
+import {
+  DiracxClient,
+  type Transport,
+  directTransport,
+  httpTransport,
+  injectTransport,
+  sendAsBytes,
+} from '../client/index.ts';
 import { FIXTURE_REF_DATE, type FixtureSet } from '../fixtures/index.ts';
 import type { Capability, ScenarioTarget } from '../scenarios/index.ts';
 import { targetToken } from './sim-target.ts';
-import { type Registry, buildApp } from '../services/index.ts';
+import { type Registry, buildApp, directCalls } from '../services/index.ts';
 import { FileSandboxStore } from '../services/db/index.ts';
 import { UsageError, createRng, snapshotOf, staticConfigSource } from '../services/core/index.ts';
 import { generateKeystore } from '../services/logic/index.ts';
@@ -34,7 +41,7 @@ const REMOTE_SPEEDUP = 500;
 
 /**
  * The box a scenario brings: the services on a SQLite file in a temporary folder (so that
- * they can restart on it), with the sandbox store beside it, in virtual time by injection
+ * they can restart on it), with the sandbox store beside it, in virtual time by direct calls
  * or in real time over loopback HTTP. Users log in by DiracX's legacy exchange, with a key
  * made for the run.
  */
@@ -87,7 +94,7 @@ export async function scenarioBox(options: {
   const open = async (): Promise<Transport> => {
     if (options.virtual) {
       await app.ready();
-      return injectTransport(app);
+      return directTransport(directCalls(app), injectTransport(app));
     }
     await app.listen({ host: '127.0.0.1', port });
     port = (app.server.address() as AddressInfo).port;
@@ -99,6 +106,7 @@ export async function scenarioBox(options: {
     name: current.name,
     request: (request) => current.request(request),
     requestUrl: (url, request) => current.requestUrl(url, request),
+    call: (call) => current.call?.(call) ?? sendAsBytes(current, call),
   };
   return {
     url: null,
