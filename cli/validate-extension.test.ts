@@ -57,6 +57,10 @@ async function gridbox(args: string[], env: Record<string, string> = {}) {
   return { code, stdout: out(), stderr: err() };
 }
 
+/** validate-extension of `dir` with the example's own scenario only. */
+const validateOnLollygag = (dir: string, ...more: string[]) =>
+  gridbox(['validate-extension', dir, '--only', 'example-lollygag', ...more]);
+
 // Each run boots four boxes at least (the OpenAPI comparison, the matrix's two, a scenario's)
 // and runs the DB kits: seconds alone, minutes on a loaded 2-core machine.
 describe('gridbox validate-extension', () => {
@@ -139,12 +143,7 @@ export const failing = {
         "      await policy.check(request, 'write');\n      throw new Error('lollygag fell over');\n      const vo",
       ],
     ]);
-    const { code, stdout } = await gridbox([
-      'validate-extension',
-      dir,
-      '--only',
-      'example-lollygag',
-    ]);
+    const { code, stdout } = await validateOnLollygag(dir);
     expect(code).toBe(1);
     expect(stdout).toContain('FAIL example-lollygag');
     expect(stdout).toMatch(/Recording an owner.*500/);
@@ -163,12 +162,7 @@ export const failing = {
   /** Replaces the tags of a job;`,
       ],
     ]);
-    const { code, stdout } = await gridbox([
-      'validate-extension',
-      dir,
-      '--only',
-      'example-lollygag',
-    ]);
+    const { code, stdout } = await validateOnLollygag(dir);
     expect(code).toBe(1);
     expect(stdout).toContain('leaky-jobdb: FAILED');
     expect(stdout).toContain(
@@ -188,8 +182,7 @@ export const failing = {
       ],
     ]);
     const junit = join(root, 'open-wms.xml');
-    const args = ['validate-extension', dir, '--only', 'example-lollygag', '--junit', junit];
-    const { code, stdout } = await gridbox(args);
+    const { code, stdout } = await validateOnLollygag(dir, '--junit', junit);
     expect(code).toBe(1);
     expect(stdout).toContain('open-wms: FAILED');
     expect(stdout).toContain(
