@@ -1,12 +1,12 @@
 import type { DiracxClient, PilotUpdate } from '../../client/index.ts';
-import type { Rng } from '../../services/core/index.ts';
+import type { ResourceDescriptionBody, Rng } from '../../services/core/index.ts';
 import { type ProcessContext, spawn } from '../engine/index.ts';
 import { hex } from '../grid/ce-flavour.ts';
 import { type SimQueue, queueCpu } from '../grid/grid.ts';
 import { type Pilot, type PilotStatus, describeSlot, runJobAgent } from '../pilot/job-agent.ts';
 import { clockMs } from '../timing.ts';
 import { type SimWorld, record } from '../world.ts';
-import { DemandProbe, type QueueDemand } from './demand.ts';
+import { DemandProbe } from './demand.ts';
 
 /** DIRAC's MaxPilotsToSubmit per queue and cycle. */
 const MAX_PILOTS_PER_CYCLE = 100;
@@ -34,6 +34,7 @@ export class SiteDirector {
   readonly #queues: QueueState[];
   readonly #vos: string[];
   readonly #demand = new DemandProbe();
+  readonly #slots = new Map<QueueState, Map<string, ResourceDescriptionBody>>();
   readonly #rng: Rng;
   /** Status changes not yet reported, per VO, by stamp. */
   readonly #pending = new Map<string, Map<string, PilotUpdate>>();
@@ -69,20 +70,28 @@ export class SiteDirector {
         'GET',
         '/api/rss/site',
       );
-      const demand = this.#demand.cycle(admin, vo);
-      const byQueue = new Map<QueueState, QueueDemand>();
-      const demandOf = async (state: QueueState) => {
-        let jobs = byQueue.get(state);
-        if (jobs === undefined) {
-          jobs = await demand.forSlot(describeSlot(state.queue, vo, queueCpu(state.queue)));
-          byQueue.set(state, jobs);
-        }
-        return jobs;
-      };
+      const slotsLeft = (state: QueueState) =>
+        Math.min(
+          state.queue.config.MaxWaitingJobs - state.waiting,
+          state.queue.config.MaxTotalJobs - state.waiting - state.running,
+        );
+      // The queues this cycle may book pilots of: those with pilots still queued in their
+      // batch systems, and those it may send new pilots to.
+      const asked = new Map<QueueState, ResourceDescriptionBody>();
+      for (const state of this.#queues)
+        if (
+          (state.waitingByVo.get(vo) ?? 0) > 0 ||
+          (mask[state.queue.site]?.all.allowed !== false &&
+            slotsLeft(state) > 0 &&
+            !world.controls.downCes.has(state.queue.ce))
+        )
+          asked.set(state, this.#slot(state, vo));
+      const demands = asked.size === 0 ? new Map() : await this.#demand.cycle(admin, vo, asked);
+      const demandOf = (state: QueueState) => demands.get(state)!;
       // Pilots still queued in batch systems will take jobs too: they are booked first.
       for (const state of this.#queues) {
         const queued = state.waitingByVo.get(vo) ?? 0;
-        if (queued > 0) (await demandOf(state)).take(queued);
+        if (queued > 0) demandOf(state).take(queued);
       }
       const down = new Set<string>();
       // As DIRAC's SiteDirector does, queues are visited in a new random order each cycle,
@@ -90,10 +99,7 @@ export class SiteDirector {
       for (const state of this.#shuffled()) {
         const { queue } = state;
         if (mask[queue.site]?.all.allowed === false) continue;
-        const slots = Math.min(
-          queue.config.MaxWaitingJobs - state.waiting,
-          queue.config.MaxTotalJobs - state.waiting - state.running,
-        );
+        const slots = slotsLeft(state);
         if (slots <= 0) continue;
         if (down.has(queue.ce)) continue;
         if (world.controls.downCes.has(queue.ce)) {
@@ -101,7 +107,7 @@ export class SiteDirector {
           record(world, 'fault.ce-down', { ce: queue.ce, vo, reason: 'outage' });
           continue;
         }
-        const jobs = await demandOf(state);
+        const jobs = demandOf(state);
         const count = Math.min(MAX_PILOTS_PER_CYCLE, slots, jobs.jobs);
         if (count <= 0) continue;
         // A submission that meets the CE down fails, and the queue waits for the next cycle.
@@ -185,6 +191,16 @@ export class SiteDirector {
       onError,
       clockMs(world.timing, latencyS),
     );
+  }
+
+  /** The slot a queue offers a VO's pilots, as the matcher is asked about it. */
+  #slot(state: QueueState, vo: string): ResourceDescriptionBody {
+    let byVo = this.#slots.get(state);
+    if (byVo === undefined) this.#slots.set(state, (byVo = new Map()));
+    let slot = byVo.get(vo);
+    if (slot === undefined)
+      byVo.set(vo, (slot = describeSlot(state.queue, vo, queueCpu(state.queue))));
+    return slot;
   }
 
   #shuffled(): QueueState[] {

@@ -50,5 +50,15 @@ export const MatchingTaskQueueSchema = Type.Object({
   Priority: Type.Number(),
 });
 
+/** Slot descriptions per request of /match/queues/bulk: a large SiteDirector's queues, in a few requests. */
+export const MAX_SLOTS_PER_REQUEST = 1000;
+
+export const SlotDescriptionsSchema = Type.Object(
+  {
+    Slots: Type.Array(ResourceDescriptionSchema, { minItems: 1, maxItems: MAX_SLOTS_PER_REQUEST }),
+  },
+  { additionalProperties: false },
+);
+
 export type ResourceDescriptionBody = Static<typeof ResourceDescriptionSchema>;
 export type MatchedJobBody = Static<typeof MatchedJobSchema>;

@@ -48,6 +48,7 @@ export {
   matchConditions,
   matchJob,
   matchingQueues,
+  matchingQueuesOfSlots,
   queueMatches,
   resourceTags,
 } from './match.ts';

@@ -356,12 +356,51 @@ export interface MatchingQueue {
  * claimed. Read through the matcher's short-lived snapshot; the counts are current.
  */
 export async function matchingQueues(
-  deps: Pick<
-    MatchDeps,
-    'config' | 'cache' | 'taskQueueDb' | 'resourceStatusDb' | 'clock' | 'jobDb'
-  >,
+  deps: MatchingQueuesDeps,
   resource: ResourceDescription,
 ): Promise<MatchingQueue[]> {
+  const [queues] = await matchingQueuesOfSlots(deps, [resource]);
+  return queues!;
+}
+
+type MatchingQueuesDeps = Pick<
+  MatchDeps,
+  'config' | 'cache' | 'taskQueueDb' | 'resourceStatusDb' | 'clock' | 'jobDb'
+>;
+
+/**
+ * `matchingQueues` for many slots at once, answered in their order: a SiteDirector cycle
+ * asks for every queue it serves in one go, and the jobs of the queues they share are
+ * counted once.
+ */
+export async function matchingQueuesOfSlots(
+  deps: MatchingQueuesDeps,
+  resources: readonly ResourceDescription[],
+): Promise<MatchingQueue[][]> {
+  const perSlot: TaskQueueDefinition[][] = [];
+  for (const resource of resources) perSlot.push(await slotQueues(deps, resource));
+  const counts = await deps.taskQueueDb.jobCounts([
+    ...new Set(perSlot.flatMap((queues) => queues.map((tq) => tq.tqId))),
+  ]);
+  return perSlot.map((queues) =>
+    queues
+      .filter((tq) => counts.has(tq.tqId))
+      .sort((a, b) => a.tqId - b.tqId)
+      .map((tq) => ({
+        TaskQueueID: tq.tqId,
+        Jobs: counts.get(tq.tqId)!,
+        OwnerGroup: tq.ownerGroup,
+        CPUTime: tq.cpuTime,
+        Priority: tq.priority,
+      })),
+  );
+}
+
+/** The queues a slot could draw from, by the matcher's rules, before counting their jobs. */
+async function slotQueues(
+  deps: MatchingQueuesDeps,
+  resource: ResourceDescription,
+): Promise<TaskQueueDefinition[]> {
   const slot = matchConditions(resource, 'TaskQueueDB');
   const registry = deps.config.Registry[resource.VO];
   if (registry === undefined) return [];
@@ -376,18 +415,7 @@ export async function matchingQueues(
   } else if (slot.sites !== undefined)
     negative = await deps.cache.limits.forSite(deps, resource.VO, slot.sites[0]!, gridCE);
   const { snapshot } = await deps.cache.snapshot(deps, resource.VO, false);
-  const queues = queuesFor(snapshot, Object.keys(registry.Groups), slot, negative);
-  const counts = await deps.taskQueueDb.jobCounts(queues.map((tq) => tq.tqId));
-  return queues
-    .filter((tq) => counts.has(tq.tqId))
-    .sort((a, b) => a.tqId - b.tqId)
-    .map((tq) => ({
-      TaskQueueID: tq.tqId,
-      Jobs: counts.get(tq.tqId)!,
-      OwnerGroup: tq.ownerGroup,
-      CPUTime: tq.cpuTime,
-      Priority: tq.priority,
-    }));
+  return queuesFor(snapshot, Object.keys(registry.Groups), slot, negative);
 }
 
 /**

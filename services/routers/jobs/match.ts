@@ -3,8 +3,14 @@ import {
   MatchedJobSchema,
   MatchingTaskQueueSchema,
   ResourceDescriptionSchema,
+  SlotDescriptionsSchema,
 } from '../../core/index.ts';
-import { matchJob, matchingQueues, pilotStampOf } from '../../logic/index.ts';
+import {
+  matchJob,
+  matchingQueues,
+  matchingQueuesOfSlots,
+  pilotStampOf,
+} from '../../logic/index.ts';
 import type { AccessPolicy } from '../access-policy.ts';
 import type { WmsAction } from './access-policy.ts';
 import { currentUser } from '../authenticate.ts';
@@ -78,6 +84,31 @@ export function matchRoutes(app: JobsApp, policy: AccessPolicy<WmsAction>): void
       const { VO, PilotStamp } = request.body;
       await policy.check(request, 'match', { vo: VO, pilotStamp: PilotStamp });
       return matchingQueues(jobsDeps(app).match(), request.body);
+    },
+  );
+
+  app.post(
+    '/match/queues/bulk',
+    {
+      schema: {
+        operationId: 'jobs_matching_task_queues_bulk',
+        tags,
+        security,
+        summary:
+          'gridbox: /match/queues for many slots at once, answered in their order: one request per SiteDirector cycle instead of one per queue, with the jobs of shared task queues counted once.',
+        body: SlotDescriptionsSchema,
+        response: { 200: Type.Array(Type.Array(MatchingTaskQueueSchema)), ...errors },
+      },
+    },
+    async (request) => {
+      const asked = new Set<string>();
+      for (const { VO, PilotStamp } of request.body.Slots) {
+        const key = JSON.stringify([VO, PilotStamp]);
+        if (asked.has(key)) continue;
+        asked.add(key);
+        await policy.check(request, 'match', { vo: VO, pilotStamp: PilotStamp });
+      }
+      return matchingQueuesOfSlots(jobsDeps(app).match(), request.body.Slots);
     },
   );
 }
