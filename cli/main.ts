@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { FIXTURE_SIZE_NAMES } from '../fixtures/sizes.ts';
 import { UsageError } from '../services/core/errors.ts';
+import { DIRAC_OPTIONS } from '../sim/timing.ts';
 import type { BenchFlags } from './commands/bench.ts';
 import type { CaFlags } from './commands/ca.ts';
 import type { DemoFlags } from './commands/demo.ts';
@@ -241,6 +242,15 @@ function createProgram(io: Io, actions: Actions): Command {
       'a fixture file (as `gridbox up --config-file` serves) shaping the own box and grid',
     )
     .option('--sites <n>', "number of sites (default: the fixtures' own)")
+    .option(
+      '--slots-per-queue <min-max>',
+      "the range each queue's MaxTotalJobs is drawn from (default: the fixtures' own; large: 10-200)",
+    )
+    .option(
+      '--dirac-option <Agent/Option=value>',
+      `a DIRAC agent option of the simulated grid, by its configuration name (repeatable): ${Object.keys(DIRAC_OPTIONS).join(', ')}`,
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option('--jobs <n>', 'jobs to submit (default 200)')
     .option('--seed <n>', 'seed of fixtures and simulation; the same seed replays the run')
     .option(

@@ -1,7 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GridboxFileCatalog } from '../client/index.ts';
 import { FIXTURE_REF_DATE, generateFixtures } from '../fixtures/index.ts';
 import {
+  DIRAC_OPTIONS,
   RealTimeClock,
   type SimClock,
   type SimSummary,
@@ -16,6 +20,8 @@ import { main } from './main.ts';
 import { type SimTransport, embeddedTarget } from './sim-target.ts';
 
 const fixtureSet = generateFixtures({ seed: 3, size: 'small' });
+const scratch = mkdtempSync(join(tmpdir(), 'gridbox-sim-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 type Target = Awaited<ReturnType<typeof embeddedTarget>>;
 type Storage = Awaited<ReturnType<typeof openStorageElements>>;
@@ -239,6 +245,26 @@ describe('gridbox sim on the command line', () => {
     expect(plain.err).not.toContain('jobs/s');
   });
 
+  it('runs job after job in a pilot while slots are few, and one job each without filling mode', async () => {
+    // Two slots per queue for 40 jobs: pilots outnumbered by the work take job after job.
+    const argv = ['sim', '--virtual', '--jobs', '40', '--seed', '5', '--slots-per-queue', '2-2'];
+    const eventsOf = async (extra: string[]) => {
+      const events = join(scratch, `events-${extra.length}.jsonl`);
+      const { code } = await run([...argv, '--events', events, ...extra]);
+      expect(code).toBe(0);
+      return readFileSync(events, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as SimEvent)
+        .filter((e) => e.kind === 'pilot.end');
+    };
+    const filling = await eventsOf([]);
+    expect(Math.max(...filling.map((e) => Number(e.jobs)))).toBeGreaterThan(1);
+    const single = await eventsOf(['--dirac-option', 'JobAgent/FillingModeFlag=false']);
+    expect(Math.max(...single.map((e) => Number(e.jobs)))).toBe(1);
+    expect(single.length).toBeGreaterThan(filling.length);
+  }, 180_000);
+
   it('fails every payload when told to, and says so in the summary', async () => {
     const argv = ['sim', '--virtual', '--jobs', '8', '--json', '--payload-failure', '1'];
     const { code, out } = await run(argv);
@@ -266,6 +292,22 @@ describe('gridbox sim on the command line', () => {
       'Invalid value "1.5" for --node-crash: expected a probability from 0 to 1.',
     ],
     [['sim', '--sites', 'many'], 'Invalid value "many" for --sites: expected a positive integer.'],
+    [
+      ['sim', '--slots-per-queue', '9-3'],
+      'Invalid value "9-3" for --slots-per-queue: expected MIN-MAX, two positive integers, MIN at most MAX.',
+    ],
+    [
+      ['sim', '--dirac-option', 'JobAgent/PollingTime=-5'],
+      'Invalid value "JobAgent/PollingTime=-5" for --dirac-option: JobAgent/PollingTime is an integer of at least 1.',
+    ],
+    [
+      ['sim', '--dirac-option', 'SiteDirector/Nap=5'],
+      `Invalid value "SiteDirector/Nap=5" for --dirac-option: expected Agent/Option=value with one of ${Object.keys(DIRAC_OPTIONS).join(', ')}.`,
+    ],
+    [
+      ['sim', '--target', 'http://127.0.0.1:1', '--slots-per-queue', '1-2'],
+      "--slots-per-queue shapes a box of its own; with --target the grid is the target's configuration.",
+    ],
     [
       ['sim', '--target', 'ftp://x'],
       'Invalid value "ftp://x" for --target: expected an http(s) URL.',

@@ -14,7 +14,7 @@ export {
   VirtualClock,
   spawn,
 } from './engine/index.ts';
-export { DIRAC_TIMING, type Timing, clockMs } from './timing.ts';
+export { DIRAC_OPTIONS, DIRAC_TIMING, type Timing, clockMs, timingFromOptions } from './timing.ts';
 export {
   type Credentials,
   DEFAULT_FAULTS,

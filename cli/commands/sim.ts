@@ -5,6 +5,7 @@ import { FIXTURE_REF_DATE, loadFixtureSet, namedFixtureSet } from '../../fixture
 import { UsageError, parseSetting } from '../../services/core/index.ts';
 import {
   DIRAC_TIMING,
+  timingFromOptions,
   RealTimeClock,
   type SimClock,
   type SimSummary,
@@ -22,6 +23,8 @@ export interface SimFlags {
   caBundle?: string;
   configFile?: string;
   sites?: string;
+  slotsPerQueue?: string;
+  diracOption?: string[];
   jobs?: string;
   seed?: string;
   fixtures?: string;
@@ -49,6 +52,17 @@ function positiveInteger(text: string | undefined, flag: string, fallback: numbe
   return value;
 }
 
+function slotRange(text: string | undefined): { min: number; max: number } | undefined {
+  if (text === undefined) return undefined;
+  const match = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(text);
+  const [min, max] = match === null ? [NaN, NaN] : [Number(match[1]), Number(match[2])];
+  if (!(min >= 1 && max >= min))
+    throw new UsageError(
+      `Invalid value "${text}" for --slots-per-queue: expected MIN-MAX, two positive integers, MIN at most MAX`,
+    );
+  return { min, max };
+}
+
 function probability(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
@@ -74,6 +88,16 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
   const extensions = await loadExtensions(flags.extension ?? []);
   const jobs = positiveInteger(flags.jobs, '--jobs', 200);
   const sites = flags.sites === undefined ? undefined : positiveInteger(flags.sites, '--sites', 1);
+  const slotsPerQueue = slotRange(flags.slotsPerQueue);
+  const diracTiming = {};
+  for (const setting of flags.diracOption ?? [])
+    try {
+      Object.assign(diracTiming, timingFromOptions([setting]));
+    } catch (error) {
+      throw new UsageError(
+        `Invalid value "${setting}" for --dirac-option: ${(error as Error).message}`,
+      );
+    }
   const virtual = flags.virtual === true;
   if (virtual && flags.target !== undefined)
     throw new UsageError('--virtual runs its own box; it cannot drive a --target server');
@@ -97,14 +121,18 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
       ['--config-file', flags.configFile],
       ['--fixtures', flags.fixtures],
       ['--sites', flags.sites],
+      ['--slots-per-queue', flags.slotsPerQueue],
     ] as const)
       if (value !== undefined)
         throw new UsageError(
           `${flag} shapes a box of its own; with --target the grid is the target's configuration`,
         );
-  if (flags.configFile !== undefined && (flags.fixtures !== undefined || sites !== undefined))
+  if (
+    flags.configFile !== undefined &&
+    (flags.fixtures !== undefined || sites !== undefined || slotsPerQueue !== undefined)
+  )
     throw new UsageError(
-      '--config-file is the whole grid; it cannot be combined with --fixtures or --sites',
+      '--config-file is the whole grid; it cannot be combined with --fixtures, --sites or --slots-per-queue',
     );
   if (flags.events !== undefined) {
     const folder = dirname(resolve(flags.events));
@@ -113,7 +141,12 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
   }
   const fixtureSet =
     flags.configFile === undefined
-      ? namedFixtureSet(size, { seed, sites, extensionSets: extensions.fixtureSets })
+      ? namedFixtureSet(size, {
+          seed,
+          sites,
+          slotsPerQueue,
+          extensionSets: extensions.fixtureSets,
+        })
       : await loadFixtureSet(flags.configFile);
   const clock: SimClock = virtual
     ? new VirtualClock(Date.parse(FIXTURE_REF_DATE))
@@ -143,7 +176,7 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
       clock,
       seed,
       jobs,
-      timing: { ...DIRAC_TIMING, speedup },
+      timing: { ...DIRAC_TIMING, ...diracTiming, speedup },
       maxModelS: maxHours * 3600,
       faults: {
         ...(payloadFailure === undefined ? {} : { payloadFailure }),

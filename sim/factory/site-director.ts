@@ -8,8 +8,6 @@ import { clockMs } from '../timing.ts';
 import { type SimWorld, record } from '../world.ts';
 import { DemandProbe } from './demand.ts';
 
-/** DIRAC's MaxPilotsToSubmit per queue and cycle. */
-const MAX_PILOTS_PER_CYCLE = 100;
 /** Pilot status changes per request: thousands change in one cycle of a large grid. */
 const STATUS_BATCH = 1000;
 
@@ -108,7 +106,7 @@ export class SiteDirector {
           continue;
         }
         const jobs = demandOf(state);
-        const count = Math.min(MAX_PILOTS_PER_CYCLE, slots, jobs.jobs);
+        const count = Math.min(world.timing.maxPilotsToSubmit, slots, jobs.jobs);
         if (count <= 0) continue;
         // A submission that meets the CE down fails, and the queue waits for the next cycle.
         if (this.#rng.next() < queue.ceConfig.Simulation.DownProbability) {

@@ -59,6 +59,8 @@ export async function runJobAgent(
   let failedMatches = 0;
   for (;;) {
     if (pilot.killed) return KILLED;
+    if (!timing.fillingMode && pilot.jobs > 0)
+      return { status: 'Done', reason: 'Filling mode is off' };
     const leftS = ((wallEndMs - ctx.now()) * timing.speedup) / 1000;
     const cpuLeft = Math.floor(leftS * queue.cpuPower);
     if (cpuLeft <= timing.minimumTimeLeft)
