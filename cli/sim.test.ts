@@ -15,6 +15,7 @@ import {
   runSimulation,
 } from '../sim/index.ts';
 import { adler32 } from '../sim/storage/index.ts';
+import type { TransportCall, TransportRequest } from '../client/index.ts';
 import type { Io } from './io.ts';
 import { main } from './main.ts';
 import { type SimTransport, embeddedTarget } from './sim-target.ts';
@@ -37,6 +38,9 @@ async function simulate(options: {
   clock: SimClock;
   storage: 'memory' | 'http';
   timing?: Partial<Timing>;
+  ownsServices?: boolean;
+  /** Counts the requests of the run by method and path (query string left out). */
+  requests?: Map<string, number>;
   inspect?: (run: {
     summary: SimSummary;
     lines: string[];
@@ -52,6 +56,27 @@ async function simulate(options: {
   });
   const storage = await openStorageElements(fixtureSet.config, { mode: options.storage });
   const lines: string[] = [];
+  const { requests } = options;
+  if (requests !== undefined) {
+    const counted = (method: string, path: string) => {
+      const key = `${method} ${path.split('?')[0]}`;
+      requests.set(key, (requests.get(key) ?? 0) + 1);
+    };
+    const { transport } = target.service;
+    const inner = {
+      call: transport.call?.bind(transport),
+      request: transport.request.bind(transport),
+    };
+    Object.assign(transport, {
+      request: (request: TransportRequest) => (
+        counted(request.method, request.path),
+        inner.request(request)
+      ),
+      ...(inner.call === undefined
+        ? {}
+        : { call: (call: TransportCall) => (counted(call.method, call.path), inner.call!(call)) }),
+    });
+  }
   try {
     const summary = await runSimulation({
       service: target.service,
@@ -63,6 +88,7 @@ async function simulate(options: {
       seed: options.seed,
       jobs: options.jobs,
       timing: options.timing ?? {},
+      ownsServices: options.ownsServices ?? false,
       sink: (line) => lines.push(line),
     });
     await options.inspect?.({ summary, lines, target, storage });
@@ -169,6 +195,30 @@ describe('gridbox sim in virtual time', () => {
       expect(other.summary.event_log_sha256).toBe(injected.summary.event_log_sha256);
     }
     // Three whole runs: about 10 s on a quiet machine, several times that on a loaded one.
+  }, 300_000);
+
+  it('does not send idle pilots to the matcher of a box it owns, and logs the same run', async () => {
+    const runWith = async (ownsServices: boolean) => {
+      const requests = new Map<string, number>();
+      const run = await simulate({
+        seed: 12,
+        jobs: 30,
+        transport: 'direct',
+        clock: new VirtualClock(Date.parse(FIXTURE_REF_DATE)),
+        storage: 'memory',
+        ownsServices,
+        requests,
+      });
+      return { ...run, matches: requests.get('POST /api/jobs/match') ?? 0 };
+    };
+    const asking = await runWith(false);
+    const owning = await runWith(true);
+    expect(owning.lines).toEqual(asking.lines);
+    const noMatch = asking.summary.events.by_kind['pilot.no-match'] ?? 0;
+    expect(noMatch).toBeGreaterThan(30);
+    // Every empty answer was asked for; with the box owned, hardly any are.
+    expect(asking.matches).toBeGreaterThanOrEqual(30 + noMatch);
+    expect(owning.matches).toBeLessThan(30 + noMatch / 2);
   }, 300_000);
 });
 

@@ -44,6 +44,11 @@ export interface SimOptions {
    * outlives them do not collide on files an earlier run registered.
    */
   runTag?: string;
+  /**
+   * The services serve this run alone: a box of its own without extensions. Pilots of a VO
+   * whose jobs have all been matched then do not ask the matcher (see `nothingWaiting`).
+   */
+  ownsServices?: boolean;
 }
 
 export interface SimSummary {
@@ -147,6 +152,7 @@ export type WorldOptions = Pick<
   | 'catalog'
   | 'sink'
   | 'runTag'
+  | 'ownsServices'
 >;
 
 /** The shared state of a simulated grid: engine and event log on the run's clock and seed. */
@@ -174,6 +180,7 @@ export function createWorld(
     jobs,
     controls,
     counters: { pilots: 0, transfers: 0, transferBytes: 0 },
+    ownsServices: options.ownsServices ?? false,
   };
 }
 

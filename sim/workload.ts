@@ -68,7 +68,7 @@ export async function submitWorkload(world: SimWorld, options: WorkloadOptions):
     const client = world.service.as(world.credentials.user(owner.vo, owner.username, owner.group));
     for (let first = 0; first < jdls.length; first += BATCH) {
       for (const job of await client.submitJdl(jdls.slice(first, first + BATCH))) {
-        world.jobs.submitted(job.JobID);
+        world.jobs.submitted(job.JobID, owner.vo);
         record(world, 'job.submitted', { job: job.JobID, owner: owner.username });
       }
       options.progress?.(world.jobs.total);

@@ -27,11 +27,25 @@ export class JobTracker {
   readonly #open = new Set<number>();
   readonly #final = new Map<string, number>();
   readonly #endedAs = new Map<number, string>();
+  /** Jobs submitted and not matched yet, per VO: an upper bound of those waiting. */
+  readonly #unmatched = new Map<string, number>();
   #submitted = 0;
 
-  submitted(jobId: number): void {
+  submitted(jobId: number, vo?: string): void {
     this.#open.add(jobId);
     this.#submitted++;
+    if (vo !== undefined) this.#unmatched.set(vo, (this.#unmatched.get(vo) ?? 0) + 1);
+  }
+
+  /** A pilot or push agent of `vo` got a job from the matcher. */
+  matched(vo: string): void {
+    const left = this.#unmatched.get(vo);
+    if (left !== undefined && left > 0) this.#unmatched.set(vo, left - 1);
+  }
+
+  /** This run's jobs of `vo` submitted and not matched yet. */
+  unmatched(vo: string): number {
+    return this.#unmatched.get(vo) ?? 0;
   }
 
   ended(jobId: number, status: string): void {
@@ -120,6 +134,21 @@ export interface SimWorld {
   readonly controls: GridControls;
   /** Pilots started, and transfers made, for the summary. */
   readonly counters: { pilots: number; transfers: number; transferBytes: number };
+  /**
+   * The services serve this run alone (a box of its own, no extension): no job becomes
+   * Waiting there but by the run's own submissions, which JobTracker counts.
+   */
+  readonly ownsServices: boolean;
+}
+
+/**
+ * Whether a match for `vo` would certainly come back empty: the services are the run's own
+ * and every job the run submitted for the VO has been matched. A pilot then is not sent to
+ * ask; it records the same empty answer at the same instant, so the event log is the one
+ * asking would give, without a request per idle pilot and poll.
+ */
+export function nothingWaiting(world: SimWorld, vo: string): boolean {
+  return world.ownsServices && world.jobs.unmatched(vo) === 0;
 }
 
 /** Appends an event at the current simulated time. */

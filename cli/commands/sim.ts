@@ -172,6 +172,8 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
       config: target.config,
       owners: target.owners,
       ...(target.runTag === undefined ? {} : { runTag: target.runTag }),
+      // A box of its own serves this run alone, unless an extension's code runs in it.
+      ownsServices: flags.target === undefined && extensions.extensions.length === 0,
       storage: storage.elements,
       clock,
       seed,

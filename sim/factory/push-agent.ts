@@ -5,7 +5,7 @@ import { type SimQueue, queueCpu } from '../grid/grid.ts';
 import { describeSlot, pilotClient } from '../pilot/job-agent.ts';
 import { runPayload } from '../pilot/payload.ts';
 import { clockMs } from '../timing.ts';
-import { type SimWorld, record } from '../world.ts';
+import { type SimWorld, nothingWaiting, record } from '../world.ts';
 
 /**
  * DIRAC's PushJobAgent for an HPC queue whose worker nodes cannot reach the services: the
@@ -49,8 +49,10 @@ export class PushAgent {
     while (world.controls.active()) {
       let free = Math.min(queue.config.MaxTotalJobs - this.#running, 100);
       while (free-- > 0) {
+        if (nothingWaiting(world, this.#vo)) break;
         const job = await client.match(describeSlot(queue, this.#vo, queueCpu(queue), stamp));
         if (job === undefined) break;
+        world.jobs.matched(job.VO);
         this.#running++;
         record(world, 'job.matched', { job: job.JobID, pilot: stamp, queue: queue.id });
         const latencyS = queue.ceConfig.Simulation.SubmissionLatencyS * (0.5 + rng.next());

@@ -3,7 +3,13 @@ import type { ResourceDescriptionBody } from '../../services/core/index.ts';
 import type { ProcessContext } from '../engine/index.ts';
 import type { SimQueue } from '../grid/grid.ts';
 import { clockMs } from '../timing.ts';
-import { type LivePilot, type SimWorld, crossNetwork, record } from '../world.ts';
+import {
+  type LivePilot,
+  type SimWorld,
+  crossNetwork,
+  nothingWaiting,
+  record,
+} from '../world.ts';
 import { runPayload } from './payload.ts';
 
 export type PilotStatus = 'Submitted' | 'Waiting' | 'Running' | 'Done' | 'Failed' | 'Aborted';
@@ -67,7 +73,9 @@ export async function runJobAgent(
       return { status: 'Done', reason: 'Not enough time left' };
     await crossNetwork(world, ctx);
     if (pilot.killed) return KILLED;
-    const job = await client.match(describeSlot(queue, pilot.vo, cpuLeft, pilot.stamp));
+    const job = nothingWaiting(world, pilot.vo)
+      ? undefined
+      : await client.match(describeSlot(queue, pilot.vo, cpuLeft, pilot.stamp));
     if (job === undefined) {
       failedMatches++;
       record(world, 'pilot.no-match', { pilot: pilot.stamp, attempt: failedMatches });
@@ -77,6 +85,7 @@ export async function runJobAgent(
       continue;
     }
     failedMatches = 0;
+    world.jobs.matched(job.VO);
     pilot.jobs++;
     record(world, 'job.matched', { job: job.JobID, pilot: pilot.stamp, queue: queue.id });
     try {
