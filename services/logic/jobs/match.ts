@@ -252,14 +252,10 @@ export async function matchJob(
     site === undefined
       ? undefined
       : await deps.cache.limits.forSite(deps, resource.VO, site, gridCE);
-  // 1. The queues and site mask this app read lately; 2. when they give nothing, those the
-  // database holds now, so the cache never turns a pilot away.
-  const cached = await deps.cache.snapshot(deps, resource.VO, false);
-  let matched = await matchIn(deps, voGroups, cached.snapshot, slot, negative);
-  if (matched === undefined && !cached.isFresh) {
-    const { snapshot } = await deps.cache.snapshot(deps, resource.VO, true);
-    matched = await matchIn(deps, voGroups, snapshot, slot, negative);
-  }
+  // The queues and site mask as this app last changed them (see MatchCache): a slot that
+  // no queue of them can serve is answered without reading the database.
+  const snapshot = await deps.cache.snapshot(deps, resource.VO);
+  const matched = await matchIn(deps, voGroups, snapshot, slot, negative);
   if (matched !== undefined && site !== undefined)
     await deps.cache.limits.noteMatch(deps, resource.VO, site, matched.JobID);
   return matched;
@@ -375,7 +371,7 @@ export async function matchingQueues(
     negative = conditions.length === 0 ? undefined : conditions;
   } else if (slot.sites !== undefined)
     negative = await deps.cache.limits.forSite(deps, resource.VO, slot.sites[0]!, gridCE);
-  const { snapshot } = await deps.cache.snapshot(deps, resource.VO, false);
+  const snapshot = await deps.cache.snapshot(deps, resource.VO);
   const queues = queuesFor(snapshot, Object.keys(registry.Groups), slot, negative);
   const counts = await deps.taskQueueDb.jobCounts(queues.map((tq) => tq.tqId));
   return queues

@@ -27,14 +27,14 @@ export async function recalculateShares(
     entities.set(entity, [...(entities.get(entity) ?? []), queue]);
   }
   const entityShare = share / entities.size;
+  // Only the priorities that change are written: most submissions to a queue that exists
+  // change none, and a write tells the matcher's cache to read the VO's queues again.
   const priorities = new Map<number, number>();
   for (const queues of entities.values()) {
     const total = queues.reduce((sum, q) => sum + q.meanRealPriority, 0);
     for (const queue of queues) {
-      priorities.set(
-        queue.tqId,
-        Math.max((entityShare * queue.meanRealPriority) / total, MIN_PRIORITY),
-      );
+      const priority = Math.max((entityShare * queue.meanRealPriority) / total, MIN_PRIORITY);
+      if (priority !== queue.priority) priorities.set(queue.tqId, priority);
     }
   }
   await db.setPriorities(priorities);
