@@ -6,6 +6,7 @@ import type {
   TaskQueueDefinition,
 } from '../../db/index.ts';
 import { MatchLimits } from './match-limits.ts';
+import type { SlotKind } from './match.ts';
 import { recalculateShares } from './shares.ts';
 
 /**
@@ -15,6 +16,9 @@ import { recalculateShares } from './shares.ts';
  * MySQL database, whose new queues, shares and site bans are seen within it.
  */
 export const MATCH_SNAPSHOT_TTL_MS = 1000;
+
+/** The most kinds of slot description remembered. */
+const SLOT_KINDS = 10_000;
 
 /** What a snapshot was read under: it is valid while all three stay the same. */
 interface SnapshotVersion {
@@ -89,6 +93,18 @@ export class MatchCache {
   readonly #sharesChanged = new Map<string, Set<string>>();
   /** The counts and delays behind DIRAC's per-site job limits. */
   readonly limits = new MatchLimits();
+  /** What each kind of slot description seen lately means for matching (see slotKind). */
+  readonly #slotKinds = new Map<string, SlotKind>();
+
+  get slotKinds(): ReadonlyMap<string, SlotKind> {
+    return this.#slotKinds;
+  }
+
+  rememberSlotKind(kind: SlotKind): void {
+    // Bounded whatever pilots send: past the bound the memo starts again.
+    if (this.#slotKinds.size >= SLOT_KINDS) this.#slotKinds.clear();
+    this.#slotKinds.set(kind.key, kind);
+  }
 
   /** `wallClock` measures the snapshots' lifetime; tests pass a ManualClock. */
   constructor(ttlMs = MATCH_SNAPSHOT_TTL_MS, wallClock: Clock = monotonicClock) {
