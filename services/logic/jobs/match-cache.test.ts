@@ -12,6 +12,7 @@ import {
   taskQueueDb,
 } from '../../db/index.ts';
 import { MATCH_SNAPSHOT_TTL_MS, MatchCache, type MatchCacheDeps } from './match-cache.ts';
+import { recalculateShares } from './shares.ts';
 
 const { config } = generateFixtures({ seed: 1, size: 'small' });
 const vo = Object.keys(config.Registry)[0]!;
@@ -102,5 +103,52 @@ describe('MatchCache', () => {
     expect(await queueIds()).toEqual([]);
     wallClock.advance(MATCH_SNAPSHOT_TTL_MS);
     expect(await queueIds()).toEqual([tqId]);
+  });
+});
+
+describe('MatchCache.dropIfEmpty', () => {
+  const ownedBy = (owner: string): TaskQueueKey => ({ ...key(360), owner });
+  /** What a snapshot read now says: queue ids and priorities. */
+  const fresh = async () =>
+    (await new MatchCache().snapshot(deps, vo)).queues.map((q) => [q.tqId, q.priority]);
+  const current = async () => {
+    const snapshot = await cache.snapshot(deps, vo);
+    return snapshot.queues
+      .filter((q) => !snapshot.emptied.has(q.tqId))
+      .map((q) => [q.tqId, q.priority]);
+  };
+
+  it('takes in its own drop and the new shares without reading the VO again', async () => {
+    // Bob's two queues share his half of the group's share; Alice's one has the other half.
+    const [alice] = await deps.taskQueueDb.insertJobs(
+      [{ jobId: 1, userPriority: 1 }],
+      ownedBy('alice'),
+    );
+    await deps.taskQueueDb.insertJobs([{ jobId: 2, userPriority: 1 }], ownedBy('bob'));
+    await deps.taskQueueDb.insertJobs([{ jobId: 3, userPriority: 1 }], {
+      ...ownedBy('bob'),
+      cpuTime: 3600,
+    });
+    await recalculateShares(deps.taskQueueDb, config, vo, group);
+    const snapshot = await cache.snapshot(deps, vo);
+    const queue = snapshot.queues.find((q) => q.tqId === alice)!;
+    expect(await cache.dropIfEmpty(deps, snapshot, queue)).toBe(false);
+    expect(await deps.taskQueueDb.claimJob(alice!, 1)).toBe(true);
+    expect(await cache.dropIfEmpty(deps, snapshot, queue)).toBe(true);
+    expect(await cache.snapshot(deps, vo)).toBe(snapshot);
+    expect(await current()).toEqual(await fresh());
+  });
+
+  it('reads the VO again when something else changed meanwhile', async () => {
+    const [alice] = await deps.taskQueueDb.insertJobs(
+      [{ jobId: 1, userPriority: 1 }],
+      ownedBy('alice'),
+    );
+    const snapshot = await cache.snapshot(deps, vo);
+    await deps.taskQueueDb.insertJobs([{ jobId: 2, userPriority: 1 }], ownedBy('bob'));
+    expect(await deps.taskQueueDb.claimJob(alice!, 1)).toBe(true);
+    expect(await cache.dropIfEmpty(deps, snapshot, snapshot.queues[0]!)).toBe(true);
+    expect(await cache.snapshot(deps, vo)).not.toBe(snapshot);
+    expect(await current()).toEqual(await fresh());
   });
 });

@@ -35,7 +35,8 @@ const sameVersion = (a: SnapshotVersion, b: SnapshotVersion) =>
 
 /** What the matcher read of one VO. */
 export interface VoSnapshot {
-  readonly version: SnapshotVersion;
+  /** Moves on when the matcher's own drop is all that changed (see dropIfEmpty). */
+  version: SnapshotVersion;
   /** When it was read, on the cache's monotonic wall clock. */
   readonly readAtWallMs: number;
   /** The site mask of the VO, by site name. */
@@ -145,12 +146,49 @@ export class MatchCache {
   }
 
   /**
-   * Notes that a group of `vo` lost a queue, so its share is split again among the rest.
-   * That happens before the VO's next read: priorities are only ever used through a
-   * snapshot, so splitting sooner would change nothing, and a burst of queues emptying
-   * costs one recalculation instead of one each.
+   * Deletes the queue if the matcher emptied it; true when it did. The group's share is
+   * then split again among its other queues, at once, and when this drop (and the new
+   * priorities) are all that changed since the snapshot was read, the snapshot takes them
+   * in rather than being read again: a busy matcher empties queues often.
    */
-  queueDropped(vo: string, group: string): void {
+  async dropIfEmpty(
+    deps: MatchCacheDeps,
+    snapshot: VoSnapshot,
+    tq: TaskQueueDefinition,
+  ): Promise<boolean> {
+    const { taskQueueDb } = deps;
+    const before = taskQueueDb.changeCount(tq.vo);
+    if (!(await taskQueueDb.dropIfEmpty(tq.tqId))) return false;
+    snapshot.emptied.add(tq.tqId);
+    const isCurrent = () =>
+      this.#snapshots.get(tq.vo) === snapshot &&
+      !this.#sharesChanged.has(tq.vo) &&
+      sameVersion(snapshot.version, { ...versionOf(deps, tq.vo), queues: before });
+    const isOnlyChange = taskQueueDb.changeCount(tq.vo) === before + 1 && isCurrent();
+    if (!isOnlyChange) {
+      this.#queueDropped(tq.vo, tq.ownerGroup);
+      return true;
+    }
+    const dropped = taskQueueDb.changeCount(tq.vo);
+    const priorities = await recalculateShares(taskQueueDb, deps.config, tq.vo, tq.ownerGroup);
+    const after = dropped + (priorities.size > 0 ? 1 : 0);
+    // Anything else changed meanwhile: the next match reads the VO again.
+    if (taskQueueDb.changeCount(tq.vo) !== after || this.#snapshots.get(tq.vo) !== snapshot)
+      return true;
+    // The snapshot's queues are its own copies, shared by its memo of slots.
+    for (const queue of snapshot.queues) {
+      const priority = priorities.get(queue.tqId);
+      if (priority !== undefined) queue.priority = priority;
+    }
+    snapshot.version = { ...snapshot.version, queues: after };
+    return true;
+  }
+
+  /**
+   * Notes that a group of `vo` lost a queue, so its share is split again among the rest
+   * before the VO's next read.
+   */
+  #queueDropped(vo: string, group: string): void {
     let groups = this.#sharesChanged.get(vo);
     if (groups === undefined) this.#sharesChanged.set(vo, (groups = new Set()));
     groups.add(group);

@@ -282,10 +282,7 @@ async function matchIn(
     for (const job of weightedFirst(jobs, (j) => j.realPriority, CLAIMS_PER_QUEUE, deps.rng)) {
       if (!(await deps.taskQueueDb.claimJob(tq.tqId, job.jobId))) continue;
       const matched = await assign(deps, slot, tq, job.jobId);
-      if (await deps.taskQueueDb.dropIfEmpty(tq.tqId)) {
-        snapshot.emptied.add(tq.tqId);
-        deps.cache.queueDropped(tq.vo, tq.ownerGroup);
-      }
+      await deps.cache.dropIfEmpty(deps, snapshot, tq);
       if (matched !== undefined) return matched;
     }
   }
