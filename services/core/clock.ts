@@ -11,6 +11,13 @@ export interface Clock {
 // eslint-disable-next-line no-restricted-properties
 export const systemClock: Clock = { nowMs: () => Date.now() };
 
+/**
+ * Milliseconds on a monotonic wall clock from an arbitrary origin: how long an in-memory
+ * cache has really lived, whatever model time does (a virtual clock jumps hours between
+ * events). Never for timestamps; those come from the app's Clock.
+ */
+export const monotonicClock: Clock = { nowMs: () => performance.now() };
+
 /** A clock that only moves when told to: for tests and virtual time. */
 export class ManualClock implements Clock {
   #nowMs: number;

@@ -1,4 +1,4 @@
-export { type Clock, ManualClock, systemClock } from './clock.ts';
+export { type Clock, ManualClock, monotonicClock, systemClock } from './clock.ts';
 export { type Rng, createRng } from './rng.ts';
 export {
   AuthorizationPendingError,

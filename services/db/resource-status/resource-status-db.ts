@@ -18,12 +18,23 @@ export interface ResourceStatusDB extends Database {
    * when it took effect.
    */
   siteStatuses(vo: string): Promise<Map<string, SiteStatusRow & { effectiveMs: number }>>;
+  /**
+   * A number that changes whenever this DB object sets a status (not when another replica
+   * does): caches of `siteStatuses` are valid while it stays the same.
+   */
+  changeCount(): number;
 }
 
 export class SqlResourceStatusDB
   extends SqlDatabase<ResourceStatusDBTables>
   implements ResourceStatusDB
 {
+  #changes = 0;
+
+  changeCount(): number {
+    return this.#changes;
+  }
+
   async setSiteStatus(row: SiteStatusRow, timeMs: number) {
     const now = toSqlDateTime(timeMs);
     await this.db.transaction().execute(async (tx) => {
@@ -49,6 +60,7 @@ export class SqlResourceStatusDB
         })
         .execute();
     });
+    this.#changes++;
   }
 
   async siteStatuses(vo: string) {

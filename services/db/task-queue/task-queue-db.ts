@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Database, SqlDatabase } from '../database.ts';
 import { chunksOf } from '../sql/chunks.ts';
+import { PreparedQuery } from './prepared.ts';
 import type { TaskQueueDefinition } from './matching.ts';
 import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
 
@@ -64,12 +65,23 @@ export interface TaskQueueDB extends Database {
   ): Promise<number[]>;
   /** The enabled queues of a VO that hold jobs, with their current priority. */
   candidateQueues(vo: string): Promise<{ tqId: number; priority: number }[]>;
-  /** Per queue of a group: its owner and the mean RealPriority of its jobs (what shares are split by). */
+  /**
+   * Per queue of a group: its owner, its priority now, and the mean RealPriority of its jobs
+   * (what shares are split by).
+   */
   queueStats(
     vo: string,
     ownerGroup: string,
-  ): Promise<{ tqId: number; owner: string; meanRealPriority: number }[]>;
+  ): Promise<{ tqId: number; owner: string; priority: number; meanRealPriority: number }[]>;
   setPriorities(priorities: ReadonlyMap<number, number>): Promise<void>;
+  /**
+   * A number that changes whenever this DB object changes what `candidateQueues(vo)` (or
+   * `definitions`) would answer: a queue created, deleted, or going from empty to holding
+   * jobs, or priorities set. Caches of those answers are valid while it stays the same.
+   * Changes made through another connection to the database (another replica) are not
+   * counted.
+   */
+  changeCount(vo: string): number;
   /** The requirements of these queues (they never change once a queue exists). */
   definitions(tqIds: readonly number[]): Promise<TaskQueueDefinition[]>;
   /** How many jobs each of these queues holds (queues without jobs are left out). */
@@ -90,7 +102,52 @@ export interface TaskQueueDB extends Database {
   queuedJobIds(afterJobId: number, limit: number): Promise<number[]>;
 }
 
+type Prepared<Row, Args extends readonly unknown[]> = PreparedQuery<TaskQueueDBTables, Row, Args>;
+
 export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements TaskQueueDB {
+  /** Changes that concern one VO (queues created or refilled), by VO. */
+  readonly #voChanges = new Map<string, number>();
+  /** Changes whose VO is not at hand (queues deleted, priorities set): they count for every VO. */
+  #allChanges = 0;
+
+  /** The queries of every match, compiled once (see PreparedQuery). */
+  #prepared:
+    | {
+        queueJobs: Prepared<{ JobId: number; RealPriority: number }, [number, number]>;
+        claimJob: Prepared<unknown, [number, number]>;
+        hasJobs: Prepared<{ JobId: number }, [number]>;
+      }
+    | undefined;
+
+  get #queries() {
+    return (this.#prepared ??= {
+      queueJobs: new PreparedQuery(this.db, 2, (db, tqId: number, limit: number) =>
+        db
+          .selectFrom('tq_Jobs')
+          .select(['JobId', 'RealPriority'])
+          .where('TQId', '=', tqId)
+          .orderBy('JobId')
+          .limit(limit),
+      ),
+      claimJob: new PreparedQuery(this.db, 2, (db, tqId: number, jobId: number) =>
+        db.deleteFrom('tq_Jobs').where('TQId', '=', tqId).where('JobId', '=', jobId),
+      ),
+      hasJobs: new PreparedQuery(this.db, 1, (db, tqId: number) =>
+        db.selectFrom('tq_Jobs').select('JobId').where('TQId', '=', tqId).limit(1),
+      ),
+    });
+  }
+
+  changeCount(vo: string): number {
+    return this.#allChanges + (this.#voChanges.get(vo) ?? 0);
+  }
+
+  /** Counted once the change is committed, so that a read seeing the old count may be stale, never the other way round. */
+  #changed(vo?: string): void {
+    if (vo === undefined) this.#allChanges++;
+    else this.#voChanges.set(vo, (this.#voChanges.get(vo) ?? 0) + 1);
+  }
+
   async insertJobs(
     jobs: readonly { jobId: number; userPriority: number }[],
     key: TaskQueueKey,
@@ -100,7 +157,8 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     const wanted = Object.fromEntries(
       SET_NAMES.map((name) => [name, [...new Set(key[name])].sort()]),
     ) as Record<SetName, string[]>;
-    return this.db.transaction().execute(async (tx) => {
+    let isQueueFilled = false;
+    const tqIds = await this.db.transaction().execute(async (tx) => {
       // 1. The queues of this key and how many jobs each holds, read once for the batch.
       const candidates = await tx
         .selectFrom('tq_TaskQueues')
@@ -158,6 +216,8 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
             tqId = id;
         }
         tqId ??= await createQueue(tx, key, cpuTime, wanted);
+        // A new queue, or one left empty, now holds jobs: the matcher has a queue more.
+        if ((sizes.get(tqId) ?? 0) === 0) isQueueFilled = true;
         sizes.set(tqId, (sizes.get(tqId) ?? 0) + 1);
         tqIds.push(tqId);
       }
@@ -175,6 +235,8 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
           .execute();
       return tqIds;
     });
+    if (isQueueFilled) this.#changed(key.vo);
+    return tqIds;
   }
 
   async candidateQueues(vo: string) {
@@ -202,20 +264,23 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       .select([
         'tq_TaskQueues.TQId',
         'tq_TaskQueues.Owner',
+        'tq_TaskQueues.Priority',
         (eb) => eb.fn.avg<number>('tq_Jobs.RealPriority').as('mean'),
       ])
       .where('tq_TaskQueues.VO', '=', vo)
       .where('tq_TaskQueues.OwnerGroup', '=', ownerGroup)
-      .groupBy(['tq_TaskQueues.TQId', 'tq_TaskQueues.Owner'])
+      .groupBy(['tq_TaskQueues.TQId', 'tq_TaskQueues.Owner', 'tq_TaskQueues.Priority'])
       .execute();
     return rows.map((row) => ({
       tqId: row.TQId,
       owner: row.Owner,
+      priority: Number(row.Priority),
       meanRealPriority: Number(row.mean),
     }));
   }
 
   async setPriorities(priorities: ReadonlyMap<number, number>) {
+    if (priorities.size === 0) return;
     await this.db.transaction().execute(async (tx) => {
       for (const [tqId, priority] of priorities) {
         await tx
@@ -225,6 +290,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
           .execute();
       }
     });
+    this.#changed();
   }
 
   async definitions(tqIds: readonly number[]) {
@@ -278,39 +344,35 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   }
 
   async queueJobs(tqId: number, limit: number) {
-    const rows = await this.db
-      .selectFrom('tq_Jobs')
-      .select(['JobId', 'RealPriority'])
-      .where('TQId', '=', tqId)
-      .orderBy('JobId')
-      .limit(limit)
-      .execute();
+    const { rows } = await this.#queries.queueJobs.execute(this.db, tqId, limit);
     return rows.map((row) => ({ jobId: row.JobId, realPriority: Number(row.RealPriority) }));
   }
 
   async claimJob(tqId: number, jobId: number) {
-    const result = await this.db
-      .deleteFrom('tq_Jobs')
-      .where('TQId', '=', tqId)
-      .where('JobId', '=', jobId)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
+    const result = await this.#queries.claimJob.execute(this.db, tqId, jobId);
+    return Number(result.numAffectedRows ?? 0) === 1;
   }
 
   async dropIfEmpty(tqId: number): Promise<boolean> {
+    const { hasJobs: left } = this.#queries;
+    const hasJobs = async (db: Kysely<TaskQueueDBTables>) =>
+      (await left.execute(db, tqId)).rows.length > 0;
     // Most claims leave jobs behind: a plain read answers those without a transaction.
-    if (await hasJobs(this.db, tqId)) return false;
-    return this.db.transaction().execute(async (tx) => {
-      if (await hasJobs(tx, tqId)) return false;
+    if (await hasJobs(this.db)) return false;
+    const isDropped = await this.db.transaction().execute(async (tx) => {
+      if (await hasJobs(tx)) return false;
       for (const table of TQ_REQUIREMENT_TABLES)
         await tx.deleteFrom(table).where('TQId', '=', tqId).execute();
       await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', tqId).execute();
       return true;
     });
+    if (isDropped) this.#changed();
+    return isDropped;
   }
 
   async deleteJobs(jobIds: readonly number[]): Promise<void> {
     if (jobIds.length === 0) return;
+    let isQueueDropped = false;
     await this.db.transaction().execute(async (tx) => {
       const queues = new Set<number>();
       for (const chunk of chunksOf(jobIds)) {
@@ -328,8 +390,10 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
         for (const table of TQ_REQUIREMENT_TABLES)
           await tx.deleteFrom(table).where('TQId', '=', TQId).execute();
         await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', TQId).execute();
+        isQueueDropped = true;
       }
     });
+    if (isQueueDropped) this.#changed();
   }
 
   async taskQueueOf(jobId: number): Promise<number | undefined> {

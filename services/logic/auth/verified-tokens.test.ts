@@ -11,7 +11,9 @@ async function setUp(lifetimeMinutes = 20) {
   const clock = new ManualClock(NOW);
   const deps = { keystore: await generateKeystore(clock), clock, issuer: 'gridbox' };
   const { token } = await issueAccessToken(deps, alice, lifetimeMinutes);
-  return { clock, deps, token, verified: new VerifiedTokens(clock) };
+  // The trust window runs on a wall clock of its own, apart from the app's (model) clock.
+  const wallClock = new ManualClock(0);
+  return { clock, wallClock, deps, token, verified: new VerifiedTokens(clock, wallClock) };
 }
 
 describe('VerifiedTokens', () => {
@@ -25,13 +27,27 @@ describe('VerifiedTokens', () => {
     expect(await verified.verify(keyless, token)).toBe(claims);
   });
 
-  it('verifies again once its memo is older than the TTL', async () => {
-    const { clock, deps, token, verified } = await setUp();
+  it('verifies again once its memo is older than the TTL in wall time', async () => {
+    const { wallClock, deps, token, verified } = await setUp();
     await verified.verify(deps, token);
-    clock.advance(VERIFIED_TOKEN_TTL_MS);
+    wallClock.advance(VERIFIED_TOKEN_TTL_MS);
     await expect(verified.verify({ ...deps, keystore: { keys: [] } }, token)).rejects.toThrow(
       InvalidTokenError,
     );
+  });
+
+  it('keeps trusting a token while model time jumps, until the token expires', async () => {
+    // A virtual-time simulation moves the app's clock hours between two requests, within
+    // one second of wall time.
+    const { clock, wallClock, deps, token, verified } = await setUp(10 * 60);
+    const claims = await verified.verify(deps, token);
+    const keyless = { ...deps, keystore: { keys: [] } };
+    clock.advance(3 * 3600_000);
+    wallClock.advance(1000);
+    expect(await verified.verify(keyless, token)).toBe(claims);
+    clock.advance(7 * 3600_000);
+    await expect(verified.verify(keyless, token)).rejects.toThrow(InvalidTokenError);
+    await expect(verified.verify(deps, token)).rejects.toThrow(InvalidTokenError);
   });
 
   it('never keeps a token past its expiry', async () => {

@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/index.ts';
+import { type Clock, monotonicClock } from '../../core/index.ts';
 import { type AccessTokenClaims, type TokenDeps, verifyAccessToken } from './tokens.ts';
 
 /** How long a token, once verified, is taken on trust (it is still refused once expired). */
@@ -9,23 +9,36 @@ const MAX_ENTRIES = 10_000;
  * Access tokens this app verified lately, so a client calling again with the same token
  * does not pay for the signature check each time (a pilot heartbeating, a loop of
  * requests): a fifth of a busy app's CPU went to Ed25519 verification. The token string
- * itself is the key, so nothing unsigned is ever trusted; each entry lives at most
- * VERIFIED_TOKEN_TTL_MS and never past the token's own expiry. DiracX access tokens
- * cannot be revoked, so there is nothing else to wait for.
+ * itself is the key, so nothing unsigned is ever trusted. DiracX access tokens cannot be
+ * revoked, so there is nothing else to wait for.
+ *
+ * Two clocks: the token's own `exp` is checked on every hit against the app's clock, as a
+ * full verification would; how long an entry is trusted (VERIFIED_TOKEN_TTL_MS) is
+ * measured on a monotonic wall clock. The trust window bounds how long a memo lives in
+ * memory, not the token's validity, and in a virtual-time simulation the app's clock jumps
+ * hours between two requests, which would make nearly every request verify again.
  */
 export class VerifiedTokens {
-  readonly #entries = new Map<string, { claims: AccessTokenClaims; untilMs: number }>();
+  readonly #entries = new Map<
+    string,
+    { claims: AccessTokenClaims; expiresAtMs: number; trustedUntilMs: number }
+  >();
   readonly #clock: Clock;
+  readonly #wallClock: Clock;
 
-  constructor(clock: Clock) {
+  /** `wallClock` measures the trust window; tests pass a ManualClock. */
+  constructor(clock: Clock, wallClock: Clock = monotonicClock) {
     this.#clock = clock;
+    this.#wallClock = wallClock;
   }
 
   async verify(deps: TokenDeps, token: string): Promise<AccessTokenClaims> {
-    const now = this.#clock.nowMs();
     const hit = this.#entries.get(token);
-    if (hit !== undefined && now < hit.untilMs) return hit.claims;
-    if (hit !== undefined) this.#entries.delete(token);
+    if (hit !== undefined) {
+      if (this.#wallClock.nowMs() < hit.trustedUntilMs && this.#clock.nowMs() < hit.expiresAtMs)
+        return hit.claims;
+      this.#entries.delete(token);
+    }
     const claims = await verifyAccessToken(deps, token);
     if (this.#entries.size >= MAX_ENTRIES) {
       // Maps iterate in insertion order: the first key is the oldest entry.
@@ -34,7 +47,8 @@ export class VerifiedTokens {
     Object.freeze(claims.dirac_properties);
     this.#entries.set(token, {
       claims: Object.freeze(claims),
-      untilMs: Math.min(now + VERIFIED_TOKEN_TTL_MS, claims.exp * 1000),
+      expiresAtMs: claims.exp * 1000,
+      trustedUntilMs: this.#wallClock.nowMs() + VERIFIED_TOKEN_TTL_MS,
     });
     return claims;
   }

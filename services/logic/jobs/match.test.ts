@@ -7,7 +7,9 @@ import {
   matchConditions,
   queueMatches,
   resourceTags,
+  slotKind,
 } from './match.ts';
+import { MatchCache } from './match-cache.ts';
 
 const slot = (overrides: Partial<ResourceDescription> = {}): ResourceDescription => ({
   VO: 'lhcb',
@@ -114,5 +116,29 @@ describe('resourceTags', () => {
     expect(
       [...resourceTags(slot({ NumberOfProcessors: 3, MaxRAM: 3500, Tag: ['GPU'] }))].sort(),
     ).toEqual(['2GB', '2Processors', '3GB', '3Processors', 'GPU', 'MultiProcessor']);
+  });
+});
+
+describe('slotKind', () => {
+  it('reads a description once per kind of slot: CPU time and pilot aside', () => {
+    const cache = new MatchCache();
+    const kind = slotKind(cache, slot({ CPUTime: 100, PilotStamp: 'p1' }), 'Matcher');
+    expect(kind.conditions).toEqual(matchConditions(slot({ CPUTime: 100 }), 'Matcher'));
+    expect(slotKind(cache, slot({ CPUTime: 9, PilotStamp: 'p2' }), 'Matcher')).toBe(kind);
+    for (const other of [
+      slotKind(cache, slot({ Site: 'LCG.RAL.uk' }), 'Matcher'),
+      slotKind(cache, slot({ Tag: ['GPU'] }), 'Matcher'),
+      slotKind(cache, slot(), 'TaskQueueDB'),
+    ]) {
+      expect(other).not.toBe(kind);
+      expect(other.key).not.toBe(kind.key);
+    }
+  });
+
+  it('refuses a description TaskQueueDB refuses, every time', () => {
+    const cache = new MatchCache();
+    const wrong = slot({ Tag: ['GPU'], RequiredTag: ['SSD'] });
+    for (let i = 0; i < 2; i++)
+      expect(() => slotKind(cache, wrong, 'TaskQueueDB')).toThrow(/Wrong conditions/);
   });
 });

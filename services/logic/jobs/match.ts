@@ -181,6 +181,13 @@ export function matchConditions(resource: ResourceDescription, layer: MatchLayer
   };
 }
 
+/** A queue's set allows the slot's values: either side restricts nothing, or one value in common. */
+function allows(set: readonly string[], values: readonly string[] | undefined): boolean {
+  if (values === undefined || set.length === 0) return true;
+  for (const value of values) if (set.includes(value)) return true;
+  return false;
+}
+
 /**
  * DIRAC's TaskQueueDB match of a task queue against a resource: CPU time, group and VO;
  * Site, GridCE, Platform and JobType when both sides restrict them (one value in common);
@@ -190,8 +197,6 @@ export function matchConditions(resource: ResourceDescription, layer: MatchLayer
 export function queueMatches(tq: TaskQueueDefinition, slot: MatchConditions): boolean {
   if (tq.vo !== slot.vo || tq.cpuTime > slot.cpuTime) return false;
   if (slot.groups !== undefined && !slot.groups.includes(tq.ownerGroup)) return false;
-  const allows = (set: readonly string[], values: readonly string[] | undefined) =>
-    values === undefined || set.length === 0 || values.some((value) => set.includes(value));
   if (
     !allows(tq.sites, slot.sites) ||
     !allows(tq.gridCEs, slot.gridCEs) ||
@@ -239,7 +244,8 @@ export async function matchJob(
   deps: MatchDeps,
   resource: ResourceDescription,
 ): Promise<MatchedJob | undefined> {
-  const slot = { ...matchConditions(resource, 'Matcher'), pilotStamp: resource.PilotStamp };
+  const kind = slotKind(deps.cache, resource, 'Matcher');
+  const slot = { ...kind.conditions, cpuTime: resource.CPUTime, pilotStamp: resource.PilotStamp };
   const registry = deps.config.Registry[resource.VO];
   if (registry === undefined) return undefined;
   const voGroups = Object.keys(registry.Groups);
@@ -252,14 +258,10 @@ export async function matchJob(
     site === undefined
       ? undefined
       : await deps.cache.limits.forSite(deps, resource.VO, site, gridCE);
-  // 1. The queues and site mask this app read lately; 2. when they give nothing, those the
-  // database holds now, so the cache never turns a pilot away.
-  const cached = await deps.cache.snapshot(deps, resource.VO, false);
-  let matched = await matchIn(deps, voGroups, cached.snapshot, slot, negative);
-  if (matched === undefined && !cached.isFresh) {
-    const { snapshot } = await deps.cache.snapshot(deps, resource.VO, true);
-    matched = await matchIn(deps, voGroups, snapshot, slot, negative);
-  }
+  // The queues and site mask as this app last changed them (see MatchCache): a slot that
+  // no queue of them can serve is answered without reading the database.
+  const snapshot = await deps.cache.snapshot(deps, resource.VO);
+  const matched = await matchIn(deps, voGroups, snapshot, kind.key, slot, negative);
   if (matched !== undefined && site !== undefined)
     await deps.cache.limits.noteMatch(deps, resource.VO, site, matched.JobID);
   return matched;
@@ -269,20 +271,18 @@ async function matchIn(
   deps: MatchDeps,
   voGroups: readonly string[],
   snapshot: VoSnapshot,
+  kindKey: string,
   slot: MatchConditions & { pilotStamp?: string | undefined },
   negative: NegativeCondition | undefined,
 ): Promise<MatchedJob | undefined> {
-  const matching = queuesFor(snapshot, voGroups, slot, negative);
+  const matching = queuesFor(snapshot, voGroups, kindKey, slot, negative);
   for (const tq of weightedFirst(matching, (q) => q.priority, QUEUES_PER_MATCH, deps.rng)) {
     const jobs = await deps.taskQueueDb.queueJobs(tq.tqId, JOB_WINDOW);
     if (jobs.length === 0) snapshot.emptied.add(tq.tqId);
     for (const job of weightedFirst(jobs, (j) => j.realPriority, CLAIMS_PER_QUEUE, deps.rng)) {
       if (!(await deps.taskQueueDb.claimJob(tq.tqId, job.jobId))) continue;
       const matched = await assign(deps, slot, tq, job.jobId);
-      if (await deps.taskQueueDb.dropIfEmpty(tq.tqId)) {
-        snapshot.emptied.add(tq.tqId);
-        deps.cache.queueDropped(tq.vo, tq.ownerGroup);
-      }
+      await deps.cache.dropIfEmpty(deps, snapshot, tq);
       if (matched !== undefined) return matched;
     }
   }
@@ -292,27 +292,33 @@ async function matchIn(
 /**
  * The snapshot's queues that could give the slot a job, the site mask applied, and the
  * per-site limits: one negative condition (a pilot's site), or one per site (any site).
+ * `kindKey` identifies the slot's description but for CPU time (see slotKind).
  */
 function queuesFor(
   snapshot: VoSnapshot,
   voGroups: readonly string[],
+  kindKey: string,
   slot: MatchConditions,
   negative: NegativeCondition | readonly NegativeCondition[] | undefined,
 ): TaskQueueDefinition[] {
-  // DIRAC's site mask: a site the RSS does not allow (anything but Active or Degraded)
-  // only gets Test jobs. A slot standing for several sites is masked when one of them is.
-  const isUsable = (site: string) => {
-    const status = snapshot.siteStatuses.get(site)?.status ?? 'Active';
-    return status === 'Active' || status === 'Degraded';
-  };
-  if (slot.sites !== undefined && !slot.sites.every(isUsable))
-    slot = { ...slot, jobTypes: ['Test'] };
   // The limits change at most every few seconds: a slot kept out of the same values is the
   // same kind of slot, so the filtered list is memoised with them.
-  const key = `${slotKey(slot)}${negative === undefined ? '' : JSON.stringify(negative)}`;
+  const key = negative === undefined ? kindKey : `${kindKey}${JSON.stringify(negative)}`;
   let queues = snapshot.bySlot.get(key);
   if (queues === undefined) {
-    const anyTime = { ...slot, cpuTime: Infinity, groups: slot.groups ?? voGroups };
+    // DIRAC's site mask: a site the RSS does not allow (anything but Active or Degraded)
+    // only gets Test jobs. A slot standing for several sites is masked when one of them is.
+    const isUsable = (site: string) => {
+      const status = snapshot.siteStatuses.get(site)?.status ?? 'Active';
+      return status === 'Active' || status === 'Degraded';
+    };
+    const masked = slot.sites !== undefined && !slot.sites.every(isUsable);
+    const anyTime = {
+      ...slot,
+      cpuTime: Infinity,
+      groups: slot.groups ?? voGroups,
+      ...(masked ? { jobTypes: ['Test'] } : {}),
+    };
     const isOut =
       negative === undefined
         ? () => false
@@ -322,23 +328,54 @@ function queuesFor(
     queues = snapshot.queues.filter((tq) => queueMatches(tq, anyTime) && !isOut(tq));
     if (snapshot.bySlot.size < SLOT_KINDS_PER_SNAPSHOT) snapshot.bySlot.set(key, queues);
   }
-  return queues.filter((tq) => tq.cpuTime <= slot.cpuTime && !snapshot.emptied.has(tq.tqId));
+  const { cpuTime } = slot;
+  const { emptied } = snapshot;
+  return queues.filter((tq) => tq.cpuTime <= cpuTime && !emptied.has(tq.tqId));
 }
 
 /** Bounds the memo of a snapshot, whatever the variety of slots asking within its life. */
 const SLOT_KINDS_PER_SNAPSHOT = 10_000;
 
-/** What identifies a kind of slot for matching: every condition a queue is matched on but CPU time. */
-function slotKey(slot: MatchConditions): string {
-  return JSON.stringify([
-    slot.groups,
-    slot.sites,
-    slot.gridCEs,
-    slot.platforms,
-    slot.jobTypes,
-    slot.tags === undefined ? null : [...slot.tags].sort(),
-    slot.requiredTags,
+/** A kind of slot: what a description says for matching, CPU time aside. */
+export interface SlotKind {
+  /** Identifies the description, CPU time and pilot aside. */
+  readonly key: string;
+  /** matchConditions of the description; its cpuTime is that of the first to ask. */
+  readonly conditions: Readonly<MatchConditions>;
+}
+
+/**
+ * The conditions of a description, read once per kind of slot: pilots of one site and
+ * kind send the same description but for CPU time, and reading tags and lists anew on
+ * every request was a good part of a match's CPU. A description TaskQueueDB refuses is
+ * refused again each time.
+ */
+export function slotKind(
+  cache: MatchCache,
+  resource: ResourceDescription,
+  layer: MatchLayer,
+): SlotKind {
+  const key = JSON.stringify([
+    layer,
+    resource.VO,
+    resource.Site,
+    resource.GridCE,
+    resource.Platform,
+    resource.JobType,
+    resource.Tag,
+    resource.RequiredTag,
+    resource.NumberOfProcessors,
+    resource.MaxRAM,
+    resource.WholeNode,
+    resource.OwnerGroup,
   ]);
+  let kind = cache.slotKinds.get(key);
+  if (kind === undefined) {
+    // Not frozen: copying a frozen object's fields, as each request does, takes V8's slow path.
+    kind = { key, conditions: matchConditions(resource, layer) };
+    cache.rememberSlotKind(kind);
+  }
+  return kind;
 }
 
 /** A task queue a slot could draw from, with its jobs now (DIRAC's getMatchingTaskQueues). */
@@ -401,7 +438,8 @@ async function slotQueues(
   deps: MatchingQueuesDeps,
   resource: ResourceDescription,
 ): Promise<TaskQueueDefinition[]> {
-  const slot = matchConditions(resource, 'TaskQueueDB');
+  const kind = slotKind(deps.cache, resource, 'TaskQueueDB');
+  const slot = { ...kind.conditions, cpuTime: resource.CPUTime };
   const registry = deps.config.Registry[resource.VO];
   if (registry === undefined) return [];
   // DIRAC's MatcherHandler: the limits of the site a slot names as one string (and of its
@@ -414,8 +452,8 @@ async function slotQueues(
     negative = conditions.length === 0 ? undefined : conditions;
   } else if (slot.sites !== undefined)
     negative = await deps.cache.limits.forSite(deps, resource.VO, slot.sites[0]!, gridCE);
-  const { snapshot } = await deps.cache.snapshot(deps, resource.VO, false);
-  return queuesFor(snapshot, Object.keys(registry.Groups), slot, negative);
+  const snapshot = await deps.cache.snapshot(deps, resource.VO);
+  return queuesFor(snapshot, Object.keys(registry.Groups), kind.key, slot, negative);
 }
 
 /**

@@ -9,33 +9,35 @@ const DEFAULT_JOB_SHARE = 1000;
  * DIRAC's share calculation for one group: the group's JobShare goes to the group as a
  * whole when it has JobSharing, and is otherwise split equally between the owners with
  * queues in it. Within each share, a queue gets share × (mean RealPriority of its jobs) /
- * (the sum of those means). The matcher then draws queues by priority.
+ * (the sum of those means). The matcher then draws queues by priority. Returns the
+ * priorities that changed, which are the only ones written.
  */
 export async function recalculateShares(
   db: TaskQueueDB,
   config: Config,
   vo: string,
   group: string,
-): Promise<void> {
+): Promise<ReadonlyMap<number, number>> {
   const groupInfo = config.Registry[vo]?.Groups[group];
   const share = groupInfo?.JobShare ?? DEFAULT_JOB_SHARE;
   const stats = await db.queueStats(vo, group);
-  if (stats.length === 0) return;
+  if (stats.length === 0) return new Map();
   const entities = new Map<string, typeof stats>();
   for (const queue of stats) {
     const entity = groupInfo?.Properties.includes('JobSharing') === true ? group : queue.owner;
     entities.set(entity, [...(entities.get(entity) ?? []), queue]);
   }
   const entityShare = share / entities.size;
+  // Only the priorities that change are written: most submissions to a queue that exists
+  // change none, and a write tells the matcher's cache to read the VO's queues again.
   const priorities = new Map<number, number>();
   for (const queues of entities.values()) {
     const total = queues.reduce((sum, q) => sum + q.meanRealPriority, 0);
     for (const queue of queues) {
-      priorities.set(
-        queue.tqId,
-        Math.max((entityShare * queue.meanRealPriority) / total, MIN_PRIORITY),
-      );
+      const priority = Math.max((entityShare * queue.meanRealPriority) / total, MIN_PRIORITY);
+      if (priority !== queue.priority) priorities.set(queue.tqId, priority);
     }
   }
   await db.setPriorities(priorities);
+  return priorities;
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../core/index.ts';
 import { MATCH_SNAPSHOT_TTL_MS } from '../../logic/index.ts';
 import { sqlBackends } from '../../db/sql-backends.testkit.ts';
@@ -178,7 +178,6 @@ describe('POST /api/jobs/match/queues', () => {
 
     // Asking claims nothing; a match takes one away from the count.
     expect((await post(pilot, '/api/jobs/match', slot)).statusCode).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, MATCH_SNAPSHOT_TTL_MS + 50));
     expect(await total(slot)).toBe(1);
 
     const other = await tokenOf('pilot', otherVo, ['GenericPilot'], `${otherVo}_pilot`);
@@ -213,6 +212,67 @@ describe('group shares', () => {
     ).toBe(200);
     clock.advance(MATCH_SNAPSHOT_TTL_MS);
     expect(await priorities()).toEqual([half! * 2]);
+  });
+});
+
+describe('the matcher’s snapshot of the task queues and the site mask', () => {
+  // The app's clock stands still, or jumps hours as a virtual-time simulation's does: the
+  // snapshot follows what this app changed, not the time.
+  async function virtualBox() {
+    const clock = new ManualClock(Date.now());
+    const fresh = await freshBox({ clock });
+    const admin = await fresh.tokenOf('root', vo, ['ServiceAdministrator'], `${vo}_admin`);
+    const owner = await fresh.tokenOf('alice', vo, ['NormalUser']);
+    const asker = await fresh.tokenOf('pilot', vo, ['GenericPilot'], `${vo}_pilot`);
+    const submit = async (jdl: string) =>
+      ((await fresh.post(owner, '/api/jobs/jdl', [jdl])).json() as { JobID: number }[])[0]!.JobID;
+    const match = (slot: object) => fresh.post(asker, '/api/jobs/match', slot);
+    const taskQueueDb = fresh.box.app.dbs.get('TaskQueueDB');
+    return { ...fresh, clock, admin, submit, match, taskQueueDb };
+  }
+  const slot = { VO: vo, Site: sites[0], CPUTime: 200000 };
+
+  it('matches a job submitted while the clock stands still at once', async () => {
+    await using fresh = await virtualBox();
+    const { submit, match } = fresh;
+    expect((await match(slot)).statusCode).toBe(204);
+    const jobId = await submit('Executable = "x"');
+    expect((await match(slot)).json().JobID).toBe(jobId);
+    expect((await match(slot)).statusCode).toBe(204);
+  });
+
+  it('applies a site ban at once, with the clock standing still', async () => {
+    await using fresh = await virtualBox();
+    const { box, admin, submit, match } = fresh;
+    const first = await submit('Executable = "u1"');
+    await submit('Executable = "u2"');
+    expect((await match(slot)).json().JobID).toBe(first);
+    const test = await submit('Executable = "t"; JobType = "Test"');
+    const banned = await box.inject('PUT', `/api/rss/site/${sites[0]}`, admin, {
+      status: 'Banned',
+    });
+    expect(banned.statusCode, banned.body).toBe(204);
+    expect((await match(slot)).json().JobID).toBe(test);
+    expect((await match(slot)).statusCode).toBe(204);
+  });
+
+  it('answers a slot no queue can serve without reading the task queues, however far time jumps', async () => {
+    await using fresh = await virtualBox();
+    const { clock, submit, match, taskQueueDb } = fresh;
+    await submit(`Executable = "x"; Site = "${sites[1]}"`);
+    expect((await match(slot)).statusCode).toBe(204);
+    const reads = [
+      vi.spyOn(taskQueueDb, 'candidateQueues'),
+      vi.spyOn(taskQueueDb, 'queueJobs'),
+      vi.spyOn(taskQueueDb, 'definitions'),
+    ];
+    for (let i = 0; i < 5; i++) {
+      clock.advance(3 * 3600_000);
+      expect((await match(slot)).statusCode).toBe(204);
+    }
+    for (const read of reads) expect(read).not.toHaveBeenCalled();
+    // The job's own site still gets it.
+    expect((await match({ ...slot, Site: sites[1] })).statusCode).toBe(200);
   });
 });
 
