@@ -25,8 +25,7 @@ export interface MemoryStorageElementOptions {
  * Only what a file costs in memory at scale (a million files of ~1 KiB): where its bytes
  * are in the spill file, and their checksum, computed once on put. PFN is derived on demand.
  */
-interface Held {
-  readonly ref: SpillRef;
+interface Held extends SpillRef {
   readonly checksum: string;
 }
 
@@ -85,7 +84,7 @@ export class MemoryStorageElement implements StorageElement {
       );
     }
     // A copy, since the caller may reuse its buffer.
-    const held = { ref: this.#bytes.append(data), checksum: adler32(data) };
+    const held: Held = { ...this.#bytes.append(data), checksum: adler32(data) };
     this.#files.set(lfn, held);
     return this.#describe(lfn, held);
   }
@@ -96,7 +95,7 @@ export class MemoryStorageElement implements StorageElement {
     if (held === undefined) {
       throw new StorageError('NotFound', `SE ${this.name} holds no file ${lfn}`);
     }
-    return this.#bytes.read(held.ref);
+    return this.#bytes.read(held);
   }
 
   async remove(lfn: string, vo: string): Promise<void> {
@@ -119,7 +118,7 @@ export class MemoryStorageElement implements StorageElement {
   }
 
   #describe(lfn: string, held: Held): StoredFile {
-    return { pfn: this.#pfnPrefix + lfn, size: held.ref.length, checksum: held.checksum };
+    return { pfn: this.#pfnPrefix + lfn, size: held.length, checksum: held.checksum };
   }
 
   /** Frees the files' bytes; reading one afterwards throws. */
