@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqlBackends } from './sql-backends.testkit.ts';
+import { PRIVATE_FILE_MMAP_BYTES } from './sql/connection.ts';
 import {
   authDb,
   jobDb,
@@ -226,6 +227,13 @@ describe('the embedded backend', () => {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
     }
+  });
+
+  it('maps at most PRIVATE_FILE_MMAP_BYTES of an in-memory box into the process', async () => {
+    await using box = await openDatabases('sqlite::memory:', definitions());
+    const { rows } = await sql<{ mmap_size: number }>`pragma mmap_size`.execute(box.sql.kysely);
+    expect(rows[0]!.mmap_size).toBeGreaterThan(0);
+    expect(rows[0]!.mmap_size).toBeLessThanOrEqual(PRIVATE_FILE_MMAP_BYTES);
   });
 
   it('rejects a database it cannot open with one sentence', async () => {

@@ -1,6 +1,6 @@
 import type { SEConfig } from '../../services/core/index.ts';
 import { adler32 } from './adler32.ts';
-import { ByteSlabs } from './byte-slabs.ts';
+import { ByteSpill, type SpillRef } from './byte-spill.ts';
 import { pfnPrefix, validateLfn } from './lfn.ts';
 import {
   type AccessStatus,
@@ -22,11 +22,10 @@ export interface MemoryStorageElementOptions {
 }
 
 /**
- * Only what a file costs at scale (a million files of ~1 KiB): the bytes and their checksum,
- * computed once on put. PFN and size are derived on demand.
+ * Only what a file costs in memory at scale (a million files of ~1 KiB): where its bytes
+ * are in the spill file, and their checksum, computed once on put. PFN is derived on demand.
  */
-interface Held {
-  readonly data: Uint8Array;
+interface Held extends SpillRef {
   readonly checksum: string;
 }
 
@@ -40,13 +39,15 @@ export function firstProtocol(name: string, config: SEConfig) {
 }
 
 /**
- * A storage element holding its files in process memory. It enforces the rules every mode
- * shares (LFN syntax, VO restriction, access statuses, size limit); the HTTP server wraps one.
+ * A storage element held by this process: the catalogue of its files in memory, their bytes
+ * in a private temporary file (see ByteSpill), freed by `close()`. It enforces the rules
+ * every mode shares (LFN syntax, VO restriction, access statuses, size limit); the HTTP
+ * server wraps one.
  */
 export class MemoryStorageElement implements StorageElement {
   readonly name: string;
   readonly #files = new Map<string, Held>();
-  readonly #slabs = new ByteSlabs();
+  readonly #bytes = new ByteSpill();
   readonly #access: Record<AccessType, AccessStatus>;
   readonly #vos: ReadonlySet<string>;
   readonly #pfnPrefix: string;
@@ -82,9 +83,8 @@ export class MemoryStorageElement implements StorageElement {
         `${data.length} bytes for ${lfn} exceed the ${this.#maxFileBytes} bytes SE ${this.name} accepts per file`,
       );
     }
-    // A copy, since the caller may reuse its buffer (and a Buffer may be a view into Node's
-    // 8 KiB pool, which keeping it would pin).
-    const held = { data: this.#slabs.copy(data), checksum: adler32(data) };
+    // A copy, since the caller may reuse its buffer.
+    const held: Held = { ...this.#bytes.append(data), checksum: adler32(data) };
     this.#files.set(lfn, held);
     return this.#describe(lfn, held);
   }
@@ -95,7 +95,7 @@ export class MemoryStorageElement implements StorageElement {
     if (held === undefined) {
       throw new StorageError('NotFound', `SE ${this.name} holds no file ${lfn}`);
     }
-    return new Uint8Array(held.data);
+    return this.#bytes.read(held);
   }
 
   async remove(lfn: string, vo: string): Promise<void> {
@@ -118,7 +118,12 @@ export class MemoryStorageElement implements StorageElement {
   }
 
   #describe(lfn: string, held: Held): StoredFile {
-    return { pfn: this.#pfnPrefix + lfn, size: held.data.length, checksum: held.checksum };
+    return { pfn: this.#pfnPrefix + lfn, size: held.length, checksum: held.checksum };
+  }
+
+  /** Frees the files' bytes; reading one afterwards throws. */
+  close(): void {
+    this.#bytes.close();
   }
 
   /**

@@ -254,3 +254,28 @@ describe.each(MODES)('storage elements in $mode mode', ({ mode, pfnPrefix }) => 
     await expectCode(se.remove(lfn, VO), 'Invalid');
   });
 });
+
+describe('a storage element in memory mode, at scale', () => {
+  it("keeps its files' bytes off the JavaScript heap, returns them intact, and frees them on close", async () => {
+    const fleet = await openStorageElements(fixture.config, { mode: 'memory' });
+    const se = fleet.elements.get(SE)!;
+    const data = new Uint8Array(16 * 1024);
+    const lfn = (i: number) => `/${VO}/sim/out/f${i}.dat`;
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 2048; i++) {
+      data.fill(i % 251); // one buffer, reused as a pilot's would be: 32 MiB stored
+      expect(await se.put(lfn(i), data, VO)).toMatchObject({
+        size: data.length,
+        checksum: adler32(data),
+      });
+    }
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 1024 * 1024);
+    for (const i of [0, 1000, 2047]) {
+      const read = await se.get(lfn(i), VO);
+      expect(read).toEqual(new Uint8Array(16 * 1024).fill(i % 251));
+      expect((await se.stat(lfn(i), VO))?.checksum).toBe(adler32(read));
+    }
+    await fleet.close();
+    await expect(se.get(lfn(0), VO)).rejects.toThrow('closed');
+  });
+});

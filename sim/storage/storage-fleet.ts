@@ -15,7 +15,7 @@ export interface StorageFleetOptions {
 export interface StorageFleet {
   /** One per `config.Resources.StorageElements` entry, by SE name. */
   readonly elements: ReadonlyMap<string, StorageElement>;
-  /** Stops the servers: http elements then fail with `Unavailable`. Nothing to stop in memory. */
+  /** Stops the servers (http elements then fail with `Unavailable`), frees memory elements' files. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -27,13 +27,15 @@ export async function openStorageElements(
 ): Promise<StorageFleet> {
   const entries = Object.entries(config.Resources.StorageElements);
   if (options.mode === 'memory') {
-    const elements = new Map<string, StorageElement>(
+    const elements = new Map<string, MemoryStorageElement>(
       entries.map(([name, se]) => [
         name,
         new MemoryStorageElement(name, se, { maxFileBytes: options.maxFileBytes }),
       ]),
     );
-    return fleet(elements, async () => {});
+    return fleet(elements, async () => {
+      for (const element of elements.values()) element.close();
+    });
   }
 
   const servers: StorageServer[] = [];
@@ -61,6 +63,9 @@ export async function openStorageElements(
   });
 }
 
-function fleet(elements: Map<string, StorageElement>, close: () => Promise<void>): StorageFleet {
+function fleet(
+  elements: ReadonlyMap<string, StorageElement>,
+  close: () => Promise<void>,
+): StorageFleet {
   return { elements, close, [Symbol.asyncDispose]: close };
 }

@@ -89,7 +89,10 @@ export class StorageServer {
     return this.#store.access(type);
   }
 
-  /** Stops listening and drops open connections; the port is free once this resolves. */
+  /**
+   * Stops listening and drops open connections, then frees the files' bytes; the port is
+   * free once this resolves.
+   */
   async close(): Promise<void> {
     if (!this.#server.listening) return;
     const closed = new Promise<void>((resolve, reject) =>
@@ -97,6 +100,7 @@ export class StorageServer {
     );
     this.#server.closeAllConnections();
     await closed;
+    this.#store.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
