@@ -44,6 +44,12 @@ export interface SimOptions {
    * outlives them do not collide on files an earlier run registered.
    */
   runTag?: string;
+  /**
+   * Called with the world before the first job is submitted, for a watcher (a metrics
+   * sampler) that may schedule actions of its own on the engine; these must record no event
+   * and draw no random number, so the run stays what it would be without them.
+   */
+  observe?: (world: SimWorld) => void;
 }
 
 export interface SimSummary {
@@ -80,6 +86,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
   const jobs = new JobTracker();
   const world = createWorld(options, jobs, untilJobsEnd(jobs));
   const startMs = world.engine.now();
+  options.observe?.(world);
   let failure: unknown;
   const onError = (error: unknown) => {
     failure ??= error;

@@ -1,0 +1,6 @@
+export {
+  DEFAULT_SAMPLE_EVERY_S,
+  SimSampler,
+  type SimSamplerOptions,
+  latencyStats,
+} from './sim-sampler.ts';
