@@ -14,12 +14,7 @@ export {
   VirtualClock,
   spawn,
 } from './engine/index.ts';
-export {
-  DEFAULT_SAMPLE_EVERY_S,
-  SimSampler,
-  type SimSamplerOptions,
-  latencyStats,
-} from './metrics/index.ts';
+export { DEFAULT_SAMPLE_EVERY_S, SimSampler, type SimSamplerOptions } from './metrics/index.ts';
 export { DIRAC_TIMING, type Timing, clockMs } from './timing.ts';
 export {
   type Credentials,

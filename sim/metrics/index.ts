@@ -1,6 +1,1 @@
-export {
-  DEFAULT_SAMPLE_EVERY_S,
-  SimSampler,
-  type SimSamplerOptions,
-  latencyStats,
-} from './sim-sampler.ts';
+export { DEFAULT_SAMPLE_EVERY_S, SimSampler, type SimSamplerOptions } from './sim-sampler.ts';
