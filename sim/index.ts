@@ -1,4 +1,5 @@
 export {
+  type SimObserver,
   type SimOptions,
   type SimSummary,
   SimulationError,

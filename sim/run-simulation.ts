@@ -44,12 +44,19 @@ export interface SimOptions {
    * outlives them do not collide on files an earlier run registered.
    */
   runTag?: string;
-  /**
-   * Called with the world before the first job is submitted, for a watcher (a metrics
-   * sampler) that may schedule actions of its own on the engine; these must record no event
-   * and draw no random number, so the run stays what it would be without them.
-   */
-  observe?: (world: SimWorld) => void;
+  /** Watches the run (a metrics sampler) without taking part in it. */
+  observer?: SimObserver;
+}
+
+/**
+ * Sees a run without changing it: it may read the world, but records no event, draws no
+ * random number and schedules nothing, so the event log is the same with or without it.
+ */
+export interface SimObserver {
+  /** Called with the world before the first job is submitted. */
+  attach(world: SimWorld): void;
+  /** Called before each event with its instant (clock ms); a promise makes the engine wait. */
+  beforeEvent(atMs: number): Promise<void> | undefined;
 }
 
 export interface SimSummary {
@@ -86,7 +93,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
   const jobs = new JobTracker();
   const world = createWorld(options, jobs, untilJobsEnd(jobs));
   const startMs = world.engine.now();
-  options.observe?.(world);
+  options.observer?.attach(world);
   let failure: unknown;
   const onError = (error: unknown) => {
     failure ??= error;
@@ -110,6 +117,9 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
       ? {}
       : { untilMs: startMs + clockMs(world.timing, options.maxModelS) }),
     done: () => failure !== undefined || world.jobs.open === 0,
+    ...(options.observer === undefined
+      ? {}
+      : { beforeEvent: (atMs: number) => options.observer!.beforeEvent(atMs) }),
     onEvent: () => {
       const done = world.jobs.total - world.jobs.open;
       if (options.progress !== undefined && done !== lastProgress) {

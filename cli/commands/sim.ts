@@ -170,7 +170,7 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
       ...(sinks.length === 0
         ? {}
         : { sink: (line: string) => sinks.forEach((sink) => sink(line)) }),
-      ...(sampler === undefined ? {} : { observe: (world) => sampler.attach(world) }),
+      ...(sampler === undefined ? {} : { observer: sampler }),
       progress: progress.update,
     });
     if (sampler !== undefined)

@@ -51,7 +51,10 @@ describe('SimSampler', () => {
       jobs.ended(2, 'Failed');
       sampler.event(line('job.failed', { job: 2 }));
     });
-    await engine.run({ done: () => jobs.open === 0 });
+    await engine.run({
+      done: () => jobs.open === 0,
+      beforeEvent: (atMs) => sampler.beforeEvent(atMs),
+    });
     const { series, totals } = await sampler.finish();
     expect(series).toEqual({
       t_s: [600, 1200, 1500],
@@ -81,22 +84,34 @@ describe('SimSampler', () => {
     });
   });
 
-  it('folds what happened at the instant of the last sample into it when the run ends there', async () => {
+  it('counts an event at the end of an interval in that interval, and schedules nothing', async () => {
     const { engine, jobs, world: w } = world();
     const sampler = new SimSampler({ everyS: 600, wallMs: counter().wallMs });
     sampler.attach(w);
-    jobs.submitted(1);
-    sampler.event(line('job.submitted', { job: 1 }));
-    // Scheduled after the sampler's first action, at its instant: it runs after the sample.
-    engine.at(600_000, () => {
-      jobs.ended(1, 'Done');
-      sampler.event(line('job.done', { job: 1 }));
+    for (const id of [1, 2]) {
+      jobs.submitted(id);
+      sampler.event(line('job.submitted', { job: id }));
+    }
+    const seen: number[] = [];
+    for (const [atMs, id] of [
+      [600_000, 1],
+      [700_000, 2],
+    ] as const)
+      engine.at(atMs, () => {
+        seen.push(engine.now());
+        jobs.ended(id, 'Done');
+        sampler.event(line('job.done', { job: id }));
+      });
+    await engine.run({
+      done: () => jobs.open === 0,
+      beforeEvent: (atMs) => sampler.beforeEvent(atMs),
     });
-    await engine.run({ done: () => jobs.open === 0 });
+    expect(seen).toEqual([600_000, 700_000]);
+    expect(engine.now()).toBe(700_000);
     const { series } = await sampler.finish();
-    expect(series.t_s).toEqual([600]);
-    expect(series.jobs_finished).toEqual([1]);
-    expect(series.jobs_waiting).toEqual([0]);
+    expect(series.t_s).toEqual([600, 700]);
+    expect(series.jobs_finished).toEqual([1, 1]);
+    expect(series.jobs_waiting).toEqual([1, 0]);
     expect(series.db_bytes).toBeUndefined();
   });
 

@@ -1,6 +1,7 @@
 import type { Transport, TransportCall, TransportRequest } from '../../client/index.ts';
 import type { LatencyStats, SimReport, SimSeries } from '../../reports/index.ts';
 import { clockMs } from '../timing.ts';
+import type { SimObserver } from '../run-simulation.ts';
 import type { SimWorld } from '../world.ts';
 
 /** Every 10 simulated minutes: a day is 144 points, a month of simulated grid 4,320. */
@@ -35,20 +36,24 @@ interface Interval {
   latenciesMs: number[];
 }
 
+/** Samples per gap between two events at most: an idle month is 4,320 at the default. */
+const MAX_SAMPLES_PER_GAP = 10_000;
+
 type Sample = { [K in keyof SimSeries]-?: NonNullable<SimSeries[K]>[number] };
 
 /**
  * Watches a run without taking part in it, and turns what it sees into series over
- * simulated time. It samples every `everyS` model seconds through actions of its own on the
- * engine: an action runs alone, between the grid's, and never records an event or draws a
- * random number, so the event log (and its hash) is the same with or without a sampler, and
- * the model-time series are a function of the run's inputs. Wall-clock figures (matcher
- * latency, seconds per interval) are measurements beside it.
+ * simulated time: the state at the end of every `everyS` model seconds, taken before the
+ * engine runs the first event past that instant. Between two events nothing of the grid
+ * runs, and the sampler records no event, draws no random number and schedules nothing, so
+ * the event log (and its hash) is the same with or without it, and the model-time series
+ * are a function of the run's inputs. Wall-clock figures (matcher latency, seconds per
+ * interval) are measurements beside it.
  *
- * Wiring: `instrument` the run's transport, pass `event` as (part of) the event sink,
- * `attach` as runSimulation's `observe` hook, then `finish` before the box closes.
+ * Wiring: `instrument` the run's transport, pass `event` as (part of) the event sink, the
+ * sampler as runSimulation's `observer`, then `finish` before the box closes.
  */
-export class SimSampler {
+export class SimSampler implements SimObserver {
   readonly #everyS: number;
   readonly #dbBytes: (() => Promise<number>) | undefined;
   readonly #wallMs: () => number;
@@ -68,8 +73,9 @@ export class SimSampler {
   #startMs = 0;
   #wallStartMs = 0;
   #current: Interval = { fromS: 0, endedBefore: 0, wallBeforeMs: 0, latenciesMs: [] };
-  /** The interval of the last sample, kept in case the run ends on its boundary. */
-  #previous: Interval | undefined;
+  /** The instant (clock ms) at which the next interval ends, and its index from 1. */
+  #nextAtMs = Infinity;
+  #next = 1;
 
   constructor(options: SimSamplerOptions = {}) {
     this.#everyS = options.everyS ?? DEFAULT_SAMPLE_EVERY_S;
@@ -137,39 +143,29 @@ export class SimSampler {
     else if (kind === 'pilot.end') this.#pilotsRunning--;
   }
 
-  /**
-   * runSimulation's `observe` hook: schedules the samples on the world's engine, each
-   * scheduling the next while the grid is active.
-   */
   attach(world: SimWorld): void {
     if (this.#world !== undefined) throw new Error('a sampler watches one run');
     this.#world = world;
     this.#startMs = world.engine.now();
     this.#wallStartMs = this.#wallMs();
     this.#current = { fromS: 0, endedBefore: 0, wallBeforeMs: this.#wallStartMs, latenciesMs: [] };
-    const schedule = (k: number) =>
-      world.engine.at(this.#startMs + clockMs(world.timing, k * this.#everyS), async () => {
-        await this.#sample(k * this.#everyS);
-        if (world.controls.active()) schedule(k + 1);
-      });
-    schedule(1);
+    this.#nextAtMs = this.#boundaryMs(1);
+  }
+
+  /** Samples each interval that ends before `atMs`, the instant of the engine's next event. */
+  beforeEvent(atMs: number): Promise<void> | undefined {
+    // Most events fall inside an interval: no promise, so the engine does not wait a turn.
+    if (atMs <= this.#nextAtMs) return undefined;
+    return this.#sampleUntil(atMs);
   }
 
   /** The last sample, at the end of the run, and the series; call it before the box closes. */
   async finish(): Promise<{ series: SimSeries; totals: SimReport['totals'] }> {
     const world = this.#world;
     if (world === undefined) throw new Error('the sampler never watched a run');
-    const endS = Math.round(((world.engine.now() - this.#startMs) * world.timing.speedup) / 1000);
+    const endS = round(((world.engine.now() - this.#startMs) * world.timing.speedup) / 1000, 3);
     const last = this.#samples.at(-1);
-    if (last !== undefined && last.t_s >= endS && this.#previous !== undefined) {
-      // The run ended on the last sample's instant, with events after it: one interval.
-      this.#samples.pop();
-      this.#current = {
-        ...this.#previous,
-        latenciesMs: [...this.#previous.latenciesMs, ...this.#current.latenciesMs],
-      };
-      await this.#sample(last.t_s);
-    } else if (last === undefined || endS > last.t_s) await this.#sample(endS);
+    if (last === undefined || endS > last.t_s) await this.#sample(endS);
     const ended = world.jobs.total - world.jobs.open;
     const wallMs = this.#wallMs() - this.#wallStartMs;
     const dbBytes = this.#samples.map((s) => s.db_bytes);
@@ -183,6 +179,19 @@ export class SimSampler {
         ...(this.#dbBytes === undefined ? {} : { db_bytes_max: Math.max(0, ...dbBytes) }),
       },
     };
+  }
+
+  async #sampleUntil(atMs: number): Promise<void> {
+    for (let i = 0; i < MAX_SAMPLES_PER_GAP && this.#nextAtMs < atMs; i++) {
+      await this.#sample(this.#next * this.#everyS);
+      this.#next++;
+      this.#nextAtMs = this.#boundaryMs(this.#next);
+    }
+  }
+
+  /** Where interval `k` ends on the engine's clock. */
+  #boundaryMs(k: number): number {
+    return this.#startMs + clockMs(this.#world!.timing, k * this.#everyS);
   }
 
   async #sample(atS: number): Promise<void> {
@@ -214,7 +223,6 @@ export class SimSampler {
       wall_s: round(wallMs / 1000, 3),
       wall_ms_per_job: finished > 0 ? round(wallMs / finished, 3) : null,
     });
-    this.#previous = interval;
     this.#current = { fromS: atS, endedBefore: ended, wallBeforeMs: wallNowMs, latenciesMs: [] };
   }
 
