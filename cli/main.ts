@@ -282,6 +282,10 @@ function createProgram(io: Io, actions: Actions): Command {
     )
     .option('--speedup <n>', 'model seconds per clock second (default 1 virtual, 1000 real time)')
     .option('--events <file>', 'write the event log (JSON lines) to this file')
+    .option(
+      '--report <dir>',
+      'write sim.json and a self-contained index.html (throughput, queues, matcher latency, DB size, wall cost over simulated time) here',
+    )
     .option('--max-hours <h>', 'stop after this much simulated time (default 720)')
     .option('--payload-failure <p>', 'probability that a payload fails (default 0.02)')
     .option('--node-crash <p>', 'probability that a worker node dies under a job (default 0.005)')

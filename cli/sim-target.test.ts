@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFixtures, serializeFixtureSet } from '../fixtures/index.ts';
+import type { SimReport } from '../reports/index.ts';
 import { recordingIo as recordIo } from './io.testkit.ts';
 import { main } from './main.ts';
 
@@ -73,6 +74,28 @@ describe('gridbox sim --target, repeated against one box', () => {
         expect(run.summary.jobs.submitted).toBe(6);
         expect(run.summary.jobs.by_status.unfinished).toBeUndefined();
       }
+    },
+    REAL_TIME_TIMEOUT_MS,
+  );
+});
+
+describe('gridbox sim --target --report', () => {
+  it(
+    "writes the series of a run against someone else's server, without its DB size",
+    async () => {
+      const t = recordingIo({ DIRACX_TOKEN: token });
+      const dir = join(scratch, 'target-report');
+      const argv = ['sim', '--target', ready.url, '--seed', '9', '--jobs', '2', '--json'];
+      expect(await main([...argv, '--report', dir], t.io), t.err()).toBe(0);
+      const report = JSON.parse(readFileSync(join(dir, 'sim.json'), 'utf8')) as SimReport;
+      expect(report.inputs).toMatchObject({ target: ready.url, fixtures: null, clock: 'real' });
+      expect(report.series.db_bytes).toBeUndefined();
+      expect(report.totals.db_bytes_max).toBeUndefined();
+      expect(report.series.jobs_finished.reduce((a, b) => a + b, 0)).toBe(2);
+      expect(report.totals.match.calls).toBeGreaterThanOrEqual(2);
+      const html = readFileSync(join(dir, 'index.html'), 'utf8');
+      expect(html).toContain('id="throughput"');
+      expect(html).not.toContain('id="db-size"');
     },
     REAL_TIME_TIMEOUT_MS,
   );

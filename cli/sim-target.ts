@@ -11,7 +11,9 @@ import {
 } from '../client/index.ts';
 import { Agent } from 'undici';
 import type { FixtureSet } from '../fixtures/index.ts';
-import { type Registry, buildApp, directCalls } from '../services/index.ts';
+import { sql } from 'kysely';
+import { type Registry, buildApp, builtinRegistry, directCalls } from '../services/index.ts';
+import type { SqlConnection } from '../services/db/index.ts';
 import {
   type Clock,
   type Config,
@@ -41,6 +43,11 @@ export interface SimTarget {
   runTag?: string;
   credentials: Credentials;
   owners: JobOwner[];
+  /**
+   * Bytes the box's database takes (SQLite's pages), for a box of its own on SQLite; a
+   * read-only query, so the run is the same whether or not it is asked.
+   */
+  dbBytes?: () => Promise<number>;
   close(): Promise<void>;
 }
 
@@ -68,12 +75,13 @@ export async function embeddedTarget(options: {
 }): Promise<SimTarget> {
   const { fixtureSet, clock } = options;
   const keystore = await generateKeystore(clock);
+  const watched = watchConnection(options.registry ?? builtinRegistry);
   const app = await buildApp({
     configSource: staticConfigSource(
       snapshotOf(fixtureSet.config, Date.parse(fixtureSet.meta.refDate)),
     ),
     dbUrl: options.dbUrl ?? 'sqlite::memory:',
-    ...(options.registry === undefined ? {} : { registry: options.registry }),
+    registry: watched.registry,
     clock,
     rng: createRng(options.seed).fork('services'),
     auth: {
@@ -107,8 +115,40 @@ export async function embeddedTarget(options: {
         .filter((group) => group.endsWith('_user'))
         .map((group) => ({ vo: user.vo, username: user.username, group })),
     ),
+    ...(watched.sqlite() === undefined ? {} : { dbBytes: () => sqliteBytes(watched.sqlite()!) }),
     close: () => app.close(),
   };
+}
+
+/**
+ * The registry with each SQL DB's `open` wrapped to keep the connection it is given: on
+ * SQLite every DB shares one database, whose size `sqliteBytes` can then read.
+ */
+function watchConnection(registry: Registry): {
+  registry: Registry;
+  sqlite: () => SqlConnection | undefined;
+} {
+  let seen: SqlConnection | undefined;
+  const dbs = new Map(
+    [...registry.dbs].map(([name, definition]) => [
+      name,
+      {
+        name: definition.name,
+        migrations: definition.migrations,
+        open: (conn: SqlConnection) => {
+          if (conn.dialect === 'sqlite') seen ??= conn;
+          return definition.open(conn);
+        },
+      },
+    ]),
+  );
+  return { registry: { ...registry, dbs }, sqlite: () => seen };
+}
+
+async function sqliteBytes(conn: SqlConnection): Promise<number> {
+  const pages = await sql<{ page_count: number }>`PRAGMA page_count`.execute(conn.kysely);
+  const size = await sql<{ page_size: number }>`PRAGMA page_size`.execute(conn.kysely);
+  return pages.rows[0]!.page_count * size.rows[0]!.page_size;
 }
 
 function mintedCredentials(fixtureSet: FixtureSet, keystore: Keystore, clock: Clock): Credentials {

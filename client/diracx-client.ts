@@ -68,6 +68,11 @@ export class DiracxClient {
     return new DiracxClient(this.transport, token);
   }
 
+  /** The same identity over another transport (one that measures the calls, say). */
+  via(transport: Transport): DiracxClient {
+    return new DiracxClient(transport, this.#token);
+  }
+
   async submitJdl(jdls: Readonly<JdlList>): Promise<InsertedJob[]> {
     return this.request('Submitting jobs', 'POST', '/api/jobs/jdl', jdls, [201]);
   }

@@ -17,6 +17,8 @@ const NOT_ROUTES = new Set([
   'constructor',
   // The same client, acting as someone else.
   'as',
+  // The same client over another transport.
+  'via',
   // The generic call every other method is built on.
   'request',
 ]);

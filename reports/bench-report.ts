@@ -1,26 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type BenchResult, HISTOGRAM_BOUNDS_MS } from './bench-model.ts';
-import { chartJsSource, esc, inlineScript, pageHead, scriptJson } from './html-report.ts';
+import { type ChartSpec, chartFigures, chartScripts } from './chart-page.ts';
+import { esc, pageHead, scriptJson } from './html-report.ts';
 
 const CSS =
   'body{font-family:system-ui,sans-serif;margin:2em;max-width:72em}.passed{color:#186a3b}.failed{color:#a93226}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}.chart{position:relative;height:20em}';
 
-/** One line of a plot. */
-export interface BenchSeries {
-  label: string;
-  data: (number | null)[];
-}
-
-/** One plot of the bench page: what Chart.js draws, and nothing it must compute. */
-export interface BenchChart {
-  id: string;
-  title: string;
-  kind: 'line' | 'bar';
-  labels: string[];
-  series: BenchSeries[];
-  yTitle: string;
-}
+/** One plot of the bench page. */
+export type BenchChart = ChartSpec;
 
 /** The bench page's model, drawn from the result alone. */
 export interface BenchReport {
@@ -98,18 +86,6 @@ export function benchReport(result: BenchResult): BenchReport {
   };
 }
 
-/** Draws the embedded model's charts; runs in the page, with Chart.js inlined before it. */
-const PAGE_SCRIPT = `
-const model = JSON.parse(document.getElementById('gridbox-bench-charts').textContent);
-for (const chart of model.charts) {
-  new Chart(document.getElementById(chart.id), {
-    type: chart.kind,
-    data: { labels: chart.labels, datasets: chart.series.map((s) => ({ label: s.label, data: s.data })) },
-    options: { animation: false, maintainAspectRatio: false, scales: { y: { beginAtZero: true, title: { display: true, text: chart.yTitle } } } },
-  });
-}
-`;
-
 /** The run as one self-contained page (Chart.js inlined, no fetches), tables readable without scripts. */
 export function renderBenchHtml(result: BenchResult): string {
   const report = benchReport(result);
@@ -162,16 +138,9 @@ ${result.thresholds
   )
   .join('\n')}
 </table>
-${report.charts
-  .map(
-    (chart) =>
-      `<figure><h2>${esc(chart.title)}</h2><div class="chart"><canvas id="${chart.id}" role="img" aria-label="${esc(chart.title)}"></canvas></div></figure>`,
-  )
-  .join('\n')}
+${chartFigures(report.charts)}
 <script type="application/json" id="gridbox-bench">${scriptJson(result)}</script>
-<script type="application/json" id="gridbox-bench-charts">${scriptJson(report)}</script>
-<script>${inlineScript(chartJsSource(), 'Chart.js')}</script>
-<script>${inlineScript(PAGE_SCRIPT, 'the page script')}</script>
+${chartScripts('gridbox-bench-charts', report)}
 </body>
 </html>
 `;

@@ -20,6 +20,9 @@ export {
   writeBenchReports,
 } from './bench-report.ts';
 export { type ChartModel, chartModel } from './chart-model.ts';
+export { type ChartSeries, type ChartSpec, chartFigures, chartScripts } from './chart-page.ts';
+export type { LatencyStats, SimReport, SimRunSummary, SimSeries } from './sim-model.ts';
+export { renderSimHtml, simCharts, writeSimReport } from './sim-report.ts';
 export { renderHtml, writeHtmlReport } from './html-report.ts';
 export { writeJsonReport } from './json-report.ts';
 export { junitXml, writeJunit } from './junit-report.ts';

@@ -1,4 +1,5 @@
 export {
+  type SimObserver,
   type SimOptions,
   type SimSummary,
   SimulationError,
@@ -15,6 +16,7 @@ export {
   spawn,
 } from './engine/index.ts';
 export { DIRAC_OPTIONS, DIRAC_TIMING, type Timing, clockMs, timingFromOptions } from './timing.ts';
+export { DEFAULT_SAMPLE_EVERY_S, SimSampler, type SimSamplerOptions } from './metrics/index.ts';
 export {
   type Credentials,
   DEFAULT_FAULTS,

@@ -49,6 +49,19 @@ export interface SimOptions {
    * whose jobs have all been matched then do not ask the matcher (see `nothingWaiting`).
    */
   ownsServices?: boolean;
+  /** Watches the run (a metrics sampler) without taking part in it. */
+  observer?: SimObserver;
+}
+
+/**
+ * Sees a run without changing it: it may read the world, but records no event, draws no
+ * random number and schedules nothing, so the event log is the same with or without it.
+ */
+export interface SimObserver {
+  /** Called with the world before the first job is submitted. */
+  attach(world: SimWorld): void;
+  /** Called before each event with its instant (clock ms); a promise makes the engine wait. */
+  beforeEvent(atMs: number): Promise<void> | undefined;
 }
 
 export interface SimSummary {
@@ -85,6 +98,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
   const jobs = new JobTracker();
   const world = createWorld(options, jobs, untilJobsEnd(jobs));
   const startMs = world.engine.now();
+  options.observer?.attach(world);
   let failure: unknown;
   const onError = (error: unknown) => {
     failure ??= error;
@@ -108,6 +122,9 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
       ? {}
       : { untilMs: startMs + clockMs(world.timing, options.maxModelS) }),
     done: () => failure !== undefined || world.jobs.open === 0,
+    ...(options.observer === undefined
+      ? {}
+      : { beforeEvent: (atMs: number) => options.observer!.beforeEvent(atMs) }),
     onEvent: () => {
       const done = world.jobs.total - world.jobs.open;
       if (options.progress !== undefined && done !== lastProgress) {

@@ -1,13 +1,16 @@
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import packageJson from '../../package.json' with { type: 'json' };
 import { FIXTURE_REF_DATE, loadFixtureSet, namedFixtureSet } from '../../fixtures/index.ts';
+import { type SimReport, writeSimReport } from '../../reports/index.ts';
 import { UsageError, parseSetting } from '../../services/core/index.ts';
 import {
   DIRAC_TIMING,
   timingFromOptions,
   RealTimeClock,
   type SimClock,
+  SimSampler,
   type SimSummary,
   VirtualClock,
   openStorageElements,
@@ -39,6 +42,7 @@ export interface SimFlags {
   nodeCrash?: string;
   extension?: string[];
   progress?: boolean;
+  report?: string;
 }
 
 /** Over the wire in real time, an hour of modelled grid activity takes 3.6 s. */
@@ -139,6 +143,7 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
     if ((await stat(folder).catch(() => undefined))?.isDirectory() !== true)
       throw new UsageError(`The folder of --events, ${folder}, does not exist`);
   }
+  if (flags.report !== undefined) await reportFolder(flags.report);
   const fixtureSet =
     flags.configFile === undefined
       ? namedFixtureSet(size, {
@@ -164,10 +169,23 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
   const storage = await openStorageElements(target.config, { mode: storageMode });
   const events = flags.events === undefined ? undefined : createWriteStream(flags.events);
   const progress = simProgress(io, { bar: flags.progress === true || io.stderr.isTTY === true });
+  const sampler =
+    flags.report === undefined
+      ? undefined
+      : new SimSampler(target.dbBytes === undefined ? {} : { dbBytes: target.dbBytes });
+  const sinks = [
+    ...(events === undefined ? [] : [(line: string) => events.write(`${line}\n`)]),
+    ...(sampler === undefined ? [] : [(line: string) => sampler.event(line)]),
+  ];
+  const startedAt = new Date().toISOString();
   let summary: SimSummary;
+  let report: SimReport | undefined;
   try {
     summary = await runSimulation({
-      service: target.service,
+      service:
+        sampler === undefined
+          ? target.service
+          : target.service.via(sampler.instrument(target.service.transport)),
       credentials: target.credentials,
       config: target.config,
       owners: target.owners,
@@ -184,17 +202,58 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
         ...(payloadFailure === undefined ? {} : { payloadFailure }),
         ...(nodeCrash === undefined ? {} : { nodeCrash }),
       },
-      ...(events === undefined ? {} : { sink: (line: string) => events.write(`${line}\n`) }),
+      ...(sinks.length === 0
+        ? {}
+        : { sink: (line: string) => sinks.forEach((sink) => sink(line)) }),
+      ...(sampler === undefined ? {} : { observer: sampler }),
       progress: progress.update,
     });
+    if (sampler !== undefined)
+      report = {
+        kind: 'sim',
+        started_at: startedAt,
+        inputs: {
+          seed,
+          jobs,
+          fixtures: flags.target !== undefined ? null : (flags.configFile ?? size),
+          target: flags.target ?? null,
+          clock: clock.kind,
+          transport: summary.transport,
+          speedup,
+          gridbox_version: packageJson.version,
+        },
+        interval_s: sampler.everyS,
+        summary,
+        ...(await sampler.finish()),
+      };
   } finally {
     progress.stop();
     await new Promise<void>((resolve) => (events === undefined ? resolve() : events.end(resolve)));
     await storage.close();
     await target.close();
   }
+  if (report !== undefined) {
+    const written = await writeSimReport(report, flags.report!);
+    io.stderr.write(`gridbox sim: report in ${written.html}\n`);
+  }
   io.stdout.write(flags.json === true ? `${JSON.stringify(summary)}\n` : describe(summary));
   return summary.jobs.by_status.unfinished === undefined ? 0 : 1;
+}
+
+/**
+ * The --report folder is created (as the reports of scenarios and bench are) but its parent
+ * must exist, and it must not be a file: said before the run rather than after it.
+ */
+async function reportFolder(dir: string): Promise<void> {
+  const path = resolve(dir);
+  const found = await stat(path).catch(() => undefined);
+  if (found !== undefined && !found.isDirectory())
+    throw new UsageError(`--report ${dir} is a file; it must be a folder`);
+  if (
+    found === undefined &&
+    (await stat(dirname(path)).catch(() => undefined))?.isDirectory() !== true
+  )
+    throw new UsageError(`The folder of --report, ${dirname(path)}, does not exist`);
 }
 
 function describe(summary: SimSummary): string {

@@ -22,6 +22,52 @@ describe('EventQueue', () => {
 });
 
 describe('Engine and processes', () => {
+  it('lets a watcher look before each event, waiting for it, without changing the run', async () => {
+    const run = async (watch: boolean) => {
+      const engine = new Engine(new VirtualClock(0));
+      const trace: string[] = [];
+      for (const name of ['a', 'b'])
+        spawn(
+          engine,
+          async (ctx) => {
+            for (let step = 0; step < 2; step++) {
+              trace.push(`${name}${step}@${ctx.now()}`);
+              await ctx.sleep(name === 'a' ? 10 : 15);
+            }
+          },
+          (error) => {
+            throw error;
+          },
+        );
+      await engine.run(
+        watch
+          ? {
+              beforeEvent: (atMs) => {
+                trace.push(`watch ${atMs} at ${engine.now()}`);
+                // A slow look: the next event waits for it.
+                return atMs === 10 ? new Promise((resolve) => setTimeout(resolve, 5)) : undefined;
+              },
+            }
+          : {},
+      );
+      return trace;
+    };
+    const watched = await run(true);
+    expect(watched).toEqual([
+      'watch 0 at 0',
+      'a0@0',
+      'watch 0 at 0',
+      'b0@0',
+      'watch 10 at 0',
+      'a1@10',
+      'watch 15 at 10',
+      'b1@15',
+      'watch 20 at 15',
+      'watch 30 at 20',
+    ]);
+    expect(watched.filter((line) => !line.startsWith('watch'))).toEqual(await run(false));
+  });
+
   it('runs each process alone from one sleep to the next, however slow its calls are', async () => {
     const engine = new Engine(new VirtualClock(0));
     const trace: string[] = [];

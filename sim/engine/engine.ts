@@ -10,6 +10,12 @@ export interface RunLimits {
   done?: () => boolean;
   /** Called after each event, e.g. to draw progress. */
   onEvent?: () => void;
+  /**
+   * Called before each event with its instant, for a watcher that samples the run; when it
+   * returns a promise, the engine waits for it. It must schedule nothing, so that the run is
+   * the same with or without it.
+   */
+  beforeEvent?: (atMs: number) => Promise<void> | undefined;
 }
 
 /**
@@ -41,6 +47,8 @@ export class Engine {
       const next = this.#queue.peek();
       if (next === undefined) return;
       if (limits.untilMs !== undefined && next.atMs > limits.untilMs) return;
+      const watching = limits.beforeEvent?.(next.atMs);
+      if (watching !== undefined) await watching;
       this.#queue.pop();
       await this.clock.waitUntil(next.atMs);
       await next.item();
