@@ -10,7 +10,7 @@ import {
   type TaskQueueDB,
   type TaskQueueKey,
 } from '../task-queue/index.ts';
-import type { JobDB, JobSearch, NewJob } from './job-db.ts';
+import { type JobDB, type JobSearch, type NewJob, decompressJdl } from './job-db.ts';
 import { newJob } from './new-job.ts';
 
 /**
@@ -113,6 +113,57 @@ const jobDbChecks: JobCheck[] = [
       assert.deepEqual(plain(inputData), [
         { JobID: ids[0], LFN: 'LFN:/lhcb/f1', Status: 'AprioriGood' },
       ]);
+    },
+  },
+  {
+    name: 'stores a batch of jobs exactly as it stores the same jobs inserted one at a time',
+    async run(open) {
+      // More Jobs rows than one statement takes, JDLs of different lengths, jobs that give
+      // different attributes, and input files repeated or shared.
+      const jobs = Array.from({ length: 900 }, (_, i): NewJob => {
+        const job = newJob(
+          `bulk-${i}`,
+          Array.from({ length: i % 4 }, (_, f) => `LFN:/lhcb/bulk/f${(i + f) % 50}`).concat(
+            i % 7 === 0 ? ['LFN:/lhcb/bulk/f0'] : [],
+          ),
+        );
+        const padding = (i * 7919).toString(36).repeat(i % 100 === 0 ? 2000 : 1);
+        return {
+          ...job,
+          originalJdl: `[ Executable = "run.sh"; JobName = "bulk-${i}"; Arguments = "%j ${padding}" ]`,
+          jdl: (id) =>
+            `[ Executable = "run.sh"; JobName = "bulk-${i}"; Arguments = "${id} ${padding}" ]`,
+          attributes:
+            i % 3 === 0
+              ? { ...job.attributes, JobType: 'MCSimulation', Site: 'LCG.CERN.cern' }
+              : job.attributes,
+        };
+      });
+      const dump = async (db: JobDBs) => ({
+        jdls: (
+          await db.sql.kysely.selectFrom('JobJDLs').selectAll().orderBy('JobID').execute()
+        ).map((row) => ({
+          ...row,
+          JDL: decompressJdl(row.JDL),
+          OriginalJDL: decompressJdl(row.OriginalJDL),
+        })),
+        jobs: plain(await db.sql.kysely.selectFrom('Jobs').selectAll().orderBy('JobID').execute()),
+        inputData: plain(
+          await db.sql.kysely
+            .selectFrom('InputData')
+            .selectAll()
+            .orderBy('JobID')
+            .orderBy('LFN')
+            .execute(),
+        ),
+      });
+      await using bulk = await open();
+      await using single = await open();
+      const bulkIds = await bulk.jobs.insertJobs(jobs);
+      const singleIds: number[] = [];
+      for (const job of jobs) singleIds.push(...(await single.jobs.insertJobs([job])));
+      assert.deepEqual(bulkIds, singleIds);
+      assert.deepEqual(await dump(bulk), await dump(single));
     },
   },
   {
