@@ -118,9 +118,9 @@ const jobDbChecks: JobCheck[] = [
   {
     name: 'stores a batch of jobs exactly as it stores the same jobs inserted one at a time',
     async run(open) {
-      // More Jobs rows than one statement takes, JDLs of different lengths, jobs that give
-      // different attributes, and input files repeated or shared.
-      const jobs = Array.from({ length: 900 }, (_, i): NewJob => {
+      // JDLs of different lengths, runs of jobs that give different attributes, and input
+      // files repeated or shared.
+      const jobs = Array.from({ length: 240 }, (_, i): NewJob => {
         const job = newJob(
           `bulk-${i}`,
           Array.from({ length: i % 4 }, (_, f) => `LFN:/lhcb/bulk/f${(i + f) % 50}`).concat(
@@ -134,7 +134,7 @@ const jobDbChecks: JobCheck[] = [
           jdl: (id) =>
             `[ Executable = "run.sh"; JobName = "bulk-${i}"; Arguments = "${id} ${padding}" ]`,
           attributes:
-            i % 3 === 0
+            Math.floor(i / 25) % 3 === 1
               ? { ...job.attributes, JobType: 'MCSimulation', Site: 'LCG.CERN.cern' }
               : job.attributes,
         };
@@ -164,6 +164,46 @@ const jobDbChecks: JobCheck[] = [
       for (const job of jobs) singleIds.push(...(await single.jobs.insertJobs([job])));
       assert.deepEqual(bulkIds, singleIds);
       assert.deepEqual(await dump(bulk), await dump(single));
+    },
+  },
+  {
+    name: 'stores a batch of more jobs than one SQL statement takes',
+    async run(open) {
+      await using db = await open();
+      const ids = await db.jobs.insertJobs(
+        Array.from({ length: 900 }, (_, i) => newJob(`many-${i}`, [`LFN:/lhcb/many/f${i}`])),
+      );
+      assert.deepEqual(
+        ids,
+        ids.map((_, i) => ids[0]! + i),
+      );
+      const jdls = await db.sql.kysely
+        .selectFrom('JobJDLs')
+        .select(['JobID', 'JDL'])
+        .orderBy('JobID')
+        .execute();
+      assert.deepEqual(
+        jdls.map((row) => decompressJdl(row.JDL)),
+        ids.map((id, i) => `[ Executable = "run.sh"; JobName = "many-${i}"; Arguments = "${id}" ]`),
+      );
+      const jobs = await db.sql.kysely
+        .selectFrom('Jobs')
+        .select(['JobID', 'JobName'])
+        .orderBy('JobID')
+        .execute();
+      assert.deepEqual(
+        plain(jobs),
+        ids.map((JobID, i) => ({ JobID, JobName: `many-${i}` })),
+      );
+      const inputData = await db.sql.kysely
+        .selectFrom('InputData')
+        .select(['JobID', 'LFN'])
+        .orderBy('JobID')
+        .execute();
+      assert.deepEqual(
+        plain(inputData),
+        ids.map((JobID, i) => ({ JobID, LFN: `LFN:/lhcb/many/f${i}` })),
+      );
     },
   },
   {
