@@ -513,6 +513,24 @@ const taskQueueDbChecks: JobCheck[] = [
     },
   },
   {
+    name: 'says which task queues an insertion created',
+    async run(open) {
+      await using db = await open();
+      const insert = (jobIds: number[], tq: TaskQueueKey) =>
+        db.queues.insertJobsReportingNewQueues(
+          jobIds.map((jobId) => ({ jobId, userPriority: 1 })),
+          tq,
+        );
+      const first = await insert([1, 2], key());
+      assert.deepEqual(first.newTqIds, [first.tqIds[0]]);
+      assert.deepEqual(first.tqIds, [first.tqIds[0], first.tqIds[0]]);
+      assert.deepEqual(await insert([3], key()), { tqIds: first.tqIds.slice(0, 1), newTqIds: [] });
+      const other = await insert([4], key({ owner: 'bob' }));
+      assert.deepEqual(other.newTqIds, other.tqIds);
+      assert.notEqual(other.tqIds[0], first.tqIds[0]);
+    },
+  },
+  {
     name: `opens a new queue once one holds ${MAX_JOBS_PER_TASK_QUEUE} jobs, within a batch too`,
     async run(open) {
       await using db = await open();

@@ -62,6 +62,14 @@ export interface TaskQueueDB extends Database {
     jobs: readonly { jobId: number; userPriority: number }[],
     key: TaskQueueKey,
   ): Promise<number[]>;
+  /**
+   * insertJobs, telling also which queues it created: DIRAC splits a group's shares again
+   * only when one of its queues appears (or goes), not for every job.
+   */
+  insertJobsReportingNewQueues(
+    jobs: readonly { jobId: number; userPriority: number }[],
+    key: TaskQueueKey,
+  ): Promise<{ tqIds: number[]; newTqIds: number[] }>;
   /** The enabled queues of a VO that hold jobs, with their current priority. */
   candidateQueues(vo: string): Promise<{ tqId: number; priority: number }[]>;
   /** Per queue of a group: its owner and the mean RealPriority of its jobs (what shares are split by). */
@@ -95,7 +103,14 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     jobs: readonly { jobId: number; userPriority: number }[],
     key: TaskQueueKey,
   ): Promise<number[]> {
-    if (jobs.length === 0) return [];
+    return (await this.insertJobsReportingNewQueues(jobs, key)).tqIds;
+  }
+
+  async insertJobsReportingNewQueues(
+    jobs: readonly { jobId: number; userPriority: number }[],
+    key: TaskQueueKey,
+  ): Promise<{ tqIds: number[]; newTqIds: number[] }> {
+    if (jobs.length === 0) return { tqIds: [], newTqIds: [] };
     const cpuTime = cpuTimeBucket(key.cpuTime);
     const wanted = Object.fromEntries(
       SET_NAMES.map((name) => [name, [...new Set(key[name])].sort()]),
@@ -146,6 +161,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       }
       // 2. Each job in turn goes to the smallest queue with room, or to a new one.
       const tqIds: number[] = [];
+      const newTqIds: number[] = [];
       while (tqIds.length < jobs.length) {
         let tqId: number | undefined;
         for (const [id, size] of sizes) {
@@ -157,7 +173,10 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
           )
             tqId = id;
         }
-        tqId ??= await createQueue(tx, key, cpuTime, wanted);
+        if (tqId === undefined) {
+          tqId = await createQueue(tx, key, cpuTime, wanted);
+          newTqIds.push(tqId);
+        }
         sizes.set(tqId, (sizes.get(tqId) ?? 0) + 1);
         tqIds.push(tqId);
       }
@@ -173,7 +192,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
           .insertInto('tq_Jobs')
           .values(rows.slice(first, first + ROWS_PER_INSERT))
           .execute();
-      return tqIds;
+      return { tqIds, newTqIds };
     });
   }
 
