@@ -29,6 +29,8 @@ export interface SimOptions {
   clock: SimClock;
   seed: number;
   jobs: number;
+  /** The jobs' shape (submitWorkload's `workload`); `uniform` unless told. */
+  workload?: 'uniform' | 'lhcb-like';
   timing?: Partial<Timing>;
   faults?: Partial<Faults>;
   /** The catalog the pilots use; gridbox's own, through the same client, by default. */
@@ -110,6 +112,7 @@ export async function runSimulation(options: SimOptions): Promise<SimSummary> {
     jobs: options.jobs,
     owners: options.owners,
     jobGroup,
+    ...(options.workload === undefined ? {} : { workload: options.workload }),
     ...(options.progress === undefined
       ? {}
       : { progress: (done: number) => options.progress!('submitted', done, options.jobs) }),

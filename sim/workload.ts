@@ -1,5 +1,12 @@
 import type { FileCatalog } from '../client/index.ts';
 import type { Config, Rng } from '../services/core/index.ts';
+import {
+  type JobTypeModel,
+  LHCB_JOB_TYPES,
+  drawJobType,
+  drawWork,
+  payloadArguments,
+} from './job-types.ts';
 import { type SimWorld, record } from './world.ts';
 
 /** Someone who submits jobs: a user of a VO acting in one of their groups. */
@@ -18,6 +25,13 @@ export interface WorkloadOptions {
   inputDataFraction?: number;
   /** Told the number of jobs submitted so far, after each request. */
   progress?: (submitted: number) => void;
+  /**
+   * `uniform` (the default): User jobs of half an hour to four hours, no failures of their
+   * own. `lhcb-like`: LHCb's job types (sim/job-types.ts) with their durations, I/O and
+   * failure rates, production types submitted as parametric JDLs of 20 as DIRAC's
+   * production system does.
+   */
+  workload?: 'uniform' | 'lhcb-like';
 }
 
 /** Jobs per submission request: DiracX lets a normal user submit at most 20 at once. */
@@ -41,6 +55,21 @@ export async function submitWorkload(world: SimWorld, options: WorkloadOptions):
     const tarball = new Uint8Array(2048);
     for (let i = 0; i < tarball.length; i++) tarball[i] = rng.int(0, 255);
     sandboxes.set(owner, await client.uploadSandbox(tarball));
+  }
+
+  if (options.workload === 'lhcb-like') {
+    const requests = lhcbLikeRequests(world.config, owners, options, rng, sandboxes, dataset);
+    for (const { owner, jdls } of requests) {
+      const client = world.service.as(
+        world.credentials.user(owner.vo, owner.username, owner.group),
+      );
+      for (const job of await client.submitJdl(jdls)) {
+        world.jobs.submitted(job.JobID);
+        record(world, 'job.submitted', { job: job.JobID, owner: owner.username });
+      }
+      options.progress?.(world.jobs.total);
+    }
+    return;
   }
 
   const byOwner = new Map<JobOwner, string[]>();
@@ -109,6 +138,128 @@ function jobJdl(
   if (extra.inputData.length > 0)
     lines.push(`InputData = {${extra.inputData.map((lfn) => `"LFN:${lfn}"`).join(', ')}};`);
   return `[\n  ${lines.join('\n  ')}\n]`;
+}
+
+/** One submission request of the lhcb-like workload: whose, and its JDLs. */
+interface WorkloadRequest {
+  owner: JobOwner;
+  jdls: string[];
+}
+
+/**
+ * The lhcb-like workload's requests: each job an owner and a type drawn by weight (among
+ * the types the owner's VO allows), its work, outputs and input files drawn for the type.
+ * An owner's production jobs go as parametric JDLs of up to 20 jobs of one type (one
+ * request each, as DIRAC's production system submits); User jobs as plain JDLs, 20 a
+ * request. Each job's payload arguments are its own (a parameter sequence).
+ */
+function lhcbLikeRequests(
+  config: Config,
+  owners: readonly JobOwner[],
+  options: WorkloadOptions,
+  rng: Rng,
+  sandboxes: ReadonlyMap<JobOwner, string>,
+  dataset: ReadonlyMap<string, string[]>,
+): WorkloadRequest[] {
+  interface Drawn {
+    index: number;
+    model: JobTypeModel;
+    arguments: string;
+    work: number;
+    inputs: string[];
+  }
+  const allowed = new Map<string, JobTypeModel[]>();
+  const modelsOf = (vo: string) => {
+    let models = allowed.get(vo);
+    if (models === undefined) {
+      const types = config.Operations[vo]?.JobDescription?.AllowedJobTypes ?? ['User'];
+      models = LHCB_JOB_TYPES.filter((m) => types.includes(m.jobType));
+      if (models.length === 0) models = LHCB_JOB_TYPES.filter((m) => m.jobType === 'User');
+      allowed.set(vo, models);
+    }
+    return models;
+  };
+  const byOwnerAndType = new Map<JobOwner, Map<string, Drawn[]>>();
+  for (let index = 0; index < options.jobs; index++) {
+    const owner = owners[rng.int(0, owners.length - 1)]!;
+    const model = drawJobType(modelsOf(owner.vo), rng);
+    const work = drawWork(model, rng);
+    const files = dataset.get(owner.vo) ?? [];
+    const inputs =
+      files.length === 0
+        ? []
+        : Array.from({ length: model.inputFiles }, () => files[rng.int(0, files.length - 1)]!);
+    const drawn: Drawn = {
+      index,
+      model,
+      work,
+      inputs,
+      arguments: payloadArguments({
+        work,
+        outputBytes: rng.int(model.outputBytes[0], model.outputBytes[1]),
+        failureProbability: model.failureProbability,
+      }),
+    };
+    let types = byOwnerAndType.get(owner);
+    if (types === undefined) byOwnerAndType.set(owner, (types = new Map()));
+    types.set(model.jobType, [...(types.get(model.jobType) ?? []), drawn]);
+  }
+  const quoted = (values: readonly string[]) => `{${values.map((v) => `"${v}"`).join(', ')}}`;
+  const requests: WorkloadRequest[] = [];
+  for (const owner of owners) {
+    const maxCpuTime = config.Operations[owner.vo]?.JobDescription?.MaxCPUTime ?? 500000;
+    const common = (jobType: string, works: readonly number[]) => [
+      `Executable = "gridbox-payload";`,
+      `JobType = "${jobType}";`,
+      `CPUTime = ${Math.min(Math.round(Math.max(...works) * 1.5), maxCpuTime)};`,
+      `JobGroup = "${options.jobGroup}";`,
+      `InputSandbox = {"${sandboxes.get(owner)!}"};`,
+      `OutputData = {"out.dat"};`,
+      `OutputSE = "SE-USER";`,
+    ];
+    for (const [jobType, jobs] of byOwnerAndType.get(owner) ?? []) {
+      for (let first = 0; first < jobs.length; first += BATCH) {
+        const batch = jobs.slice(first, first + BATCH);
+        if (jobType === 'User') {
+          requests.push({
+            owner,
+            jdls: batch.map((job) => {
+              const lines = [
+                `JobName = "sim_${String(job.index).padStart(7, '0')}";`,
+                `Arguments = "${job.arguments}";`,
+                ...common(jobType, [job.work]),
+              ];
+              if (job.inputs.length > 0)
+                lines.push(`InputData = ${quoted(job.inputs.map((lfn) => `LFN:${lfn}`))};`);
+              return `[\n  ${lines.join('\n  ')}\n]`;
+            }),
+          });
+          continue;
+        }
+        const inputCount = batch[0]!.inputs.length;
+        const lines = [
+          `Parameters.name = ${quoted(batch.map((job) => String(job.index).padStart(7, '0')))};`,
+          `Parameters.args = ${quoted(batch.map((job) => job.arguments))};`,
+          ...Array.from(
+            { length: inputCount },
+            (_, f) => `Parameters.in${f} = ${quoted(batch.map((job) => job.inputs[f]!))};`,
+          ),
+          `JobName = "sim_%(name)s";`,
+          `Arguments = "%(args)s";`,
+          ...common(
+            jobType,
+            batch.map((job) => job.work),
+          ),
+        ];
+        if (inputCount > 0)
+          lines.push(
+            `InputData = ${quoted(Array.from({ length: inputCount }, (_, f) => `LFN:%(in${f})s`))};`,
+          );
+        requests.push({ owner, jdls: [`[\n  ${lines.join('\n  ')}\n]`] });
+      }
+    }
+  }
+  return requests;
 }
 
 /** Per VO, input files on one or two disk SEs each, registered in the catalog. */

@@ -1,5 +1,10 @@
 import { DIRAC_CLIENT_ID, DiracxClient, httpTransport } from '../../client/index.ts';
-import { type BacklogQueue, backlogJdl, lhcbBacklog } from '../../fixtures/index.ts';
+import {
+  type BacklogQueue,
+  backlogJdl,
+  backlogParametricJdl,
+  lhcbBacklog,
+} from '../../fixtures/index.ts';
 import {
   type BenchResult,
   HISTOGRAM_BOUNDS_MS,
@@ -39,7 +44,10 @@ export interface BenchRun {
   progress(line: string): void;
 }
 
-/** Jobs per submission request: DiracX takes at most 20 plain JDLs at once. */
+/**
+ * Jobs per submission request: DiracX creates at most 20 jobs a request, whoever submits
+ * (MAX_PARAMETRIC_JOBS in diracx-logic's jobs/submission.py, the same for production).
+ */
 const JOBS_PER_SUBMISSION = 20;
 /** Whatever the duration, no run sends more than this many requests per second of it. */
 const MAX_REQUESTS_PER_S = 100_000;
@@ -54,8 +62,9 @@ const WARMUP_MAX_BACKLOG_SHARE = 0.1;
 
 /**
  * One run of a profile against a box that is up:
- * 1. the backlog, submitted through the API by its owners, in bulk requests, and with a hot
- *    site, jobs of it matched at that site and set Running;
+ * 1. the backlog, submitted through the API by its owners in parametric requests of 20 jobs
+ *    (as production submits), and with a hot site, jobs of it matched at that site and set
+ *    Running;
  * 2. pilots registered by the administrator, their secrets traded for pilot tokens;
  * 3. the generator's requests for each route (pilot slots, users' queries);
  * 4. a warm-up, discarded, then the measured run, from a thread of its own;
@@ -78,8 +87,8 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
     const owner = client.as(() => token);
     for (let first = 0; first < queue.jobs && submitted < run.backlogJobs;) {
       const count = Math.min(JOBS_PER_SUBMISSION, queue.jobs - first, run.backlogJobs - submitted);
-      const jdls = Array.from({ length: count }, (_, i) => backlogJdl(queue, first + i));
-      const inserted = await owner.submitJdl(jdls);
+      // As DIRAC's production system submits: one parametric JDL of up to 20 jobs.
+      const inserted = await owner.submitJdl([backlogParametricJdl(queue, first, count)]);
       if (first === 0) ownQueues.push({ queue: { ...queue, jobs: count } });
       if (ownJobs.length < 1000) ownJobs.push({ queue, token, jobId: inserted[0]!.JobID });
       first += count;

@@ -46,6 +46,37 @@ export function describePayload(jdl: string): PayloadDescription {
   };
 }
 
+/** How a job runs, as the simulator models it: what its JDL says to the payload. */
+export interface JobModel {
+  /** DIRAC's JobType (User when the JDL names none). */
+  jobType: string;
+  /** HS06·s of work (as describePayload). */
+  work: number;
+  /** Bytes of each output file (as describePayload). */
+  outputBytes: number;
+  /** Chance the payload fails on its own, from `--failure-probability` (0 when absent). */
+  failureProbability: number;
+}
+
+const probabilityOption = (args: string): number => {
+  const found = /--failure-probability[ =](\d+(?:\.\d+)?(?:e-?\d+)?)/.exec(args);
+  const value = found === null ? 0 : Number(found[1]);
+  return value >= 0 && value <= 1 ? value : 0;
+};
+
+/** The job type, work, output size and failure chance a JDL gives its payload. */
+export function describeJobModel(jdl: string): JobModel {
+  const record = parseJdl(jdl);
+  const args = text(attribute(record, 'Arguments'))[0] ?? '';
+  const payload = describePayload(jdl);
+  return {
+    jobType: text(attribute(record, 'JobType'))[0] ?? 'User',
+    work: payload.work,
+    outputBytes: payload.outputBytes,
+    failureProbability: probabilityOption(args),
+  };
+}
+
 /** DIRAC's default output LFN: /<vo>/user/<u>/<user>/<jobID div 1000>/<jobID>/<file>. */
 export function outputLfn(vo: string, owner: string, jobId: number, file: string): string {
   return `/${vo}/user/${owner.charAt(0)}/${owner}/${Math.floor(jobId / 1000)}/${jobId}/${file}`;

@@ -10,7 +10,7 @@ import {
   type TaskQueueDB,
   type TaskQueueKey,
 } from '../task-queue/index.ts';
-import type { JobDB, JobSearch, NewJob } from './job-db.ts';
+import { type JobDB, type JobSearch, type NewJob, decompressJdl } from './job-db.ts';
 import { newJob } from './new-job.ts';
 
 /**
@@ -113,6 +113,97 @@ const jobDbChecks: JobCheck[] = [
       assert.deepEqual(plain(inputData), [
         { JobID: ids[0], LFN: 'LFN:/lhcb/f1', Status: 'AprioriGood' },
       ]);
+    },
+  },
+  {
+    name: 'stores a batch of jobs exactly as it stores the same jobs inserted one at a time',
+    async run(open) {
+      // JDLs of different lengths, runs of jobs that give different attributes, and input
+      // files repeated or shared.
+      const jobs = Array.from({ length: 240 }, (_, i): NewJob => {
+        const job = newJob(
+          `bulk-${i}`,
+          Array.from({ length: i % 4 }, (_, f) => `LFN:/lhcb/bulk/f${(i + f) % 50}`).concat(
+            i % 7 === 0 ? ['LFN:/lhcb/bulk/f0'] : [],
+          ),
+        );
+        const padding = (i * 7919).toString(36).repeat(i % 100 === 0 ? 2000 : 1);
+        return {
+          ...job,
+          originalJdl: `[ Executable = "run.sh"; JobName = "bulk-${i}"; Arguments = "%j ${padding}" ]`,
+          jdl: (id) =>
+            `[ Executable = "run.sh"; JobName = "bulk-${i}"; Arguments = "${id} ${padding}" ]`,
+          attributes:
+            Math.floor(i / 25) % 3 === 1
+              ? { ...job.attributes, JobType: 'MCSimulation', Site: 'LCG.CERN.cern' }
+              : job.attributes,
+        };
+      });
+      const dump = async (db: JobDBs) => ({
+        jdls: (
+          await db.sql.kysely.selectFrom('JobJDLs').selectAll().orderBy('JobID').execute()
+        ).map((row) => ({
+          ...row,
+          JDL: decompressJdl(row.JDL),
+          OriginalJDL: decompressJdl(row.OriginalJDL),
+        })),
+        jobs: plain(await db.sql.kysely.selectFrom('Jobs').selectAll().orderBy('JobID').execute()),
+        inputData: plain(
+          await db.sql.kysely
+            .selectFrom('InputData')
+            .selectAll()
+            .orderBy('JobID')
+            .orderBy('LFN')
+            .execute(),
+        ),
+      });
+      await using bulk = await open();
+      await using single = await open();
+      const bulkIds = await bulk.jobs.insertJobs(jobs);
+      const singleIds: number[] = [];
+      for (const job of jobs) singleIds.push(...(await single.jobs.insertJobs([job])));
+      assert.deepEqual(bulkIds, singleIds);
+      assert.deepEqual(await dump(bulk), await dump(single));
+    },
+  },
+  {
+    name: 'stores a batch of more jobs than one SQL statement takes',
+    async run(open) {
+      await using db = await open();
+      const ids = await db.jobs.insertJobs(
+        Array.from({ length: 900 }, (_, i) => newJob(`many-${i}`, [`LFN:/lhcb/many/f${i}`])),
+      );
+      assert.deepEqual(
+        ids,
+        ids.map((_, i) => ids[0]! + i),
+      );
+      const jdls = await db.sql.kysely
+        .selectFrom('JobJDLs')
+        .select(['JobID', 'JDL'])
+        .orderBy('JobID')
+        .execute();
+      assert.deepEqual(
+        jdls.map((row) => decompressJdl(row.JDL)),
+        ids.map((id, i) => `[ Executable = "run.sh"; JobName = "many-${i}"; Arguments = "${id}" ]`),
+      );
+      const jobs = await db.sql.kysely
+        .selectFrom('Jobs')
+        .select(['JobID', 'JobName'])
+        .orderBy('JobID')
+        .execute();
+      assert.deepEqual(
+        plain(jobs),
+        ids.map((JobID, i) => ({ JobID, JobName: `many-${i}` })),
+      );
+      const inputData = await db.sql.kysely
+        .selectFrom('InputData')
+        .select(['JobID', 'LFN'])
+        .orderBy('JobID')
+        .execute();
+      assert.deepEqual(
+        plain(inputData),
+        ids.map((JobID, i) => ({ JobID, LFN: `LFN:/lhcb/many/f${i}` })),
+      );
     },
   },
   {
@@ -419,6 +510,24 @@ const taskQueueDbChecks: JobCheck[] = [
         .where('JobId', '=', 2)
         .execute();
       assert.deepEqual(plain(rows), [{ TQId: same1, JobId: 2, Priority: 5, RealPriority: 5 }]);
+    },
+  },
+  {
+    name: 'says which task queues an insertion created',
+    async run(open) {
+      await using db = await open();
+      const insert = (jobIds: number[], tq: TaskQueueKey) =>
+        db.queues.insertJobsReportingNewQueues(
+          jobIds.map((jobId) => ({ jobId, userPriority: 1 })),
+          tq,
+        );
+      const first = await insert([1, 2], key());
+      assert.deepEqual(first.newTqIds, [first.tqIds[0]]);
+      assert.deepEqual(first.tqIds, [first.tqIds[0], first.tqIds[0]]);
+      assert.deepEqual(await insert([3], key()), { tqIds: first.tqIds.slice(0, 1), newTqIds: [] });
+      const other = await insert([4], key({ owner: 'bob' }));
+      assert.deepEqual(other.newTqIds, other.tqIds);
+      assert.notEqual(other.tqIds[0], first.tqIds[0]);
     },
   },
   {

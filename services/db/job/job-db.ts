@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { deflateSync, inflateSync } from 'node:zlib';
-import type { Insertable, Updateable } from 'kysely';
+import { type Insertable, type Kysely, type Updateable, sql } from 'kysely';
 import type { SearchSpec } from '../../core/index.ts';
-import { MAX_BOUND_VALUES, chunksOf } from '../sql/chunks.ts';
+import { MAX_BOUND_VALUES, chunksByBytes, chunksOf } from '../sql/chunks.ts';
+import type { SqlDialectName } from '../sql/connection.ts';
 import { type TableSearch, searchTable, summarizeTable } from '../sql/search.ts';
 import { JOB_COLUMNS } from './search.ts';
 import { type Database, SqlDatabase } from '../database.ts';
@@ -97,36 +99,55 @@ export interface JobState {
 
 export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
   async insertJobs(jobs: readonly NewJob[]): Promise<number[]> {
+    if (jobs.length === 0) return [];
+    const rows = jobs.map((job) => ({
+      job,
+      requirements: job.jobRequirements,
+      original: compressJdl(job.originalJdl),
+    }));
     return this.db.transaction().execute(async (tx) => {
+      // 1. JobJDLs, several rows a statement: the ids come from its auto-increment.
       const ids: number[] = [];
-      for (const job of jobs) {
-        // The id comes from JobJDLs' auto-increment; the processed JDL needs it (%j).
-        const inserted = await tx
-          .insertInto('JobJDLs')
-          .values({
-            JDL: '',
-            JobRequirements: job.jobRequirements,
-            OriginalJDL: compressJdl(job.originalJdl),
-          })
-          .executeTakeFirstOrThrow();
-        const jobId = Number(inserted.insertId);
+      const jdlBytes = (row: (typeof rows)[number]) =>
+        row.requirements.length + row.original.length;
+      for (const chunk of chunksByBytes(rows, MAX_BOUND_VALUES / 3, jdlBytes))
+        ids.push(...(await insertJdlRows(tx, this.conn.dialect, chunk)));
+      // 2. The processed JDLs, which hold the ids (%j): one UPDATE per chunk.
+      const processed = rows.map((row, i) => ({
+        jobId: ids[i]!,
+        jdl: compressJdl(row.job.jdl(ids[i]!)),
+      }));
+      for (const chunk of chunksByBytes(processed, MAX_BOUND_VALUES / 3, (p) => p.jdl.length)) {
+        const cases = sql.join(
+          chunk.map(({ jobId, jdl }) => sql`when ${jobId} then ${jdl}`),
+          sql` `,
+        );
         await tx
           .updateTable('JobJDLs')
-          .set({ JDL: compressJdl(job.jdl(jobId)) })
-          .where('JobID', '=', jobId)
+          .set({ JDL: sql<string>`case ${sql.ref('JobID')} ${cases} end` })
+          .where(
+            'JobID',
+            'in',
+            chunk.map((p) => p.jobId),
+          )
           .execute();
-        await tx
-          .insertInto('Jobs')
-          .values({ JobID: jobId, ...job.attributes })
-          .execute();
-        if (job.inputData.length > 0) {
-          await tx
-            .insertInto('InputData')
-            .values([...new Set(job.inputData)].map((lfn) => ({ JobID: jobId, LFN: lfn })))
-            .execute();
-        }
-        ids.push(jobId);
       }
+      // 3. Jobs rows; a multi-row INSERT names the same columns for each row (SQLite has no
+      // DEFAULT in VALUES), so rows giving different attributes go in separate statements.
+      const jobRows = rows.map((row, i) => ({ JobID: ids[i]!, ...row.job.attributes }));
+      for (const run of runsOfSameColumns(jobRows)) {
+        const perRow = Object.keys(run[0]!).length;
+        const bytes = (row: (typeof jobRows)[number]) =>
+          Object.values(row).reduce<number>((n, v) => n + String(v).length, 0);
+        for (const chunk of chunksByBytes(run, Math.floor(MAX_BOUND_VALUES / perRow), bytes))
+          await tx.insertInto('Jobs').values(chunk).execute();
+      }
+      // 4. InputData, two values a row.
+      const inputRows = rows.flatMap((row, i) =>
+        [...new Set(row.job.inputData)].map((lfn) => ({ JobID: ids[i]!, LFN: lfn })),
+      );
+      for (const chunk of chunksByBytes(inputRows, MAX_BOUND_VALUES / 2, (r) => r.LFN.length))
+        await tx.insertInto('InputData').values(chunk).execute();
       return ids;
     });
   }
@@ -320,4 +341,57 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
     for (const chunk of chunksOf(jobIds))
       await this.db.updateTable('Jobs').set(attributes).where('JobID', 'in', chunk).execute();
   }
+}
+
+/**
+ * Inserts JobJDLs rows (their JDL still empty) in one statement and returns their ids, in
+ * row order. One multi-row INSERT gives its rows increasing ids, but the drivers report
+ * only one: SQLite the last, and its rows' ids are consecutive (one writer at a time holds
+ * the database). MySQL reports the first, and its rows are consecutive only with
+ * innodb_autoinc_lock_mode 0 or 1 and auto_increment_increment 1; so the rows carry a
+ * marker of this statement's own, and the ids are read back from the first one on.
+ */
+async function insertJdlRows(
+  tx: Kysely<JobDBTables>,
+  dialect: SqlDialectName,
+  rows: readonly { requirements: string; original: string }[],
+): Promise<number[]> {
+  const marker = dialect === 'sqlite' ? '' : `pending ${randomUUID()}`;
+  const inserted = await tx
+    .insertInto('JobJDLs')
+    .values(
+      rows.map((row) => ({
+        JDL: marker,
+        JobRequirements: row.requirements,
+        OriginalJDL: row.original,
+      })),
+    )
+    .executeTakeFirstOrThrow();
+  const reported = Number(inserted.insertId);
+  if (dialect === 'sqlite') return rows.map((_, i) => reported - rows.length + 1 + i);
+  const found = await tx
+    .selectFrom('JobJDLs')
+    .select('JobID')
+    .where('JobID', '>=', reported)
+    .where('JDL', '=', marker)
+    .orderBy('JobID')
+    .execute();
+  if (found.length !== rows.length)
+    throw new Error(`inserted ${rows.length} JDLs but found ${found.length} of them`);
+  return found.map((row) => Number(row.JobID));
+}
+
+/** `rows` cut into runs of consecutive rows that give the same columns, in order. */
+function runsOfSameColumns<T extends object>(rows: readonly T[]): T[][] {
+  const runs: T[][] = [];
+  let signature: string | undefined;
+  for (const row of rows) {
+    const columns = Object.keys(row).join('\u0000');
+    if (columns !== signature) {
+      runs.push([]);
+      signature = columns;
+    }
+    runs.at(-1)!.push(row);
+  }
+  return runs;
 }

@@ -40,6 +40,13 @@ export const CPU_TIME_BUCKETS_S = [
 /** A task queue holds at most this many jobs; more open a new queue with the same key. */
 export const MAX_JOBS_PER_TASK_QUEUE = 5000;
 const ROWS_PER_INSERT = 1000;
+/** Queue signatures one TaskQueueDB keeps before it starts afresh (LHCb runs ~500 queues). */
+const MAX_REMEMBERED_QUEUES = 100_000;
+
+/** One string for a queue's requirement sets, each sorted and without repeats. */
+function signatureOf(sets: Record<SetName, readonly string[]>): string {
+  return SET_NAMES.map((name) => sets[name].join('\u0000')).join('\u0001');
+}
 
 export function cpuTimeBucket(cpuTimeS: number): number {
   return CPU_TIME_BUCKETS_S.find((bucket) => bucket >= cpuTimeS) ?? CPU_TIME_BUCKETS_S.at(-1)!;
@@ -63,6 +70,14 @@ export interface TaskQueueDB extends Database {
     jobs: readonly { jobId: number; userPriority: number }[],
     key: TaskQueueKey,
   ): Promise<number[]>;
+  /**
+   * insertJobs, telling also which queues it created: DIRAC splits a group's shares again
+   * only when one of its queues appears (or goes), not for every job.
+   */
+  insertJobsReportingNewQueues(
+    jobs: readonly { jobId: number; userPriority: number }[],
+    key: TaskQueueKey,
+  ): Promise<{ tqIds: number[]; newTqIds: number[] }>;
   /** The enabled queues of a VO that hold jobs, with their current priority. */
   candidateQueues(vo: string): Promise<{ tqId: number; priority: number }[]>;
   /**
@@ -148,17 +163,56 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     else this.#voChanges.set(vo, (this.#voChanges.get(vo) ?? 0) + 1);
   }
 
+  /**
+   * The requirement sets of queues this DB has read, by id, as signatureOf gives them. A
+   * queue's sets never change, and ids are never reused (AUTOINCREMENT on SQLite, InnoDB's
+   * persistent counter on MariaDB), so an entry stays true; queues this process creates are
+   * read back like any other, as their transaction may yet roll back.
+   */
+  readonly #signatures = new Map<number, string>();
+
+  async #learnSignatures(tx: Kysely<TaskQueueDBTables>, tqIds: readonly number[]) {
+    if (tqIds.length === 0) return;
+    if (this.#signatures.size + tqIds.length > MAX_REMEMBERED_QUEUES) this.#signatures.clear();
+    const sets = new Map(
+      tqIds.map((id) => [
+        id,
+        Object.fromEntries(SET_NAMES.map((n) => [n, [] as string[]])) as Record<SetName, string[]>,
+      ]),
+    );
+    for (const chunk of chunksOf(tqIds))
+      for (const name of SET_NAMES) {
+        const rows = await tx
+          .selectFrom(SET_TABLES[name])
+          .select(['TQId', 'Value'])
+          .where('TQId', 'in', chunk)
+          .execute();
+        for (const row of rows) sets.get(row.TQId)![name].push(row.Value);
+      }
+    for (const [id, values] of sets) {
+      for (const name of SET_NAMES) values[name].sort();
+      this.#signatures.set(id, signatureOf(values));
+    }
+  }
+
   async insertJobs(
     jobs: readonly { jobId: number; userPriority: number }[],
     key: TaskQueueKey,
   ): Promise<number[]> {
-    if (jobs.length === 0) return [];
+    return (await this.insertJobsReportingNewQueues(jobs, key)).tqIds;
+  }
+
+  async insertJobsReportingNewQueues(
+    jobs: readonly { jobId: number; userPriority: number }[],
+    key: TaskQueueKey,
+  ): Promise<{ tqIds: number[]; newTqIds: number[] }> {
+    if (jobs.length === 0) return { tqIds: [], newTqIds: [] };
     const cpuTime = cpuTimeBucket(key.cpuTime);
     const wanted = Object.fromEntries(
       SET_NAMES.map((name) => [name, [...new Set(key[name])].sort()]),
     ) as Record<SetName, string[]>;
     let isQueueFilled = false;
-    const tqIds = await this.db.transaction().execute(async (tx) => {
+    const inserted = await this.db.transaction().execute(async (tx) => {
       // 1. The queues of this key and how many jobs each holds, read once for the batch.
       const candidates = await tx
         .selectFrom('tq_TaskQueues')
@@ -168,42 +222,28 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
         .where('VO', '=', key.vo)
         .where('CPUTime', '=', cpuTime)
         .execute();
-      const sizes = new Map<number, number>();
-      if (candidates.length > 0) {
-        const ids = candidates.map((c) => c.TQId);
-        const sets = new Map(
-          ids.map((id) => [
-            id,
-            Object.fromEntries(SET_NAMES.map((n) => [n, [] as string[]])) as Record<
-              SetName,
-              string[]
-            >,
-          ]),
-        );
-        for (const name of SET_NAMES) {
-          const rows = await tx
-            .selectFrom(SET_TABLES[name])
-            .select(['TQId', 'Value'])
-            .where('TQId', 'in', ids)
-            .execute();
-          for (const row of rows) sets.get(row.TQId)![name].push(row.Value);
-        }
+      // Only the queues of exactly this key are counted: counting every queue of the owner's
+      // CPU bucket made each request's cost grow with the backlog.
+      const ids = candidates.map((c) => c.TQId);
+      await this.#learnSignatures(
+        tx,
+        ids.filter((id) => !this.#signatures.has(id)),
+      );
+      const wantedSignature = signatureOf(wanted);
+      const matching = ids.filter((id) => this.#signatures.get(id) === wantedSignature);
+      const sizes = new Map<number, number>(matching.map((id) => [id, 0]));
+      if (matching.length > 0) {
         const counted = await tx
           .selectFrom('tq_Jobs')
           .select(['TQId', (eb) => eb.fn.countAll<number>().as('n')])
-          .where('TQId', 'in', ids)
+          .where('TQId', 'in', matching)
           .groupBy('TQId')
           .execute();
-        const sizeOf = new Map(counted.map((c) => [c.TQId, Number(c.n)]));
-        for (const id of ids) {
-          const same = SET_NAMES.every(
-            (name) => sets.get(id)![name].sort().join('\u0000') === wanted[name].join('\u0000'),
-          );
-          if (same) sizes.set(id, sizeOf.get(id) ?? 0);
-        }
+        for (const c of counted) sizes.set(c.TQId, Number(c.n));
       }
       // 2. Each job in turn goes to the smallest queue with room, or to a new one.
       const tqIds: number[] = [];
+      const newTqIds: number[] = [];
       while (tqIds.length < jobs.length) {
         let tqId: number | undefined;
         for (const [id, size] of sizes) {
@@ -215,7 +255,10 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
           )
             tqId = id;
         }
-        tqId ??= await createQueue(tx, key, cpuTime, wanted);
+        if (tqId === undefined) {
+          tqId = await createQueue(tx, key, cpuTime, wanted);
+          newTqIds.push(tqId);
+        }
         // A new queue, or one left empty, now holds jobs: the matcher has a queue more.
         if ((sizes.get(tqId) ?? 0) === 0) isQueueFilled = true;
         sizes.set(tqId, (sizes.get(tqId) ?? 0) + 1);
@@ -233,10 +276,10 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
           .insertInto('tq_Jobs')
           .values(rows.slice(first, first + ROWS_PER_INSERT))
           .execute();
-      return tqIds;
+      return { tqIds, newTqIds };
     });
     if (isQueueFilled) this.#changed(key.vo);
-    return tqIds;
+    return inserted;
   }
 
   async candidateQueues(vo: string) {

@@ -91,6 +91,28 @@ describe('submitJdlJobs', () => {
     );
   });
 
+  it('splits the group’s shares again when a submission opens a task queue, not when it joins one', async () => {
+    const queuePriorities = async () =>
+      (
+        await databases.sql.kysely
+          .selectFrom('tq_TaskQueues')
+          .select(['TQId', 'Priority'])
+          .orderBy('TQId')
+          .execute()
+      ).map((row) => Number(row.Priority));
+    await submitJdlJobs(deps, submitter, ['Executable = "a"; Priority = 1']);
+    // A mark the split would overwrite: the queue's share is the group's.
+    await databases.sql.kysely.updateTable('tq_TaskQueues').set({ Priority: 7 }).execute();
+
+    await submitJdlJobs(deps, submitter, ['Executable = "b"; Priority = 5']);
+    expect(await queuePriorities()).toEqual([7]);
+
+    await submitJdlJobs(deps, submitter, [`Executable = "c"; Priority = 1; Site = "${site}"`]);
+    // Two queues of one owner: the share goes by the mean RealPriority of each (3 and 1).
+    const [first, second] = await queuePriorities();
+    expect(first! / second!).toBeCloseTo(3);
+  });
+
   it('expands a parametric job into children that start as Submitting', async () => {
     const jdl = '[ Executable = "run.sh"; Arguments = "%s-%n"; Parameters = {"a", "b", "c"} ]';
     const inserted = await submitJdlJobs(deps, submitter, [jdl]);

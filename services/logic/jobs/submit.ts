@@ -246,8 +246,9 @@ export async function queueJobs(
     if (group === undefined) byRequirements.set(same, [{ jobId, job }]);
     else group.push({ jobId, job });
   });
+  let hasNewQueue = false;
   for (const group of byRequirements.values()) {
-    await deps.taskQueueDb.insertJobs(
+    const { newTqIds } = await deps.taskQueueDb.insertJobsReportingNewQueues(
       group.map(({ jobId, job }) => ({ jobId, userPriority: job.priority })),
       {
         owner: submitter.preferred_username,
@@ -256,6 +257,12 @@ export async function queueJobs(
         ...group[0]!.job.requirements,
       },
     );
+    if (newTqIds.length > 0) hasNewQueue = true;
   }
-  await recalculateShares(deps.taskQueueDb, deps.config, submitter.vo, submitter.dirac_group);
+  // DIRAC's TaskQueueDB.insertJob splits the group's shares again only when it created a
+  // queue: the split reads every job of the group, so doing it for each submission made a
+  // request's cost grow with the backlog. A job joining an existing queue with another
+  // priority shifts that queue's mean only at the next split, as in DIRAC.
+  if (hasNewQueue)
+    await recalculateShares(deps.taskQueueDb, deps.config, submitter.vo, submitter.dirac_group);
 }

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { FIXTURE_REF_DATE, generateFixtures } from '../fixtures/index.ts';
+import { VirtualClock, openStorageElements, runSimulation } from '../sim/index.ts';
+import { embeddedTarget } from './sim-target.ts';
+
+// The lhcb-like workload (sim/job-types.ts) end to end: submitted, matched and run.
+const fixtureSet = generateFixtures({ seed: 3, size: 'small' });
+
+async function lhcbLikeRun(seed: number) {
+  const clock = new VirtualClock(Date.parse(FIXTURE_REF_DATE));
+  const target = await embeddedTarget({ fixtureSet, clock, seed, transport: 'inject' });
+  const storage = await openStorageElements(fixtureSet.config, { mode: 'memory' });
+  const lines: string[] = [];
+  // Every JDL the workload sends, one list per request.
+  const requests: string[][] = [];
+  const service = new Proxy(target.service, {
+    get(client, name) {
+      if (name !== 'as') {
+        const value = Reflect.get(client, name, client) as unknown;
+        return typeof value === 'function' ? value.bind(client) : value;
+      }
+      return (token: Parameters<typeof client.as>[0]) => {
+        const acting = client.as(token);
+        return new Proxy(acting, {
+          get(inner, method) {
+            if (method === 'submitJdl')
+              return (jdls: string[]) => {
+                requests.push([...jdls]);
+                return inner.submitJdl(jdls);
+              };
+            const value = Reflect.get(inner, method, inner) as unknown;
+            return typeof value === 'function' ? value.bind(inner) : value;
+          },
+        });
+      };
+    },
+  });
+  try {
+    const summary = await runSimulation({
+      service,
+      credentials: target.credentials,
+      config: fixtureSet.config,
+      owners: target.owners,
+      storage: storage.elements,
+      clock,
+      seed,
+      jobs: 60,
+      workload: 'lhcb-like',
+      sink: (line) => lines.push(line),
+    });
+    const vo = target.owners[0]!.vo;
+    const rows = await target.service
+      .as(target.credentials.admin(vo))
+      .searchJobs({ parameters: ['JobID', 'JobType'] }, 1, 1000);
+    return { summary, requests, types: rows.map((row) => String(row.JobType)) };
+  } finally {
+    await storage.close();
+    await target.close();
+  }
+}
+
+describe('gridbox sim with the lhcb-like workload', () => {
+  it('submits production types as parametric jobs and runs every job to its end, the same way for the same seed', async () => {
+    const first = await lhcbLikeRun(5);
+    expect(first.summary.jobs.submitted).toBe(60);
+    const { Done = 0, Failed = 0, ...others } = first.summary.jobs.by_status;
+    expect(others).toEqual({});
+    expect(Done + Failed).toBe(60);
+    // The small fixtures allow MCSimulation, Merge and User of LHCb's types.
+    expect(new Set(first.types)).toContain('MCSimulation');
+    for (const type of first.types) expect(['MCSimulation', 'Merge', 'User']).toContain(type);
+    // Production jobs go as parametric JDLs, one a request, each job with its own payload.
+    const production = first.requests.filter((jdls) => !jdls[0]!.includes('JobType = "User"'));
+    expect(production.length).toBeGreaterThan(0);
+    for (const jdls of production) {
+      expect(jdls).toHaveLength(1);
+      expect(jdls[0]).toMatch(
+        /Parameters\.args = \{"--work \d+ --output-bytes \d+ --failure-probability 0\.0\d"/,
+      );
+    }
+    for (const jdls of first.requests) expect(jdls.length).toBeLessThanOrEqual(20);
+
+    const again = await lhcbLikeRun(5);
+    expect(again.summary.event_log_sha256).toBe(first.summary.event_log_sha256);
+  }, 300_000);
+});
