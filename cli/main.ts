@@ -252,6 +252,12 @@ function createProgram(io: Io, actions: Actions): Command {
       (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
     )
     .option('--jobs <n>', 'jobs to submit (default 200)')
+    .addOption(
+      new Option(
+        '--workload <shape>',
+        "the jobs: uniform (default; user jobs of 0.5-4 h) or lhcb-like (LHCb's job types in their production shares, production submitted as parametric JDLs of 20)",
+      ).choices(['uniform', 'lhcb-like']),
+    )
     .option('--seed <n>', 'seed of fixtures and simulation; the same seed replays the run')
     .option(
       '--fixtures <name>',
@@ -287,7 +293,10 @@ function createProgram(io: Io, actions: Actions): Command {
       'write sim.json and a self-contained index.html (throughput, queues, matcher latency, DB size, wall cost over simulated time) here',
     )
     .option('--max-hours <h>', 'stop after this much simulated time (default 720)')
-    .option('--payload-failure <p>', 'probability that a payload fails (default 0.02)')
+    .option(
+      '--payload-failure <p>',
+      "probability that a payload fails, for jobs whose JDL gives none (lhcb-like jobs carry their type's; default 0.02)",
+    )
     .option('--node-crash <p>', 'probability that a worker node dies under a job (default 0.005)')
     .action(actions.sim);
 

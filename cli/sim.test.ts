@@ -315,6 +315,16 @@ describe('gridbox sim on the command line', () => {
     expect(single.length).toBeGreaterThan(filling.length);
   }, 180_000);
 
+  it('runs the lhcb-like workload to its end', async () => {
+    const argv = ['sim', '--virtual', '--jobs', '60', '--workload', 'lhcb-like', '--json'];
+    const { code, out } = await run([...argv, '--max-hours', '48']);
+    expect(code).toBe(0);
+    const summary = JSON.parse(out) as SimSummary;
+    expect(summary.jobs.submitted).toBe(60);
+    expect(summary.jobs.by_status.unfinished).toBeUndefined();
+    expect(summary.events.by_kind['job.matched']).toBeGreaterThanOrEqual(60);
+  }, 180_000);
+
   it('fails every payload when told to, and says so in the summary', async () => {
     const argv = ['sim', '--virtual', '--jobs', '8', '--json', '--payload-failure', '1'];
     const { code, out } = await run(argv);

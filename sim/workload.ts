@@ -64,7 +64,7 @@ export async function submitWorkload(world: SimWorld, options: WorkloadOptions):
         world.credentials.user(owner.vo, owner.username, owner.group),
       );
       for (const job of await client.submitJdl(jdls)) {
-        world.jobs.submitted(job.JobID);
+        world.jobs.submitted(job.JobID, owner.vo);
         record(world, 'job.submitted', { job: job.JobID, owner: owner.username });
       }
       options.progress?.(world.jobs.total);

@@ -14,7 +14,7 @@ export interface Credentials {
 
 /** Probabilities of what goes wrong on worker nodes, beyond each CE's and SE's own. */
 export interface Faults {
-  /** The payload fails (non-zero exit). */
+  /** The payload fails (non-zero exit), unless its JDL gives its own chance (lhcb-like jobs). */
   payloadFailure: number;
   /** The worker node dies during a job: no more heartbeats, the job stalls. */
   nodeCrash: number;

@@ -29,6 +29,7 @@ export interface SimFlags {
   slotsPerQueue?: string;
   diracOption?: string[];
   jobs?: string;
+  workload?: 'uniform' | 'lhcb-like';
   seed?: string;
   fixtures?: string;
   virtual?: boolean;
@@ -196,6 +197,7 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
       clock,
       seed,
       jobs,
+      ...(flags.workload === undefined ? {} : { workload: flags.workload }),
       timing: { ...DIRAC_TIMING, ...diracTiming, speedup },
       maxModelS: maxHours * 3600,
       faults: {

@@ -5,7 +5,12 @@ import type { SimQueue } from '../grid/grid.ts';
 import { StorageError } from '../storage/index.ts';
 import { clockMs } from '../timing.ts';
 import { type SimWorld, crossNetwork, isoAt, record } from '../world.ts';
-import { type PayloadDescription, describePayload, outputLfn } from './job-description.ts';
+import {
+  type PayloadDescription,
+  describeJobModel,
+  describePayload,
+  outputLfn,
+} from './job-description.ts';
 
 /** Where a payload runs: a batch slot of a queue, until the batch system's limit. */
 export interface Slot {
@@ -104,7 +109,9 @@ export async function runPayload(
     }
   }
 
-  if (rng.next() < world.faults.payloadFailure) {
+  // A job of the lhcb-like workload carries its type's failure rate; others the run's.
+  const { failureProbability } = describeJobModel(job.JDL);
+  if (rng.next() < (failureProbability > 0 ? failureProbability : world.faults.payloadFailure)) {
     record(world, 'fault.payload', { job: jobId });
     return finish('Failed', 'Exception During Execution', 'Failed');
   }
