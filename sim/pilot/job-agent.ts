@@ -3,13 +3,7 @@ import type { ResourceDescriptionBody } from '../../services/core/index.ts';
 import type { ProcessContext } from '../engine/index.ts';
 import type { SimQueue } from '../grid/grid.ts';
 import { clockMs } from '../timing.ts';
-import {
-  type LivePilot,
-  type SimWorld,
-  crossNetwork,
-  nothingWaiting,
-  record,
-} from '../world.ts';
+import { type LivePilot, type SimWorld, crossNetwork, nothingWaiting, record } from '../world.ts';
 import { runPayload } from './payload.ts';
 
 export type PilotStatus = 'Submitted' | 'Waiting' | 'Running' | 'Done' | 'Failed' | 'Aborted';
