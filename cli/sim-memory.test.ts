@@ -2,16 +2,15 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FIXTURE_REF_DATE, generateFixtures } from '../fixtures/index.ts';
-import { VirtualClock, openStorageElements, runSimulation } from '../sim/index.ts';
-import { embeddedTarget } from './sim-target.ts';
+import { FIXTURE_REF_DATE } from '../fixtures/index.ts';
+import { VirtualClock } from '../sim/index.ts';
+import { simulate } from './sim-run.testkit.ts';
 
 /**
  * A simulation keeps the box's database and its SEs' file bytes in private temporary files
  * (unlinked as soon as they are open), and in memory where there is no temporary directory.
  */
 
-const fixtureSet = generateFixtures({ seed: 3, size: 'small' });
 const scratch = mkdtempSync(join(tmpdir(), 'sim-memory-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -25,32 +24,17 @@ afterEach(() => {
 });
 
 /** A 30-job virtual run; `during` is called as jobs end, while everything is open. */
-async function run(seed: number, during: () => void = () => undefined) {
-  const clock = new VirtualClock(Date.parse(FIXTURE_REF_DATE));
-  const target = await embeddedTarget({ fixtureSet, clock, seed, transport: 'direct' });
-  const storage = await openStorageElements(fixtureSet.config, { mode: 'memory' });
-  const lines: string[] = [];
-  try {
-    const summary = await runSimulation({
-      service: target.service,
-      credentials: target.credentials,
-      config: fixtureSet.config,
-      owners: target.owners,
-      storage: storage.elements,
-      clock,
-      seed,
-      jobs: 30,
-      sink: (line) => lines.push(line),
-      progress: (phase) => {
-        if (phase === 'ended') during();
-      },
-    });
-    return { summary, lines };
-  } finally {
-    await storage.close();
-    await target.close();
-  }
-}
+const run = (seed: number, during: () => void = () => undefined) =>
+  simulate({
+    seed,
+    jobs: 30,
+    transport: 'direct',
+    clock: new VirtualClock(Date.parse(FIXTURE_REF_DATE)),
+    storage: 'memory',
+    progress: (phase) => {
+      if (phase === 'ended') during();
+    },
+  });
 
 describe('where a simulation keeps its bytes', () => {
   it('writes the same event log with its bytes in temporary files as in memory', async () => {

@@ -1,62 +1,55 @@
 import { describe, expect, it } from 'vitest';
-import { FIXTURE_REF_DATE, generateFixtures } from '../fixtures/index.ts';
-import { VirtualClock, openStorageElements, runSimulation } from '../sim/index.ts';
-import { embeddedTarget } from './sim-target.ts';
+import type { DiracxClient } from '../client/index.ts';
+import { FIXTURE_REF_DATE } from '../fixtures/index.ts';
+import { VirtualClock } from '../sim/index.ts';
+import { simulate } from './sim-run.testkit.ts';
 
 // The lhcb-like workload (sim/job-types.ts) end to end: submitted, matched and run.
-const fixtureSet = generateFixtures({ seed: 3, size: 'small' });
 
 async function lhcbLikeRun(seed: number) {
-  const clock = new VirtualClock(Date.parse(FIXTURE_REF_DATE));
-  const target = await embeddedTarget({ fixtureSet, clock, seed, transport: 'inject' });
-  const storage = await openStorageElements(fixtureSet.config, { mode: 'memory' });
-  const lines: string[] = [];
   // Every JDL the workload sends, one list per request.
   const requests: string[][] = [];
-  const service = new Proxy(target.service, {
-    get(client, name) {
-      if (name !== 'as') {
-        const value = Reflect.get(client, name, client) as unknown;
-        return typeof value === 'function' ? value.bind(client) : value;
-      }
-      return (token: Parameters<typeof client.as>[0]) => {
-        const acting = client.as(token);
-        return new Proxy(acting, {
-          get(inner, method) {
-            if (method === 'submitJdl')
-              return (jdls: string[]) => {
-                requests.push([...jdls]);
-                return inner.submitJdl(jdls);
-              };
-            const value = Reflect.get(inner, method, inner) as unknown;
-            return typeof value === 'function' ? value.bind(inner) : value;
-          },
-        });
-      };
+  const service = (client: DiracxClient) =>
+    new Proxy(client, {
+      get(client, name) {
+        if (name !== 'as') {
+          const value = Reflect.get(client, name, client) as unknown;
+          return typeof value === 'function' ? value.bind(client) : value;
+        }
+        return (token: Parameters<typeof client.as>[0]) => {
+          const acting = client.as(token);
+          return new Proxy(acting, {
+            get(inner, method) {
+              if (method === 'submitJdl')
+                return (jdls: string[]) => {
+                  requests.push([...jdls]);
+                  return inner.submitJdl(jdls);
+                };
+              const value = Reflect.get(inner, method, inner) as unknown;
+              return typeof value === 'function' ? value.bind(inner) : value;
+            },
+          });
+        };
+      },
+    });
+  let types: string[] = [];
+  const { summary } = await simulate({
+    seed,
+    jobs: 60,
+    transport: 'inject',
+    clock: new VirtualClock(Date.parse(FIXTURE_REF_DATE)),
+    storage: 'memory',
+    workload: 'lhcb-like',
+    service,
+    inspect: async ({ target }) => {
+      const vo = target.owners[0]!.vo;
+      const rows = await target.service
+        .as(target.credentials.admin(vo))
+        .searchJobs({ parameters: ['JobID', 'JobType'] }, 1, 1000);
+      types = rows.map((row) => String(row.JobType));
     },
   });
-  try {
-    const summary = await runSimulation({
-      service,
-      credentials: target.credentials,
-      config: fixtureSet.config,
-      owners: target.owners,
-      storage: storage.elements,
-      clock,
-      seed,
-      jobs: 60,
-      workload: 'lhcb-like',
-      sink: (line) => lines.push(line),
-    });
-    const vo = target.owners[0]!.vo;
-    const rows = await target.service
-      .as(target.credentials.admin(vo))
-      .searchJobs({ parameters: ['JobID', 'JobType'] }, 1, 1000);
-    return { summary, requests, types: rows.map((row) => String(row.JobType)) };
-  } finally {
-    await storage.close();
-    await target.close();
-  }
+  return { summary, requests, types };
 }
 
 describe('gridbox sim with the lhcb-like workload', () => {

@@ -47,6 +47,7 @@ export interface SimRunSummary {
   transfers: { count: number; bytes: number };
   events: { total: number; by_kind: Record<string, number> };
   event_log_sha256: string;
+  /** Simulated time the run covered, in model seconds. */
   model_s: number;
   wall_s: number;
   events_per_s: number;

@@ -1,3 +1,4 @@
+import type { SimRunSummary } from '../reports/sim-model.ts';
 import { type DiracxClient, type FileCatalog, GridboxFileCatalog } from '../client/index.ts';
 import { type Config, createRng } from '../services/core/index.ts';
 import { Engine, EventLog, type EventSink, type SimClock } from './engine/index.ts';
@@ -66,20 +67,8 @@ export interface SimObserver {
   beforeEvent(atMs: number): Promise<void> | undefined;
 }
 
-export interface SimSummary {
-  seed: number;
-  clock: 'virtual' | 'real';
-  transport: string;
-  jobs: { submitted: number; by_status: Record<string, number> };
-  pilots: number;
-  transfers: { count: number; bytes: number };
-  events: { total: number; by_kind: Record<string, number> };
-  event_log_sha256: string;
-  /** Simulated time the run covered, in model seconds. */
-  model_s: number;
-  wall_s: number;
-  events_per_s: number;
-}
+/** What a run did: `gridbox sim --json` prints it, the scaling report shows it. */
+export type SimSummary = SimRunSummary;
 
 /** Thrown when a simulated component met something it cannot go on from. */
 export class SimulationError extends Error {

@@ -5,6 +5,7 @@ import {
   type StartedDatabases,
   type TaskQueueDB,
   type TaskQueueDefinition,
+  type TaskQueueKey,
   jobDb,
   jobLoggingDb,
   openDatabases,
@@ -31,19 +32,25 @@ export async function openJobDbs(startMs: number): Promise<JobDbs> {
   };
 }
 
-/** A task queue of alice's in lhcb_user for User jobs anywhere, with `overrides`. */
-export const taskQueue = (overrides: Partial<TaskQueueDefinition> = {}): TaskQueueDefinition => ({
-  tqId: 1,
+/** The key of a queue of alice's in lhcb_user for User jobs anywhere, with `overrides`. */
+export const taskQueueKey = (overrides: Partial<TaskQueueKey> = {}): TaskQueueKey => ({
   owner: 'alice',
   ownerGroup: 'lhcb_user',
   vo: 'lhcb',
   cpuTime: 3600,
-  priority: 1,
   sites: [],
   gridCEs: [],
   bannedSites: [],
   platforms: [],
   jobTypes: ['User'],
   tags: [],
+  ...overrides,
+});
+
+/** A task queue of alice's in lhcb_user for User jobs anywhere, with `overrides`. */
+export const taskQueue = (overrides: Partial<TaskQueueDefinition> = {}): TaskQueueDefinition => ({
+  tqId: 1,
+  priority: 1,
+  ...taskQueueKey(),
   ...overrides,
 });

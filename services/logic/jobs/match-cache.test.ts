@@ -12,23 +12,13 @@ import {
   taskQueueDb,
 } from '../../db/index.ts';
 import { MATCH_SNAPSHOT_TTL_MS, MatchCache, type MatchCacheDeps } from './match-cache.ts';
+import { taskQueueKey } from './jobs.testkit.ts';
 import { recalculateShares } from './shares.ts';
 
 const { config } = generateFixtures({ seed: 1, size: 'small' });
 const vo = Object.keys(config.Registry)[0]!;
 const group = `${vo}_user`;
-const key = (cpuTime: number): TaskQueueKey => ({
-  owner: 'alice',
-  ownerGroup: group,
-  vo,
-  cpuTime,
-  sites: [],
-  gridCEs: [],
-  bannedSites: [],
-  platforms: [],
-  jobTypes: ['User'],
-  tags: [],
-});
+const key = (cpuTime: number): TaskQueueKey => taskQueueKey({ ownerGroup: group, vo, cpuTime });
 
 let databases: StartedDatabases;
 let deps: MatchCacheDeps & { clock: ManualClock };

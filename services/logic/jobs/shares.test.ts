@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateFixtures } from '../../../fixtures/index.ts';
 import type { StartedDatabases, TaskQueueDB, TaskQueueKey } from '../../db/index.ts';
-import { type JobDbs, openJobDbs } from './jobs.testkit.ts';
+import { type JobDbs, openJobDbs, taskQueueKey } from './jobs.testkit.ts';
 import { recalculateShares } from './shares.ts';
 
 const { config } = generateFixtures({ seed: 1, size: 'small' });
@@ -15,18 +15,8 @@ beforeEach(async () => {
 });
 afterEach(() => databases.close());
 
-const key = (owner: string, group: string, cpuTime: number): TaskQueueKey => ({
-  owner,
-  ownerGroup: group,
-  vo,
-  cpuTime,
-  sites: [],
-  gridCEs: [],
-  bannedSites: [],
-  platforms: [],
-  jobTypes: ['User'],
-  tags: [],
-});
+const key = (owner: string, group: string, cpuTime: number): TaskQueueKey =>
+  taskQueueKey({ owner, ownerGroup: group, vo, cpuTime });
 
 const priorities = async () =>
   Object.fromEntries(
