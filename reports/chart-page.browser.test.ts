@@ -2,8 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchChromium } from './chromium.testkit.ts';
 import type { BenchResult } from './bench-model.ts';
 import { renderBenchHtml } from './bench-report.ts';
 import { renderSimHtml } from './sim-report.ts';
@@ -13,7 +14,6 @@ import { targetReport } from './sim-report.testkit.ts';
  * The pages drawn by chart-page.ts (sim and bench reports) in headless Chromium, as
  * html-report.browser.test.ts does for the scenario report; skipped without TEST_CHROMIUM.
  */
-const chromiumPath = process.env.TEST_CHROMIUM;
 
 /** Per canvas of the page: whether Chart.js drew a chart there, and its points per dataset. */
 const PROBE = `[...document.querySelectorAll('canvas')].map((canvas) => {
@@ -69,11 +69,7 @@ describe.skipIf(chromiumPath === undefined)(
 
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), 'gridbox-chart-page-'));
-      browser = await chromium.launch({
-        executablePath: chromiumPath,
-        args: ['--no-sandbox'],
-        timeout: 60_000,
-      });
+      browser = await launchChromium();
     }, 90_000);
 
     afterAll(async () => {

@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumPath, launchChromium } from './chromium.testkit.ts';
 import { writeHtmlReport } from './html-report.ts';
 import { emptyReport, sampleReport } from './sample-report.testkit.ts';
 
@@ -12,7 +13,6 @@ import { emptyReport, sampleReport } from './sample-report.testkit.ts';
  * (which downloads no browser of its own). `.ci/run` installs the package and points
  * TEST_CHROMIUM at its executable; without the variable the suite is skipped.
  */
-const chromiumPath = process.env.TEST_CHROMIUM;
 
 const CHART_IDS = ['chart-jobs', 'chart-pilots', 'chart-transfers', 'chart-faults'];
 
@@ -71,11 +71,7 @@ describe.skipIf(chromiumPath === undefined)(
       report.faults[1]!.detail = HOSTILE;
       url = pathToFileURL(await writeHtmlReport(report, join(dir, 'sample'))).href;
       emptyUrl = pathToFileURL(await writeHtmlReport(emptyReport(), join(dir, 'empty'))).href;
-      browser = await chromium.launch({
-        executablePath: chromiumPath,
-        args: ['--no-sandbox'],
-        timeout: 60_000,
-      });
+      browser = await launchChromium();
     }, 90_000);
 
     afterAll(async () => {
