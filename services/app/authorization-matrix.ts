@@ -375,6 +375,10 @@ export const AUTHORIZATION_MATRIX: Readonly<Record<string, MatrixRow>> = {
     request: (s) => ({ url: '/api/jobs/match/queues', payload: slot(s) }),
     access: MATCHERS,
   },
+  'POST /api/jobs/match/queues/bulk': {
+    request: (s) => ({ url: '/api/jobs/match/queues/bulk', payload: { Slots: [slot(s)] } }),
+    access: MATCHERS,
+  },
   'POST /api/jobs/jdl': { request: () => ({ url: '/api/jobs/jdl', payload: jdl }), access: USERS },
   'POST /api/jobs/': { request: () => ({ url: '/api/jobs/', payload: jdl }), access: USERS },
 

@@ -279,6 +279,7 @@ describe('OpenAPI', () => {
         '/api/jobs/jdl',
         '/api/jobs/match',
         '/api/jobs/match/queues',
+        '/api/jobs/match/queues/bulk',
         '/api/jobs/metadata',
         '/api/jobs/reschedule',
         '/api/jobs/sandbox',
