@@ -53,6 +53,7 @@ import {
 } from './framework-errors.ts';
 import { limitJsonDepth } from './json-body.ts';
 import { registerOpenApi } from './openapi.ts';
+import { settleHandlersOnClose } from './settle-handlers.ts';
 import { type Registry, builtinRegistry } from './registry.ts';
 
 export interface AppOptions {
@@ -171,6 +172,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.decorate('configSource', options.configSource);
     const storeDbs: Database[] = [];
     app.addHook('onClose', () => closeAll(storeDbs));
+    settleHandlersOnClose(app, options.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS);
     for (const definition of registry.storeDbs.values())
       storeDbs.push(
         await definition.open({
