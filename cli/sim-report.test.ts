@@ -33,6 +33,8 @@ function modelTimeSeries(report: SimReport) {
     match_max_ms: _max,
     wall_s: _wall,
     wall_ms_per_job: _perJob,
+    rss_bytes: _rss,
+    heap_used_bytes: _heap,
     ...rest
   } = report.series;
   return rest;
@@ -95,6 +97,10 @@ describe('gridbox sim --report', () => {
     expect(totals.db_bytes_max).toBe(Math.max(...series.db_bytes!));
     expect(series.wall_s.every((s) => s >= 0)).toBe(true);
     expect(totals.wall_ms_per_job).toBeGreaterThan(0);
+    // The process's memory, measured at each sample: the heap in use is part of the RSS.
+    series.rss_bytes!.forEach((rss, i) => expect(series.heap_used_bytes![i]!).toBeLessThan(rss));
+    expect(totals.rss_bytes_max).toBe(Math.max(...series.rss_bytes!));
+    expect(html).toContain('id="memory"');
 
     // The model-time series are a function of the inputs.
     expect(modelTimeSeries(readReport(join(scratch, 'again')).report)).toEqual(

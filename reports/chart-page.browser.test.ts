@@ -92,6 +92,7 @@ describe.skipIf(chromiumPath === undefined)(
           ['queues', [3, 3, 3, 3, 3, 3]],
           ['matcher', [3, 3, 3]],
           ['db-size', [3]],
+          ['memory', [3, 3]],
           ['wall-per-job', [3]],
           ['wall-per-interval', [3]],
         ],

@@ -33,6 +33,8 @@ export interface SimReport {
     match: LatencyStats & { calls: number };
     /** Largest size the box's DB reached; absent when the box cannot say (a --target). */
     db_bytes_max?: number;
+    /** Largest resident memory of the process (the box's too when it ran its own) at a sample. */
+    rss_bytes_max?: number;
   };
   series: SimSeries;
 }
@@ -87,6 +89,12 @@ export interface SimSeries {
   match_max_ms: (number | null)[];
   /** Size of the box's database at the end of the interval; absent for a --target. */
   db_bytes?: number[];
+  /**
+   * The process's resident memory and JavaScript heap in use at the end of the interval
+   * (measured, like wall time; the heap's figure includes garbage not yet collected).
+   */
+  rss_bytes?: number[];
+  heap_used_bytes?: number[];
   /** Wall seconds the interval took to simulate. */
   wall_s: number[];
   /** `wall_s` per job finished in the interval, in ms; null when none finished. */

@@ -12,6 +12,7 @@ describe('the sim report', () => {
       'throughput',
       'queues',
       'matcher',
+      'memory',
       'wall-per-job',
       'wall-per-interval',
     ]);
@@ -23,6 +24,11 @@ describe('the sim report', () => {
     withDb.series = { ...withDb.series, db_bytes: [1_000_000, 2_500_000, 3_000_000] };
     const db = simCharts(withDb).find((c) => c.id === 'db-size')!;
     expect(db.series).toEqual([{ label: 'DB size', data: [1, 2.5, 3] }]);
+    const memory = charts.find((c) => c.id === 'memory')!;
+    expect(memory.series).toEqual([
+      { label: 'resident (RSS)', data: [200, 250, 240] },
+      { label: 'JavaScript heap in use', data: [80, 120.5, 90] },
+    ]);
   });
 
   it('writes sim.json and a page that embeds it, escaped, and fetches nothing', async () => {
@@ -38,6 +44,7 @@ describe('the sim report', () => {
       expect(html).toBe(renderSimHtml(targetReport()));
       expect(html).not.toContain('<script>alert(1)');
       expect(html).toContain('not known (a --target)');
+      expect(html).toContain('250.0 MB resident at most');
       expect(html).not.toContain('id="db-size"');
       expect(html).toContain('"data":[null,200,400]');
       expect(html).not.toMatch(/<script[^>]+src=/);

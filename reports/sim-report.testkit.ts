@@ -34,6 +34,7 @@ export function targetReport(): SimReport {
       wall_s: 1.6,
       wall_ms_per_job: 400,
       match: { calls: 6, p50_ms: 2, p95_ms: 9, max_ms: 9 },
+      rss_bytes_max: 250_000_000,
     },
     series: {
       t_s: [600, 1200, 1500],
@@ -50,6 +51,8 @@ export function targetReport(): SimReport {
       match_p50_ms: [2, 2, null],
       match_p95_ms: [3, 9, null],
       match_max_ms: [3, 9, null],
+      rss_bytes: [200_000_000, 250_000_000, 240_000_000],
+      heap_used_bytes: [80_000_000, 120_500_000, 90_000_000],
       wall_s: [0.6, 0.6, 0.4],
       wall_ms_per_job: [null, 200, 400],
     },

@@ -50,6 +50,14 @@ export function simCharts(report: SimReport): ChartSpec[] {
         { label: 'DB size', data: series.db_bytes.map((b) => Math.round(b / 1000) / 1000) },
       ]),
     );
+  const mb = (values: readonly number[]) => values.map((b) => Math.round(b / 1000) / 1000);
+  if (series.rss_bytes !== undefined && series.heap_used_bytes !== undefined)
+    charts.push(
+      chart('memory', 'Process memory (measured)', 'MB', [
+        { label: 'resident (RSS)', data: mb(series.rss_bytes) },
+        { label: 'JavaScript heap in use', data: mb(series.heap_used_bytes) },
+      ]),
+    );
   charts.push(
     chart('wall-per-job', 'Wall-clock cost per simulated job', 'wall ms per job finished', [
       { label: 'wall ms per job', data: series.wall_ms_per_job },
@@ -105,6 +113,12 @@ ${rows([
     totals.db_bytes_max === undefined
       ? 'not known (a --target)'
       : `${(totals.db_bytes_max / 1e6).toFixed(1)} MB at most`,
+  ],
+  [
+    'Process memory',
+    totals.rss_bytes_max === undefined
+      ? 'not measured'
+      : `${(totals.rss_bytes_max / 1e6).toFixed(1)} MB resident at most`,
   ],
 ])}
 <h2>Jobs by final status</h2>

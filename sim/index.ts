@@ -16,7 +16,12 @@ export {
   spawn,
 } from './engine/index.ts';
 export { DIRAC_OPTIONS, DIRAC_TIMING, type Timing, clockMs, timingFromOptions } from './timing.ts';
-export { DEFAULT_SAMPLE_EVERY_S, SimSampler, type SimSamplerOptions } from './metrics/index.ts';
+export {
+  DEFAULT_SAMPLE_EVERY_S,
+  type ProcessMemory,
+  SimSampler,
+  type SimSamplerOptions,
+} from './metrics/index.ts';
 export {
   type Credentials,
   DEFAULT_FAULTS,

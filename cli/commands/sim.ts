@@ -10,6 +10,7 @@ import {
   timingFromOptions,
   RealTimeClock,
   type SimClock,
+  type ProcessMemory,
   SimSampler,
   type SimSummary,
   VirtualClock,
@@ -173,7 +174,10 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
   const sampler =
     flags.report === undefined
       ? undefined
-      : new SimSampler(target.dbBytes === undefined ? {} : { dbBytes: target.dbBytes });
+      : new SimSampler({
+          ...(target.dbBytes === undefined ? {} : { dbBytes: target.dbBytes }),
+          memory: processMemory,
+        });
   const sinks = [
     ...(events === undefined ? [] : [(line: string) => events.write(`${line}\n`)]),
     ...(sampler === undefined ? [] : [(line: string) => sampler.event(line)]),
@@ -274,4 +278,10 @@ function describe(summary: SimSummary): string {
   ];
   const width = Math.max(...rows.map(([k]) => k!.length));
   return `${rows.map(([k, v]) => `${k!.padEnd(width)}  ${v}`).join('\n')}\n`;
+}
+
+/** The process's memory for the report: with a box of its own, the box's as well. */
+function processMemory(): ProcessMemory {
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rssBytes: rss, heapUsedBytes: heapUsed };
 }

@@ -1,1 +1,6 @@
-export { DEFAULT_SAMPLE_EVERY_S, SimSampler, type SimSamplerOptions } from './sim-sampler.ts';
+export {
+  DEFAULT_SAMPLE_EVERY_S,
+  type ProcessMemory,
+  SimSampler,
+  type SimSamplerOptions,
+} from './sim-sampler.ts';

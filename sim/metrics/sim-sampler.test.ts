@@ -29,7 +29,18 @@ describe('SimSampler', () => {
   it('samples every interval of simulated time and once more where the run ends', async () => {
     const { engine, jobs, world: w } = world();
     const wall = counter();
-    const sampler = new SimSampler({ everyS: 600, wallMs: wall.wallMs, dbBytes: async () => 4096 });
+    // The process's memory as three samples read it: growing, then given back.
+    const rss = [100e6, 150e6, 120e6];
+    const memory = () => {
+      const rssBytes = rss.shift()!;
+      return { rssBytes, heapUsedBytes: rssBytes / 2 };
+    };
+    const sampler = new SimSampler({
+      everyS: 600,
+      wallMs: wall.wallMs,
+      dbBytes: async () => 4096,
+      memory,
+    });
     sampler.attach(w);
     for (const id of [1, 2]) {
       jobs.submitted(id);
@@ -72,6 +83,8 @@ describe('SimSampler', () => {
       match_p95_ms: [null, null, null],
       match_max_ms: [null, null, null],
       db_bytes: [4096, 4096, 4096],
+      rss_bytes: [100e6, 150e6, 120e6],
+      heap_used_bytes: [50e6, 75e6, 60e6],
       wall_s: [0, 0.05, 0.03],
       wall_ms_per_job: [null, 50, 30],
     });
@@ -81,6 +94,7 @@ describe('SimSampler', () => {
       wall_ms_per_job: 40,
       match: { calls: 0, p50_ms: null, p95_ms: null, max_ms: null },
       db_bytes_max: 4096,
+      rss_bytes_max: 150e6,
     });
   });
 

@@ -14,6 +14,17 @@ export interface SimSamplerOptions {
   dbBytes?: () => Promise<number>;
   /** Wall-clock milliseconds (performance.now); a test may count instead. */
   wallMs?: () => number;
+  /**
+   * This process's resident memory and JavaScript heap in use, in bytes, where the caller can
+   * say (the CLI: process.memoryUsage). The run's own box shares the process.
+   */
+  memory?: () => ProcessMemory;
+}
+
+/** Measured beside the run, like wall time: neither enters the event log. */
+export interface ProcessMemory {
+  rssBytes: number;
+  heapUsedBytes: number;
 }
 
 /** The state of a job the event log implies, while it is open. */
@@ -57,6 +68,7 @@ export class SimSampler implements SimObserver {
   readonly #everyS: number;
   readonly #dbBytes: (() => Promise<number>) | undefined;
   readonly #wallMs: () => number;
+  readonly #memory: (() => ProcessMemory) | undefined;
   readonly #jobState = new Map<number, JobState>();
   readonly #jobCounts: Record<JobState, number> = {
     waiting: 0,
@@ -82,6 +94,7 @@ export class SimSampler implements SimObserver {
     if (!(this.#everyS > 0)) throw new RangeError('the sampling interval must be positive');
     this.#dbBytes = options.dbBytes;
     this.#wallMs = options.wallMs ?? (() => performance.now());
+    this.#memory = options.memory;
   }
 
   get everyS(): number {
@@ -169,6 +182,7 @@ export class SimSampler implements SimObserver {
     const ended = world.jobs.total - world.jobs.open;
     const wallMs = this.#wallMs() - this.#wallStartMs;
     const dbBytes = this.#samples.map((s) => s.db_bytes);
+    const rssBytes = this.#samples.map((s) => s.rss_bytes);
     return {
       series: this.#series(),
       totals: {
@@ -177,6 +191,7 @@ export class SimSampler implements SimObserver {
         wall_ms_per_job: ended === 0 ? null : round(wallMs / ended, 3),
         match: { calls: this.#allLatenciesMs.length, ...latencyStats(this.#allLatenciesMs) },
         ...(this.#dbBytes === undefined ? {} : { db_bytes_max: Math.max(0, ...dbBytes) }),
+        ...(this.#memory === undefined ? {} : { rss_bytes_max: Math.max(0, ...rssBytes) }),
       },
     };
   }
@@ -204,6 +219,7 @@ export class SimSampler implements SimObserver {
     const wallMs = wallNowMs - interval.wallBeforeMs;
     const hours = (atS - interval.fromS) / 3600;
     const latency = latencyStats(interval.latenciesMs);
+    const memory = this.#memory?.() ?? { rssBytes: -1, heapUsedBytes: -1 };
     this.#samples.push({
       t_s: atS,
       jobs_finished: finished,
@@ -220,6 +236,8 @@ export class SimSampler implements SimObserver {
       match_p95_ms: latency.p95_ms,
       match_max_ms: latency.max_ms,
       db_bytes: dbBytes,
+      rss_bytes: memory.rssBytes,
+      heap_used_bytes: memory.heapUsedBytes,
       wall_s: round(wallMs / 1000, 3),
       wall_ms_per_job: finished > 0 ? round(wallMs / finished, 3) : null,
     });
@@ -244,6 +262,9 @@ export class SimSampler implements SimObserver {
       match_p95_ms: column('match_p95_ms'),
       match_max_ms: column('match_max_ms'),
       ...(this.#dbBytes === undefined ? {} : { db_bytes: column('db_bytes') }),
+      ...(this.#memory === undefined
+        ? {}
+        : { rss_bytes: column('rss_bytes'), heap_used_bytes: column('heap_used_bytes') }),
       wall_s: column('wall_s'),
       wall_ms_per_job: column('wall_ms_per_job'),
     };
