@@ -72,7 +72,9 @@ export async function submitWorkload(world: SimWorld, options: WorkloadOptions):
     return;
   }
 
-  const byOwner = new Map<JobOwner, string[]>();
+  // Every draw first, in job order, then the submissions owner by owner. What is kept in
+  // between is each job's draws, not its JDL: a million JDLs held at once were 0.77 GB.
+  const byOwner = new Map<JobOwner, UniformJob[]>();
   for (let i = 0; i < options.jobs; i++) {
     const owner = owners[rng.int(0, owners.length - 1)]!;
     const inputs = dataset.get(owner.vo) ?? [];
@@ -83,20 +85,25 @@ export async function submitWorkload(world: SimWorld, options: WorkloadOptions):
           ...(rng.next() < 0.5 ? [inputs[rng.int(0, inputs.length - 1)]!] : []),
         ]
       : [];
-    const jdl = jobJdl(world.config, owner, i, rng, {
-      sandbox: sandboxes.get(owner)!,
+    const job: UniformJob = {
+      index: i,
       inputData: [...new Set(inputData)],
-      jobGroup: options.jobGroup,
-    });
+      ...drawUniformWork(rng),
+    };
     const list = byOwner.get(owner) ?? [];
-    list.push(jdl);
+    list.push(job);
     byOwner.set(owner, list);
   }
   for (const owner of owners) {
-    const jdls = byOwner.get(owner) ?? [];
+    const jobs = byOwner.get(owner) ?? [];
+    byOwner.delete(owner);
+    const extra = { sandbox: sandboxes.get(owner)!, jobGroup: options.jobGroup };
     const client = world.service.as(world.credentials.user(owner.vo, owner.username, owner.group));
-    for (let first = 0; first < jdls.length; first += BATCH) {
-      for (const job of await client.submitJdl(jdls.slice(first, first + BATCH))) {
+    for (let first = 0; first < jobs.length; first += BATCH) {
+      const jdls = jobs
+        .slice(first, first + BATCH)
+        .map((job) => jobJdl(world.config, owner, job, extra));
+      for (const job of await client.submitJdl(jdls)) {
         world.jobs.submitted(job.JobID, owner.vo);
         record(world, 'job.submitted', { job: job.JobID, owner: owner.username });
       }
@@ -114,29 +121,43 @@ function pickOwners(owners: readonly JobOwner[], rng: Rng): JobOwner[] {
     .map(({ owner }) => owner);
 }
 
+/** A job of the uniform workload as drawn: its JDL is written when it is submitted. */
+interface UniformJob {
+  index: number;
+  inputData: string[];
+  /** HS06·s. */
+  work: number;
+  outputBytes: number;
+}
+
+/** Half an hour to four hours on a 10 HS06 core, and an output of 128 B to 2 KiB. */
+function drawUniformWork(rng: Rng): { work: number; outputBytes: number } {
+  const work = rng.int(1800, 14400) * 10;
+  return { work, outputBytes: rng.int(128, 2048) };
+}
+
 function jobJdl(
   config: Config,
   owner: JobOwner,
-  index: number,
-  rng: Rng,
-  extra: { sandbox: string; inputData: string[]; jobGroup: string },
+  job: UniformJob,
+  extra: { sandbox: string; jobGroup: string },
 ): string {
   const limits = config.Operations[owner.vo]?.JobDescription;
-  // Half an hour to four hours on a 10 HS06 core; the requirement leaves DIRAC's usual margin.
-  const work = rng.int(1800, 14400) * 10;
+  const { index, work, inputData } = job;
+  // The requirement leaves DIRAC's usual margin over the work.
   const cpuTime = Math.min(Math.round(work * 1.5), limits?.MaxCPUTime ?? 500000);
   const lines = [
     `JobName = "sim_${String(index).padStart(7, '0')}";`,
     `Executable = "gridbox-payload";`,
-    `Arguments = "--work ${work} --output-bytes ${rng.int(128, 2048)}";`,
+    `Arguments = "--work ${work} --output-bytes ${job.outputBytes}";`,
     `CPUTime = ${cpuTime};`,
     `JobGroup = "${extra.jobGroup}";`,
     `InputSandbox = {"${extra.sandbox}"};`,
     `OutputData = {"out.dat"};`,
     `OutputSE = "SE-USER";`,
   ];
-  if (extra.inputData.length > 0)
-    lines.push(`InputData = {${extra.inputData.map((lfn) => `"LFN:${lfn}"`).join(', ')}};`);
+  if (inputData.length > 0)
+    lines.push(`InputData = {${inputData.map((lfn) => `"LFN:${lfn}"`).join(', ')}};`);
   return `[\n  ${lines.join('\n  ')}\n]`;
 }
 

@@ -21,6 +21,8 @@ describe('what a worker node reads from a JDL', () => {
       inputData: ['/lhcb/data/a.dst', '/lhcb/data/b.dst'],
       outputData: ['out.dat'],
       outputSE: 'CERN-DISK',
+      jobType: 'User',
+      failureProbability: 0,
     });
   });
 
@@ -32,6 +34,8 @@ describe('what a worker node reads from a JDL', () => {
       inputData: [],
       outputData: [],
       outputSE: 'SE-USER',
+      jobType: 'User',
+      failureProbability: 0,
     });
   });
 

@@ -14,6 +14,10 @@ export interface PayloadDescription {
   outputData: string[];
   /** An SE group or SE names for the outputs. */
   outputSE: string;
+  /** DIRAC's JobType (User when the JDL names none). */
+  jobType: string;
+  /** Chance the payload fails on its own, from `--failure-probability` (0 when absent). */
+  failureProbability: number;
 }
 
 const text = (value: JdlValue | undefined): string[] => {
@@ -30,6 +34,12 @@ const option = (args: string, name: string): number | undefined => {
   return found === null ? undefined : Number(found[1]);
 };
 
+const probabilityOption = (args: string): number => {
+  const found = /--failure-probability[ =](\d+(?:\.\d+)?(?:e-?\d+)?)/.exec(args);
+  const value = found === null ? 0 : Number(found[1]);
+  return value >= 0 && value <= 1 ? value : 0;
+};
+
 export function describePayload(jdl: string): PayloadDescription {
   const record = parseJdl(jdl);
   const first = (name: string) => text(attribute(record, name))[0];
@@ -43,6 +53,8 @@ export function describePayload(jdl: string): PayloadDescription {
     inputData: text(attribute(record, 'InputData')).map((lfn) => lfn.replace(/^LFN:/i, '')),
     outputData: text(attribute(record, 'OutputData')),
     outputSE: first('OutputSE') ?? 'SE-USER',
+    jobType: first('JobType') ?? 'User',
+    failureProbability: probabilityOption(args),
   };
 }
 
@@ -58,23 +70,10 @@ export interface JobModel {
   failureProbability: number;
 }
 
-const probabilityOption = (args: string): number => {
-  const found = /--failure-probability[ =](\d+(?:\.\d+)?(?:e-?\d+)?)/.exec(args);
-  const value = found === null ? 0 : Number(found[1]);
-  return value >= 0 && value <= 1 ? value : 0;
-};
-
 /** The job type, work, output size and failure chance a JDL gives its payload. */
 export function describeJobModel(jdl: string): JobModel {
-  const record = parseJdl(jdl);
-  const args = text(attribute(record, 'Arguments'))[0] ?? '';
-  const payload = describePayload(jdl);
-  return {
-    jobType: text(attribute(record, 'JobType'))[0] ?? 'User',
-    work: payload.work,
-    outputBytes: payload.outputBytes,
-    failureProbability: probabilityOption(args),
-  };
+  const { jobType, work, outputBytes, failureProbability } = describePayload(jdl);
+  return { jobType, work, outputBytes, failureProbability };
 }
 
 /** DIRAC's default output LFN: /<vo>/user/<u>/<user>/<jobID div 1000>/<jobID>/<file>. */

@@ -7,7 +7,6 @@ import { clockMs } from '../timing.ts';
 import { type SimWorld, crossNetwork, isoAt, record } from '../world.ts';
 import {
   type PayloadDescription,
-  describeJobModel,
   describePayload,
   outputLfn,
 } from './job-description.ts';
@@ -107,7 +106,7 @@ export async function runPayload(
   }
 
   // A job of the lhcb-like workload carries its type's failure rate; others the run's.
-  const { failureProbability } = describeJobModel(job.JDL);
+  const { failureProbability } = payload;
   if (rng.next() < (failureProbability > 0 ? failureProbability : world.faults.payloadFailure)) {
     record(world, 'fault.payload', { job: jobId });
     return finish('Failed', 'Exception During Execution', 'Failed');
