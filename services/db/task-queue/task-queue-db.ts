@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Database, SqlDatabase } from '../database.ts';
 import { chunksOf } from '../sql/chunks.ts';
-import { PreparedQuery } from './prepared.ts';
+import { PreparedQuery } from '../sql/prepared-query.ts';
 import type { TaskQueueDefinition } from './matching.ts';
 import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
 
@@ -117,41 +117,27 @@ export interface TaskQueueDB extends Database {
   queuedJobIds(afterJobId: number, limit: number): Promise<number[]>;
 }
 
-type Prepared<Row, Args extends readonly unknown[]> = PreparedQuery<TaskQueueDBTables, Row, Args>;
-
 export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements TaskQueueDB {
   /** Changes that concern one VO (queues created or refilled), by VO. */
   readonly #voChanges = new Map<string, number>();
   /** Changes whose VO is not at hand (queues deleted, priorities set): they count for every VO. */
   #allChanges = 0;
 
-  /** The queries of every match, compiled once (see PreparedQuery). */
-  #prepared:
-    | {
-        queueJobs: Prepared<{ JobId: number; RealPriority: number }, [number, number]>;
-        claimJob: Prepared<unknown, [number, number]>;
-        hasJobs: Prepared<{ JobId: number }, [number]>;
-      }
-    | undefined;
-
-  get #queries() {
-    return (this.#prepared ??= {
-      queueJobs: new PreparedQuery(this.db, 2, (db, tqId: number, limit: number) =>
-        db
-          .selectFrom('tq_Jobs')
-          .select(['JobId', 'RealPriority'])
-          .where('TQId', '=', tqId)
-          .orderBy('JobId')
-          .limit(limit),
-      ),
-      claimJob: new PreparedQuery(this.db, 2, (db, tqId: number, jobId: number) =>
-        db.deleteFrom('tq_Jobs').where('TQId', '=', tqId).where('JobId', '=', jobId),
-      ),
-      hasJobs: new PreparedQuery(this.db, 1, (db, tqId: number) =>
-        db.selectFrom('tq_Jobs').select('JobId').where('TQId', '=', tqId).limit(1),
-      ),
-    });
-  }
+  // The queries of every match, compiled once (see PreparedQuery).
+  readonly #queueJobs = new PreparedQuery(this.db, (db, tqId: number, limit: number) =>
+    db
+      .selectFrom('tq_Jobs')
+      .select(['JobId', 'RealPriority'])
+      .where('TQId', '=', tqId)
+      .orderBy('JobId')
+      .limit(limit),
+  );
+  readonly #claimJob = new PreparedQuery(this.db, (db, tqId: number, jobId: number) =>
+    db.deleteFrom('tq_Jobs').where('TQId', '=', tqId).where('JobId', '=', jobId),
+  );
+  readonly #hasJobs = new PreparedQuery(this.db, (db, tqId: number) =>
+    db.selectFrom('tq_Jobs').select('JobId').where('TQId', '=', tqId).limit(1),
+  );
 
   changeCount(vo: string): number {
     return this.#allChanges + (this.#voChanges.get(vo) ?? 0);
@@ -387,17 +373,17 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   }
 
   async queueJobs(tqId: number, limit: number) {
-    const { rows } = await this.#queries.queueJobs.execute(this.db, tqId, limit);
+    const { rows } = await this.#queueJobs.execute(this.db, tqId, limit);
     return rows.map((row) => ({ jobId: row.JobId, realPriority: Number(row.RealPriority) }));
   }
 
   async claimJob(tqId: number, jobId: number) {
-    const result = await this.#queries.claimJob.execute(this.db, tqId, jobId);
+    const result = await this.#claimJob.execute(this.db, tqId, jobId);
     return Number(result.numAffectedRows ?? 0) === 1;
   }
 
   async dropIfEmpty(tqId: number): Promise<boolean> {
-    const { hasJobs: left } = this.#queries;
+    const left = this.#hasJobs;
     const hasJobs = async (db: Kysely<TaskQueueDBTables>) =>
       (await left.execute(db, tqId)).rows.length > 0;
     // Most claims leave jobs behind: a plain read answers those without a transaction.
