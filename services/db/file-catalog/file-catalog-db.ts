@@ -8,6 +8,7 @@ import {
 } from '../../core/index.ts';
 import { type Database, SqlDatabase } from '../database.ts';
 import { sqlDateTimeToIso, toSqlDateTime } from '../sql/datetime.ts';
+import { PreparedQuery } from '../sql/prepared-query.ts';
 import { findFilesByMetadata } from './metadata-search.ts';
 import { chunked, derivedGuid, selfAndAncestors, splitLfn } from './paths.ts';
 import type { FileCatalogDBTables } from './schema.ts';
@@ -156,6 +157,7 @@ const groupBy = <T, K>(items: readonly T[], key: (item: T) => K) => {
 export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implements FileCatalogDB {
   /** Status name → id; the statuses are written by the migration and never change. */
   #statusIds: Map<string, number> | undefined;
+  readonly #queries = catalogQueries(this.db);
 
   async addFiles(files: readonly FileEntry[], user: CatalogUser, timeMs: number) {
     const now = toSqlDateTime(timeMs);
@@ -163,10 +165,11 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       const failed = new Map<string, string>();
       // 1. Paths that must be directories: an LFN cannot be one, nor lie below a file.
       const needed = new Set(files.flatMap((f) => selfAndAncestors(splitLfn(f.lfn)[0])));
-      const dirs = await directoryIds(tx, [...needed, ...files.map((f) => f.lfn)]);
+      const dirs = await directoryIds(this.#queries, tx, [...needed, ...files.map((f) => f.lfn)]);
       for (const { lfn } of files)
         if (dirs.has(lfn) || needed.has(lfn)) failed.set(lfn, CatalogFailure.isDirectory);
       const blocking = await findFiles(
+        this.#queries,
         tx,
         [...needed].filter((d) => !dirs.has(d)),
       );
@@ -177,6 +180,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       // 2. DIRAC's rules for files registered already.
       const candidates = files.filter((f) => !failed.has(f.lfn));
       const existing = await findFiles(
+        this.#queries,
         tx,
         candidates.map((f) => f.lfn),
       );
@@ -203,6 +207,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       const gid = await groupId(tx, user.group);
       const good = (await this.statusIds(tx)).get('AprioriGood')!;
       const dirIds = await ensureDirectories(
+        this.#queries,
         tx,
         fresh.map((f) => splitLfn(f.lfn)[0]),
         uid,
@@ -233,6 +238,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
           .execute();
       }
       const created = await findFiles(
+        this.#queries,
         tx,
         fresh.map((f) => f.lfn),
       );
@@ -243,7 +249,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
 
   async removeFiles(lfns: readonly string[]) {
     await this.db.transaction().execute(async (tx) => {
-      const ids = [...(await findFiles(tx, lfns)).values()].map((row) => row.FileID);
+      const ids = [...(await findFiles(this.#queries, tx, lfns)).values()].map((row) => row.FileID);
       for (const piece of chunked(ids, CHUNK)) {
         await tx.deleteFrom('FC_Replicas').where('FileID', 'in', piece).execute();
         await tx.deleteFrom('FC_FileMeta').where('FileID', 'in', piece).execute();
@@ -253,7 +259,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   }
 
   async getFileMetadata(lfns: readonly string[]) {
-    const rows = await findFiles(this.db, lfns);
+    const rows = await findFiles(this.#queries, this.db, lfns);
     return new Map([...rows].map(([lfn, row]) => [lfn, metadataOf(row)]));
   }
 
@@ -262,6 +268,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
     return this.db.transaction().execute(async (tx) => {
       const failed = new Map<string, string>();
       const files = await findFiles(
+        this.#queries,
         tx,
         entries.map((e) => e.lfn),
       );
@@ -287,6 +294,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   async removeReplicas(entries: readonly { lfn: string; se: string }[]) {
     await this.db.transaction().execute(async (tx) => {
       const files = await findFiles(
+        this.#queries,
         tx,
         entries.map((e) => e.lfn),
       );
@@ -321,6 +329,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       const failed = new Map<string, string>();
       const statusIds = await this.statusIds(tx);
       const files = await findFiles(
+        this.#queries,
         tx,
         entries.map((e) => e.lfn),
       );
@@ -360,7 +369,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   }
 
   async getReplicas(lfns: readonly string[], statuses: readonly string[] | undefined) {
-    const files = await findFiles(this.db, lfns);
+    const files = await findFiles(this.#queries, this.db, lfns);
     const replicas = await replicasByFile(this.db, files);
     const result = new Map<string, Record<string, string>>();
     for (const [lfn, file] of files) {
@@ -375,15 +384,16 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   async createDirectory(path: string, user: CatalogUser, timeMs: number) {
     return this.db.transaction().execute(async (tx) => {
       const wanted = selfAndAncestors(path);
-      const dirs = await directoryIds(tx, wanted);
+      const dirs = await directoryIds(this.#queries, tx, wanted);
       const blocking = await findFiles(
+        this.#queries,
         tx,
         wanted.filter((d) => !dirs.has(d)),
       );
       if (blocking.size > 0) return CatalogFailure.notDirectory;
       const uid = await userId(tx, user.owner);
       const gid = await groupId(tx, user.group);
-      await ensureDirectories(tx, [path], uid, gid, toSqlDateTime(timeMs));
+      await ensureDirectories(this.#queries, tx, [path], uid, gid, toSqlDateTime(timeMs));
       return undefined;
     });
   }
@@ -408,6 +418,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       }
     }
     const files = await findFiles(
+      this.#queries,
       this.db,
       paths.filter((path) => !found.has(path) && path.lastIndexOf('/') > 0),
     );
@@ -449,9 +460,11 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   async setMetadata(path: string, metadata: CatalogMetadata) {
     return this.db.transaction().execute(async (tx) => {
       const keys = Object.keys(metadata);
-      const dirId = (await directoryIds(tx, [path])).get(path);
+      const dirId = (await directoryIds(this.#queries, tx, [path])).get(path);
       const fileId =
-        dirId === undefined ? (await findFiles(tx, [path])).get(path)?.FileID : undefined;
+        dirId === undefined
+          ? (await findFiles(this.#queries, tx, [path])).get(path)?.FileID
+          : undefined;
       if (dirId === undefined && fileId === undefined) return false;
       if (keys.length === 0) return true;
       const rows = Object.entries(metadata).map(([MetaKey, value]) => ({
@@ -498,6 +511,19 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   }
 }
 
+/** The catalog's most frequent reads, compiled once for the DB's connection (PreparedQuery). */
+function catalogQueries(db: Db) {
+  return {
+    directoryIds: new PreparedQuery(db, (k, paths: readonly string[]) =>
+      k.selectFrom('FC_DirectoryTree').select(['DirID', 'DirName']).where('DirName', 'in', paths),
+    ),
+    files: new PreparedQuery(db, (k, dirIds: readonly number[], names: readonly string[]) =>
+      selectFiles(k).where('f.DirID', 'in', dirIds).where('f.FileName', 'in', names),
+    ),
+  };
+}
+type CatalogQueries = ReturnType<typeof catalogQueries>;
+
 /** Files with their owner, group and status names, ready for `metadataOf`. */
 function selectFiles(db: Db) {
   return db
@@ -522,25 +548,30 @@ function selectFiles(db: Db) {
 }
 
 /** The ids of the directories among `paths` that exist. */
-async function directoryIds(db: Db, paths: readonly string[]): Promise<Map<string, number>> {
+async function directoryIds(
+  queries: CatalogQueries,
+  db: Db,
+  paths: readonly string[],
+): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (const piece of chunked([...new Set(paths)], CHUNK)) {
-    const rows = await db
-      .selectFrom('FC_DirectoryTree')
-      .select(['DirID', 'DirName'])
-      .where('DirName', 'in', piece)
-      .execute();
+    const rows = await queries.directoryIds.rows(db, piece);
     for (const row of rows) ids.set(row.DirName, row.DirID);
   }
   return ids;
 }
 
 /** The files among `lfns` that exist, by LFN: directories first, then names within them. */
-async function findFiles(db: Db, lfns: readonly string[]): Promise<Map<string, FileRow>> {
+async function findFiles(
+  queries: CatalogQueries,
+  db: Db,
+  lfns: readonly string[],
+): Promise<Map<string, FileRow>> {
   const found = new Map<string, FileRow>();
   if (lfns.length === 0) return found;
   const wanted = new Set(lfns);
   const dirIds = await directoryIds(
+    queries,
     db,
     lfns.map((lfn) => splitLfn(lfn)[0]),
   );
@@ -548,10 +579,11 @@ async function findFiles(db: Db, lfns: readonly string[]): Promise<Map<string, F
   const inKnownDirs = [...wanted].filter((lfn) => dirIds.has(splitLfn(lfn)[0]));
   for (const piece of chunked(inKnownDirs, CHUNK)) {
     const split = piece.map(splitLfn);
-    const rows = await selectFiles(db)
-      .where('f.DirID', 'in', [...new Set(split.map(([dir]) => dirIds.get(dir)!))])
-      .where('f.FileName', 'in', [...new Set(split.map(([, name]) => name))])
-      .execute();
+    const rows = await queries.files.rows(
+      db,
+      [...new Set(split.map(([dir]) => dirIds.get(dir)!))],
+      [...new Set(split.map(([, name]) => name))],
+    );
     // Directories × names may pair a name with the wrong directory: keep exact LFNs only.
     for (const row of rows) {
       const lfn = `${dirNames.get(row.DirID)}/${row.FileName}`;
@@ -663,6 +695,7 @@ async function groupId(db: Db, name: string): Promise<number> {
  * that no file is in the way.
  */
 async function ensureDirectories(
+  queries: CatalogQueries,
   db: Db,
   paths: readonly string[],
   uid: number,
@@ -670,7 +703,7 @@ async function ensureDirectories(
   now: string,
 ): Promise<Map<string, number>> {
   const all = [...new Set(paths.flatMap(selfAndAncestors))];
-  const ids = await directoryIds(db, all);
+  const ids = await directoryIds(queries, db, all);
   const missing = all.filter((path) => !ids.has(path));
   const levels = groupBy(missing, (path) => selfAndAncestors(path).length);
   for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
@@ -695,7 +728,7 @@ async function ensureDirectories(
         )
         .execute();
     }
-    for (const [path, id] of await directoryIds(db, level)) ids.set(path, id);
+    for (const [path, id] of await directoryIds(queries, db, level)) ids.set(path, id);
   }
   return ids;
 }

@@ -5,6 +5,7 @@ import { PILOT_COLUMNS } from './search.ts';
 import { type Database, SqlDatabase } from '../database.ts';
 import { fromSqlDateTime, toSqlDateTime } from '../sql/datetime.ts';
 import type { PilotAgentsDBTables } from './schema.ts';
+import { PreparedQuery } from '../sql/prepared-query.ts';
 
 export interface NewPilot {
   stamp: string;
@@ -65,7 +66,37 @@ export interface PilotAgentsDB extends Database {
   ): Promise<Map<number, { stamp: string; vo: string }[]>>;
 }
 
+type PilotUpdate = Updateable<PilotAgentsDBTables['PilotAgents']>;
+
 export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implements PilotAgentsDB {
+  // The statements of every match and pilot status change, compiled once (PreparedQuery).
+  readonly #pilotOfStamp = new PreparedQuery(this.db, (db, stamp: string) =>
+    db
+      .selectFrom('PilotAgents')
+      .select(['PilotID', 'InitialJobID'])
+      .where('PilotStamp', '=', stamp),
+  );
+  readonly #mapJob = new PreparedQuery(
+    this.db,
+    (db, pilotId: number, jobId: number, time: string) =>
+      db
+        .insertInto('JobToPilotMapping')
+        .values({ PilotID: pilotId, JobID: jobId, StartTime: time }),
+  );
+  readonly #updateById = new PreparedQuery(this.db, (db, pilotId: number, fields: PilotUpdate) =>
+    db.updateTable('PilotAgents').set(fields).where('PilotID', '=', pilotId),
+  );
+  readonly #updateByStamp = new PreparedQuery(this.db, (db, stamp: string, fields: PilotUpdate) =>
+    db.updateTable('PilotAgents').set(fields).where('PilotStamp', '=', stamp),
+  );
+  readonly #pilotsMappedToJobs = new PreparedQuery(this.db, (db, jobIds: readonly number[]) =>
+    db
+      .selectFrom('JobToPilotMapping')
+      .innerJoin('PilotAgents', 'PilotAgents.PilotID', 'JobToPilotMapping.PilotID')
+      .select(['JobToPilotMapping.JobID', 'PilotAgents.PilotStamp', 'PilotAgents.VO'])
+      .where('JobToPilotMapping.JobID', 'in', jobIds),
+  );
+
   async existingStamps(stamps: readonly string[]) {
     if (stamps.length === 0) return [];
     const rows = await this.db
@@ -116,26 +147,15 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
 
   async recordMatch(stamp: string, jobId: number, time: string) {
     return this.db.transaction().execute(async (tx) => {
-      const pilot = await tx
-        .selectFrom('PilotAgents')
-        .select(['PilotID', 'InitialJobID'])
-        .where('PilotStamp', '=', stamp)
-        .executeTakeFirst();
+      const [pilot] = await this.#pilotOfStamp.rows(tx, stamp);
       if (pilot === undefined) return false;
-      await tx
-        .insertInto('JobToPilotMapping')
-        .values({ PilotID: pilot.PilotID, JobID: jobId, StartTime: time })
-        .execute();
-      await tx
-        .updateTable('PilotAgents')
-        .set({
-          CurrentJobID: jobId,
-          ...(pilot.InitialJobID === 0 ? { InitialJobID: jobId } : {}),
-          Status: 'Running',
-          LastUpdateTime: time,
-        })
-        .where('PilotID', '=', pilot.PilotID)
-        .execute();
+      await this.#mapJob.execute(tx, pilot.PilotID, jobId, time);
+      await this.#updateById.execute(tx, pilot.PilotID, {
+        CurrentJobID: jobId,
+        ...(pilot.InitialJobID === 0 ? { InitialJobID: jobId } : {}),
+        Status: 'Running',
+        LastUpdateTime: time,
+      });
       return true;
     });
   }
@@ -164,11 +184,7 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
   ) {
     await this.db.transaction().execute(async (tx) => {
       for (const [stamp, fields] of updates) {
-        await tx
-          .updateTable('PilotAgents')
-          .set({ ...fields, LastUpdateTime: time })
-          .where('PilotStamp', '=', stamp)
-          .execute();
+        await this.#updateByStamp.execute(tx, stamp, { ...fields, LastUpdateTime: time });
       }
     });
   }
@@ -199,12 +215,7 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
   async pilotsMappedToJobs(jobIds: readonly number[]) {
     const mapped = new Map<number, { stamp: string; vo: string }[]>();
     if (jobIds.length === 0) return mapped;
-    const rows = await this.db
-      .selectFrom('JobToPilotMapping')
-      .innerJoin('PilotAgents', 'PilotAgents.PilotID', 'JobToPilotMapping.PilotID')
-      .select(['JobToPilotMapping.JobID', 'PilotAgents.PilotStamp', 'PilotAgents.VO'])
-      .where('JobToPilotMapping.JobID', 'in', [...jobIds])
-      .execute();
+    const rows = await this.#pilotsMappedToJobs.rows(this.db, jobIds);
     for (const row of rows) {
       const pilots = mapped.get(row.JobID) ?? [];
       pilots.push({ stamp: row.PilotStamp, vo: row.VO });
