@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import {
   CATALOG_DEFAULT_MODE,
   CatalogFailure,
@@ -203,8 +203,8 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       if (fresh.length === 0) return failed;
 
       // 3. New files, then their replicas (which need the files' ids).
-      const uid = await userId(tx, user.owner);
-      const gid = await groupId(tx, user.group);
+      const uid = await userId(this.#queries, tx, user.owner);
+      const gid = await groupId(this.#queries, tx, user.group);
       const good = (await this.statusIds(tx)).get('AprioriGood')!;
       const dirIds = await ensureDirectories(
         this.#queries,
@@ -215,34 +215,36 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         now,
       );
       for (const piece of chunked(fresh, CHUNK)) {
-        await tx
-          .insertInto('FC_Files')
-          .values(
-            piece.map((f) => {
-              const [dir, name] = splitLfn(f.lfn);
-              return {
-                DirID: dirIds.get(dir)!,
-                FileName: name,
-                Size: f.size,
-                UID: uid,
-                GID: gid,
-                Status: good,
-                GUID: f.guid ?? derivedGuid(f.lfn, f.size, f.checksum),
-                Checksum: f.checksum,
-                Mode: CATALOG_DEFAULT_MODE,
-                CreationDate: now,
-                ModificationDate: now,
-              };
-            }),
-          )
-          .execute();
+        await this.#queries.insertFiles.execute(
+          tx,
+          piece.map((f) => {
+            const [dir, name] = splitLfn(f.lfn);
+            return {
+              DirID: dirIds.get(dir)!,
+              FileName: name,
+              Size: f.size,
+              UID: uid,
+              GID: gid,
+              Status: good,
+              GUID: f.guid ?? derivedGuid(f.lfn, f.size, f.checksum),
+              Checksum: f.checksum,
+              Mode: CATALOG_DEFAULT_MODE,
+              CreationDate: now,
+              ModificationDate: now,
+            };
+          }),
+        );
       }
       const created = await findFiles(
         this.#queries,
         tx,
         fresh.map((f) => f.lfn),
       );
-      await insertReplicas(tx, fresh, created, { status: good, repType: 'Master', now });
+      await insertReplicas(this.#queries, tx, fresh, created, {
+        status: good,
+        repType: 'Master',
+        now,
+      });
       return failed;
     });
   }
@@ -286,7 +288,11 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       }
       if (fresh.length === 0) return failed;
       const good = (await this.statusIds(tx)).get('AprioriGood')!;
-      await insertReplicas(tx, fresh, files, { status: good, repType: 'Replica', now });
+      await insertReplicas(this.#queries, tx, fresh, files, {
+        status: good,
+        repType: 'Replica',
+        now,
+      });
       return failed;
     });
   }
@@ -299,6 +305,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         entries.map((e) => e.lfn),
       );
       const seIds = await storageElementIds(
+        this.#queries,
         tx,
         entries.map((e) => e.se),
         false,
@@ -335,6 +342,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       );
       const present = await replicasByFile(tx, files);
       const seIds = await storageElementIds(
+        this.#queries,
         tx,
         entries.map((e) => e.se),
         false,
@@ -391,8 +399,8 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         wanted.filter((d) => !dirs.has(d)),
       );
       if (blocking.size > 0) return CatalogFailure.notDirectory;
-      const uid = await userId(tx, user.owner);
-      const gid = await groupId(tx, user.group);
+      const uid = await userId(this.#queries, tx, user.owner);
+      const gid = await groupId(this.#queries, tx, user.group);
       await ensureDirectories(this.#queries, tx, [path], uid, gid, toSqlDateTime(timeMs));
       return undefined;
     });
@@ -401,13 +409,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   async getPathPermissions(paths: readonly string[]) {
     const found = new Map<string, PathPermissions>();
     for (const piece of chunked([...new Set(paths)], CHUNK)) {
-      const rows = await this.db
-        .selectFrom('FC_DirectoryTree as d')
-        .innerJoin('FC_Users as u', 'u.UID', 'd.UID')
-        .innerJoin('FC_Groups as g', 'g.GID', 'd.GID')
-        .select(['d.DirName', 'u.UserName', 'g.GroupName', 'd.Mode'])
-        .where('d.DirName', 'in', piece)
-        .execute();
+      const rows = await this.#queries.pathPermissions.rows(this.db, piece);
       for (const row of rows) {
         found.set(row.DirName, {
           kind: 'directory',
@@ -520,6 +522,50 @@ function catalogQueries(db: Db) {
     files: new PreparedQuery(db, (k, dirIds: readonly number[], names: readonly string[]) =>
       selectFiles(k).where('f.DirID', 'in', dirIds).where('f.FileName', 'in', names),
     ),
+    addUser: new PreparedQuery(db, (k, name: string) =>
+      k.insertInto('FC_Users').orIgnore().values({ UserName: name }),
+    ),
+    userId: new PreparedQuery(db, (k, name: string) =>
+      k.selectFrom('FC_Users').select('UID').where('UserName', '=', name),
+    ),
+    addGroup: new PreparedQuery(db, (k, name: string) =>
+      k.insertInto('FC_Groups').orIgnore().values({ GroupName: name }),
+    ),
+    groupId: new PreparedQuery(db, (k, name: string) =>
+      k.selectFrom('FC_Groups').select('GID').where('GroupName', '=', name),
+    ),
+    addStorageElements: new PreparedQuery(db, (k, names: readonly string[]) =>
+      k
+        .insertInto('FC_StorageElements')
+        .orIgnore()
+        .values(names.map((SEName) => ({ SEName }))),
+    ),
+    storageElementIds: new PreparedQuery(db, (k, names: readonly string[]) =>
+      k.selectFrom('FC_StorageElements').select(['SEID', 'SEName']).where('SEName', 'in', names),
+    ),
+    insertFiles: new PreparedQuery(
+      db,
+      (k, rows: readonly Insertable<FileCatalogDBTables['FC_Files']>[]) =>
+        k.insertInto('FC_Files').values(rows),
+    ),
+    insertReplicas: new PreparedQuery(
+      db,
+      (k, rows: readonly Insertable<FileCatalogDBTables['FC_Replicas']>[]) =>
+        k.insertInto('FC_Replicas').values(rows),
+    ),
+    insertDirectories: new PreparedQuery(
+      db,
+      (k, rows: readonly Insertable<FileCatalogDBTables['FC_DirectoryTree']>[]) =>
+        k.insertInto('FC_DirectoryTree').orIgnore().values(rows),
+    ),
+    pathPermissions: new PreparedQuery(db, (k, paths: readonly string[]) =>
+      k
+        .selectFrom('FC_DirectoryTree as d')
+        .innerJoin('FC_Users as u', 'u.UID', 'd.UID')
+        .innerJoin('FC_Groups as g', 'g.GID', 'd.GID')
+        .select(['d.DirName', 'u.UserName', 'g.GroupName', 'd.Mode'])
+        .where('d.DirName', 'in', paths),
+    ),
   };
 }
 type CatalogQueries = ReturnType<typeof catalogQueries>;
@@ -616,30 +662,30 @@ async function replicasByFile(
 
 /** Inserts replicas of files already in `files`, numbering their SEs as needed. */
 async function insertReplicas(
+  queries: CatalogQueries,
   db: Db,
   replicas: readonly { lfn: string; se: string; pfn: string }[],
   files: ReadonlyMap<string, FileRow>,
   row: { status: number; repType: 'Master' | 'Replica'; now: string },
 ): Promise<void> {
   const seIds = await storageElementIds(
+    queries,
     db,
     replicas.map((r) => r.se),
   );
   for (const piece of chunked(replicas, CHUNK)) {
-    await db
-      .insertInto('FC_Replicas')
-      .values(
-        piece.map((r) => ({
-          FileID: files.get(r.lfn)!.FileID,
-          SEID: seIds.get(r.se)!,
-          Status: row.status,
-          RepType: row.repType,
-          PFN: r.pfn,
-          CreationDate: row.now,
-          ModificationDate: row.now,
-        })),
-      )
-      .execute();
+    await queries.insertReplicas.execute(
+      db,
+      piece.map((r) => ({
+        FileID: files.get(r.lfn)!.FileID,
+        SEID: seIds.get(r.se)!,
+        Status: row.status,
+        RepType: row.repType,
+        PFN: r.pfn,
+        CreationDate: row.now,
+        ModificationDate: row.now,
+      })),
+    );
   }
 }
 
@@ -648,44 +694,29 @@ async function insertReplicas(
  * may number the same SE: the unique name makes one insert win and the other do nothing.
  */
 async function storageElementIds(
+  queries: CatalogQueries,
   db: Db,
   names: readonly string[],
   create = true,
 ): Promise<Map<string, number>> {
   const unique = [...new Set(names)];
   if (unique.length === 0) return new Map();
-  if (create) {
-    await db
-      .insertInto('FC_StorageElements')
-      .orIgnore()
-      .values(unique.map((SEName) => ({ SEName })))
-      .execute();
-  }
-  const rows = await db
-    .selectFrom('FC_StorageElements')
-    .select(['SEID', 'SEName'])
-    .where('SEName', 'in', unique)
-    .execute();
+  if (create) await queries.addStorageElements.execute(db, unique);
+  const rows = await queries.storageElementIds.rows(db, unique);
   return new Map(rows.map((row) => [row.SEName, row.SEID]));
 }
 
-async function userId(db: Db, name: string): Promise<number> {
-  await db.insertInto('FC_Users').orIgnore().values({ UserName: name }).execute();
-  const row = await db
-    .selectFrom('FC_Users')
-    .select('UID')
-    .where('UserName', '=', name)
-    .executeTakeFirstOrThrow();
+async function userId(queries: CatalogQueries, db: Db, name: string): Promise<number> {
+  await queries.addUser.execute(db, name);
+  const [row] = await queries.userId.rows(db, name);
+  if (row === undefined) throw new Error(`user ${name} not in FC_Users after its insert`);
   return row.UID;
 }
 
-async function groupId(db: Db, name: string): Promise<number> {
-  await db.insertInto('FC_Groups').orIgnore().values({ GroupName: name }).execute();
-  const row = await db
-    .selectFrom('FC_Groups')
-    .select('GID')
-    .where('GroupName', '=', name)
-    .executeTakeFirstOrThrow();
+async function groupId(queries: CatalogQueries, db: Db, name: string): Promise<number> {
+  await queries.addGroup.execute(db, name);
+  const [row] = await queries.groupId.rows(db, name);
+  if (row === undefined) throw new Error(`group ${name} not in FC_Groups after its insert`);
   return row.GID;
 }
 
@@ -709,24 +740,21 @@ async function ensureDirectories(
   for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
     const level = levels.get(depth)!;
     for (const piece of chunked(level, CHUNK)) {
-      await db
-        .insertInto('FC_DirectoryTree')
-        .orIgnore()
-        .values(
-          piece.map((path) => {
-            const [parent] = splitLfn(path);
-            return {
-              DirName: path,
-              Parent: parent === '' ? 0 : ids.get(parent)!,
-              UID: uid,
-              GID: gid,
-              Mode: CATALOG_DEFAULT_MODE,
-              CreationDate: now,
-              ModificationDate: now,
-            };
-          }),
-        )
-        .execute();
+      await queries.insertDirectories.execute(
+        db,
+        piece.map((path) => {
+          const [parent] = splitLfn(path);
+          return {
+            DirName: path,
+            Parent: parent === '' ? 0 : ids.get(parent)!,
+            UID: uid,
+            GID: gid,
+            Mode: CATALOG_DEFAULT_MODE,
+            CreationDate: now,
+            ModificationDate: now,
+          };
+        }),
+      );
     }
     for (const [path, id] of await directoryIds(queries, db, level)) ids.set(path, id);
   }

@@ -286,6 +286,14 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
 
   async takeCommands(jobIds: readonly number[], time: string) {
     if (jobIds.length === 0) return [];
+    // Nearly every heartbeat finds no command: a plain read answers those without a
+    // transaction and an UPDATE of nothing. It returns what the transaction would have
+    // returned at that moment; a command queued after it waits for the next heartbeat.
+    if (
+      jobIds.length <= MAX_BOUND_VALUES &&
+      (await this.#pendingCommands.rows(this.db, jobIds)).length === 0
+    )
+      return [];
     return this.db.transaction().execute(async (tx) => {
       const taken: { jobId: number; command: string; arguments: string }[] = [];
       for (const chunk of chunksOf(jobIds)) {

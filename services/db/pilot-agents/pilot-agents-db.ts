@@ -1,4 +1,4 @@
-import type { Updateable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 import type { Clock, SearchSpec } from '../../core/index.ts';
 import { type TableSearch, searchTable, summarizeTable } from '../sql/search.ts';
 import { PILOT_COLUMNS } from './search.ts';
@@ -89,6 +89,26 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
   readonly #updateByStamp = new PreparedQuery(this.db, (db, stamp: string, fields: PilotUpdate) =>
     db.updateTable('PilotAgents').set(fields).where('PilotStamp', '=', stamp),
   );
+  // Those of pilot submission and authentication.
+  readonly #existingStamps = new PreparedQuery(this.db, (db, stamps: readonly string[]) =>
+    db.selectFrom('PilotAgents').select('PilotStamp').where('PilotStamp', 'in', stamps),
+  );
+  readonly #insertPilots = new PreparedQuery(
+    this.db,
+    (db, rows: readonly Insertable<PilotAgentsDBTables['PilotAgents']>[]) =>
+      db.insertInto('PilotAgents').values(rows),
+  );
+  readonly #insertSecrets = new PreparedQuery(
+    this.db,
+    (db, rows: readonly Insertable<PilotAgentsDBTables['PilotSecrets']>[]) =>
+      db.insertInto('PilotSecrets').values(rows),
+  );
+  readonly #secret = new PreparedQuery(this.db, (db, stamp: string) =>
+    db.selectFrom('PilotSecrets').selectAll().where('PilotStamp', '=', stamp),
+  );
+  readonly #vosOf = new PreparedQuery(this.db, (db, stamps: readonly string[]) =>
+    db.selectFrom('PilotAgents').select(['PilotStamp', 'VO']).where('PilotStamp', 'in', stamps),
+  );
   readonly #pilotsMappedToJobs = new PreparedQuery(this.db, (db, jobIds: readonly number[]) =>
     db
       .selectFrom('JobToPilotMapping')
@@ -99,11 +119,7 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
 
   async existingStamps(stamps: readonly string[]) {
     if (stamps.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('PilotAgents')
-      .select('PilotStamp')
-      .where('PilotStamp', 'in', [...stamps])
-      .execute();
+    const rows = await this.#existingStamps.rows(this.db, stamps);
     return rows.map((row) => row.PilotStamp);
   }
 
@@ -111,36 +127,32 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
     const now = toSqlDateTime(clock.nowMs());
     await this.db.transaction().execute(async (tx) => {
       if (pilots.length > 0) {
-        await tx
-          .insertInto('PilotAgents')
-          .values(
-            pilots.map((p) => ({
-              PilotStamp: p.stamp,
-              VO: p.vo,
-              GridType: p.gridType,
-              GridSite: p.gridSite,
-              DestinationSite: p.destinationSite,
-              PilotJobReference: p.reference,
-              Status: p.status,
-              SubmissionTime: now,
-              LastUpdateTime: now,
-            })),
-          )
-          .execute();
+        await this.#insertPilots.execute(
+          tx,
+          pilots.map((p) => ({
+            PilotStamp: p.stamp,
+            VO: p.vo,
+            GridType: p.gridType,
+            GridSite: p.gridSite,
+            DestinationSite: p.destinationSite,
+            PilotJobReference: p.reference,
+            Status: p.status,
+            SubmissionTime: now,
+            LastUpdateTime: now,
+          })),
+        );
       }
       if (secrets.length > 0) {
-        await tx
-          .insertInto('PilotSecrets')
-          .values(
-            secrets.map((s) => ({
-              PilotStamp: s.stamp,
-              VO: s.vo,
-              HashedSecret: s.hashedSecret,
-              CreationTime: now,
-              ExpirationTime: toSqlDateTime(s.expiresMs),
-            })),
-          )
-          .execute();
+        await this.#insertSecrets.execute(
+          tx,
+          secrets.map((s) => ({
+            PilotStamp: s.stamp,
+            VO: s.vo,
+            HashedSecret: s.hashedSecret,
+            CreationTime: now,
+            ExpirationTime: toSqlDateTime(s.expiresMs),
+          })),
+        );
       }
     });
   }
@@ -170,11 +182,7 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
 
   async vosOf(stamps: readonly string[]) {
     if (stamps.length === 0) return new Map<string, string>();
-    const rows = await this.db
-      .selectFrom('PilotAgents')
-      .select(['PilotStamp', 'VO'])
-      .where('PilotStamp', 'in', [...stamps])
-      .execute();
+    const rows = await this.#vosOf.rows(this.db, stamps);
     return new Map(rows.map((row) => [row.PilotStamp, row.VO]));
   }
 
@@ -225,11 +233,7 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
   }
 
   async getPilotSecret(stamp: string) {
-    const row = await this.db
-      .selectFrom('PilotSecrets')
-      .selectAll()
-      .where('PilotStamp', '=', stamp)
-      .executeTakeFirst();
+    const [row] = await this.#secret.rows(this.db, stamp);
     return row === undefined
       ? undefined
       : {

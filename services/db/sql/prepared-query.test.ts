@@ -88,7 +88,7 @@ describe.each(sqlBackends)('PreparedQuery on %s', (_backend, url) => {
     expect(priorities.compiledShapes).toBe(4);
   });
 
-  it('inserts rows given as parallel lists, and sets the fields of a record', async () => {
+  it('inserts rows given as lists or records, and sets the fields of a record', async () => {
     const insert = new PreparedQuery(
       db,
       (k, tq: number, jobIds: readonly number[], realPriorities: readonly number[]) =>
@@ -101,8 +101,23 @@ describe.each(sqlBackends)('PreparedQuery on %s', (_backend, url) => {
           })),
         ),
     );
-    await insert.execute(db, tqId, [10, 11], [0.5, 1.5]);
-    await insert.execute(db, tqId, [12], [2.5]);
+    await insert.execute(db, tqId, [10], [0.5]);
+    const insertRows = new PreparedQuery(
+      db,
+      (
+        k,
+        rows: readonly { TQId: number; JobId: number; Priority: number; RealPriority: number }[],
+      ) => k.insertInto('tq_Jobs').values(rows),
+    );
+    const row = (JobId: number, RealPriority: number) => ({
+      TQId: tqId,
+      JobId,
+      Priority: 2,
+      RealPriority,
+    });
+    await insertRows.execute(db, [row(11, 1.5), row(12, 2.5)]);
+    await insertRows.execute(db, [row(13, 3.5), row(14, 4.5)]);
+    expect(insertRows.compiledShapes).toBe(1);
     const update = new PreparedQuery(
       db,
       (k, jobId: number, fields: { Priority?: number; RealPriority?: number }) =>
@@ -117,6 +132,7 @@ describe.each(sqlBackends)('PreparedQuery on %s', (_backend, url) => {
       .selectFrom('tq_Jobs')
       .select(['JobId', 'Priority', 'RealPriority'])
       .where('JobId', '>=', 10)
+      .where('JobId', '<=', 12)
       .orderBy('JobId')
       .execute();
     expect(rows.map((r) => [r.JobId, Number(r.Priority), Number(r.RealPriority)])).toEqual([

@@ -7,19 +7,19 @@ import type { CompiledQuery, Compilable, Kysely, QueryResult } from 'kysely';
  */
 export const MAX_COMPILED_SHAPES = 32;
 
-/** Stands for item `item` of argument `arg` (-1: the argument itself) while a query is built. */
-const placeholder = (arg: number, item: number) => `\u0000gridbox-argument-${arg}.${item}\u0000`;
+/** Stands for the n-th value of the arguments while a query is built. */
+const placeholder = (n: number) => `\u0000gridbox-argument-${n}\u0000`;
 
 /** A value a placeholder can stand for: what a statement binds. */
 type Bindable = string | number | bigint | boolean | null;
 
-/** One compilation: per parameter, which argument and which of its items it takes. */
+/** Where a value is among the arguments: the argument's index, then an item's index or key. */
+type Path = readonly [arg: number, item?: number | string, key?: string];
+
+/** One compilation: per parameter, where its value is (undefined for a constant of the query). */
 interface Compiled<Row> {
   readonly query: CompiledQuery<Row>;
-  /** The argument each parameter takes, or -1 for a constant of the query. */
-  readonly args: Int32Array;
-  /** The item of a list (its index) or record (its key) it takes, or -1 for the argument itself. */
-  readonly items: (number | string)[];
+  readonly paths: (Path | undefined)[];
 }
 
 /**
@@ -30,10 +30,11 @@ interface Compiled<Row> {
  *
  * `build` receives placeholders for its arguments and must put each where a value goes:
  * - a single value (string, number…) is one placeholder;
- * - a list (`where x in (…)`, the rows of a multi-row insert as parallel lists) is a list of
- *   placeholders of the same length; the query is compiled once per length;
- * - a record of values (`set(attributes)`) is a record of placeholders with the same keys,
- *   those holding `undefined` left out as Kysely leaves them out; compiled once per key set.
+ * - a record of values (`set(attributes)`, one row to insert) is a record of placeholders
+ *   with the same keys, those holding `undefined` left out as Kysely leaves them out;
+ *   compiled once per set of keys;
+ * - a list of values (`where x in (…)`) or of records (the rows of a multi-row insert) is a
+ *   list of such placeholders of the same length; compiled once per length (and keys).
  *
  * So `build` must not look at the values, only pass them on: a query whose form depends on
  * a value (an optional filter, an empty list) is chosen by the caller, as different
@@ -67,12 +68,13 @@ export class PreparedQuery<Tables, Row, Args extends readonly unknown[]> {
     const template = compiled.query.parameters;
     const parameters = new Array<unknown>(template.length);
     for (let i = 0; i < template.length; i++) {
-      const arg = compiled.args[i]!;
-      if (arg < 0) parameters[i] = template[i];
+      const path = compiled.paths[i];
+      if (path === undefined) parameters[i] = template[i];
       else {
-        const item = compiled.items[i]!;
-        const value = args[arg];
-        parameters[i] = item === -1 ? value : (value as Record<string | number, unknown>)[item];
+        let value: unknown = args[path[0]];
+        if (path[1] !== undefined) value = (value as Record<string | number, unknown>)[path[1]];
+        if (path[2] !== undefined) value = (value as Record<string, unknown>)[path[2]];
+        parameters[i] = value;
       }
     }
     return db.executeQuery({ ...compiled.query, parameters });
@@ -102,62 +104,66 @@ export class PreparedQuery<Tables, Row, Args extends readonly unknown[]> {
 
   #compile(args: Args): Compiled<Row> {
     // 1. Placeholders of the same shape as the arguments.
-    const where = new Map<string, [arg: number, item: number | string]>();
-    const stand = (arg: number, item: number | string) => {
-      const text = placeholder(arg, typeof item === 'number' ? item : where.size);
-      where.set(text, [arg, item]);
+    const where = new Map<string, Path>();
+    const stand = (path: Path) => {
+      const text = placeholder(where.size);
+      where.set(text, path);
       return text;
     };
+    const record = (value: Record<string, unknown>, at: (key: string) => Path) =>
+      Object.fromEntries(
+        Object.entries(value)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => {
+            if (v !== null && typeof v === 'object')
+              throw new TypeError(`PreparedQuery binds plain values only, not ${k}'s object`);
+            return [k, stand(at(k))];
+          }),
+      );
     const placeholders = args.map((value, arg) => {
-      if (Array.isArray(value)) return value.map((_, i) => stand(arg, i));
-      if (isRecord(value))
-        return Object.fromEntries(
-          Object.entries(value)
-            .filter(([, v]) => v !== undefined)
-            .map(([k, v]) => {
-              if (v !== null && typeof v === 'object')
-                throw new TypeError(`PreparedQuery binds plain values only, not ${k}'s object`);
-              return [k, stand(arg, k)];
-            }),
+      if (Array.isArray(value))
+        return value.map((item: unknown, i) =>
+          isRecord(item) ? record(item, (k) => [arg, i, k]) : stand([arg, i]),
         );
-      return stand(arg, -1);
+      if (isRecord(value)) return record(value, (k) => [arg, k]);
+      return stand([arg]);
     }) as unknown as Args;
-    // 2. Built and compiled once; each parameter that is a placeholder takes its argument.
+    // 2. Built and compiled once; each parameter that is a placeholder takes its value.
     const query = this.#build(this.#db, ...placeholders).compile();
-    const argOf = new Int32Array(query.parameters.length);
-    const items: (number | string)[] = [];
-    const used = new Set<string>();
-    query.parameters.forEach((p, i) => {
-      const slot = typeof p === 'string' ? where.get(p) : undefined;
-      argOf[i] = slot?.[0] ?? -1;
-      items.push(slot?.[1] ?? -1);
-      if (slot !== undefined) used.add(p as string);
-    });
+    const paths = query.parameters.map((p) => (typeof p === 'string' ? where.get(p) : undefined));
     // 3. A placeholder that went elsewhere (into the SQL text, or nowhere) would drop its value.
-    for (const [text, [arg, item]] of where)
+    const used = new Set(query.parameters);
+    for (const [text, path] of where)
       if (!used.has(text))
         throw new Error(
-          `argument ${arg}${item === -1 ? '' : `[${item}]`} is not a parameter of ${query.sql}`,
+          `argument ${path.map((step, i) => (i === 0 ? step : `[${JSON.stringify(step)}]`)).join('')} is not a parameter of ${query.sql}`,
         );
-    return { query, args: argOf, items };
+    return { query, paths };
   }
 }
 
 function isRecord(value: unknown): value is Record<string, Bindable | undefined> {
+  // Dates and buffers are values, bound as they are.
   return (
     typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype
   );
 }
 
-/** The shape of the arguments: a list's length, a record's keys; single values add nothing. */
+/** The shape of the arguments: lists' lengths, records' keys; single values add nothing. */
 function shapeKey(args: readonly unknown[]): string {
   let key = '';
   for (const value of args) {
-    if (Array.isArray(value)) key += `${value.length},`;
-    else if (isRecord(value)) {
-      for (const k in value) if (value[k] !== undefined) key += `${k}\u0000`;
-      key += ',';
-    } else key += ',';
+    if (Array.isArray(value)) {
+      key += `${value.length}`;
+      for (const item of value) if (isRecord(item)) key = recordKey(key, item);
+    } else if (isRecord(value)) key = recordKey(key, value);
+    key += ',';
   }
+  return key;
+}
+
+function recordKey(key: string, value: Record<string, unknown>): string {
+  key += '{';
+  for (const k in value) if (value[k] !== undefined) key += `${k}\u0000`;
   return key;
 }
