@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type StartedDatabases, openDatabases, taskQueueDb } from '../index.ts';
 import { sqlBackends } from '../sql-backends.testkit.ts';
@@ -152,6 +152,16 @@ describe.each(sqlBackends)('PreparedQuery on %s', (_backend, url) => {
       expect(await count.rows(db, jobIds)).toHaveLength(Math.min(n, 5));
     }
     expect(count.compiledShapes).toBe(MAX_COMPILED_SHAPES);
+  });
+
+  it('refuses an expression where a value goes, rather than build it into the statement', async () => {
+    const update = new PreparedQuery(db, (k, fields: { Priority?: number }) =>
+      k.updateTable('tq_Jobs').set(fields).where('JobId', '=', 1),
+    );
+    const expression = sql<number>`Priority + 1` as unknown as number;
+    await expect(update.execute(db, { Priority: expression })).rejects.toThrow(
+      /binds values only, not the object in Priority/,
+    );
   });
 
   it('refuses a query that leaves an argument out', async () => {

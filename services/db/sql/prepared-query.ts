@@ -11,7 +11,7 @@ export const MAX_COMPILED_SHAPES = 32;
 const placeholder = (n: number) => `\u0000gridbox-argument-${n}\u0000`;
 
 /** A value a placeholder can stand for: what a statement binds. */
-type Bindable = string | number | bigint | boolean | null;
+type Bindable = string | number | bigint | boolean | null | Date | ArrayBufferView;
 
 /** Where a value is among the arguments: the argument's index, then an item's index or key. */
 type Path = readonly [arg: number, item?: number | string, key?: string];
@@ -115,8 +115,9 @@ export class PreparedQuery<Tables, Row, Args extends readonly unknown[]> {
         Object.entries(value)
           .filter(([, v]) => v !== undefined)
           .map(([k, v]) => {
-            if (v !== null && typeof v === 'object')
-              throw new TypeError(`PreparedQuery binds plain values only, not ${k}'s object`);
+            // An expression (sql`…`) or a nested object would be built into the SQL, not bound.
+            if (typeof v === 'object' && v !== null && !isBoundAsIs(v))
+              throw new TypeError(`PreparedQuery binds values only, not the object in ${k}`);
             return [k, stand(at(k))];
           }),
       );
@@ -142,8 +143,10 @@ export class PreparedQuery<Tables, Row, Args extends readonly unknown[]> {
   }
 }
 
+/** Objects that the drivers bind as one value. */
+const isBoundAsIs = (value: object) => value instanceof Date || ArrayBuffer.isView(value);
+
 function isRecord(value: unknown): value is Record<string, Bindable | undefined> {
-  // Dates and buffers are values, bound as they are.
   return (
     typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype
   );
