@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import {
   CATALOG_DEFAULT_MODE,
   CatalogFailure,
@@ -8,6 +8,7 @@ import {
 } from '../../core/index.ts';
 import { type Database, SqlDatabase } from '../database.ts';
 import { sqlDateTimeToIso, toSqlDateTime } from '../sql/datetime.ts';
+import { PreparedQuery } from '../sql/prepared-query.ts';
 import { findFilesByMetadata } from './metadata-search.ts';
 import { chunked, derivedGuid, selfAndAncestors, splitLfn } from './paths.ts';
 import type { FileCatalogDBTables } from './schema.ts';
@@ -156,6 +157,7 @@ const groupBy = <T, K>(items: readonly T[], key: (item: T) => K) => {
 export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implements FileCatalogDB {
   /** Status name → id; the statuses are written by the migration and never change. */
   #statusIds: Map<string, number> | undefined;
+  readonly #queries = catalogQueries(this.db);
 
   async addFiles(files: readonly FileEntry[], user: CatalogUser, timeMs: number) {
     const now = toSqlDateTime(timeMs);
@@ -163,10 +165,11 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       const failed = new Map<string, string>();
       // 1. Paths that must be directories: an LFN cannot be one, nor lie below a file.
       const needed = new Set(files.flatMap((f) => selfAndAncestors(splitLfn(f.lfn)[0])));
-      const dirs = await directoryIds(tx, [...needed, ...files.map((f) => f.lfn)]);
+      const dirs = await directoryIds(this.#queries, tx, [...needed, ...files.map((f) => f.lfn)]);
       for (const { lfn } of files)
         if (dirs.has(lfn) || needed.has(lfn)) failed.set(lfn, CatalogFailure.isDirectory);
       const blocking = await findFiles(
+        this.#queries,
         tx,
         [...needed].filter((d) => !dirs.has(d)),
       );
@@ -177,6 +180,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       // 2. DIRAC's rules for files registered already.
       const candidates = files.filter((f) => !failed.has(f.lfn));
       const existing = await findFiles(
+        this.#queries,
         tx,
         candidates.map((f) => f.lfn),
       );
@@ -199,10 +203,11 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       if (fresh.length === 0) return failed;
 
       // 3. New files, then their replicas (which need the files' ids).
-      const uid = await userId(tx, user.owner);
-      const gid = await groupId(tx, user.group);
+      const uid = await userId(this.#queries, tx, user.owner);
+      const gid = await groupId(this.#queries, tx, user.group);
       const good = (await this.statusIds(tx)).get('AprioriGood')!;
       const dirIds = await ensureDirectories(
+        this.#queries,
         tx,
         fresh.map((f) => splitLfn(f.lfn)[0]),
         uid,
@@ -210,40 +215,43 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         now,
       );
       for (const piece of chunked(fresh, CHUNK)) {
-        await tx
-          .insertInto('FC_Files')
-          .values(
-            piece.map((f) => {
-              const [dir, name] = splitLfn(f.lfn);
-              return {
-                DirID: dirIds.get(dir)!,
-                FileName: name,
-                Size: f.size,
-                UID: uid,
-                GID: gid,
-                Status: good,
-                GUID: f.guid ?? derivedGuid(f.lfn, f.size, f.checksum),
-                Checksum: f.checksum,
-                Mode: CATALOG_DEFAULT_MODE,
-                CreationDate: now,
-                ModificationDate: now,
-              };
-            }),
-          )
-          .execute();
+        await this.#queries.insertFiles.execute(
+          tx,
+          piece.map((f) => {
+            const [dir, name] = splitLfn(f.lfn);
+            return {
+              DirID: dirIds.get(dir)!,
+              FileName: name,
+              Size: f.size,
+              UID: uid,
+              GID: gid,
+              Status: good,
+              GUID: f.guid ?? derivedGuid(f.lfn, f.size, f.checksum),
+              Checksum: f.checksum,
+              Mode: CATALOG_DEFAULT_MODE,
+              CreationDate: now,
+              ModificationDate: now,
+            };
+          }),
+        );
       }
       const created = await findFiles(
+        this.#queries,
         tx,
         fresh.map((f) => f.lfn),
       );
-      await insertReplicas(tx, fresh, created, { status: good, repType: 'Master', now });
+      await insertReplicas(this.#queries, tx, fresh, created, {
+        status: good,
+        repType: 'Master',
+        now,
+      });
       return failed;
     });
   }
 
   async removeFiles(lfns: readonly string[]) {
     await this.db.transaction().execute(async (tx) => {
-      const ids = [...(await findFiles(tx, lfns)).values()].map((row) => row.FileID);
+      const ids = [...(await findFiles(this.#queries, tx, lfns)).values()].map((row) => row.FileID);
       for (const piece of chunked(ids, CHUNK)) {
         await tx.deleteFrom('FC_Replicas').where('FileID', 'in', piece).execute();
         await tx.deleteFrom('FC_FileMeta').where('FileID', 'in', piece).execute();
@@ -253,7 +261,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   }
 
   async getFileMetadata(lfns: readonly string[]) {
-    const rows = await findFiles(this.db, lfns);
+    const rows = await findFiles(this.#queries, this.db, lfns);
     return new Map([...rows].map(([lfn, row]) => [lfn, metadataOf(row)]));
   }
 
@@ -262,6 +270,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
     return this.db.transaction().execute(async (tx) => {
       const failed = new Map<string, string>();
       const files = await findFiles(
+        this.#queries,
         tx,
         entries.map((e) => e.lfn),
       );
@@ -279,7 +288,11 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       }
       if (fresh.length === 0) return failed;
       const good = (await this.statusIds(tx)).get('AprioriGood')!;
-      await insertReplicas(tx, fresh, files, { status: good, repType: 'Replica', now });
+      await insertReplicas(this.#queries, tx, fresh, files, {
+        status: good,
+        repType: 'Replica',
+        now,
+      });
       return failed;
     });
   }
@@ -287,10 +300,12 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   async removeReplicas(entries: readonly { lfn: string; se: string }[]) {
     await this.db.transaction().execute(async (tx) => {
       const files = await findFiles(
+        this.#queries,
         tx,
         entries.map((e) => e.lfn),
       );
       const seIds = await storageElementIds(
+        this.#queries,
         tx,
         entries.map((e) => e.se),
         false,
@@ -321,11 +336,13 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       const failed = new Map<string, string>();
       const statusIds = await this.statusIds(tx);
       const files = await findFiles(
+        this.#queries,
         tx,
         entries.map((e) => e.lfn),
       );
       const present = await replicasByFile(tx, files);
       const seIds = await storageElementIds(
+        this.#queries,
         tx,
         entries.map((e) => e.se),
         false,
@@ -360,7 +377,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   }
 
   async getReplicas(lfns: readonly string[], statuses: readonly string[] | undefined) {
-    const files = await findFiles(this.db, lfns);
+    const files = await findFiles(this.#queries, this.db, lfns);
     const replicas = await replicasByFile(this.db, files);
     const result = new Map<string, Record<string, string>>();
     for (const [lfn, file] of files) {
@@ -375,15 +392,16 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   async createDirectory(path: string, user: CatalogUser, timeMs: number) {
     return this.db.transaction().execute(async (tx) => {
       const wanted = selfAndAncestors(path);
-      const dirs = await directoryIds(tx, wanted);
+      const dirs = await directoryIds(this.#queries, tx, wanted);
       const blocking = await findFiles(
+        this.#queries,
         tx,
         wanted.filter((d) => !dirs.has(d)),
       );
       if (blocking.size > 0) return CatalogFailure.notDirectory;
-      const uid = await userId(tx, user.owner);
-      const gid = await groupId(tx, user.group);
-      await ensureDirectories(tx, [path], uid, gid, toSqlDateTime(timeMs));
+      const uid = await userId(this.#queries, tx, user.owner);
+      const gid = await groupId(this.#queries, tx, user.group);
+      await ensureDirectories(this.#queries, tx, [path], uid, gid, toSqlDateTime(timeMs));
       return undefined;
     });
   }
@@ -391,13 +409,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   async getPathPermissions(paths: readonly string[]) {
     const found = new Map<string, PathPermissions>();
     for (const piece of chunked([...new Set(paths)], CHUNK)) {
-      const rows = await this.db
-        .selectFrom('FC_DirectoryTree as d')
-        .innerJoin('FC_Users as u', 'u.UID', 'd.UID')
-        .innerJoin('FC_Groups as g', 'g.GID', 'd.GID')
-        .select(['d.DirName', 'u.UserName', 'g.GroupName', 'd.Mode'])
-        .where('d.DirName', 'in', piece)
-        .execute();
+      const rows = await this.#queries.pathPermissions.rows(this.db, piece);
       for (const row of rows) {
         found.set(row.DirName, {
           kind: 'directory',
@@ -408,6 +420,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       }
     }
     const files = await findFiles(
+      this.#queries,
       this.db,
       paths.filter((path) => !found.has(path) && path.lastIndexOf('/') > 0),
     );
@@ -449,9 +462,11 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   async setMetadata(path: string, metadata: CatalogMetadata) {
     return this.db.transaction().execute(async (tx) => {
       const keys = Object.keys(metadata);
-      const dirId = (await directoryIds(tx, [path])).get(path);
+      const dirId = (await directoryIds(this.#queries, tx, [path])).get(path);
       const fileId =
-        dirId === undefined ? (await findFiles(tx, [path])).get(path)?.FileID : undefined;
+        dirId === undefined
+          ? (await findFiles(this.#queries, tx, [path])).get(path)?.FileID
+          : undefined;
       if (dirId === undefined && fileId === undefined) return false;
       if (keys.length === 0) return true;
       const rows = Object.entries(metadata).map(([MetaKey, value]) => ({
@@ -498,6 +513,63 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   }
 }
 
+/** The catalog's most frequent reads, compiled once for the DB's connection (PreparedQuery). */
+function catalogQueries(db: Db) {
+  return {
+    directoryIds: new PreparedQuery(db, (k, paths: readonly string[]) =>
+      k.selectFrom('FC_DirectoryTree').select(['DirID', 'DirName']).where('DirName', 'in', paths),
+    ),
+    files: new PreparedQuery(db, (k, dirIds: readonly number[], names: readonly string[]) =>
+      selectFiles(k).where('f.DirID', 'in', dirIds).where('f.FileName', 'in', names),
+    ),
+    addUser: new PreparedQuery(db, (k, name: string) =>
+      k.insertInto('FC_Users').orIgnore().values({ UserName: name }),
+    ),
+    userId: new PreparedQuery(db, (k, name: string) =>
+      k.selectFrom('FC_Users').select('UID').where('UserName', '=', name),
+    ),
+    addGroup: new PreparedQuery(db, (k, name: string) =>
+      k.insertInto('FC_Groups').orIgnore().values({ GroupName: name }),
+    ),
+    groupId: new PreparedQuery(db, (k, name: string) =>
+      k.selectFrom('FC_Groups').select('GID').where('GroupName', '=', name),
+    ),
+    addStorageElements: new PreparedQuery(db, (k, names: readonly string[]) =>
+      k
+        .insertInto('FC_StorageElements')
+        .orIgnore()
+        .values(names.map((SEName) => ({ SEName }))),
+    ),
+    storageElementIds: new PreparedQuery(db, (k, names: readonly string[]) =>
+      k.selectFrom('FC_StorageElements').select(['SEID', 'SEName']).where('SEName', 'in', names),
+    ),
+    insertFiles: new PreparedQuery(
+      db,
+      (k, rows: readonly Insertable<FileCatalogDBTables['FC_Files']>[]) =>
+        k.insertInto('FC_Files').values(rows),
+    ),
+    insertReplicas: new PreparedQuery(
+      db,
+      (k, rows: readonly Insertable<FileCatalogDBTables['FC_Replicas']>[]) =>
+        k.insertInto('FC_Replicas').values(rows),
+    ),
+    insertDirectories: new PreparedQuery(
+      db,
+      (k, rows: readonly Insertable<FileCatalogDBTables['FC_DirectoryTree']>[]) =>
+        k.insertInto('FC_DirectoryTree').orIgnore().values(rows),
+    ),
+    pathPermissions: new PreparedQuery(db, (k, paths: readonly string[]) =>
+      k
+        .selectFrom('FC_DirectoryTree as d')
+        .innerJoin('FC_Users as u', 'u.UID', 'd.UID')
+        .innerJoin('FC_Groups as g', 'g.GID', 'd.GID')
+        .select(['d.DirName', 'u.UserName', 'g.GroupName', 'd.Mode'])
+        .where('d.DirName', 'in', paths),
+    ),
+  };
+}
+type CatalogQueries = ReturnType<typeof catalogQueries>;
+
 /** Files with their owner, group and status names, ready for `metadataOf`. */
 function selectFiles(db: Db) {
   return db
@@ -522,25 +594,30 @@ function selectFiles(db: Db) {
 }
 
 /** The ids of the directories among `paths` that exist. */
-async function directoryIds(db: Db, paths: readonly string[]): Promise<Map<string, number>> {
+async function directoryIds(
+  queries: CatalogQueries,
+  db: Db,
+  paths: readonly string[],
+): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
   for (const piece of chunked([...new Set(paths)], CHUNK)) {
-    const rows = await db
-      .selectFrom('FC_DirectoryTree')
-      .select(['DirID', 'DirName'])
-      .where('DirName', 'in', piece)
-      .execute();
+    const rows = await queries.directoryIds.rows(db, piece);
     for (const row of rows) ids.set(row.DirName, row.DirID);
   }
   return ids;
 }
 
 /** The files among `lfns` that exist, by LFN: directories first, then names within them. */
-async function findFiles(db: Db, lfns: readonly string[]): Promise<Map<string, FileRow>> {
+async function findFiles(
+  queries: CatalogQueries,
+  db: Db,
+  lfns: readonly string[],
+): Promise<Map<string, FileRow>> {
   const found = new Map<string, FileRow>();
   if (lfns.length === 0) return found;
   const wanted = new Set(lfns);
   const dirIds = await directoryIds(
+    queries,
     db,
     lfns.map((lfn) => splitLfn(lfn)[0]),
   );
@@ -548,10 +625,11 @@ async function findFiles(db: Db, lfns: readonly string[]): Promise<Map<string, F
   const inKnownDirs = [...wanted].filter((lfn) => dirIds.has(splitLfn(lfn)[0]));
   for (const piece of chunked(inKnownDirs, CHUNK)) {
     const split = piece.map(splitLfn);
-    const rows = await selectFiles(db)
-      .where('f.DirID', 'in', [...new Set(split.map(([dir]) => dirIds.get(dir)!))])
-      .where('f.FileName', 'in', [...new Set(split.map(([, name]) => name))])
-      .execute();
+    const rows = await queries.files.rows(
+      db,
+      [...new Set(split.map(([dir]) => dirIds.get(dir)!))],
+      [...new Set(split.map(([, name]) => name))],
+    );
     // Directories × names may pair a name with the wrong directory: keep exact LFNs only.
     for (const row of rows) {
       const lfn = `${dirNames.get(row.DirID)}/${row.FileName}`;
@@ -584,30 +662,30 @@ async function replicasByFile(
 
 /** Inserts replicas of files already in `files`, numbering their SEs as needed. */
 async function insertReplicas(
+  queries: CatalogQueries,
   db: Db,
   replicas: readonly { lfn: string; se: string; pfn: string }[],
   files: ReadonlyMap<string, FileRow>,
   row: { status: number; repType: 'Master' | 'Replica'; now: string },
 ): Promise<void> {
   const seIds = await storageElementIds(
+    queries,
     db,
     replicas.map((r) => r.se),
   );
   for (const piece of chunked(replicas, CHUNK)) {
-    await db
-      .insertInto('FC_Replicas')
-      .values(
-        piece.map((r) => ({
-          FileID: files.get(r.lfn)!.FileID,
-          SEID: seIds.get(r.se)!,
-          Status: row.status,
-          RepType: row.repType,
-          PFN: r.pfn,
-          CreationDate: row.now,
-          ModificationDate: row.now,
-        })),
-      )
-      .execute();
+    await queries.insertReplicas.execute(
+      db,
+      piece.map((r) => ({
+        FileID: files.get(r.lfn)!.FileID,
+        SEID: seIds.get(r.se)!,
+        Status: row.status,
+        RepType: row.repType,
+        PFN: r.pfn,
+        CreationDate: row.now,
+        ModificationDate: row.now,
+      })),
+    );
   }
 }
 
@@ -616,44 +694,29 @@ async function insertReplicas(
  * may number the same SE: the unique name makes one insert win and the other do nothing.
  */
 async function storageElementIds(
+  queries: CatalogQueries,
   db: Db,
   names: readonly string[],
   create = true,
 ): Promise<Map<string, number>> {
   const unique = [...new Set(names)];
   if (unique.length === 0) return new Map();
-  if (create) {
-    await db
-      .insertInto('FC_StorageElements')
-      .orIgnore()
-      .values(unique.map((SEName) => ({ SEName })))
-      .execute();
-  }
-  const rows = await db
-    .selectFrom('FC_StorageElements')
-    .select(['SEID', 'SEName'])
-    .where('SEName', 'in', unique)
-    .execute();
+  if (create) await queries.addStorageElements.execute(db, unique);
+  const rows = await queries.storageElementIds.rows(db, unique);
   return new Map(rows.map((row) => [row.SEName, row.SEID]));
 }
 
-async function userId(db: Db, name: string): Promise<number> {
-  await db.insertInto('FC_Users').orIgnore().values({ UserName: name }).execute();
-  const row = await db
-    .selectFrom('FC_Users')
-    .select('UID')
-    .where('UserName', '=', name)
-    .executeTakeFirstOrThrow();
+async function userId(queries: CatalogQueries, db: Db, name: string): Promise<number> {
+  await queries.addUser.execute(db, name);
+  const [row] = await queries.userId.rows(db, name);
+  if (row === undefined) throw new Error(`user ${name} not in FC_Users after its insert`);
   return row.UID;
 }
 
-async function groupId(db: Db, name: string): Promise<number> {
-  await db.insertInto('FC_Groups').orIgnore().values({ GroupName: name }).execute();
-  const row = await db
-    .selectFrom('FC_Groups')
-    .select('GID')
-    .where('GroupName', '=', name)
-    .executeTakeFirstOrThrow();
+async function groupId(queries: CatalogQueries, db: Db, name: string): Promise<number> {
+  await queries.addGroup.execute(db, name);
+  const [row] = await queries.groupId.rows(db, name);
+  if (row === undefined) throw new Error(`group ${name} not in FC_Groups after its insert`);
   return row.GID;
 }
 
@@ -663,6 +726,7 @@ async function groupId(db: Db, name: string): Promise<number> {
  * that no file is in the way.
  */
 async function ensureDirectories(
+  queries: CatalogQueries,
   db: Db,
   paths: readonly string[],
   uid: number,
@@ -670,32 +734,29 @@ async function ensureDirectories(
   now: string,
 ): Promise<Map<string, number>> {
   const all = [...new Set(paths.flatMap(selfAndAncestors))];
-  const ids = await directoryIds(db, all);
+  const ids = await directoryIds(queries, db, all);
   const missing = all.filter((path) => !ids.has(path));
   const levels = groupBy(missing, (path) => selfAndAncestors(path).length);
   for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
     const level = levels.get(depth)!;
     for (const piece of chunked(level, CHUNK)) {
-      await db
-        .insertInto('FC_DirectoryTree')
-        .orIgnore()
-        .values(
-          piece.map((path) => {
-            const [parent] = splitLfn(path);
-            return {
-              DirName: path,
-              Parent: parent === '' ? 0 : ids.get(parent)!,
-              UID: uid,
-              GID: gid,
-              Mode: CATALOG_DEFAULT_MODE,
-              CreationDate: now,
-              ModificationDate: now,
-            };
-          }),
-        )
-        .execute();
+      await queries.insertDirectories.execute(
+        db,
+        piece.map((path) => {
+          const [parent] = splitLfn(path);
+          return {
+            DirName: path,
+            Parent: parent === '' ? 0 : ids.get(parent)!,
+            UID: uid,
+            GID: gid,
+            Mode: CATALOG_DEFAULT_MODE,
+            CreationDate: now,
+            ModificationDate: now,
+          };
+        }),
+      );
     }
-    for (const [path, id] of await directoryIds(db, level)) ids.set(path, id);
+    for (const [path, id] of await directoryIds(queries, db, level)) ids.set(path, id);
   }
   return ids;
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { type Database, SqlDatabase } from '../database.ts';
 import { MAX_BOUND_VALUES, chunksOf } from '../sql/chunks.ts';
 import { toSqlDateTime } from '../sql/datetime.ts';
+import { PreparedQuery } from '../sql/prepared-query.ts';
 import { type JobLoggingDBTables, STATUS_TIME_ORDER_EPOCH_S } from './schema.ts';
 
 /** One line of a job's history. Fields not given are stored as DIRAC's `idem`. */
@@ -34,41 +35,78 @@ const IDEM = 'idem';
 const MAX_SOURCE_LENGTH = 32;
 
 export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements JobLoggingDB {
+  // Every status change runs these; compiled once (PreparedQuery).
+  readonly #lastSeqNums = new PreparedQuery(this.db, (db, jobIds: readonly number[]) =>
+    db
+      .selectFrom('LoggingInfo')
+      .select(['JobID', sql<number>`max(SeqNum)`.as('seq')])
+      .where('JobID', 'in', jobIds)
+      .groupBy('JobID'),
+  );
+  readonly #insert = new PreparedQuery(
+    this.db,
+    // The rows as one list per column.
+    (
+      db,
+      jobIds: readonly number[],
+      seqNums: readonly number[],
+      statuses: readonly string[],
+      minorStatuses: readonly string[],
+      applicationStatuses: readonly string[],
+      statusTimes: readonly string[],
+      statusTimeOrders: readonly number[],
+      sources: readonly string[],
+    ) =>
+      db.insertInto('LoggingInfo').values(
+        jobIds.map((JobID, i) => ({
+          JobID,
+          SeqNum: seqNums[i]!,
+          Status: statuses[i]!,
+          MinorStatus: minorStatuses[i]!,
+          ApplicationStatus: applicationStatuses[i]!,
+          StatusTime: statusTimes[i]!,
+          StatusTimeOrder: statusTimeOrders[i]!,
+          StatusSource: sources[i]!,
+        })),
+      ),
+  );
+  readonly #lastStatusTimes = new PreparedQuery(this.db, (db, jobIds: readonly number[]) =>
+    db
+      .selectFrom('LoggingInfo')
+      .select(['JobID', sql<number>`max(StatusTimeOrder)`.as('latest')])
+      .where('JobID', 'in', jobIds)
+      .where('Status', '!=', IDEM)
+      .groupBy('JobID'),
+  );
+
   async insertRecords(records: readonly JobLoggingRecord[]): Promise<void> {
     if (records.length === 0) return;
     await this.db.transaction().execute(async (tx) => {
       const nextSeq = new Map<number, number>();
       for (const jobIds of chunksOf([...new Set(records.map((r) => r.jobId))])) {
-        const last = await tx
-          .selectFrom('LoggingInfo')
-          .select(['JobID', sql<number>`max(SeqNum)`.as('seq')])
-          .where('JobID', 'in', jobIds)
-          .groupBy('JobID')
-          .execute();
+        const last = await this.#lastSeqNums.rows(tx, jobIds);
         for (const row of last) nextSeq.set(row.JobID, Number(row.seq) + 1);
       }
       // Eight values a row.
       for (const chunk of chunksOf(records, MAX_BOUND_VALUES / 8)) {
-        await tx
-          .insertInto('LoggingInfo')
-          .values(
-            chunk.map((record) => {
-              const seq = nextSeq.get(record.jobId) ?? 1;
-              nextSeq.set(record.jobId, seq + 1);
-              return {
-                JobID: record.jobId,
-                SeqNum: seq,
-                Status: record.status ?? IDEM,
-                MinorStatus: record.minorStatus ?? IDEM,
-                ApplicationStatus: record.applicationStatus ?? IDEM,
-                StatusTime: toSqlDateTime(record.timeMs),
-                StatusTimeOrder:
-                  Math.round(record.timeMs - STATUS_TIME_ORDER_EPOCH_S * 1000) / 1000,
-                StatusSource: record.source.slice(0, MAX_SOURCE_LENGTH),
-              };
-            }),
-          )
-          .execute();
+        const seqNums = chunk.map((record) => {
+          const seq = nextSeq.get(record.jobId) ?? 1;
+          nextSeq.set(record.jobId, seq + 1);
+          return seq;
+        });
+        await this.#insert.execute(
+          tx,
+          chunk.map((record) => record.jobId),
+          seqNums,
+          chunk.map((record) => record.status ?? IDEM),
+          chunk.map((record) => record.minorStatus ?? IDEM),
+          chunk.map((record) => record.applicationStatus ?? IDEM),
+          chunk.map((record) => toSqlDateTime(record.timeMs)),
+          chunk.map(
+            (record) => Math.round(record.timeMs - STATUS_TIME_ORDER_EPOCH_S * 1000) / 1000,
+          ),
+          chunk.map((record) => record.source.slice(0, MAX_SOURCE_LENGTH)),
+        );
       }
     });
   }
@@ -77,15 +115,7 @@ export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements 
     if (jobIds.length === 0) return new Map<number, number>();
     const rows = [];
     for (const chunk of chunksOf(jobIds)) {
-      rows.push(
-        ...(await this.db
-          .selectFrom('LoggingInfo')
-          .select(['JobID', sql<number>`max(StatusTimeOrder)`.as('latest')])
-          .where('JobID', 'in', chunk)
-          .where('Status', '!=', IDEM)
-          .groupBy('JobID')
-          .execute()),
-      );
+      rows.push(...(await this.#lastStatusTimes.rows(this.db, chunk)));
     }
     return new Map(
       rows.map((row) => [

@@ -378,6 +378,20 @@ const jobDbChecks: JobCheck[] = [
     },
   },
   {
+    name: 'delivers each queued command once, with the first take after it was queued',
+    async run(open) {
+      await using db = await open();
+      const [a, b] = await db.jobs.insertJobs([newJob('a'), newJob('b')]);
+      assert.deepEqual(await db.jobs.takeCommands([a!, b!], '2026-06-01 12:00:00'), []);
+      await db.jobs.addCommands([a!], 'Kill', 'now', '2026-06-01 12:00:01');
+      assert.deepEqual(await db.jobs.takeCommands([b!], '2026-06-01 12:00:02'), []);
+      assert.deepEqual(await db.jobs.takeCommands([a!, b!], '2026-06-01 12:00:03'), [
+        { jobId: a, command: 'Kill', arguments: 'now' },
+      ]);
+      assert.deepEqual(await db.jobs.takeCommands([a!], '2026-06-01 12:00:04'), []);
+    },
+  },
+  {
     name: 'reads, updates, logs and deletes 35,000 jobs at once (more ids than SQLite binds in one statement)',
     async run(open) {
       await using db = await open();

@@ -8,6 +8,7 @@ import { type TableSearch, searchTable, summarizeTable } from '../sql/search.ts'
 import { JOB_COLUMNS } from './search.ts';
 import { type Database, SqlDatabase } from '../database.ts';
 import type { JobDBTables } from './schema.ts';
+import { PreparedQuery } from '../sql/prepared-query.ts';
 
 /** A job as submission writes it: its Jobs row (less the id) and its JDLs. */
 export interface NewJob {
@@ -97,7 +98,79 @@ export interface JobState {
   endExecTime: string | null;
 }
 
+type JobsUpdate = Updateable<JobDBTables['Jobs']>;
+
 export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
+  // The statements of heartbeats, status changes and matches, compiled once (PreparedQuery).
+  readonly #deleteHeartbeats = new PreparedQuery(
+    this.db,
+    (db, jobId: number, time: string, names: readonly string[]) =>
+      db
+        .deleteFrom('HeartBeatLoggingInfo')
+        .where('JobID', '=', jobId)
+        .where('HeartBeatTime', '=', time)
+        .where('Name', 'in', names),
+  );
+  readonly #insertHeartbeats = new PreparedQuery(
+    this.db,
+    (db, jobId: number, time: string, names: readonly string[], values: readonly string[]) =>
+      db.insertInto('HeartBeatLoggingInfo').values(
+        names.map((Name, i) => ({
+          JobID: jobId,
+          Name,
+          Value: values[i]!,
+          HeartBeatTime: time,
+        })),
+      ),
+  );
+  readonly #pendingCommands = new PreparedQuery(this.db, (db, jobIds: readonly number[]) =>
+    db
+      .selectFrom('JobCommands')
+      .select(['JobID', 'Command', 'Arguments'])
+      .where('JobID', 'in', jobIds)
+      .where('Status', '=', 'Received')
+      .orderBy('ReceptionTime'),
+  );
+  readonly #markCommandsSent = new PreparedQuery(
+    this.db,
+    (db, jobIds: readonly number[], time: string) =>
+      db
+        .updateTable('JobCommands')
+        .set({ Status: 'Sent', ExecutionTime: time })
+        .where('JobID', 'in', jobIds)
+        .where('Status', '=', 'Received'),
+  );
+  readonly #states = new PreparedQuery(this.db, (db, jobIds: readonly number[]) =>
+    db
+      .selectFrom('Jobs')
+      .select(['JobID', 'Owner', 'OwnerGroup', 'VO', 'Status', 'StartExecTime', 'EndExecTime'])
+      .where('JobID', 'in', jobIds),
+  );
+  readonly #jdl = new PreparedQuery(this.db, (db, jobId: number) =>
+    db.selectFrom('JobJDLs').select('JDL').where('JobID', '=', jobId),
+  );
+  readonly #ownerAndJdl = new PreparedQuery(this.db, (db, jobId: number) =>
+    db
+      .selectFrom('Jobs')
+      .innerJoin('JobJDLs', 'JobJDLs.JobID', 'Jobs.JobID')
+      .select(['Jobs.Owner', 'Jobs.OwnerGroup', 'Jobs.VO', 'JobJDLs.JDL'])
+      .where('Jobs.JobID', '=', jobId),
+  );
+  readonly #setAttributesIfStatus = new PreparedQuery(
+    this.db,
+    (db, jobId: number, status: string, attributes: JobsUpdate) =>
+      db
+        .updateTable('Jobs')
+        .set(attributes)
+        .where('JobID', '=', jobId)
+        .where('Status', '=', status),
+  );
+  readonly #setAttributes = new PreparedQuery(
+    this.db,
+    (db, jobIds: readonly number[], attributes: JobsUpdate) =>
+      db.updateTable('Jobs').set(attributes).where('JobID', 'in', jobIds),
+  );
+
   async insertJobs(jobs: readonly NewJob[]): Promise<number[]> {
     if (jobs.length === 0) return [];
     const rows = jobs.map((job) => ({
@@ -204,45 +277,28 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
   ) {
     const names = Object.keys(measurements);
     if (names.length === 0) return;
+    const values = names.map((name) => String(measurements[name]));
     await this.db.transaction().execute(async (tx) => {
-      await tx
-        .deleteFrom('HeartBeatLoggingInfo')
-        .where('JobID', '=', jobId)
-        .where('HeartBeatTime', '=', time)
-        .where('Name', 'in', names)
-        .execute();
-      await tx
-        .insertInto('HeartBeatLoggingInfo')
-        .values(
-          names.map((Name) => ({
-            JobID: jobId,
-            Name,
-            Value: String(measurements[Name]),
-            HeartBeatTime: time,
-          })),
-        )
-        .execute();
+      await this.#deleteHeartbeats.execute(tx, jobId, time, names);
+      await this.#insertHeartbeats.execute(tx, jobId, time, names, values);
     });
   }
 
   async takeCommands(jobIds: readonly number[], time: string) {
     if (jobIds.length === 0) return [];
+    // Nearly every heartbeat finds no command: a plain read answers those without a
+    // transaction and an UPDATE of nothing. It returns what the transaction would have
+    // returned at that moment; a command queued after it waits for the next heartbeat.
+    if (
+      jobIds.length <= MAX_BOUND_VALUES &&
+      (await this.#pendingCommands.rows(this.db, jobIds)).length === 0
+    )
+      return [];
     return this.db.transaction().execute(async (tx) => {
       const taken: { jobId: number; command: string; arguments: string }[] = [];
       for (const chunk of chunksOf(jobIds)) {
-        const pending = await tx
-          .selectFrom('JobCommands')
-          .select(['JobID', 'Command', 'Arguments'])
-          .where('JobID', 'in', chunk)
-          .where('Status', '=', 'Received')
-          .orderBy('ReceptionTime')
-          .execute();
-        await tx
-          .updateTable('JobCommands')
-          .set({ Status: 'Sent', ExecutionTime: time })
-          .where('JobID', 'in', chunk)
-          .where('Status', '=', 'Received')
-          .execute();
+        const pending = await this.#pendingCommands.rows(tx, chunk);
+        await this.#markCommandsSent.execute(tx, chunk, time);
         taken.push(
           ...pending.map((row) => ({
             jobId: row.JobID,
@@ -259,13 +315,7 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
     if (jobIds.length === 0) return new Map<number, JobState>();
     const rows = [];
     for (const chunk of chunksOf(jobIds)) {
-      rows.push(
-        ...(await this.db
-          .selectFrom('Jobs')
-          .select(['JobID', 'Owner', 'OwnerGroup', 'VO', 'Status', 'StartExecTime', 'EndExecTime'])
-          .where('JobID', 'in', chunk)
-          .execute()),
-      );
+      rows.push(...(await this.#states.rows(this.db, chunk)));
     }
     return new Map(
       rows.map((row) => [
@@ -300,11 +350,7 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
   }
 
   async getJdl(jobId: number): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('JobJDLs')
-      .select('JDL')
-      .where('JobID', '=', jobId)
-      .executeTakeFirst();
+    const [row] = await this.#jdl.rows(this.db, jobId);
     return row === undefined ? undefined : decompressJdl(row.JDL);
   }
 
@@ -313,22 +359,12 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
     status: string,
     attributes: Parameters<JobDB['setAttributesIfStatus']>[2],
   ): Promise<boolean> {
-    const result = await this.db
-      .updateTable('Jobs')
-      .set(attributes)
-      .where('JobID', '=', jobId)
-      .where('Status', '=', status)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    const result = await this.#setAttributesIfStatus.execute(this.db, jobId, status, attributes);
+    return Number(result.numAffectedRows ?? 0) === 1;
   }
 
   async getOwnerAndJdl(jobId: number) {
-    const row = await this.db
-      .selectFrom('Jobs')
-      .innerJoin('JobJDLs', 'JobJDLs.JobID', 'Jobs.JobID')
-      .select(['Jobs.Owner', 'Jobs.OwnerGroup', 'Jobs.VO', 'JobJDLs.JDL'])
-      .where('Jobs.JobID', '=', jobId)
-      .executeTakeFirst();
+    const [row] = await this.#ownerAndJdl.rows(this.db, jobId);
     return row === undefined
       ? undefined
       : { owner: row.Owner, ownerGroup: row.OwnerGroup, vo: row.VO, jdl: decompressJdl(row.JDL) };
@@ -339,7 +375,7 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
     attributes: Parameters<JobDB['setAttributes']>[1],
   ): Promise<void> {
     for (const chunk of chunksOf(jobIds))
-      await this.db.updateTable('Jobs').set(attributes).where('JobID', 'in', chunk).execute();
+      await this.#setAttributes.execute(this.db, chunk, attributes);
   }
 }
 

@@ -1,10 +1,11 @@
-import type { Updateable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 import type { Clock, SearchSpec } from '../../core/index.ts';
 import { type TableSearch, searchTable, summarizeTable } from '../sql/search.ts';
 import { PILOT_COLUMNS } from './search.ts';
 import { type Database, SqlDatabase } from '../database.ts';
 import { fromSqlDateTime, toSqlDateTime } from '../sql/datetime.ts';
 import type { PilotAgentsDBTables } from './schema.ts';
+import { PreparedQuery } from '../sql/prepared-query.ts';
 
 export interface NewPilot {
   stamp: string;
@@ -65,14 +66,60 @@ export interface PilotAgentsDB extends Database {
   ): Promise<Map<number, { stamp: string; vo: string }[]>>;
 }
 
+type PilotUpdate = Updateable<PilotAgentsDBTables['PilotAgents']>;
+
 export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implements PilotAgentsDB {
+  // The statements of every match and pilot status change, compiled once (PreparedQuery).
+  readonly #pilotOfStamp = new PreparedQuery(this.db, (db, stamp: string) =>
+    db
+      .selectFrom('PilotAgents')
+      .select(['PilotID', 'InitialJobID'])
+      .where('PilotStamp', '=', stamp),
+  );
+  readonly #mapJob = new PreparedQuery(
+    this.db,
+    (db, pilotId: number, jobId: number, time: string) =>
+      db
+        .insertInto('JobToPilotMapping')
+        .values({ PilotID: pilotId, JobID: jobId, StartTime: time }),
+  );
+  readonly #updateById = new PreparedQuery(this.db, (db, pilotId: number, fields: PilotUpdate) =>
+    db.updateTable('PilotAgents').set(fields).where('PilotID', '=', pilotId),
+  );
+  readonly #updateByStamp = new PreparedQuery(this.db, (db, stamp: string, fields: PilotUpdate) =>
+    db.updateTable('PilotAgents').set(fields).where('PilotStamp', '=', stamp),
+  );
+  // Those of pilot submission and authentication.
+  readonly #existingStamps = new PreparedQuery(this.db, (db, stamps: readonly string[]) =>
+    db.selectFrom('PilotAgents').select('PilotStamp').where('PilotStamp', 'in', stamps),
+  );
+  readonly #insertPilots = new PreparedQuery(
+    this.db,
+    (db, rows: readonly Insertable<PilotAgentsDBTables['PilotAgents']>[]) =>
+      db.insertInto('PilotAgents').values(rows),
+  );
+  readonly #insertSecrets = new PreparedQuery(
+    this.db,
+    (db, rows: readonly Insertable<PilotAgentsDBTables['PilotSecrets']>[]) =>
+      db.insertInto('PilotSecrets').values(rows),
+  );
+  readonly #secret = new PreparedQuery(this.db, (db, stamp: string) =>
+    db.selectFrom('PilotSecrets').selectAll().where('PilotStamp', '=', stamp),
+  );
+  readonly #vosOf = new PreparedQuery(this.db, (db, stamps: readonly string[]) =>
+    db.selectFrom('PilotAgents').select(['PilotStamp', 'VO']).where('PilotStamp', 'in', stamps),
+  );
+  readonly #pilotsMappedToJobs = new PreparedQuery(this.db, (db, jobIds: readonly number[]) =>
+    db
+      .selectFrom('JobToPilotMapping')
+      .innerJoin('PilotAgents', 'PilotAgents.PilotID', 'JobToPilotMapping.PilotID')
+      .select(['JobToPilotMapping.JobID', 'PilotAgents.PilotStamp', 'PilotAgents.VO'])
+      .where('JobToPilotMapping.JobID', 'in', jobIds),
+  );
+
   async existingStamps(stamps: readonly string[]) {
     if (stamps.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('PilotAgents')
-      .select('PilotStamp')
-      .where('PilotStamp', 'in', [...stamps])
-      .execute();
+    const rows = await this.#existingStamps.rows(this.db, stamps);
     return rows.map((row) => row.PilotStamp);
   }
 
@@ -80,62 +127,47 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
     const now = toSqlDateTime(clock.nowMs());
     await this.db.transaction().execute(async (tx) => {
       if (pilots.length > 0) {
-        await tx
-          .insertInto('PilotAgents')
-          .values(
-            pilots.map((p) => ({
-              PilotStamp: p.stamp,
-              VO: p.vo,
-              GridType: p.gridType,
-              GridSite: p.gridSite,
-              DestinationSite: p.destinationSite,
-              PilotJobReference: p.reference,
-              Status: p.status,
-              SubmissionTime: now,
-              LastUpdateTime: now,
-            })),
-          )
-          .execute();
+        await this.#insertPilots.execute(
+          tx,
+          pilots.map((p) => ({
+            PilotStamp: p.stamp,
+            VO: p.vo,
+            GridType: p.gridType,
+            GridSite: p.gridSite,
+            DestinationSite: p.destinationSite,
+            PilotJobReference: p.reference,
+            Status: p.status,
+            SubmissionTime: now,
+            LastUpdateTime: now,
+          })),
+        );
       }
       if (secrets.length > 0) {
-        await tx
-          .insertInto('PilotSecrets')
-          .values(
-            secrets.map((s) => ({
-              PilotStamp: s.stamp,
-              VO: s.vo,
-              HashedSecret: s.hashedSecret,
-              CreationTime: now,
-              ExpirationTime: toSqlDateTime(s.expiresMs),
-            })),
-          )
-          .execute();
+        await this.#insertSecrets.execute(
+          tx,
+          secrets.map((s) => ({
+            PilotStamp: s.stamp,
+            VO: s.vo,
+            HashedSecret: s.hashedSecret,
+            CreationTime: now,
+            ExpirationTime: toSqlDateTime(s.expiresMs),
+          })),
+        );
       }
     });
   }
 
   async recordMatch(stamp: string, jobId: number, time: string) {
     return this.db.transaction().execute(async (tx) => {
-      const pilot = await tx
-        .selectFrom('PilotAgents')
-        .select(['PilotID', 'InitialJobID'])
-        .where('PilotStamp', '=', stamp)
-        .executeTakeFirst();
+      const [pilot] = await this.#pilotOfStamp.rows(tx, stamp);
       if (pilot === undefined) return false;
-      await tx
-        .insertInto('JobToPilotMapping')
-        .values({ PilotID: pilot.PilotID, JobID: jobId, StartTime: time })
-        .execute();
-      await tx
-        .updateTable('PilotAgents')
-        .set({
-          CurrentJobID: jobId,
-          ...(pilot.InitialJobID === 0 ? { InitialJobID: jobId } : {}),
-          Status: 'Running',
-          LastUpdateTime: time,
-        })
-        .where('PilotID', '=', pilot.PilotID)
-        .execute();
+      await this.#mapJob.execute(tx, pilot.PilotID, jobId, time);
+      await this.#updateById.execute(tx, pilot.PilotID, {
+        CurrentJobID: jobId,
+        ...(pilot.InitialJobID === 0 ? { InitialJobID: jobId } : {}),
+        Status: 'Running',
+        LastUpdateTime: time,
+      });
       return true;
     });
   }
@@ -150,11 +182,7 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
 
   async vosOf(stamps: readonly string[]) {
     if (stamps.length === 0) return new Map<string, string>();
-    const rows = await this.db
-      .selectFrom('PilotAgents')
-      .select(['PilotStamp', 'VO'])
-      .where('PilotStamp', 'in', [...stamps])
-      .execute();
+    const rows = await this.#vosOf.rows(this.db, stamps);
     return new Map(rows.map((row) => [row.PilotStamp, row.VO]));
   }
 
@@ -164,11 +192,7 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
   ) {
     await this.db.transaction().execute(async (tx) => {
       for (const [stamp, fields] of updates) {
-        await tx
-          .updateTable('PilotAgents')
-          .set({ ...fields, LastUpdateTime: time })
-          .where('PilotStamp', '=', stamp)
-          .execute();
+        await this.#updateByStamp.execute(tx, stamp, { ...fields, LastUpdateTime: time });
       }
     });
   }
@@ -199,12 +223,7 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
   async pilotsMappedToJobs(jobIds: readonly number[]) {
     const mapped = new Map<number, { stamp: string; vo: string }[]>();
     if (jobIds.length === 0) return mapped;
-    const rows = await this.db
-      .selectFrom('JobToPilotMapping')
-      .innerJoin('PilotAgents', 'PilotAgents.PilotID', 'JobToPilotMapping.PilotID')
-      .select(['JobToPilotMapping.JobID', 'PilotAgents.PilotStamp', 'PilotAgents.VO'])
-      .where('JobToPilotMapping.JobID', 'in', [...jobIds])
-      .execute();
+    const rows = await this.#pilotsMappedToJobs.rows(this.db, jobIds);
     for (const row of rows) {
       const pilots = mapped.get(row.JobID) ?? [];
       pilots.push({ stamp: row.PilotStamp, vo: row.VO });
@@ -214,11 +233,7 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
   }
 
   async getPilotSecret(stamp: string) {
-    const row = await this.db
-      .selectFrom('PilotSecrets')
-      .selectAll()
-      .where('PilotStamp', '=', stamp)
-      .executeTakeFirst();
+    const [row] = await this.#secret.rows(this.db, stamp);
     return row === undefined
       ? undefined
       : {

@@ -1,5 +1,6 @@
 import { type Database, SqlDatabase } from '../database.ts';
 import { fromSqlDateTime, toSqlDateTime } from '../sql/datetime.ts';
+import { PreparedQuery } from '../sql/prepared-query.ts';
 import type { ResourceStatusDBTables } from './schema.ts';
 
 export interface SiteStatusRow {
@@ -30,6 +31,14 @@ export class SqlResourceStatusDB
   implements ResourceStatusDB
 {
   #changes = 0;
+  /** Every match reads the site mask; compiled once (PreparedQuery). */
+  readonly #siteStatuses = new PreparedQuery(this.db, (db, vo: string) =>
+    db
+      .selectFrom('SiteStatus')
+      .selectAll()
+      .where('StatusType', '=', 'all')
+      .where('VO', 'in', ['all', vo]),
+  );
 
   changeCount(): number {
     return this.#changes;
@@ -64,12 +73,7 @@ export class SqlResourceStatusDB
   }
 
   async siteStatuses(vo: string) {
-    const rows = await this.db
-      .selectFrom('SiteStatus')
-      .selectAll()
-      .where('StatusType', '=', 'all')
-      .where('VO', 'in', ['all', vo])
-      .execute();
+    const rows = await this.#siteStatuses.rows(this.db, vo);
     const statuses = new Map<string, SiteStatusRow & { effectiveMs: number }>();
     for (const row of rows.sort((a, b) => (a.VO === 'all' ? -1 : 0) - (b.VO === 'all' ? -1 : 0))) {
       statuses.set(row.Name, {

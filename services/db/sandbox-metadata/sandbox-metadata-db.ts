@@ -1,5 +1,6 @@
 import { type Database, SqlDatabase } from '../database.ts';
 import { toSqlDateTime } from '../sql/datetime.ts';
+import { PreparedQuery } from '../sql/prepared-query.ts';
 import type { SandboxMetadataDBTables } from './schema.ts';
 
 export interface SandboxOwner {
@@ -46,6 +47,23 @@ export class SqlSandboxMetadataDB
   extends SqlDatabase<SandboxMetadataDBTables>
   implements SandboxMetadataDB
 {
+  // Every sandbox download runs these; compiled once (PreparedQuery).
+  readonly #sandbox = new PreparedQuery(this.db, (db, seName: string, pfn: string) =>
+    db
+      .selectFrom('sb_SandBoxes')
+      .innerJoin('sb_Owners', 'sb_Owners.OwnerID', 'sb_SandBoxes.OwnerId')
+      .select(['Owner', 'OwnerGroup', 'VO', 'Assigned'])
+      .where('SEName', '=', seName)
+      .where('SEPFN', '=', pfn),
+  );
+  readonly #touch = new PreparedQuery(this.db, (db, seName: string, pfn: string, time: string) =>
+    db
+      .updateTable('sb_SandBoxes')
+      .set({ LastAccessTime: time })
+      .where('SEName', '=', seName)
+      .where('SEPFN', '=', pfn),
+  );
+
   async registerSandbox(
     owner: SandboxOwner,
     seName: string,
@@ -99,13 +117,7 @@ export class SqlSandboxMetadataDB
   }
 
   async getSandbox(seName: string, pfn: string) {
-    const row = await this.db
-      .selectFrom('sb_SandBoxes')
-      .innerJoin('sb_Owners', 'sb_Owners.OwnerID', 'sb_SandBoxes.OwnerId')
-      .select(['Owner', 'OwnerGroup', 'VO', 'Assigned'])
-      .where('SEName', '=', seName)
-      .where('SEPFN', '=', pfn)
-      .executeTakeFirst();
+    const [row] = await this.#sandbox.rows(this.db, seName, pfn);
     return row === undefined
       ? undefined
       : {
@@ -117,12 +129,7 @@ export class SqlSandboxMetadataDB
   }
 
   async touch(seName: string, pfn: string, timeMs: number) {
-    await this.db
-      .updateTable('sb_SandBoxes')
-      .set({ LastAccessTime: toSqlDateTime(timeMs) })
-      .where('SEName', '=', seName)
-      .where('SEPFN', '=', pfn)
-      .execute();
+    await this.#touch.execute(this.db, seName, pfn, toSqlDateTime(timeMs));
   }
 
   async assign(jobId: number, seName: string, pfn: string, type: SandboxType) {

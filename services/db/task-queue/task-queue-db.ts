@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { type Database, SqlDatabase } from '../database.ts';
 import { chunksOf } from '../sql/chunks.ts';
-import { PreparedQuery } from './prepared.ts';
+import { PreparedQuery } from '../sql/prepared-query.ts';
 import type { TaskQueueDefinition } from './matching.ts';
 import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
 
@@ -117,41 +117,69 @@ export interface TaskQueueDB extends Database {
   queuedJobIds(afterJobId: number, limit: number): Promise<number[]>;
 }
 
-type Prepared<Row, Args extends readonly unknown[]> = PreparedQuery<TaskQueueDBTables, Row, Args>;
-
 export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements TaskQueueDB {
   /** Changes that concern one VO (queues created or refilled), by VO. */
   readonly #voChanges = new Map<string, number>();
   /** Changes whose VO is not at hand (queues deleted, priorities set): they count for every VO. */
   #allChanges = 0;
 
-  /** The queries of every match, compiled once (see PreparedQuery). */
-  #prepared:
-    | {
-        queueJobs: Prepared<{ JobId: number; RealPriority: number }, [number, number]>;
-        claimJob: Prepared<unknown, [number, number]>;
-        hasJobs: Prepared<{ JobId: number }, [number]>;
-      }
-    | undefined;
-
-  get #queries() {
-    return (this.#prepared ??= {
-      queueJobs: new PreparedQuery(this.db, 2, (db, tqId: number, limit: number) =>
-        db
-          .selectFrom('tq_Jobs')
-          .select(['JobId', 'RealPriority'])
-          .where('TQId', '=', tqId)
-          .orderBy('JobId')
-          .limit(limit),
+  // The queries of every match, compiled once (see PreparedQuery).
+  readonly #queueJobs = new PreparedQuery(this.db, (db, tqId: number, limit: number) =>
+    db
+      .selectFrom('tq_Jobs')
+      .select(['JobId', 'RealPriority'])
+      .where('TQId', '=', tqId)
+      .orderBy('JobId')
+      .limit(limit),
+  );
+  readonly #claimJob = new PreparedQuery(this.db, (db, tqId: number, jobId: number) =>
+    db.deleteFrom('tq_Jobs').where('TQId', '=', tqId).where('JobId', '=', jobId),
+  );
+  readonly #hasJobs = new PreparedQuery(this.db, (db, tqId: number) =>
+    db.selectFrom('tq_Jobs').select('JobId').where('TQId', '=', tqId).limit(1),
+  );
+  readonly #jobCounts = new PreparedQuery(this.db, (db, tqIds: readonly number[]) =>
+    db
+      .selectFrom('tq_Jobs')
+      .select(['TQId', (eb) => eb.fn.countAll<number>().as('jobs')])
+      .where('TQId', 'in', tqIds)
+      .groupBy('TQId'),
+  );
+  readonly #candidateQueues = new PreparedQuery(this.db, (db, vo: string) =>
+    db
+      .selectFrom('tq_TaskQueues')
+      .select(['TQId', 'Priority'])
+      .where('VO', '=', vo)
+      .where('Enabled', '=', 1)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('tq_Jobs')
+            .select('JobId')
+            .whereRef('tq_Jobs.TQId', '=', 'tq_TaskQueues.TQId'),
+        ),
       ),
-      claimJob: new PreparedQuery(this.db, 2, (db, tqId: number, jobId: number) =>
-        db.deleteFrom('tq_Jobs').where('TQId', '=', tqId).where('JobId', '=', jobId),
-      ),
-      hasJobs: new PreparedQuery(this.db, 1, (db, tqId: number) =>
-        db.selectFrom('tq_Jobs').select('JobId').where('TQId', '=', tqId).limit(1),
-      ),
-    });
-  }
+  );
+  // Those of submissions and of the share calculation.
+  readonly #queuesOfKey = new PreparedQuery(
+    this.db,
+    (db, owner: string, ownerGroup: string, vo: string, cpuTime: number) =>
+      db
+        .selectFrom('tq_TaskQueues')
+        .select('TQId')
+        .where('Owner', '=', owner)
+        .where('OwnerGroup', '=', ownerGroup)
+        .where('VO', '=', vo)
+        .where('CPUTime', '=', cpuTime),
+  );
+  readonly #insertJobs = new PreparedQuery(
+    this.db,
+    (db, rows: readonly Insertable<TaskQueueDBTables['tq_Jobs']>[]) =>
+      db.insertInto('tq_Jobs').values(rows),
+  );
+  readonly #setPriority = new PreparedQuery(this.db, (db, tqId: number, priority: number) =>
+    db.updateTable('tq_TaskQueues').set({ Priority: priority }).where('TQId', '=', tqId),
+  );
 
   changeCount(vo: string): number {
     return this.#allChanges + (this.#voChanges.get(vo) ?? 0);
@@ -214,14 +242,13 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     let isQueueFilled = false;
     const inserted = await this.db.transaction().execute(async (tx) => {
       // 1. The queues of this key and how many jobs each holds, read once for the batch.
-      const candidates = await tx
-        .selectFrom('tq_TaskQueues')
-        .select('TQId')
-        .where('Owner', '=', key.owner)
-        .where('OwnerGroup', '=', key.ownerGroup)
-        .where('VO', '=', key.vo)
-        .where('CPUTime', '=', cpuTime)
-        .execute();
+      const candidates = await this.#queuesOfKey.rows(
+        tx,
+        key.owner,
+        key.ownerGroup,
+        key.vo,
+        cpuTime,
+      );
       // Only the queues of exactly this key are counted: counting every queue of the owner's
       // CPU bucket made each request's cost grow with the backlog.
       const ids = candidates.map((c) => c.TQId);
@@ -233,13 +260,8 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       const matching = ids.filter((id) => this.#signatures.get(id) === wantedSignature);
       const sizes = new Map<number, number>(matching.map((id) => [id, 0]));
       if (matching.length > 0) {
-        const counted = await tx
-          .selectFrom('tq_Jobs')
-          .select(['TQId', (eb) => eb.fn.countAll<number>().as('n')])
-          .where('TQId', 'in', matching)
-          .groupBy('TQId')
-          .execute();
-        for (const c of counted) sizes.set(c.TQId, Number(c.n));
+        const counted = await this.#jobCounts.rows(tx, matching);
+        for (const c of counted) sizes.set(c.TQId, Number(c.jobs));
       }
       // 2. Each job in turn goes to the smallest queue with room, or to a new one.
       const tqIds: number[] = [];
@@ -272,10 +294,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
         RealPriority: realPriority(job.userPriority),
       }));
       for (let first = 0; first < rows.length; first += ROWS_PER_INSERT)
-        await tx
-          .insertInto('tq_Jobs')
-          .values(rows.slice(first, first + ROWS_PER_INSERT))
-          .execute();
+        await this.#insertJobs.execute(tx, rows.slice(first, first + ROWS_PER_INSERT));
       return { tqIds, newTqIds };
     });
     if (isQueueFilled) this.#changed(key.vo);
@@ -283,20 +302,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   }
 
   async candidateQueues(vo: string) {
-    const rows = await this.db
-      .selectFrom('tq_TaskQueues')
-      .select(['TQId', 'Priority'])
-      .where('VO', '=', vo)
-      .where('Enabled', '=', 1)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom('tq_Jobs')
-            .select('JobId')
-            .whereRef('tq_Jobs.TQId', '=', 'tq_TaskQueues.TQId'),
-        ),
-      )
-      .execute();
+    const rows = await this.#candidateQueues.rows(this.db, vo);
     return rows.map((row) => ({ tqId: row.TQId, priority: Number(row.Priority) }));
   }
 
@@ -326,11 +332,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     if (priorities.size === 0) return;
     await this.db.transaction().execute(async (tx) => {
       for (const [tqId, priority] of priorities) {
-        await tx
-          .updateTable('tq_TaskQueues')
-          .set({ Priority: priority })
-          .where('TQId', '=', tqId)
-          .execute();
+        await this.#setPriority.execute(tx, tqId, priority);
       }
     });
     this.#changed();
@@ -376,28 +378,23 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   async jobCounts(tqIds: readonly number[]) {
     const counts = new Map<number, number>();
     if (tqIds.length === 0) return counts;
-    const rows = await this.db
-      .selectFrom('tq_Jobs')
-      .select(['TQId', (eb) => eb.fn.countAll<number>().as('jobs')])
-      .where('TQId', 'in', [...tqIds])
-      .groupBy('TQId')
-      .execute();
+    const rows = await this.#jobCounts.rows(this.db, tqIds);
     for (const row of rows) counts.set(row.TQId, Number(row.jobs));
     return counts;
   }
 
   async queueJobs(tqId: number, limit: number) {
-    const { rows } = await this.#queries.queueJobs.execute(this.db, tqId, limit);
+    const { rows } = await this.#queueJobs.execute(this.db, tqId, limit);
     return rows.map((row) => ({ jobId: row.JobId, realPriority: Number(row.RealPriority) }));
   }
 
   async claimJob(tqId: number, jobId: number) {
-    const result = await this.#queries.claimJob.execute(this.db, tqId, jobId);
+    const result = await this.#claimJob.execute(this.db, tqId, jobId);
     return Number(result.numAffectedRows ?? 0) === 1;
   }
 
   async dropIfEmpty(tqId: number): Promise<boolean> {
-    const { hasJobs: left } = this.#queries;
+    const left = this.#hasJobs;
     const hasJobs = async (db: Kysely<TaskQueueDBTables>) =>
       (await left.execute(db, tqId)).rows.length > 0;
     // Most claims leave jobs behind: a plain read answers those without a transaction.
