@@ -6,6 +6,7 @@ export type { TaskQueueDBTables } from './schema.ts';
 export {
   CPU_TIME_BUCKETS_S,
   MAX_JOBS_PER_TASK_QUEUE,
+  type QueueGroup,
   SqlTaskQueueDB,
   type TaskQueueDB,
   type TaskQueueKey,

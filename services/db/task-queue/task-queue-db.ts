@@ -60,6 +60,12 @@ export function realPriority(priority: number): number {
   return p;
 }
 
+/** A VO's group, whose queues share the group's JobShare. */
+export interface QueueGroup {
+  vo: string;
+  ownerGroup: string;
+}
+
 /** Waiting jobs grouped by their requirements, ready for the matcher. */
 export interface TaskQueueDB extends Database {
   /**
@@ -107,8 +113,12 @@ export interface TaskQueueDB extends Database {
   claimJob(tqId: number, jobId: number): Promise<boolean>;
   /** Deletes the queue if no job is left in it; true when it did. */
   dropIfEmpty(tqId: number): Promise<boolean>;
-  /** Takes jobs out of their queues, and deletes queues left empty. */
-  deleteJobs(jobIds: readonly number[]): Promise<void>;
+  /**
+   * Takes jobs out of their queues, and deletes queues left empty. Returns the groups that
+   * lost a queue, each once: their shares are to be split again (DIRAC's
+   * deleteTaskQueueIfEmpty recalculates them).
+   */
+  deleteJobs(jobIds: readonly number[]): Promise<QueueGroup[]>;
   /** The queue a job waits in, if any. */
   taskQueueOf(jobId: number): Promise<number | undefined>;
   /** Which of these jobs wait in a queue. */
@@ -410,9 +420,9 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     return isDropped;
   }
 
-  async deleteJobs(jobIds: readonly number[]): Promise<void> {
-    if (jobIds.length === 0) return;
-    let isQueueDropped = false;
+  async deleteJobs(jobIds: readonly number[]): Promise<QueueGroup[]> {
+    if (jobIds.length === 0) return [];
+    const groups = new Map<string, QueueGroup>();
     await this.db.transaction().execute(async (tx) => {
       const queues = new Set<number>();
       for (const chunk of chunksOf(jobIds)) {
@@ -427,13 +437,23 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       }
       for (const TQId of queues) {
         if (await hasJobs(tx, TQId)) continue;
+        const queue = await tx
+          .selectFrom('tq_TaskQueues')
+          .select(['VO', 'OwnerGroup'])
+          .where('TQId', '=', TQId)
+          .executeTakeFirst();
         for (const table of TQ_REQUIREMENT_TABLES)
           await tx.deleteFrom(table).where('TQId', '=', TQId).execute();
         await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', TQId).execute();
-        isQueueDropped = true;
+        if (queue !== undefined)
+          groups.set(`${queue.VO}\u0000${queue.OwnerGroup}`, {
+            vo: queue.VO,
+            ownerGroup: queue.OwnerGroup,
+          });
       }
     });
-    if (isQueueDropped) this.#changed();
+    if (groups.size > 0) this.#changed();
+    return [...groups.values()];
   }
 
   async taskQueueOf(jobId: number): Promise<number | undefined> {

@@ -1,6 +1,7 @@
 import { GridboxError, JdlSyntaxError, parseJdl } from '../../core/index.ts';
 import { toSqlDateTime } from '../../db/index.ts';
 import { type PreparedJob, type Submitter, prepareJob } from './prepare-job.ts';
+import { removeFromTaskQueues } from './shares.ts';
 import { type SubmissionDeps, queueJobs, runOptimizers } from './submit.ts';
 
 export type RepairDeps = Pick<
@@ -82,7 +83,7 @@ export async function repairInterruptedJobs(deps: RepairDeps): Promise<RepairRep
     after = ids[ids.length - 1]!;
     const states = await deps.jobDb.getStates(ids);
     const stale = ids.filter((id) => states.get(id)?.status !== 'Waiting');
-    await deps.taskQueueDb.deleteJobs(stale);
+    await removeFromTaskQueues(deps, stale);
     report.dequeued += stale.length;
   }
   return report;

@@ -3,6 +3,7 @@ import { type JobDB, type JobLoggingDB, type TaskQueueDB, toSqlDateTime } from '
 import type { JobHooks } from './hooks.ts';
 import { type PreparedJob, type Submitter, prepareJob } from './prepare-job.ts';
 import { setJobStatuses } from './status.ts';
+import { removeFromTaskQueues } from './shares.ts';
 import { runOptimizers } from './submit.ts';
 
 export interface RescheduleDeps {
@@ -92,7 +93,7 @@ export async function rescheduleJobs(
   // 2. Then each job goes back to the queue.
   for (const { jobId, counter, submitter, prepared } of plans) {
     const checkedJdl = serializeJdl(prepared.jdl);
-    await deps.taskQueueDb.deleteJobs([jobId]);
+    await removeFromTaskQueues(deps, [jobId]);
     await deps.jobDb.updateJdl(jobId, checkedJdl.replaceAll('%j', String(jobId)));
     await deps.jobDb.setAttributes([jobId], {
       Site: prepared.site,

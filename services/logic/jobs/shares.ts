@@ -41,3 +41,19 @@ export async function recalculateShares(
   await db.setPriorities(priorities);
   return priorities;
 }
+
+/**
+ * Takes jobs out of their task queues, and splits a group's share again among the queues it
+ * has left when it lost one, as DiracX's remove_jobs_from_task_queue does. Without a
+ * configuration (a status report taken before one is loaded) the split waits for the group's
+ * next new queue.
+ */
+export async function removeFromTaskQueues(
+  deps: { taskQueueDb: TaskQueueDB; config?: Config | undefined },
+  jobIds: readonly number[],
+): Promise<void> {
+  const groups = await deps.taskQueueDb.deleteJobs(jobIds);
+  if (deps.config === undefined) return;
+  for (const { vo, ownerGroup } of groups)
+    await recalculateShares(deps.taskQueueDb, deps.config, vo, ownerGroup);
+}

@@ -112,6 +112,32 @@ describe('setJobStatuses', () => {
     expect((await row()).Status).toBe('Done');
   });
 
+  it("gives a group's whole share to the queues left when killing a job empties another owner's", async () => {
+    const group = `${vo}_user`; // JobShare 1000, split between owners
+    const [{ JobID: bobsJob }] = (await submitJdlJobs(
+      { ...deps, config },
+      { ...submitter, preferred_username: 'bob' },
+      ['Executable = "x"'],
+    )) as unknown as [{ JobID: number }];
+    const priorities = async () =>
+      Object.fromEntries(
+        (
+          await databases.sql.kysely
+            .selectFrom('tq_TaskQueues')
+            .select(['Owner', 'Priority'])
+            .where('OwnerGroup', '=', group)
+            .execute()
+        ).map((queue) => [queue.Owner, Number(queue.Priority)]),
+      );
+    expect(await priorities()).toEqual({ alice: 500, bob: 500 });
+    await setJobStatuses(
+      { ...deps, config },
+      { [bobsJob]: { [at(10)]: { Status: 'Killed', Source: 'User' } } },
+      false,
+    );
+    expect(await priorities()).toEqual({ alice: 1000 });
+  });
+
   it('takes a killed job out of its task queue and queues one Kill command for it', async () => {
     expect(await deps.taskQueueDb.taskQueueOf(jobId)).toBeDefined();
     await setJobStatuses(

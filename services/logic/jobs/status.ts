@@ -15,6 +15,7 @@ import {
   toSqlDateTime,
 } from '../../db/index.ts';
 import { type JobHooks, type StatusChange, noJobHooks } from './hooks.ts';
+import { removeFromTaskQueues } from './shares.ts';
 
 /** One status report: any of the three statuses, and who reports it. */
 export interface JobStatusUpdate {
@@ -179,7 +180,7 @@ export async function setJobStatuses(
     result.success[jobId] = written;
   }
   await deps.jobLoggingDb.insertRecords(records);
-  await deps.taskQueueDb.deleteJobs(stopped);
+  await removeFromTaskQueues(deps, stopped);
   await deps.jobDb.addCommands(stopped, 'Kill', '', toSqlDateTime(nowMs));
   await (deps.hooks ?? noJobHooks).statusChanged(committed, deps.config);
   return result;
