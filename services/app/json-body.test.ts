@@ -78,6 +78,23 @@ describe('JSON bodies', () => {
     },
   );
 
+  it.each<[string, unknown, number]>([
+    ['a number', 5, 0],
+    ['null', null, 0],
+    ['a string', '[[[]]]', 0],
+    ['an empty object', {}, 1],
+    ['an empty list', [], 1],
+    ["a pilot's slot of many platforms", { VO: 'v', Platform: ['a', 'b', 'c'], CPUTime: 1 }, 2],
+    ['the deepest of several branches', { a: [1, { b: [[]] }], c: { d: 1 }, e: null }, 5],
+    ['nulls and scalars in lists', [null, 1, 'x', [null, [false]]], 3],
+  ])('measures how deep %s nests', (_name, value, depth) => {
+    expect(jsonDepth(value)).toBe(depth);
+  });
+
+  it('stops counting once past the limit', () => {
+    expect(jsonDepth(JSON.parse(nested(1000)), 3)).toBe(4);
+  });
+
   it('still refuses prototype poisoning', async () => {
     const { app } = await build();
     const response = await app.inject({

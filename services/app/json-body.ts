@@ -8,16 +8,28 @@ import { InvalidRequestError } from '../core/index.ts';
  */
 export const MAX_JSON_DEPTH = 64;
 
-/** How deep `value` nests (a scalar is 0), counted without recursion, stopping past `limit`. */
+/**
+ * How deep `value` nests (a scalar is 0), counted without recursion, stopping past `limit`.
+ * Runs on every JSON body: only objects and arrays are stacked (a pilot's slot lists dozens
+ * of platforms, each a string), and arrays are walked without copying their values.
+ */
 export function jsonDepth(value: unknown, limit = MAX_JSON_DEPTH): number {
+  if (value === null || typeof value !== 'object') return 0;
   let deepest = 0;
-  const pending: [unknown, number][] = [[value, 0]];
-  while (pending.length > 0) {
-    const [node, depth] = pending.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    deepest = Math.max(deepest, depth + 1);
+  const nodes: object[] = [value];
+  const depths: number[] = [1];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const depth = depths.pop()!;
+    if (depth > deepest) deepest = depth;
     if (deepest > limit) return deepest;
-    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+    const children: readonly unknown[] = Array.isArray(node) ? node : Object.values(node);
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i];
+      if (child === null || typeof child !== 'object') continue;
+      nodes.push(child);
+      depths.push(depth + 1);
+    }
   }
   return deepest;
 }

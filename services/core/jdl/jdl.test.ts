@@ -142,6 +142,18 @@ const arbitraryRecord = fc
   .map((attributes): JdlRecord => ({ attributes }));
 
 describe('serializeJdl', () => {
+  it.each([
+    ['plain', 'lb-run.sh', '"lb-run.sh"'],
+    ['a quote', 'say "hi"', '"say \\"hi\\""'],
+    ['a backslash', 'C:\\dir', '"C:\\\\dir"'],
+    ['both', '\\"', '"\\\\\\""'],
+    ['nothing', '', '""'],
+  ])('writes a string with %s escaped as JDL reads it', (_name, value, written) => {
+    const record: JdlRecord = { attributes: [['A', { type: 'string', value }]] };
+    expect(serializeJdl(record)).toBe(`[\n    A = ${written};\n]`);
+    expect(parseJdl(serializeJdl(record))).toEqual(record);
+  });
+
   it('writes what parseJdl reads back identically, for any description', () => {
     fc.assert(
       fc.property(arbitraryRecord, (record) => {

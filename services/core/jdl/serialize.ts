@@ -11,8 +11,13 @@ export function serializeJdl(record: JdlRecord, indent = ''): string {
 
 function serializeValue(value: JdlValue, indent: string): string {
   switch (value.type) {
-    case 'string':
-      return `"${value.value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+    case 'string': {
+      // Every job is written three times at submission, and few values hold a quote or a
+      // backslash: those are the only ones worth a copy.
+      const text = value.value;
+      if (!text.includes('"') && !text.includes('\\')) return `"${text}"`;
+      return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+    }
     case 'number':
       return value.raw;
     case 'list':

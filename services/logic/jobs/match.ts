@@ -211,26 +211,36 @@ export function queueMatches(tq: TaskQueueDefinition, slot: MatchConditions): bo
 
 /**
  * The first `count` of `items` in DIRAC's rand()/priority order: each drawn with probability
- * proportional to `weight`. Only the few a match can try are ordered.
+ * proportional to `weight`. Only the few a match can try are ordered. Items `isEligible`
+ * refuses draw nothing, as if they were not in the list. Runs on every match over every
+ * queue a slot could use (hundreds), so it keeps two arrays rather than an object per item.
  */
 function weightedFirst<T>(
   items: readonly T[],
   weight: (item: T) => number,
   count: number,
   rng: Rng,
+  isEligible?: (item: T) => boolean,
 ): T[] {
-  const first: { item: T; key: number }[] = [];
+  const first: T[] = [];
+  const keys: number[] = [];
   for (const item of items) {
+    if (isEligible !== undefined && !isEligible(item)) continue;
     const key = rng.next() / Math.max(weight(item), 1e-9);
-    if (first.length === count) {
-      if (key >= first[count - 1]!.key) continue;
-      first.pop();
-    }
     let at = first.length;
-    while (at > 0 && first[at - 1]!.key > key) at--;
-    first.splice(at, 0, { item, key });
+    if (at === count) {
+      if (key >= keys[count - 1]!) continue;
+      at--;
+    }
+    // Insertion after any equal key: the earlier item stays first.
+    for (; at > 0 && keys[at - 1]! > key; at--) {
+      keys[at] = keys[at - 1]!;
+      first[at] = first[at - 1]!;
+    }
+    keys[at] = key;
+    first[at] = item;
   }
-  return first.map(({ item }) => item);
+  return first;
 }
 
 /**
@@ -275,8 +285,16 @@ async function matchIn(
   slot: MatchConditions & { pilotStamp?: string | undefined },
   negative: NegativeCondition | undefined,
 ): Promise<MatchedJob | undefined> {
-  const matching = queuesFor(snapshot, voGroups, kindKey, slot, negative);
-  for (const tq of weightedFirst(matching, (q) => q.priority, QUEUES_PER_MATCH, deps.rng)) {
+  const { cpuTime } = slot;
+  const { emptied } = snapshot;
+  const drawn = weightedFirst(
+    kindQueues(snapshot, voGroups, kindKey, slot, negative),
+    (q) => q.priority,
+    QUEUES_PER_MATCH,
+    deps.rng,
+    (tq) => tq.cpuTime <= cpuTime && !emptied.has(tq.tqId),
+  );
+  for (const tq of drawn) {
     const jobs = await deps.taskQueueDb.queueJobs(tq.tqId, JOB_WINDOW);
     if (jobs.length === 0) snapshot.emptied.add(tq.tqId);
     for (const job of weightedFirst(jobs, (j) => j.realPriority, CLAIMS_PER_QUEUE, deps.rng)) {
@@ -301,6 +319,24 @@ function queuesFor(
   slot: MatchConditions,
   negative: NegativeCondition | readonly NegativeCondition[] | undefined,
 ): TaskQueueDefinition[] {
+  const { cpuTime } = slot;
+  const { emptied } = snapshot;
+  return kindQueues(snapshot, voGroups, kindKey, slot, negative).filter(
+    (tq) => tq.cpuTime <= cpuTime && !emptied.has(tq.tqId),
+  );
+}
+
+/**
+ * queuesFor before CPU time and the queues found empty are looked at: the memoised list of
+ * the slot's kind, shared by the requests of that kind until the snapshot is read again.
+ */
+function kindQueues(
+  snapshot: VoSnapshot,
+  voGroups: readonly string[],
+  kindKey: string,
+  slot: MatchConditions,
+  negative: NegativeCondition | readonly NegativeCondition[] | undefined,
+): readonly TaskQueueDefinition[] {
   // The limits change at most every few seconds: a slot kept out of the same values is the
   // same kind of slot, so the filtered list is memoised with them.
   const key = negative === undefined ? kindKey : `${kindKey}${JSON.stringify(negative)}`;
@@ -328,9 +364,7 @@ function queuesFor(
     queues = snapshot.queues.filter((tq) => queueMatches(tq, anyTime) && !isOut(tq));
     if (snapshot.bySlot.size < SLOT_KINDS_PER_SNAPSHOT) snapshot.bySlot.set(key, queues);
   }
-  const { cpuTime } = slot;
-  const { emptied } = snapshot;
-  return queues.filter((tq) => tq.cpuTime <= cpuTime && !emptied.has(tq.tqId));
+  return queues;
 }
 
 /** Bounds the memo of a snapshot, whatever the variety of slots asking within its life. */

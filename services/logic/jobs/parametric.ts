@@ -76,14 +76,17 @@ export function expandParametric(record: JdlRecord, maxJobs: number): JdlRecord[
   const width = String(count - 1).length;
 
   return Array.from({ length: count }, (_, index) => {
+    // Every placeholder starts with %: most values have none and are kept as they are.
     const substitute = (text: string) =>
-      text
-        .replaceAll('%n', String(index).padStart(width, '0'))
-        .replace(/%\(([A-Za-z0-9_]+)\)s/g, (whole, name: string) => {
-          const values = sequences.get(`.${name}`);
-          return values === undefined ? whole : textOf(values[index]!);
-        })
-        .replaceAll('%s', sequences.has('') ? textOf(sequences.get('')![index]!) : '%s');
+      !text.includes('%')
+        ? text
+        : text
+            .replaceAll('%n', String(index).padStart(width, '0'))
+            .replace(/%\(([A-Za-z0-9_]+)\)s/g, (whole, name: string) => {
+              const values = sequences.get(`.${name}`);
+              return values === undefined ? whole : textOf(values[index]!);
+            })
+            .replaceAll('%s', sequences.has('') ? textOf(sequences.get('')![index]!) : '%s');
     const visit = (value: JdlValue): JdlValue => {
       if (value.type === 'string') return { type: 'string', value: substitute(value.value) };
       if (value.type === 'list') return { type: 'list', items: value.items.map(visit) };

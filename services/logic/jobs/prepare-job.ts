@@ -47,8 +47,11 @@ const MAX_PROCESSORS = 1024;
 
 const invalid = (message: string) => new InvalidRequestError(`Invalid JDL: ${message}`);
 
-function knownSites(config: Config): Set<string> {
-  return new Set(Object.values(config.Resources.Sites).flatMap((sites) => Object.keys(sites)));
+/** Whether a site is configured under any grid. Looked up, not gathered: it runs per job. */
+function isKnownSite(config: Config, site: string): boolean {
+  for (const sites of Object.values(config.Resources.Sites))
+    if (Object.hasOwn(sites, site)) return true;
+  return false;
 }
 
 /**
@@ -121,7 +124,9 @@ function jobTags(record: JdlRecord): string[] {
  * attribute, on every backend (MySQL would refuse it, SQLite would keep it).
  */
 function fitting(name: string, value: string, width: number): string {
-  if ([...value].length > width) throw invalid(`${name} is longer than ${width} characters`);
+  // A string never has more characters than UTF-16 units: only a long one is counted.
+  if (value.length > width && [...value].length > width)
+    throw invalid(`${name} is longer than ${width} characters`);
   return value;
 }
 
@@ -150,12 +155,11 @@ export function prepareJob(record: JdlRecord, submitter: Submitter, config: Conf
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel.toUpperCase()))
     throw invalid(`LogLevel ${logLevel} is not a log level`);
 
-  const sitesKnown = knownSites(config);
   // DIRAC's JobScheduling drops ANY (any spelling) and empty values from the Site list.
   const requestedSites = (listOf(record, 'Site') ?? []).filter(
     (s) => s.trim() !== '' && !isAnyValue(s),
   );
-  const unknownSite = requestedSites.find((site) => !sitesKnown.has(site));
+  const unknownSite = requestedSites.find((site) => !isKnownSite(config, site));
   if (unknownSite !== undefined) throw invalid(`Site ${unknownSite} is not a known site`);
   const bannedSites = [
     ...new Set([...(listOf(record, 'BannedSites') ?? []), ...(listOf(record, 'BannedSite') ?? [])]),

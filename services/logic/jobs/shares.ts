@@ -22,10 +22,15 @@ export async function recalculateShares(
   const share = groupInfo?.JobShare ?? DEFAULT_JOB_SHARE;
   const stats = await db.queueStats(vo, group);
   if (stats.length === 0) return new Map();
-  const entities = new Map<string, typeof stats>();
+  const isShared = groupInfo?.Properties.includes('JobSharing') === true;
+  // Runs whenever the matcher empties a queue, over every queue of the group: each entity's
+  // list grows in place (copying it per queue made the work grow with the square of queues).
+  const entities = new Map<string, (typeof stats)[number][]>();
   for (const queue of stats) {
-    const entity = groupInfo?.Properties.includes('JobSharing') === true ? group : queue.owner;
-    entities.set(entity, [...(entities.get(entity) ?? []), queue]);
+    const entity = isShared ? group : queue.owner;
+    const queues = entities.get(entity);
+    if (queues === undefined) entities.set(entity, [queue]);
+    else queues.push(queue);
   }
   const entityShare = share / entities.size;
   // Only the priorities that change are written: most submissions to a queue that exists

@@ -219,6 +219,31 @@ describe('prepareJob', () => {
     expect(prepare(`Executable = "x"; ${extra}`).requirements.tags).toEqual(tags);
   });
 
+  // Characters, not UTF-16 units: an emoji is one character of a 128-character JobName.
+  it.each([
+    ['x'.repeat(128), true],
+    ['x'.repeat(129), false],
+    ['\u{1F680}'.repeat(128), true],
+    ['\u{1F680}'.repeat(129), false],
+    ['\u{1F680}'.repeat(64) + 'x'.repeat(65), false],
+  ])('takes a JobName of %j only if it has at most 128 characters (%s)', (name, isTaken) => {
+    const check = () => prepare(`Executable = "x"; JobName = "${name}"`);
+    if (isTaken) expect(check().jobName).toBe(name);
+    else expect(check).toThrow('Invalid JDL: JobName is longer than 128 characters');
+  });
+
+  it.each([
+    [`"${site}"`, undefined],
+    [`{"${site}", "${otherSite}"}`, undefined],
+    ['"ANY"', undefined],
+    ['"Nowhere.org"', 'Site Nowhere.org is not a known site'],
+    [`{"${site}", "toString"}`, 'Site toString is not a known site'],
+  ])('checks Site = %s against the configured sites', (value, error) => {
+    const check = () => prepare(`Executable = "x"; Site = ${value}`);
+    if (error === undefined) expect(check).not.toThrow();
+    else expect(check).toThrow(`Invalid JDL: ${error}`);
+  });
+
   it('expands the platform and subtracts banned sites', () => {
     const job = prepare(
       `Executable = "x"; Platform = "${platform}"; Site = {"${site}", "${otherSite}"}; BannedSites = {"${otherSite}"}`,
