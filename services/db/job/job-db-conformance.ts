@@ -527,6 +527,36 @@ const taskQueueDbChecks: JobCheck[] = [
     },
   },
   {
+    name: 'sets the priorities it is given, each to its queue, and leaves the others',
+    async run(open) {
+      await using db = await open();
+      const [a, b, c] = await Promise.all(
+        ['alice', 'bob', 'carol'].map(
+          async (owner, i) =>
+            (await db.queues.insertJobs([{ jobId: i + 1, userPriority: 1 }], key({ owner })))[0]!,
+        ),
+      );
+      const priorities = async () =>
+        new Map(
+          (await db.queues.candidateQueues('lhcb')).map(({ tqId, priority }) => [tqId, priority]),
+        );
+      const untouched = (await priorities()).get(b!);
+      const before = db.queues.changeCount('lhcb');
+      await db.queues.setPriorities(
+        new Map([
+          [a!, 1000 / 3],
+          [c!, 0.001],
+        ]),
+      );
+      assert.ok(db.queues.changeCount('lhcb') > before);
+      const after = await priorities();
+      assert.deepEqual(
+        [a, b, c].map((tqId) => after.get(tqId!)),
+        [1000 / 3, untouched, 0.001],
+      );
+    },
+  },
+  {
     name: 'says which task queues an insertion created',
     async run(open) {
       await using db = await open();
