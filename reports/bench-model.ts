@@ -26,8 +26,15 @@ export interface BenchResult {
   matches_per_s: number;
   /** Failed requests (status >= 400, connection errors, timeouts) over all requests. */
   error_rate: number;
-  /** CPU time of the box per request, in ms; null when the box is not in this process. */
+  /**
+   * CPU time of the server per response, in ms (`cpu.server_ms` / `requests`); null when the
+   * server is not in this process (a --target), whose CPU the bench cannot see.
+   */
   cpu_ms_per_request: number | null;
+  /** The same per match (`cpu.server_ms` / `matches`); null without matches or server. */
+  cpu_ms_per_match?: number | null;
+  /** CPU time during the measured run, in ms (absent from results of earlier versions). */
+  cpu?: BenchCpu;
   routes: Record<string, RouteResult>;
   /** Per whole second of the measured run: requests answered, and jobs matched. */
   timeline: { second: number; requests: number; matches: number }[];
@@ -40,6 +47,20 @@ export interface BenchResult {
   hot_site?: { site: string; running: number; running_limits: unknown };
   /** One entry per backlog size of a sweep (`--backlog 10000,50000`); absent for one size. */
   sweep?: SweepPoint[];
+}
+
+/**
+ * CPU time over the measured run (the load thread's lifetime), user + system, in ms. The
+ * load generator runs on a thread of the bench's process, beside the server when the bench
+ * boots its own box, so the process's figure is split.
+ */
+export interface BenchCpu {
+  /** The whole bench process (`process.cpuUsage`): server, if in process, and generator. */
+  process_ms: number;
+  /** The load generator's thread alone (`process.threadCpuUsage` inside it). */
+  generator_ms: number;
+  /** `process_ms − generator_ms`: the server's; null against a --target (not measurable). */
+  server_ms: number | null;
 }
 
 export interface RouteResult {

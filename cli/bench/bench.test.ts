@@ -145,8 +145,15 @@ describe('gridbox bench', () => {
       true,
     );
     expect(match.p50_ms).toBeLessThanOrEqual(match.p99_ms);
-    expect(result.cpu_ms_per_request).toBeGreaterThan(0);
     expect(err).toMatch(/bench: measuring for 1 s/);
+    // The process's CPU is split: the load generator's thread, and the rest, the server's.
+    const cpu = result.cpu!;
+    expect(cpu.generator_ms).toBeGreaterThan(0);
+    expect(cpu.server_ms).toBeGreaterThan(0);
+    expect(cpu.server_ms!).toBeLessThanOrEqual(cpu.process_ms);
+    expect(cpu.server_ms!).toBeCloseTo(cpu.process_ms - cpu.generator_ms, 0);
+    expect(result.cpu_ms_per_request).toBeCloseTo(cpu.server_ms! / result.requests, 3);
+    expect(result.cpu_ms_per_match).toBeCloseTo(cpu.server_ms! / result.matches, 3);
 
     expect(JSON.parse(readFileSync(join(report, 'bench.json'), 'utf8'))).toEqual(result);
     const html = readFileSync(join(report, 'bench.html'), 'utf8');
@@ -155,6 +162,13 @@ describe('gridbox bench', () => {
     expect(html).toContain('Latency histogram');
     expect(html).toContain(`"matches":${result.matches}`);
     expect(html).not.toMatch(/<script[^>]+src=/);
+    for (const [name, value] of [
+      ['CPU, bench process (process.cpuUsage)', cpu.process_ms],
+      ['CPU, load generator thread (process.threadCpuUsage)', cpu.generator_ms],
+      ['CPU, server (process − generator)', cpu.server_ms],
+      ['Server CPU per request', result.cpu_ms_per_request],
+    ])
+      expect(html).toContain(`<td>${name}</td><td>${value} ms</td>`);
   });
 
   it('puts jobs Running at the hot site, sets its limits, and loads it with pilots of that site', async () => {
@@ -242,6 +256,7 @@ describe('gridbox bench', () => {
       expect(await main(argv, login.io), login.err()).toBe(0);
       const url = (JSON.parse(line) as { url: string }).url;
       const baseline = profileFile('baseline', run(1000, 2, 10));
+      const report = join(dir, 'target-report');
       const { code, out, err } = await bench(
         [
           profileFile('target', { ...matching, warmup_s: 0, thresholds: [] }),
@@ -254,13 +269,24 @@ describe('gridbox bench', () => {
           '--json',
           '--baseline',
           baseline,
+          '--report',
+          report,
         ],
         { DIRACX_TOKEN: login.out().trim() },
       );
       expect(code, err).toBe(0);
       const result = JSON.parse(out) as BenchResult & { comparison: unknown };
       expect(result.target).toBe(url);
+      // The server runs elsewhere: its CPU is unknown, not made up from the bench's own.
       expect(result.cpu_ms_per_request).toBeNull();
+      expect(result.cpu_ms_per_match).toBeNull();
+      expect(result.cpu).toMatchObject({ server_ms: null });
+      expect(result.cpu!.generator_ms).toBeGreaterThan(0);
+      expect(result.cpu!.generator_ms).toBeLessThanOrEqual(result.cpu!.process_ms);
+      const html = readFileSync(join(report, 'bench.html'), 'utf8');
+      expect(html).toContain(
+        '<td>CPU, server (process − generator)</td><td>unknown: the server runs elsewhere (--target)</td>',
+      );
       expect(result.matches).toBeGreaterThan(0);
       expect(result.comparison).toMatchObject({
         a: { profile: 'matching' },

@@ -259,13 +259,11 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
     });
   }
   progress(`measuring for ${profile.duration_s} s`);
-  const cpuBefore = process.cpuUsage();
   const load = await loadFromThread({
     streams,
     durationS: profile.duration_s,
     maxRequests: Math.ceil(profile.duration_s * MAX_REQUESTS_PER_S),
   });
-  const cpu = process.cpuUsage(cpuBefore);
 
   // 5. Figures and thresholds.
   const routes: Record<string, RouteResult> = {};
@@ -317,10 +315,11 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
     requests: load.streams.reduce((sum, s) => sum + (s.perSecond[second] ?? 0), 0),
     matches: matchStream?.okPerSecond[second] ?? 0,
   }));
-  const boxCpuMs =
-    run.isBoxInProcess && load.threadCpuMs !== null
-      ? (cpu.user + cpu.system) / 1000 - load.threadCpuMs
-      : null;
+  // The process's CPU is the server's (when it runs here) plus the generator thread's; the
+  // rest of the process idles while the thread runs. A --target's CPU is not ours to see.
+  const serverCpuMs = run.isBoxInProcess
+    ? Math.max(0, load.processCpuMs - load.generatorCpuMs)
+    : null;
   const result: BenchResult = {
     benchmark: 'gridbox-bench',
     profile: run.name,
@@ -338,7 +337,14 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
     matches_per_s: round(matches / load.durationS),
     error_rate: round(failed / Math.max(1, requests), 6),
     cpu_ms_per_request:
-      boxCpuMs === null || requests === 0 ? null : round(Math.max(0, boxCpuMs) / requests, 4),
+      serverCpuMs === null || requests === 0 ? null : round(serverCpuMs / requests, 4),
+    cpu_ms_per_match:
+      serverCpuMs === null || matches === 0 ? null : round(serverCpuMs / matches, 4),
+    cpu: {
+      process_ms: round(load.processCpuMs, 1),
+      generator_ms: round(load.generatorCpuMs, 1),
+      server_ms: serverCpuMs === null ? null : round(serverCpuMs, 1),
+    },
     routes,
     timeline,
     thresholds: [],

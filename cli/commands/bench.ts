@@ -280,7 +280,12 @@ function summary(result: BenchResult): string {
     `${result.profile}: ${result.requests_per_s} requests/s, ${result.matches_per_s} matches/s, error rate ${result.error_rate}` +
       (result.cpu_ms_per_request === null
         ? ''
-        : `, ${result.cpu_ms_per_request} ms of box CPU per request`),
+        : `, ${result.cpu_ms_per_request} ms of server CPU per request`),
+    ...(result.cpu === undefined
+      ? []
+      : [
+          `  CPU: process ${result.cpu.process_ms} ms = server ${result.cpu.server_ms === null ? 'unknown (--target)' : `${result.cpu.server_ms} ms`} + load generator thread ${result.cpu.generator_ms} ms`,
+        ]),
     `  backlog ${result.backlog_jobs} jobs (submitted in ${result.seed_s} s), ${result.duration_s} s measured, ${result.connections} connections${result.rate_per_s === null ? '' : ` at ${result.rate_per_s} requests/s`}`,
     ...Object.entries(result.routes).map(
       ([route, r]) =>
