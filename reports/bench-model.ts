@@ -36,6 +36,21 @@ export interface BenchResult {
   /** CPU time during the measured run, in ms (absent from results of earlier versions). */
   cpu?: BenchCpu;
   routes: Record<string, RouteResult>;
+  /**
+   * Auth profiles: the `dirac login`s made during the run (each step's requests are under
+   * `routes`): started, ended with tokens, failed (first distinct errors in `failures`), and
+   * the `authorization_pending` answers to the client's polls, the protocol's "not yet".
+   */
+  logins?: {
+    started: number;
+    completed: number;
+    completed_per_s: number;
+    failed: number;
+    failures: string[];
+    authorization_pending: number;
+    poll_interval_s: number;
+    sign_in_after_s: number;
+  };
   /** Per whole second of the measured run: requests answered, and jobs matched. */
   timeline: { second: number; requests: number; matches: number }[];
   thresholds: ThresholdOutcome[];
@@ -72,6 +87,12 @@ export interface RouteResult {
   max_ms: number;
   /** Responses by HTTP status, plus connection errors and timeouts. */
   statuses: Record<string, number>;
+  /**
+   * Device-code polls: the 400 answers that were `authorization_pending` (also under
+   * statuses' 400), the grant not yet given: expected, so not in `errors`.
+   */
+  authorization_pending?: number;
+  /** Failed requests: status >= 400 except `authorization_pending`, errors, timeouts. */
   errors: number;
   error_rate: number;
   /**

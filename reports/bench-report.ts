@@ -104,10 +104,25 @@ ${row(['Arrival rate', result.rate_per_s === null ? 'as fast as answered' : `${r
 ${row(['Throughput', `${result.requests_per_s} requests/s, ${result.matches_per_s} matches/s`])}
 ${row(['Error rate', String(result.error_rate)])}
 ${cpuRows(result).map(row).join('\n')}
+${
+  result.logins === undefined
+    ? ''
+    : [
+        row([
+          'dirac login',
+          `${result.logins.completed} completed (${result.logins.completed_per_s}/s) of ${result.logins.started} started, ${result.logins.failed} failed; sign-in ${result.logins.sign_in_after_s} s after the start, polls every ${result.logins.poll_interval_s} s`,
+        ]),
+        row([
+          'Polls answered authorization_pending',
+          `${result.logins.authorization_pending} (the grant not yet given: expected, not errors)`,
+        ]),
+        ...result.logins.failures.map((failure) => row(['Login failure', failure])),
+      ].join('\n')
+}
 </table>
 <h2>Routes</h2>
 <table>
-${head(['Route', 'requests', 'requests/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors'])}
+${head(['Route', 'requests', 'requests/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'authorization_pending'])}
 ${Object.entries(result.routes)
   .map(([route, r]) =>
     row([
@@ -119,6 +134,7 @@ ${Object.entries(result.routes)
       String(r.p99_ms),
       String(r.max_ms),
       String(r.errors),
+      r.authorization_pending === undefined ? '' : String(r.authorization_pending),
     ]),
   )
   .join('\n')}

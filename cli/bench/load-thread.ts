@@ -2,6 +2,7 @@
 // event loop of the server it measures (a pilot is never in the server's process).
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
+import { type LoginStream, type LoginTotals, driveLogins } from './login-driver.ts';
 
 /** What one connection sends, every time. */
 export interface ConnectionRequest {
@@ -40,6 +41,8 @@ export interface ThreadLoad {
    * one-second tick, too late for a count.
    */
   amountPerStream?: number;
+  /** `dirac login`s, for the whole duration, beside the streams. */
+  logins?: LoginStream;
 }
 
 /** What one stream measured. */
@@ -58,12 +61,19 @@ export interface StreamResult {
   timeouts: number;
   /** Seconds autocannon ran this stream. */
   durationS: number;
+  /**
+   * Answers 400 `authorization_pending` of a device-code poll: the protocol's "not yet",
+   * expected while the user signs in, not a failure. Login polls only.
+   */
+  authorizationPending?: number;
 }
 
 /** What the load thread posts back. */
 interface WorkerResult {
   durationS: number;
   streams: StreamResult[];
+  /** With `logins`: how many were started, completed, failed, and the pending answers. */
+  logins: LoginTotals | null;
   /** The thread's own CPU time, user + system, from its start to its result, in ms. */
   generatorCpuMs: number;
 }
@@ -188,6 +198,12 @@ async function runLoad(load: ThreadLoad): Promise<Omit<WorkerResult, 'generatorC
     });
     return { result, done };
   });
+  const logins =
+    load.logins === undefined
+      ? undefined
+      : driveLogins(load.logins, startedMs, startedMs + load.durationS * 1000, () => {
+          if (++responses >= load.maxRequests) for (const other of instances) other.stop();
+        });
   const timer =
     load.amountPerStream === undefined
       ? undefined
@@ -196,17 +212,19 @@ async function runLoad(load: ThreadLoad): Promise<Omit<WorkerResult, 'generatorC
         }, load.durationS * 1000);
   await Promise.all(results.map(({ done }) => done));
   clearTimeout(timer);
+  const loginResults = await logins;
+  const streams = [...results.map(({ result }) => result), ...(loginResults?.routes ?? [])];
   const wallS = (performance.now() - startedMs) / 1000;
   // autocannon's own measure of each run; the wall time also counts closing the sockets.
-  const durationS = Math.max(...results.map(({ result }) => result.durationS)) || wallS;
+  const durationS = Math.max(...streams.map((result) => result.durationS)) || wallS;
   // Whole seconds only: the tail of a last, partial second would plot as a drop.
   const seconds = Math.max(1, Math.floor(wallS));
-  for (const { result } of results)
+  for (const result of streams)
     for (const series of [result.perSecond, result.okPerSecond]) {
       for (let s = 0; s < seconds; s++) series[s] ??= 0;
       series.length = seconds;
     }
-  return { durationS, streams: results.map(({ result }) => result) };
+  return { durationS, streams, logins: loginResults?.totals ?? null };
 }
 
 if (!isMainThread) {

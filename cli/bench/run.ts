@@ -13,7 +13,14 @@ import {
 } from '../../reports/index.ts';
 import { UsageError } from '../../services/core/index.ts';
 import { type ConnectionRequest, type LoadStream, loadFromThread } from './load-thread.ts';
-import { type BenchProfile, type HotSite, type Threshold, routeShares } from './profile.ts';
+import type { LoginStream, LoginUser } from './login-driver.ts';
+import {
+  type BenchProfile,
+  DIRAC_LOGIN_DEVICE_FLOW,
+  type HotSite,
+  type Threshold,
+  routeShares,
+} from './profile.ts';
 
 /** Who seeds the box: the backlog's owners, and an administrator who registers pilots. */
 export interface BenchCredentials {
@@ -27,6 +34,11 @@ export interface BenchCredentials {
    * own; undefined where the bench cannot log users in (a --target).
    */
   refreshToken?: (username: string, group: string) => Promise<string>;
+  /**
+   * What `username` types at the identity provider to log in to `group`; undefined where
+   * the bench does not know users' passwords (a --target).
+   */
+  signIn?: (username: string, group: string) => LoginUser;
 }
 
 export interface BenchRun {
@@ -132,8 +144,31 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
   const shares = routeShares(profile);
   const streams: LoadStream[] = [];
   const warmupRequests = new Map<string, ConnectionRequest[]>();
+  let logins: LoginStream | undefined;
   for (const { route, share } of shares) {
     const connections = Math.max(1, Math.round(profile.connections * share));
+    if (route === 'dirac login') {
+      const signIn = credentials.signIn;
+      if (signIn === undefined)
+        throw new UsageError(
+          `${route} signs users in at the identity provider with their passwords, which a --target's are not known; leave it out of the profile's mix`,
+        );
+      const flow = profile.device_flow ?? DIRAC_LOGIN_DEVICE_FLOW;
+      const owners =
+        ownJobs.length === 0 ? backlog.queues.slice(0, 1) : ownJobs.map((j) => j.queue);
+      const users = [...new Map(owners.map((q) => [`${q.owner}/${q.group}`, q])).values()].map(
+        (queue) => signIn(queue.owner, queue.group),
+      );
+      logins = {
+        route,
+        url: run.url,
+        connections,
+        users,
+        pollIntervalS: flow.poll_interval_s,
+        signInAfterS: flow.sign_in_after_s,
+      };
+      continue;
+    }
     const [method, path] = route.split(' ') as [LoadStream['method'], string];
     const stream = {
       route,
@@ -178,16 +213,6 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
           body: JSON.stringify({ pilot_stamp: stamp, pilot_secret: secret }),
         }));
         break;
-      case 'POST /api/auth/device': {
-        // Each request starts a new login, as `dirac login` does.
-        const query = new URLSearchParams({
-          client_id: DIRAC_CLIENT_ID,
-          scope: `vo:${credentials.vo} group:${user(0)?.queue.group ?? `${credentials.vo}_user`}`,
-        });
-        stream.url += `?${query}`;
-        requests = [{ headers: {} }];
-        break;
-      }
       case 'POST /api/auth/token': {
         const login = credentials.refreshToken;
         if (login === undefined)
@@ -253,6 +278,7 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
       })),
       durationS: profile.warmup_s,
       maxRequests: Math.ceil(profile.warmup_s * MAX_REQUESTS_PER_S),
+      ...(logins === undefined ? {} : { logins }),
       ...(profile.generator === 'matching'
         ? { amountPerStream: Math.max(1, Math.floor(submitted * WARMUP_MAX_BACKLOG_SHARE)) }
         : {}),
@@ -263,20 +289,24 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
     streams,
     durationS: profile.duration_s,
     maxRequests: Math.ceil(profile.duration_s * MAX_REQUESTS_PER_S),
+    ...(logins === undefined ? {} : { logins }),
   });
 
   // 5. Figures and thresholds.
   const routes: Record<string, RouteResult> = {};
   let requests = 0;
   let failed = 0;
-  for (const [index, stream] of load.streams.entries()) {
+  for (const stream of load.streams) {
     const sorted = Float64Array.from(stream.latenciesMs).sort();
-    const ratePerS = streams[index]!.ratePerS;
+    const ratePerS = streams.find(({ route }) => route === stream.route)?.ratePerS;
     const answered = sorted.length;
+    // A device-code poll answered 400 authorization_pending is the protocol, not a failure.
+    const pending = stream.authorizationPending ?? 0;
     const streamFailed =
       Object.entries(stream.statuses)
         .filter(([code]) => Number(code) >= 400)
-        .reduce((sum, [, n]) => sum + n, 0) +
+        .reduce((sum, [, n]) => sum + n, 0) -
+      pending +
       stream.errors +
       stream.timeouts;
     const counts = new Array<number>(HISTOGRAM_BOUNDS_MS.length + 1).fill(0);
@@ -296,6 +326,7 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
         ...(stream.errors > 0 ? { errors: stream.errors } : {}),
         ...(stream.timeouts > 0 ? { timeouts: stream.timeouts } : {}),
       },
+      ...(stream.authorizationPending === undefined ? {} : { authorization_pending: pending }),
       errors: streamFailed,
       error_rate: round(streamFailed / Math.max(1, answered + stream.errors), 6),
       histogram: { bounds_ms: HISTOGRAM_BOUNDS_MS, counts },
@@ -346,6 +377,20 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
       server_ms: serverCpuMs === null ? null : round(serverCpuMs, 1),
     },
     routes,
+    ...(load.logins === null
+      ? {}
+      : {
+          logins: {
+            started: load.logins.started,
+            completed: load.logins.completed,
+            completed_per_s: round(load.logins.completed / load.durationS),
+            failed: load.logins.failed,
+            failures: load.logins.failures,
+            authorization_pending: load.logins.authorizationPending,
+            poll_interval_s: logins!.pollIntervalS,
+            sign_in_after_s: logins!.signInAfterS,
+          },
+        }),
     timeline,
     thresholds: [],
     passed: true,
