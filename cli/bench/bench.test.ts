@@ -175,6 +175,23 @@ describe('gridbox bench', () => {
       expect(html).toContain(`<td>${name}</td><td>${value} ms</td>`);
   });
 
+  it('warms up on a backlog smaller than ten requests per connection', async () => {
+    // The warm-up takes a tenth of the backlog, 2 requests here, fewer than the 8 pilots.
+    const { code, out, err } = await bench([
+      'matching',
+      '--backlog',
+      '20',
+      '--duration',
+      '1',
+      '--json',
+    ]);
+    const result = JSON.parse(out) as BenchResult;
+    expect(code, err).toBe(result.passed ? 0 : 1);
+    expect(err).toMatch(/bench: warming up for 2 s/);
+    expect(result.backlog_jobs).toBe(20);
+    expect(result.routes['POST /api/jobs/match']!.requests).toBeGreaterThan(0);
+  });
+
   it('puts jobs Running at the hot site, sets its limits, and loads it with pilots of that site', async () => {
     const profile = profileFile('hot-site', {
       ...hotSite,

@@ -159,7 +159,9 @@ async function runLoad(load: ThreadLoad): Promise<Omit<WorkerResult, 'generatorC
         {
           url: stream.url,
           method: stream.method,
-          connections: stream.connections,
+          // A count below the connections would leave some without a request, which
+          // autocannon refuses: fewer connections then (a warm-up on a tiny backlog).
+          connections: Math.min(stream.connections, load.amountPerStream ?? Infinity),
           ...(load.amountPerStream === undefined
             ? { duration: load.durationS }
             : { amount: load.amountPerStream }),
