@@ -111,12 +111,7 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
       reportedMs = performance.now();
     }
   }
-  const slotAt = (site: string) => ({
-    VO: credentials.vo,
-    Site: site,
-    Platform: backlog.platforms,
-    CPUTime: 2_000_000,
-  });
+  const slotAt = (site: string) => pilotSlot(backlog, credentials.vo, site);
   const hot = profile.hot_site;
   const hotRunning =
     hot === undefined ? 0 : await runAtHotSite(client, credentials.vo, hot, slotAt(hot.site));
@@ -126,14 +121,7 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
   // 2. Pilots, as a real pilot gets its token.
   const registered = await registerPilots(client, credentials.vo, profile.connections, 'bench');
   const pilots = registered.map(({ token }) => token);
-  // Pilots come from the sites with the most work, one site per pilot in turn.
-  const work = new Map<string, number>();
-  for (const { queue } of ownQueues)
-    for (const site of queue.sites) work.set(site, (work.get(site) ?? 0) + queue.jobs);
-  const sites = [...work.entries()].sort((a, b) => b[1] - a[1]).map(([site]) => site);
-  if (sites.length === 0) sites.push(...backlog.sites);
-  // With a hot site, every pilot comes from it.
-  if (hot !== undefined) sites.splice(0, sites.length, hot.site);
+  const sites = pilotSites(backlog, ownQueues, hot);
   const slot = (i: number) => slotAt(sites[i % sites.length]!);
   const pilotRequest = (token: string, body: unknown): ConnectionRequest => ({
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -408,6 +396,29 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
   result.thresholds = profile.thresholds.flatMap((threshold) => checkThreshold(threshold, result));
   result.passed = result.thresholds.every((outcome) => outcome.passed);
   return result;
+}
+
+/** What a pilot of `site` offers the matcher: every platform of the backlog, a long slot. */
+export function pilotSlot(backlog: { platforms: string[] }, vo: string, site: string) {
+  return { VO: vo, Site: site, Platform: backlog.platforms, CPUTime: 2_000_000 };
+}
+
+/**
+ * The sites the pilots come from, pilot i from site i modulo their number: the sites with
+ * the most work of the submitted queues first, or the hot site alone. The cross-check
+ * (loadtests/cross-check.ts) sends the same slots.
+ */
+export function pilotSites(
+  backlog: { sites: string[] },
+  ownQueues: readonly { queue: BacklogQueue }[],
+  hot: HotSite | undefined,
+): string[] {
+  if (hot !== undefined) return [hot.site];
+  const work = new Map<string, number>();
+  for (const { queue } of ownQueues)
+    for (const site of queue.sites) work.set(site, (work.get(site) ?? 0) + queue.jobs);
+  const sites = [...work.entries()].sort((a, b) => b[1] - a[1]).map(([site]) => site);
+  return sites.length === 0 ? [...backlog.sites] : sites;
 }
 
 /**
