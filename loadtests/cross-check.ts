@@ -426,6 +426,15 @@ async function main() {
           : round(median(rounds.map((r) => r.comparison[name].ratio_wrk_over_bench ?? NaN))),
       ]),
     );
+    // A 204 is a match with nothing to hand out: the slots' sites ran dry, not comparable.
+    const dry = (pair: { bench: unknown; wrk: unknown }) =>
+      [pair.bench, pair.wrk].some((side) =>
+        Object.keys((side as { statuses: Record<string, number> }).statuses).some(
+          (code) => code !== '200',
+        ),
+      )
+        ? ['  (answers other than 200: the slots ran dry or failed; not a comparison of matching)']
+        : [];
     const report = {
       duration_s: DURATION_S,
       first,
@@ -445,9 +454,11 @@ async function main() {
         [
           `backlog ${BACKLOG}, bench first:`,
           table(first.comparison),
+          ...dry(first),
           ...rounds.flatMap((r, i) => [
             `round ${i + 1} (backlog ${ROUND_BACKLOG}, ${i % 2 === 0 ? 'bench' : 'wrk'} first):`,
             table(r.comparison),
+            ...dry(r),
           ]),
           ...(rounds.length === 0
             ? []
