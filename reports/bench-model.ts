@@ -26,9 +26,31 @@ export interface BenchResult {
   matches_per_s: number;
   /** Failed requests (status >= 400, connection errors, timeouts) over all requests. */
   error_rate: number;
-  /** CPU time of the box per request, in ms; null when the box is not in this process. */
+  /**
+   * CPU time of the server per response, in ms (`cpu.server_ms` / `requests`); null when the
+   * server is not in this process (a --target), whose CPU the bench cannot see.
+   */
   cpu_ms_per_request: number | null;
+  /** The same per match (`cpu.server_ms` / `matches`); null without matches or server. */
+  cpu_ms_per_match?: number | null;
+  /** CPU time during the measured run, in ms (absent from results of earlier versions). */
+  cpu?: BenchCpu;
   routes: Record<string, RouteResult>;
+  /**
+   * Auth profiles: the `dirac login`s made during the run (each step's requests are under
+   * `routes`): started, ended with tokens, failed (first distinct errors in `failures`), and
+   * the `authorization_pending` answers to the client's polls, the protocol's "not yet".
+   */
+  logins?: {
+    started: number;
+    completed: number;
+    completed_per_s: number;
+    failed: number;
+    failures: string[];
+    authorization_pending: number;
+    poll_interval_s: number;
+    sign_in_after_s: number;
+  };
   /** Per whole second of the measured run: requests answered, and jobs matched. */
   timeline: { second: number; requests: number; matches: number }[];
   thresholds: ThresholdOutcome[];
@@ -42,6 +64,20 @@ export interface BenchResult {
   sweep?: SweepPoint[];
 }
 
+/**
+ * CPU time over the measured run (the load thread's lifetime), user + system, in ms. The
+ * load generator runs on a thread of the bench's process, beside the server when the bench
+ * boots its own box, so the process's figure is split.
+ */
+export interface BenchCpu {
+  /** The whole bench process (`process.cpuUsage`): server, if in process, and generator. */
+  process_ms: number;
+  /** The load generator's thread alone (`process.threadCpuUsage` inside it). */
+  generator_ms: number;
+  /** `process_ms − generator_ms`: the server's; null against a --target (not measurable). */
+  server_ms: number | null;
+}
+
 export interface RouteResult {
   requests: number;
   requests_per_s: number;
@@ -51,6 +87,12 @@ export interface RouteResult {
   max_ms: number;
   /** Responses by HTTP status, plus connection errors and timeouts. */
   statuses: Record<string, number>;
+  /**
+   * Device-code polls: the 400 answers that were `authorization_pending` (also under
+   * statuses' 400), the grant not yet given: expected, so not in `errors`.
+   */
+  authorization_pending?: number;
+  /** Failed requests: status >= 400 except `authorization_pending`, errors, timeouts. */
   errors: number;
   error_rate: number;
   /**

@@ -103,11 +103,26 @@ ${row(['Connections', String(result.connections)])}
 ${row(['Arrival rate', result.rate_per_s === null ? 'as fast as answered' : `${result.rate_per_s} requests/s`])}
 ${row(['Throughput', `${result.requests_per_s} requests/s, ${result.matches_per_s} matches/s`])}
 ${row(['Error rate', String(result.error_rate)])}
-${row(['Box CPU per request', result.cpu_ms_per_request === null ? 'not measured' : `${result.cpu_ms_per_request} ms`])}
+${cpuRows(result).map(row).join('\n')}
+${
+  result.logins === undefined
+    ? ''
+    : [
+        row([
+          'dirac login',
+          `${result.logins.completed} completed (${result.logins.completed_per_s}/s) of ${result.logins.started} started, ${result.logins.failed} failed; sign-in ${result.logins.sign_in_after_s} s after the start, polls every ${result.logins.poll_interval_s} s`,
+        ]),
+        row([
+          'Polls answered authorization_pending',
+          `${result.logins.authorization_pending} (the grant not yet given: expected, not errors)`,
+        ]),
+        ...result.logins.failures.map((failure) => row(['Login failure', failure])),
+      ].join('\n')
+}
 </table>
 <h2>Routes</h2>
 <table>
-${head(['Route', 'requests', 'requests/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors'])}
+${head(['Route', 'requests', 'requests/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'errors', 'authorization_pending'])}
 ${Object.entries(result.routes)
   .map(([route, r]) =>
     row([
@@ -119,6 +134,7 @@ ${Object.entries(result.routes)
       String(r.p99_ms),
       String(r.max_ms),
       String(r.errors),
+      r.authorization_pending === undefined ? '' : String(r.authorization_pending),
     ]),
   )
   .join('\n')}
@@ -144,6 +160,30 @@ ${chartScripts('gridbox-bench-charts', report)}
 </body>
 </html>
 `;
+}
+
+/**
+ * The CPU figures, each named for what it counts: the process's (server and generator
+ * thread), the generator thread's, and their difference, the server's; against a target
+ * the server's CPU is unknown and said so.
+ */
+function cpuRows(result: BenchResult): string[][] {
+  const ms = (value: number | null | undefined, what: string) =>
+    value === null || value === undefined ? what : `${value} ms`;
+  const unknown =
+    result.target === null ? 'not measured' : 'unknown: the server runs elsewhere (--target)';
+  const cpu = result.cpu;
+  return [
+    ...(cpu === undefined
+      ? []
+      : [
+          ['CPU, bench process (process.cpuUsage)', `${cpu.process_ms} ms`],
+          ['CPU, load generator thread (process.threadCpuUsage)', `${cpu.generator_ms} ms`],
+          ['CPU, server (process − generator)', ms(cpu.server_ms, unknown)],
+        ]),
+    ['Server CPU per request', ms(result.cpu_ms_per_request, unknown)],
+    ...(result.matches > 0 ? [['Server CPU per match', ms(result.cpu_ms_per_match, unknown)]] : []),
+  ];
 }
 
 /** Writes bench.json and bench.html into `dir` (created if missing); returns their paths. */

@@ -20,6 +20,10 @@ const hotSite = JSON.parse(
   readFileSync(new URL('../../loadtests/profiles/matching-hot-site.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown> & { hot_site: Record<string, unknown> };
 
+const authProfile = JSON.parse(
+  readFileSync(new URL('../../loadtests/profiles/auth.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
+
 function profileFile(name: string, profile: unknown): string {
   const file = join(dir, `${name}.json`);
   writeFileSync(file, JSON.stringify(profile));
@@ -145,8 +149,15 @@ describe('gridbox bench', () => {
       true,
     );
     expect(match.p50_ms).toBeLessThanOrEqual(match.p99_ms);
-    expect(result.cpu_ms_per_request).toBeGreaterThan(0);
     expect(err).toMatch(/bench: measuring for 1 s/);
+    // The process's CPU is split: the load generator's thread, and the rest, the server's.
+    const cpu = result.cpu!;
+    expect(cpu.generator_ms).toBeGreaterThan(0);
+    expect(cpu.server_ms).toBeGreaterThan(0);
+    expect(cpu.server_ms!).toBeLessThanOrEqual(cpu.process_ms);
+    expect(cpu.server_ms!).toBeCloseTo(cpu.process_ms - cpu.generator_ms, 0);
+    expect(result.cpu_ms_per_request).toBeCloseTo(cpu.server_ms! / result.requests, 3);
+    expect(result.cpu_ms_per_match).toBeCloseTo(cpu.server_ms! / result.matches, 3);
 
     expect(JSON.parse(readFileSync(join(report, 'bench.json'), 'utf8'))).toEqual(result);
     const html = readFileSync(join(report, 'bench.html'), 'utf8');
@@ -155,6 +166,30 @@ describe('gridbox bench', () => {
     expect(html).toContain('Latency histogram');
     expect(html).toContain(`"matches":${result.matches}`);
     expect(html).not.toMatch(/<script[^>]+src=/);
+    for (const [name, value] of [
+      ['CPU, bench process (process.cpuUsage)', cpu.process_ms],
+      ['CPU, load generator thread (process.threadCpuUsage)', cpu.generator_ms],
+      ['CPU, server (process − generator)', cpu.server_ms],
+      ['Server CPU per request', result.cpu_ms_per_request],
+    ])
+      expect(html).toContain(`<td>${name}</td><td>${value} ms</td>`);
+  });
+
+  it('warms up on a backlog smaller than ten requests per connection', async () => {
+    // The warm-up takes a tenth of the backlog, 2 requests here, fewer than the 8 pilots.
+    const { code, out, err } = await bench([
+      'matching',
+      '--backlog',
+      '20',
+      '--duration',
+      '1',
+      '--json',
+    ]);
+    const result = JSON.parse(out) as BenchResult;
+    expect(code, err).toBe(result.passed ? 0 : 1);
+    expect(err).toMatch(/bench: warming up for 2 s/);
+    expect(result.backlog_jobs).toBe(20);
+    expect(result.routes['POST /api/jobs/match']!.requests).toBeGreaterThan(0);
   });
 
   it('puts jobs Running at the hot site, sets its limits, and loads it with pilots of that site', async () => {
@@ -179,20 +214,81 @@ describe('gridbox bench', () => {
     expect(Object.keys(match.statuses).every((c) => c === '200' || c === '204')).toBe(true);
   });
 
-  it('verifies, issues and refreshes tokens and starts logins under the auth profile, every answer a 200', async () => {
-    const { out, err } = await bench(['auth', '--backlog', '20', '--duration', '1', '--json']);
+  it('verifies, issues and refreshes tokens and logs users in as dirac login does, pending polls apart from errors', async () => {
+    // The user signs in 0.3 s after the start, the client polls at once and every 0.1 s: the
+    // first poll of every login is answered authorization_pending.
+    const auth = profileFile('auth', {
+      ...authProfile,
+      device_flow: { poll_interval_s: 0.1, sign_in_after_s: 0.3 },
+      thresholds: [],
+    });
+    const report = join(dir, 'auth-report');
+    const { out, err } = await bench([
+      auth,
+      '--backlog',
+      '20',
+      '--duration',
+      '2',
+      '--json',
+      '--report',
+      report,
+    ]);
     const result = JSON.parse(out) as BenchResult;
-    // A refresh token sent twice is refused (401): a 200 for every refresh shows each
-    // connection sent the token the previous answer gave.
     expect(Object.keys(result.routes).sort(), err).toEqual([
+      'GET /api/auth/device',
+      'GET /api/auth/device/complete',
+      'GET /api/auth/device/complete/finished',
       'GET /api/auth/userinfo',
+      'IdP sign-in',
       'POST /api/auth/device',
       'POST /api/auth/pilot-token',
       'POST /api/auth/token',
+      'POST /api/auth/token (device_code)',
     ]);
-    for (const route of Object.values(result.routes)) {
-      expect(route.requests).toBeGreaterThan(0);
-      expect(Object.keys(route.statuses)).toEqual(['200']);
+    const logins = result.logins!;
+    expect(logins.completed, JSON.stringify(logins)).toBeGreaterThan(0);
+    expect(logins, JSON.stringify(logins)).toMatchObject({ failed: 0, failures: [] });
+    expect(logins.authorization_pending).toBeGreaterThanOrEqual(logins.completed);
+    // Each login's steps: one start, the verification URL opened (a redirect to the IdP),
+    // the IdP's pages, its callback and the final page, and the polls.
+    const routes = result.routes;
+    expect(routes['POST /api/auth/device']!.statuses['200']).toBeGreaterThanOrEqual(
+      logins.completed,
+    );
+    expect(routes['GET /api/auth/device']!.statuses['307']).toBeGreaterThanOrEqual(
+      logins.completed,
+    );
+    expect(routes['IdP sign-in']!.requests).toBeGreaterThan(
+      routes['GET /api/auth/device']!.requests,
+    );
+    expect(routes['GET /api/auth/device/complete']!.statuses['307']).toBeGreaterThanOrEqual(
+      logins.completed,
+    );
+    expect(
+      routes['GET /api/auth/device/complete/finished']!.statuses['200'],
+    ).toBeGreaterThanOrEqual(logins.completed);
+    // Pending polls are HTTP 400s, counted apart and not as errors.
+    const polls = routes['POST /api/auth/token (device_code)']!;
+    expect(polls.statuses).toEqual({
+      '200': polls.statuses['200'],
+      '400': logins.authorization_pending,
+    });
+    expect(polls.statuses['200']).toBeGreaterThanOrEqual(logins.completed);
+    expect(polls.authorization_pending).toBe(logins.authorization_pending);
+    expect(polls.errors).toBe(0);
+    expect(result.error_rate).toBe(0);
+    expect(readFileSync(join(report, 'bench.html'), 'utf8')).toContain(
+      `<td>Polls answered authorization_pending</td><td>${logins.authorization_pending} (the grant not yet given: expected, not errors)</td>`,
+    );
+    // A refresh token sent twice is refused (401): a 200 for every refresh shows each
+    // connection sent the token the previous answer gave.
+    for (const route of [
+      'GET /api/auth/userinfo',
+      'POST /api/auth/pilot-token',
+      'POST /api/auth/token',
+    ]) {
+      expect(routes[route]!.requests).toBeGreaterThan(0);
+      expect(Object.keys(routes[route]!.statuses)).toEqual(['200']);
     }
   });
 
@@ -242,6 +338,7 @@ describe('gridbox bench', () => {
       expect(await main(argv, login.io), login.err()).toBe(0);
       const url = (JSON.parse(line) as { url: string }).url;
       const baseline = profileFile('baseline', run(1000, 2, 10));
+      const report = join(dir, 'target-report');
       const { code, out, err } = await bench(
         [
           profileFile('target', { ...matching, warmup_s: 0, thresholds: [] }),
@@ -254,13 +351,24 @@ describe('gridbox bench', () => {
           '--json',
           '--baseline',
           baseline,
+          '--report',
+          report,
         ],
         { DIRACX_TOKEN: login.out().trim() },
       );
       expect(code, err).toBe(0);
       const result = JSON.parse(out) as BenchResult & { comparison: unknown };
       expect(result.target).toBe(url);
+      // The server runs elsewhere: its CPU is unknown, not made up from the bench's own.
       expect(result.cpu_ms_per_request).toBeNull();
+      expect(result.cpu_ms_per_match).toBeNull();
+      expect(result.cpu).toMatchObject({ server_ms: null });
+      expect(result.cpu!.generator_ms).toBeGreaterThan(0);
+      expect(result.cpu!.generator_ms).toBeLessThanOrEqual(result.cpu!.process_ms);
+      const html = readFileSync(join(report, 'bench.html'), 'utf8');
+      expect(html).toContain(
+        '<td>CPU, server (process − generator)</td><td>unknown: the server runs elsewhere (--target)</td>',
+      );
       expect(result.matches).toBeGreaterThan(0);
       expect(result.comparison).toMatchObject({
         a: { profile: 'matching' },

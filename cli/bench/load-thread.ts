@@ -1,8 +1,8 @@
 // Runs autocannon on a thread of its own, so that the load generator does not share the
 // event loop of the server it measures (a pilot is never in the server's process).
-import { readFileSync } from 'node:fs';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
+import { type LoginStream, type LoginTotals, driveLogins } from './login-driver.ts';
 
 /** What one connection sends, every time. */
 export interface ConnectionRequest {
@@ -41,6 +41,8 @@ export interface ThreadLoad {
    * one-second tick, too late for a count.
    */
   amountPerStream?: number;
+  /** `dirac login`s, for the whole duration, beside the streams. */
+  logins?: LoginStream;
 }
 
 /** What one stream measured. */
@@ -59,33 +61,52 @@ export interface StreamResult {
   timeouts: number;
   /** Seconds autocannon ran this stream. */
   durationS: number;
+  /**
+   * Answers 400 `authorization_pending` of a device-code poll: the protocol's "not yet",
+   * expected while the user signs in, not a failure. Login polls only.
+   */
+  authorizationPending?: number;
 }
 
-export interface ThreadLoadResult {
+/** What the load thread posts back. */
+interface WorkerResult {
   durationS: number;
   streams: StreamResult[];
-  /** CPU time of the load thread itself (Linux only; null elsewhere), to subtract from the process's. */
-  threadCpuMs: number | null;
+  /** With `logins`: how many were started, completed, failed, and the pending answers. */
+  logins: LoginTotals | null;
+  /** The thread's own CPU time, user + system, from its start to its result, in ms. */
+  generatorCpuMs: number;
 }
 
-/** Fires `load` from a worker thread; resolves with what it measured. */
+export interface ThreadLoadResult extends WorkerResult {
+  /**
+   * CPU time of the whole process, user + system, in ms, from just before the load thread
+   * started to when its result arrived: the load thread's lifetime, so that `generatorCpuMs`
+   * is the part of it spent generating load and the rest is everyone else's (the server,
+   * when it runs in this process).
+   */
+  processCpuMs: number;
+}
+
+/**
+ * Fires `load` from a worker thread; resolves with what it measured and the CPU time of the
+ * process and of the thread. The thread measures its own CPU (`process.threadCpuUsage`, which
+ * counts from the thread's start, so loading autocannon is the generator's too) just before
+ * posting its result, then idles until terminated, so the process's figure, read when the
+ * result arrives, covers every CPU second the thread spent.
+ */
 export function loadFromThread(load: ThreadLoad): Promise<ThreadLoadResult> {
   return new Promise((resolve, reject) => {
+    const cpuBefore = process.cpuUsage();
     const worker = new Worker(new URL(import.meta.url), { workerData: load });
-    worker.once('message', (result: ThreadLoadResult) => resolve(result));
+    worker.once('message', (result: WorkerResult) => {
+      const cpu = process.cpuUsage(cpuBefore);
+      resolve({ ...result, processCpuMs: (cpu.user + cpu.system) / 1000 });
+      void worker.terminate();
+    });
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`load thread exited with ${code}`)));
   });
-}
-
-/** This thread's CPU time in ms, from /proc (utime + stime, in clock ticks of 10 ms). */
-function threadCpuMs(): number | null {
-  try {
-    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -116,8 +137,7 @@ function rotatingRequest(
   };
 }
 
-async function runLoad(load: ThreadLoad): Promise<ThreadLoadResult> {
-  const cpuAtStart = threadCpuMs();
+async function runLoad(load: ThreadLoad): Promise<Omit<WorkerResult, 'generatorCpuMs'>> {
   const startedMs = performance.now();
   let responses = 0;
   const instances: autocannon.Instance[] = [];
@@ -139,7 +159,9 @@ async function runLoad(load: ThreadLoad): Promise<ThreadLoadResult> {
         {
           url: stream.url,
           method: stream.method,
-          connections: stream.connections,
+          // A count below the connections would leave some without a request, which
+          // autocannon refuses: fewer connections then (a warm-up on a tiny backlog).
+          connections: Math.min(stream.connections, load.amountPerStream ?? Infinity),
           ...(load.amountPerStream === undefined
             ? { duration: load.durationS }
             : { amount: load.amountPerStream }),
@@ -178,6 +200,12 @@ async function runLoad(load: ThreadLoad): Promise<ThreadLoadResult> {
     });
     return { result, done };
   });
+  const logins =
+    load.logins === undefined
+      ? undefined
+      : driveLogins(load.logins, startedMs, startedMs + load.durationS * 1000, () => {
+          if (++responses >= load.maxRequests) for (const other of instances) other.stop();
+        });
   const timer =
     load.amountPerStream === undefined
       ? undefined
@@ -186,27 +214,30 @@ async function runLoad(load: ThreadLoad): Promise<ThreadLoadResult> {
         }, load.durationS * 1000);
   await Promise.all(results.map(({ done }) => done));
   clearTimeout(timer);
-  const cpuAtEnd = threadCpuMs();
+  const loginResults = await logins;
+  const streams = [...results.map(({ result }) => result), ...(loginResults?.routes ?? [])];
   const wallS = (performance.now() - startedMs) / 1000;
   // autocannon's own measure of each run; the wall time also counts closing the sockets.
-  const durationS = Math.max(...results.map(({ result }) => result.durationS)) || wallS;
+  const durationS = Math.max(...streams.map((result) => result.durationS)) || wallS;
   // Whole seconds only: the tail of a last, partial second would plot as a drop.
   const seconds = Math.max(1, Math.floor(wallS));
-  for (const { result } of results)
+  for (const result of streams)
     for (const series of [result.perSecond, result.okPerSecond]) {
       for (let s = 0; s < seconds; s++) series[s] ??= 0;
       series.length = seconds;
     }
-  return {
-    durationS,
-    streams: results.map(({ result }) => result),
-    threadCpuMs: cpuAtStart === null || cpuAtEnd === null ? null : cpuAtEnd - cpuAtStart,
-  };
+  return { durationS, streams, logins: loginResults?.totals ?? null };
 }
 
 if (!isMainThread) {
   runLoad(workerData as ThreadLoad).then(
-    (result) => parentPort!.postMessage(result),
+    (result) => {
+      const own = process.threadCpuUsage();
+      const message: WorkerResult = { ...result, generatorCpuMs: (own.user + own.system) / 1000 };
+      parentPort!.postMessage(message);
+      // Idle, not exiting, until the main thread has read the process's CPU time.
+      parentPort!.on('message', () => undefined);
+    },
     (error: unknown) => {
       throw error;
     },

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import Type, { type Static } from 'typebox';
 import { JobLimitsSchema, UsageError, validateAgainst } from '../../services/core/index.ts';
+import { LOGIN_ROUTES } from './login-driver.ts';
 
 /** The generators a profile can name, and the routes each can drive. */
 export const GENERATOR_ROUTES = {
@@ -15,10 +16,19 @@ export const GENERATOR_ROUTES = {
   auth: [
     'GET /api/auth/userinfo',
     'POST /api/auth/pilot-token',
-    'POST /api/auth/device',
+    // Whole device-flow logins, as `dirac login` makes them; reported per step (LOGIN_ROUTES).
+    'dirac login',
     'POST /api/auth/token',
   ],
 } as const;
+
+/** Routes a run reports, for thresholds: the generator's, and the steps of its logins. */
+export function reportedRoutes(generator: GeneratorName): string[] {
+  const routes: string[] = [...GENERATOR_ROUTES[generator]];
+  return routes.includes('dirac login')
+    ? [...routes.filter((route) => route !== 'dirac login'), ...Object.values(LOGIN_ROUTES)]
+    : routes;
+}
 
 export type GeneratorName = keyof typeof GENERATOR_ROUTES;
 
@@ -64,6 +74,26 @@ export const HotSiteSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** How the `dirac login`s of the auth generator behave. */
+export const DeviceFlowSchema = Type.Object(
+  {
+    /**
+     * Seconds the client waits after an `authorization_pending` answer before it polls
+     * again; `dirac login` polls at once, then every 2 s (diracx-cli's auth.py).
+     */
+    poll_interval_s: Type.Number({ exclusiveMinimum: 0, maximum: 60 }),
+    /** Seconds from the start of a flow to the user's sign-in at the identity provider. */
+    sign_in_after_s: Type.Number({ minimum: 0, maximum: 300 }),
+  },
+  { additionalProperties: false },
+);
+
+/** `dirac login`'s own behaviour, for a profile without `device_flow`. */
+export const DIRAC_LOGIN_DEVICE_FLOW: Static<typeof DeviceFlowSchema> = {
+  poll_interval_s: 2,
+  sign_in_after_s: 0,
+};
+
 /** A bench profile: what loadtests/profiles/NAME.json holds. */
 export const BenchProfileSchema = Type.Object(
   {
@@ -82,6 +112,8 @@ export const BenchProfileSchema = Type.Object(
     thresholds: Type.Array(ThresholdSchema),
     /** Matching only: pilots of one site with many jobs already running there. */
     hot_site: Type.Optional(HotSiteSchema),
+    /** Auth only: the client's poll interval and the user's time to sign in, for `dirac login`. */
+    device_flow: Type.Optional(DeviceFlowSchema),
   },
   { additionalProperties: false },
 );
@@ -138,12 +170,17 @@ export async function loadProfile(nameOrPath: string): Promise<BenchProfile> {
       throw new UsageError(
         `The bench profile ${nameOrPath} mixes in ${route}, which the ${profile.generator} generator does not drive (it drives ${routes.join(', ')})`,
       );
+  if (profile.device_flow !== undefined && !routes.includes('dirac login'))
+    throw new UsageError(
+      `The bench profile ${nameOrPath} has a device_flow, which only the auth generator uses`,
+    );
+  const reported = reportedRoutes(profile.generator);
   for (const threshold of profile.thresholds) {
     if (threshold.max === undefined && threshold.min === undefined)
       throw new UsageError(
         `The bench profile ${nameOrPath} has a ${threshold.metric} threshold without max or min`,
       );
-    if (threshold.route !== undefined && !routes.includes(threshold.route))
+    if (threshold.route !== undefined && !reported.includes(threshold.route))
       throw new UsageError(
         `The bench profile ${nameOrPath} has a threshold on ${threshold.route}, which the ${profile.generator} generator does not drive`,
       );

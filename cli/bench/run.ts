@@ -13,7 +13,14 @@ import {
 } from '../../reports/index.ts';
 import { UsageError } from '../../services/core/index.ts';
 import { type ConnectionRequest, type LoadStream, loadFromThread } from './load-thread.ts';
-import { type BenchProfile, type HotSite, type Threshold, routeShares } from './profile.ts';
+import type { LoginStream, LoginUser } from './login-driver.ts';
+import {
+  type BenchProfile,
+  DIRAC_LOGIN_DEVICE_FLOW,
+  type HotSite,
+  type Threshold,
+  routeShares,
+} from './profile.ts';
 
 /** Who seeds the box: the backlog's owners, and an administrator who registers pilots. */
 export interface BenchCredentials {
@@ -27,6 +34,11 @@ export interface BenchCredentials {
    * own; undefined where the bench cannot log users in (a --target).
    */
   refreshToken?: (username: string, group: string) => Promise<string>;
+  /**
+   * What `username` types at the identity provider to log in to `group`; undefined where
+   * the bench does not know users' passwords (a --target).
+   */
+  signIn?: (username: string, group: string) => LoginUser;
 }
 
 export interface BenchRun {
@@ -99,12 +111,7 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
       reportedMs = performance.now();
     }
   }
-  const slotAt = (site: string) => ({
-    VO: credentials.vo,
-    Site: site,
-    Platform: backlog.platforms,
-    CPUTime: 2_000_000,
-  });
+  const slotAt = (site: string) => pilotSlot(backlog, credentials.vo, site);
   const hot = profile.hot_site;
   const hotRunning =
     hot === undefined ? 0 : await runAtHotSite(client, credentials.vo, hot, slotAt(hot.site));
@@ -114,14 +121,7 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
   // 2. Pilots, as a real pilot gets its token.
   const registered = await registerPilots(client, credentials.vo, profile.connections, 'bench');
   const pilots = registered.map(({ token }) => token);
-  // Pilots come from the sites with the most work, one site per pilot in turn.
-  const work = new Map<string, number>();
-  for (const { queue } of ownQueues)
-    for (const site of queue.sites) work.set(site, (work.get(site) ?? 0) + queue.jobs);
-  const sites = [...work.entries()].sort((a, b) => b[1] - a[1]).map(([site]) => site);
-  if (sites.length === 0) sites.push(...backlog.sites);
-  // With a hot site, every pilot comes from it.
-  if (hot !== undefined) sites.splice(0, sites.length, hot.site);
+  const sites = pilotSites(backlog, ownQueues, hot);
   const slot = (i: number) => slotAt(sites[i % sites.length]!);
   const pilotRequest = (token: string, body: unknown): ConnectionRequest => ({
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -132,8 +132,31 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
   const shares = routeShares(profile);
   const streams: LoadStream[] = [];
   const warmupRequests = new Map<string, ConnectionRequest[]>();
+  let logins: LoginStream | undefined;
   for (const { route, share } of shares) {
     const connections = Math.max(1, Math.round(profile.connections * share));
+    if (route === 'dirac login') {
+      const signIn = credentials.signIn;
+      if (signIn === undefined)
+        throw new UsageError(
+          `${route} signs users in at the identity provider with their passwords, which a --target's are not known; leave it out of the profile's mix`,
+        );
+      const flow = profile.device_flow ?? DIRAC_LOGIN_DEVICE_FLOW;
+      const owners =
+        ownJobs.length === 0 ? backlog.queues.slice(0, 1) : ownJobs.map((j) => j.queue);
+      const users = [...new Map(owners.map((q) => [`${q.owner}/${q.group}`, q])).values()].map(
+        (queue) => signIn(queue.owner, queue.group),
+      );
+      logins = {
+        route,
+        url: run.url,
+        connections,
+        users,
+        pollIntervalS: flow.poll_interval_s,
+        signInAfterS: flow.sign_in_after_s,
+      };
+      continue;
+    }
     const [method, path] = route.split(' ') as [LoadStream['method'], string];
     const stream = {
       route,
@@ -178,16 +201,6 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
           body: JSON.stringify({ pilot_stamp: stamp, pilot_secret: secret }),
         }));
         break;
-      case 'POST /api/auth/device': {
-        // Each request starts a new login, as `dirac login` does.
-        const query = new URLSearchParams({
-          client_id: DIRAC_CLIENT_ID,
-          scope: `vo:${credentials.vo} group:${user(0)?.queue.group ?? `${credentials.vo}_user`}`,
-        });
-        stream.url += `?${query}`;
-        requests = [{ headers: {} }];
-        break;
-      }
       case 'POST /api/auth/token': {
         const login = credentials.refreshToken;
         if (login === undefined)
@@ -253,32 +266,35 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
       })),
       durationS: profile.warmup_s,
       maxRequests: Math.ceil(profile.warmup_s * MAX_REQUESTS_PER_S),
+      ...(logins === undefined ? {} : { logins }),
       ...(profile.generator === 'matching'
         ? { amountPerStream: Math.max(1, Math.floor(submitted * WARMUP_MAX_BACKLOG_SHARE)) }
         : {}),
     });
   }
   progress(`measuring for ${profile.duration_s} s`);
-  const cpuBefore = process.cpuUsage();
   const load = await loadFromThread({
     streams,
     durationS: profile.duration_s,
     maxRequests: Math.ceil(profile.duration_s * MAX_REQUESTS_PER_S),
+    ...(logins === undefined ? {} : { logins }),
   });
-  const cpu = process.cpuUsage(cpuBefore);
 
   // 5. Figures and thresholds.
   const routes: Record<string, RouteResult> = {};
   let requests = 0;
   let failed = 0;
-  for (const [index, stream] of load.streams.entries()) {
+  for (const stream of load.streams) {
     const sorted = Float64Array.from(stream.latenciesMs).sort();
-    const ratePerS = streams[index]!.ratePerS;
+    const ratePerS = streams.find(({ route }) => route === stream.route)?.ratePerS;
     const answered = sorted.length;
+    // A device-code poll answered 400 authorization_pending is the protocol, not a failure.
+    const pending = stream.authorizationPending ?? 0;
     const streamFailed =
       Object.entries(stream.statuses)
         .filter(([code]) => Number(code) >= 400)
-        .reduce((sum, [, n]) => sum + n, 0) +
+        .reduce((sum, [, n]) => sum + n, 0) -
+      pending +
       stream.errors +
       stream.timeouts;
     const counts = new Array<number>(HISTOGRAM_BOUNDS_MS.length + 1).fill(0);
@@ -298,6 +314,7 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
         ...(stream.errors > 0 ? { errors: stream.errors } : {}),
         ...(stream.timeouts > 0 ? { timeouts: stream.timeouts } : {}),
       },
+      ...(stream.authorizationPending === undefined ? {} : { authorization_pending: pending }),
       errors: streamFailed,
       error_rate: round(streamFailed / Math.max(1, answered + stream.errors), 6),
       histogram: { bounds_ms: HISTOGRAM_BOUNDS_MS, counts },
@@ -317,10 +334,11 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
     requests: load.streams.reduce((sum, s) => sum + (s.perSecond[second] ?? 0), 0),
     matches: matchStream?.okPerSecond[second] ?? 0,
   }));
-  const boxCpuMs =
-    run.isBoxInProcess && load.threadCpuMs !== null
-      ? (cpu.user + cpu.system) / 1000 - load.threadCpuMs
-      : null;
+  // The process's CPU is the server's (when it runs here) plus the generator thread's; the
+  // rest of the process idles while the thread runs. A --target's CPU is not ours to see.
+  const serverCpuMs = run.isBoxInProcess
+    ? Math.max(0, load.processCpuMs - load.generatorCpuMs)
+    : null;
   const result: BenchResult = {
     benchmark: 'gridbox-bench',
     profile: run.name,
@@ -338,8 +356,29 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
     matches_per_s: round(matches / load.durationS),
     error_rate: round(failed / Math.max(1, requests), 6),
     cpu_ms_per_request:
-      boxCpuMs === null || requests === 0 ? null : round(Math.max(0, boxCpuMs) / requests, 4),
+      serverCpuMs === null || requests === 0 ? null : round(serverCpuMs / requests, 4),
+    cpu_ms_per_match:
+      serverCpuMs === null || matches === 0 ? null : round(serverCpuMs / matches, 4),
+    cpu: {
+      process_ms: round(load.processCpuMs, 1),
+      generator_ms: round(load.generatorCpuMs, 1),
+      server_ms: serverCpuMs === null ? null : round(serverCpuMs, 1),
+    },
     routes,
+    ...(load.logins === null
+      ? {}
+      : {
+          logins: {
+            started: load.logins.started,
+            completed: load.logins.completed,
+            completed_per_s: round(load.logins.completed / load.durationS),
+            failed: load.logins.failed,
+            failures: load.logins.failures,
+            authorization_pending: load.logins.authorizationPending,
+            poll_interval_s: logins!.pollIntervalS,
+            sign_in_after_s: logins!.signInAfterS,
+          },
+        }),
     timeline,
     thresholds: [],
     passed: true,
@@ -357,6 +396,29 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
   result.thresholds = profile.thresholds.flatMap((threshold) => checkThreshold(threshold, result));
   result.passed = result.thresholds.every((outcome) => outcome.passed);
   return result;
+}
+
+/** What a pilot of `site` offers the matcher: every platform of the backlog, a long slot. */
+export function pilotSlot(backlog: { platforms: string[] }, vo: string, site: string) {
+  return { VO: vo, Site: site, Platform: backlog.platforms, CPUTime: 2_000_000 };
+}
+
+/**
+ * The sites the pilots come from, pilot i from site i modulo their number: the sites with
+ * the most work of the submitted queues first, or the hot site alone. The cross-check
+ * (loadtests/cross-check.ts) sends the same slots.
+ */
+export function pilotSites(
+  backlog: { sites: string[] },
+  ownQueues: readonly { queue: BacklogQueue }[],
+  hot: HotSite | undefined,
+): string[] {
+  if (hot !== undefined) return [hot.site];
+  const work = new Map<string, number>();
+  for (const { queue } of ownQueues)
+    for (const site of queue.sites) work.set(site, (work.get(site) ?? 0) + queue.jobs);
+  const sites = [...work.entries()].sort((a, b) => b[1] - a[1]).map(([site]) => site);
+  return sites.length === 0 ? [...backlog.sites] : sites;
 }
 
 /**

@@ -230,6 +230,11 @@ async function ownBox(
       admin: () => login(admin.username, 'lhcb_admin'),
       refreshToken: async (username, group) =>
         (await deviceLogin(box, username, group)).refresh_token,
+      signIn: (username, group) => {
+        const user = box.readyLine.users.find((u) => u.username === username);
+        if (user === undefined) throw new Error(`no user ${username} in the box`);
+        return { username, password: user.password, scope: `vo:${user.vo} group:${group}` };
+      },
     },
     close: async () => {
       await box.close();
@@ -280,11 +285,21 @@ function summary(result: BenchResult): string {
     `${result.profile}: ${result.requests_per_s} requests/s, ${result.matches_per_s} matches/s, error rate ${result.error_rate}` +
       (result.cpu_ms_per_request === null
         ? ''
-        : `, ${result.cpu_ms_per_request} ms of box CPU per request`),
+        : `, ${result.cpu_ms_per_request} ms of server CPU per request`),
+    ...(result.cpu === undefined
+      ? []
+      : [
+          `  CPU: process ${result.cpu.process_ms} ms = server ${result.cpu.server_ms === null ? 'unknown (--target)' : `${result.cpu.server_ms} ms`} + load generator thread ${result.cpu.generator_ms} ms`,
+        ]),
     `  backlog ${result.backlog_jobs} jobs (submitted in ${result.seed_s} s), ${result.duration_s} s measured, ${result.connections} connections${result.rate_per_s === null ? '' : ` at ${result.rate_per_s} requests/s`}`,
+    ...(result.logins === undefined
+      ? []
+      : [
+          `  dirac login: ${result.logins.completed} completed (${result.logins.completed_per_s}/s) of ${result.logins.started} started, ${result.logins.failed} failed, ${result.logins.authorization_pending} polls answered authorization_pending (expected, not errors)`,
+        ]),
     ...Object.entries(result.routes).map(
       ([route, r]) =>
-        `  ${route}: ${r.requests_per_s}/s  p50 ${r.p50_ms} ms  p95 ${r.p95_ms} ms  p99 ${r.p99_ms} ms  max ${r.max_ms} ms  errors ${r.errors}`,
+        `  ${route}: ${r.requests_per_s}/s  p50 ${r.p50_ms} ms  p95 ${r.p95_ms} ms  p99 ${r.p99_ms} ms  max ${r.max_ms} ms  errors ${r.errors}${r.authorization_pending === undefined ? '' : `  authorization_pending ${r.authorization_pending}`}`,
     ),
     ...(result.sweep ?? []).map(
       (point) =>
