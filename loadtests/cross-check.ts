@@ -14,8 +14,8 @@
 //    pilot i, as in the bench), a 2 s warm-up discarded, then D seconds measured, closed
 //    loop like the bench's matching profile;
 // 5. then --rounds pairs more on the seeded box, in alternating order, each bench run
-//    seeding a token backlog of 20 jobs and wrk sending that run's slots: on a shared
-//    machine one pair says little, the median ratio of several more;
+//    seeding 4,000 jobs per measured second (enough for both) and wrk sending that run's
+//    slots: on a shared machine one pair says little, the median ratio of several more;
 // 6. both figures side by side, the ratios wrk/bench, and the CPU time the box (from
 //    /proc, per second) and each generator spent.
 // Linux only (/proc); needs `wrk` on PATH.
@@ -51,9 +51,14 @@ const WRK_THREADS = Number(values['wrk-threads']);
 const MODE = values['wrk-mode'];
 if (MODE !== 'per-connection' && MODE !== 'round-robin')
   throw new Error(`--wrk-mode is per-connection or round-robin, not ${MODE}`);
-/** Pairs after the first, each seeding a token backlog of ROUND_BACKLOG jobs. */
+/** Pairs after the first. */
 const ROUNDS = Number(values.rounds);
-const ROUND_BACKLOG = 20;
+/**
+ * Jobs each of those pairs seeds: enough for both generators to match at up to 2,000/s for
+ * the whole duration (a backlog of 20 ran dry within a second, and the pairs then compared
+ * empty answers).
+ */
+const ROUND_BACKLOG = 4000 * DURATION_S;
 /** The matching profile's pilots (connections) and warm-up. */
 const PILOTS = 8;
 const WARMUP_S = 2;
@@ -398,7 +403,7 @@ async function main() {
       wrk: wrk.summary,
     };
     // 6. Pairs on the now seeded box, in alternating order, so that the machine's other load
-    // falls on both alike: the bench seeds a token backlog, wrk sends that run's slots.
+    // falls on both alike: the bench seeds a backlog for both, wrk sends that run's slots.
     const rounds: { comparison: ReturnType<typeof compare>; bench: unknown; wrk: unknown }[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const pair =
