@@ -5,11 +5,7 @@ import type { SimQueue } from '../grid/grid.ts';
 import { StorageError } from '../storage/index.ts';
 import { clockMs } from '../timing.ts';
 import { type SimWorld, crossNetwork, isoAt, record } from '../world.ts';
-import {
-  type PayloadDescription,
-  describePayload,
-  outputLfn,
-} from './job-description.ts';
+import { type PayloadDescription, describePayload, outputLfn } from './job-description.ts';
 
 /** Where a payload runs: a batch slot of a queue, until the batch system's limit. */
 export interface Slot {
