@@ -3,6 +3,7 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { type LoginStream, type LoginTotals, driveLogins } from './login-driver.ts';
+import { type StreamResult, emptyStreamResult } from './stream-result.ts';
 
 /** What one connection sends, every time. */
 export interface ConnectionRequest {
@@ -43,29 +44,6 @@ export interface ThreadLoad {
   amountPerStream?: number;
   /** `dirac login`s, for the whole duration, beside the streams. */
   logins?: LoginStream;
-}
-
-/** What one stream measured. */
-export interface StreamResult {
-  route: string;
-  /** Response times in ms, in arrival order (autocannon's, from the request's send). */
-  latenciesMs: number[];
-  /** When each response arrived, in ms since the start, in the same order. */
-  arrivalsMs: number[];
-  /** Responses by status code. */
-  statuses: Record<string, number>;
-  /** Responses by second since the start, and those answered 200. */
-  perSecond: number[];
-  okPerSecond: number[];
-  errors: number;
-  timeouts: number;
-  /** Seconds autocannon ran this stream. */
-  durationS: number;
-  /**
-   * Answers 400 `authorization_pending` of a device-code poll: the protocol's "not yet",
-   * expected while the user signs in, not a failure. Login polls only.
-   */
-  authorizationPending?: number;
 }
 
 /** What the load thread posts back. */
@@ -142,17 +120,7 @@ async function runLoad(load: ThreadLoad): Promise<Omit<WorkerResult, 'generatorC
   let responses = 0;
   const instances: autocannon.Instance[] = [];
   const results = load.streams.map((stream) => {
-    const result: StreamResult = {
-      route: stream.route,
-      latenciesMs: [],
-      arrivalsMs: [],
-      statuses: {},
-      perSecond: [],
-      okPerSecond: [],
-      errors: 0,
-      timeouts: 0,
-      durationS: 0,
-    };
+    const result = emptyStreamResult(stream.route);
     let connection = 0;
     const done = new Promise<void>((resolve, reject) => {
       const instance = autocannon(

@@ -4,7 +4,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { browserLogin, pollDeviceToken, startDeviceFlow } from '../../client/index.ts';
-import type { StreamResult } from './load-thread.ts';
+import { type StreamResult, emptyStreamResult } from './stream-result.ts';
 
 /** One user who logs in, again and again, as `dirac login --group …` does. */
 export interface LoginUser {
@@ -79,18 +79,7 @@ export async function driveLogins(
   const routeOf = (label: string) => {
     let result = routes.get(label);
     if (result === undefined) {
-      result = {
-        route: label,
-        latenciesMs: [],
-        arrivalsMs: [],
-        statuses: {},
-        perSecond: [],
-        okPerSecond: [],
-        errors: 0,
-        timeouts: 0,
-        durationS: 0,
-        authorizationPending: 0,
-      };
+      result = { ...emptyStreamResult(label), authorizationPending: 0 };
       routes.set(label, result);
     }
     return result;
