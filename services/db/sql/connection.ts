@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
 import { UsageError } from '../../core/index.ts';
 import { guardedPool } from './mysql-pool.ts';
-import { NodeSqliteDatabase } from './node-sqlite-adapter.ts';
+import { NodeSqliteDatabase, registerInline } from './node-sqlite-adapter.ts';
 
 export type SqlDialectName = 'sqlite' | 'mysql';
 
@@ -84,6 +84,7 @@ function openSqlite(location: string): SqlConnection {
   database.exec('PRAGMA foreign_keys = ON');
   database.exec('PRAGMA busy_timeout = 5000');
   const kysely = new Kysely({ dialect: new SqliteDialect({ database }) });
+  registerInline(kysely, database);
   const displayUrl = `sqlite:${location}`;
   const connection: SqlConnection = {
     kysely,

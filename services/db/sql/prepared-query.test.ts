@@ -170,4 +170,22 @@ describe.each(sqlBackends)('PreparedQuery on %s', (_backend, url) => {
     );
     await expect(query.execute(db, tqId, 1)).rejects.toThrow(/argument 1 is not a parameter/);
   });
+
+  it('keeps a statement of another caller out of an open transaction', async () => {
+    const insert = new PreparedQuery(db, (k, jobId: number) =>
+      k.insertInto('tq_Jobs').values({ TQId: tqId, JobId: jobId, Priority: 1, RealPriority: 1 }),
+    );
+    let outside: Promise<unknown> | undefined;
+    await expect(
+      db.transaction().execute(async (tx) => {
+        await insert.execute(tx, 6);
+        // Issued while the transaction is open, by someone who is not in it.
+        outside = insert.execute(db, 7);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect((await outside!) as object).toMatchObject({ numAffectedRows: 1n });
+    const ids = await db.selectFrom('tq_Jobs').select('JobId').orderBy('JobId').execute();
+    expect(ids.map((row) => row.JobId)).toEqual([1, 2, 3, 4, 5, 7]);
+  });
 });

@@ -1,3 +1,4 @@
+import { inlineDatabaseOf } from './node-sqlite-adapter.ts';
 import type { CompiledQuery, Compilable, Kysely, QueryResult } from 'kysely';
 
 /**
@@ -77,6 +78,8 @@ export class PreparedQuery<Tables, Row, Args extends readonly unknown[]> {
         parameters[i] = value;
       }
     }
+    const inline = inlineDatabaseOf(db as Kysely<unknown>);
+    if (inline !== undefined) return inline.executeNow<Row>(compiled.query.sql, parameters);
     return db.executeQuery({ ...compiled.query, parameters });
   }
 
