@@ -1,4 +1,4 @@
-import { sql, type ColumnDataType, type RawBuilder } from 'kysely';
+import { sql, type ColumnDataType, type CreateTableBuilder, type RawBuilder } from 'kysely';
 import type { SqlDialectName } from './connection.ts';
 
 /**
@@ -23,6 +23,14 @@ export interface ColumnTypes {
   caseSensitiveString(length: number): DataTypeExpression;
   /** The index name DiracX uses on MySQL, made unique per table on SQLite. */
   indexName(table: string, name: string): string;
+  /**
+   * Stores a table's rows in the order of its primary key, as InnoDB always does: SQLite's
+   * WITHOUT ROWID. A scan of a key range then reads the rows themselves, where a rowid
+   * table reads the key's index and looks each row up.
+   */
+  clusteredByPrimaryKey<T extends string, C extends string>(
+    table: CreateTableBuilder<T, C>,
+  ): CreateTableBuilder<T, C>;
 }
 
 export function columnTypes(dialect: SqlDialectName): ColumnTypes {
@@ -39,5 +47,7 @@ export function columnTypes(dialect: SqlDialectName): ColumnTypes {
         ? sql.raw(`varchar(${length}) character set utf8mb4 collate utf8mb4_bin`)
         : `varchar(${length})`,
     indexName: (table, name) => (dialect === 'mysql' ? name : `${table}_${name}`),
+    clusteredByPrimaryKey: (table) =>
+      dialect === 'mysql' ? table : table.modifyEnd(sql`without rowid`),
   };
 }

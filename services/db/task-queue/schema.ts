@@ -59,6 +59,7 @@ export const taskQueueDBMigrations: Migrations = (t) => ({
         .addColumn('Priority', 'integer', (c) => c.notNull())
         .addColumn('RealPriority', t.double, (c) => c.notNull())
         .addPrimaryKeyConstraint('tq_Jobs_pk', ['TQId', 'JobId'])
+        .$call(t.clusteredByPrimaryKey)
         .execute();
       await db.schema
         .createIndex(t.indexName('tq_Jobs', 'TaskIndex'))
