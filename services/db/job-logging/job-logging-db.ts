@@ -32,6 +32,10 @@ export interface JobLoggingDB extends Database {
 }
 
 const IDEM = 'idem';
+
+/** DIRAC's StatusTimeOrder: seconds since its epoch, to the millisecond. */
+const statusTimeOrder = (timeMs: number) =>
+  Math.round(timeMs - STATUS_TIME_ORDER_EPOCH_S * 1000) / 1000;
 const MAX_SOURCE_LENGTH = 32;
 
 export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements JobLoggingDB {
@@ -70,6 +74,51 @@ export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements 
         })),
       ),
   );
+  /**
+   * One record in one statement, its SeqNum the job's next: a transaction's begin and commit
+   * around a read and an insert cost as much again, and most status changes (a match, a
+   * pilot's report) add one record.
+   */
+  readonly #insertOne = new PreparedQuery(
+    this.db,
+    (
+      db,
+      jobId: number,
+      status: string,
+      minorStatus: string,
+      applicationStatus: string,
+      statusTime: string,
+      statusTimeOrder: number,
+      source: string,
+    ) =>
+      db
+        .insertInto('LoggingInfo')
+        .columns([
+          'JobID',
+          'SeqNum',
+          'Status',
+          'MinorStatus',
+          'ApplicationStatus',
+          'StatusTime',
+          'StatusTimeOrder',
+          'StatusSource',
+        ])
+        .expression(
+          db
+            .selectFrom('LoggingInfo')
+            .select((eb) => [
+              eb.val(jobId).as('JobID'),
+              sql<number>`coalesce(max(SeqNum), 0) + 1`.as('SeqNum'),
+              eb.val(status).as('Status'),
+              eb.val(minorStatus).as('MinorStatus'),
+              eb.val(applicationStatus).as('ApplicationStatus'),
+              eb.val(statusTime).as('StatusTime'),
+              eb.val(statusTimeOrder).as('StatusTimeOrder'),
+              eb.val(source).as('StatusSource'),
+            ])
+            .where('JobID', '=', jobId),
+        ),
+  );
   readonly #lastStatusTimes = new PreparedQuery(this.db, (db, jobIds: readonly number[]) =>
     db
       .selectFrom('LoggingInfo')
@@ -81,6 +130,20 @@ export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements 
 
   async insertRecords(records: readonly JobLoggingRecord[]): Promise<void> {
     if (records.length === 0) return;
+    if (records.length === 1) {
+      const [record] = records as [JobLoggingRecord];
+      await this.#insertOne.execute(
+        this.db,
+        record.jobId,
+        record.status ?? IDEM,
+        record.minorStatus ?? IDEM,
+        record.applicationStatus ?? IDEM,
+        toSqlDateTime(record.timeMs),
+        statusTimeOrder(record.timeMs),
+        record.source.slice(0, MAX_SOURCE_LENGTH),
+      );
+      return;
+    }
     await this.db.transaction().execute(async (tx) => {
       const nextSeq = new Map<number, number>();
       for (const jobIds of chunksOf([...new Set(records.map((r) => r.jobId))])) {
@@ -102,9 +165,7 @@ export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements 
           chunk.map((record) => record.minorStatus ?? IDEM),
           chunk.map((record) => record.applicationStatus ?? IDEM),
           chunk.map((record) => toSqlDateTime(record.timeMs)),
-          chunk.map(
-            (record) => Math.round(record.timeMs - STATUS_TIME_ORDER_EPOCH_S * 1000) / 1000,
-          ),
+          chunk.map((record) => statusTimeOrder(record.timeMs)),
           chunk.map((record) => record.source.slice(0, MAX_SOURCE_LENGTH)),
         );
       }

@@ -70,21 +70,36 @@ type PilotUpdate = Updateable<PilotAgentsDBTables['PilotAgents']>;
 
 export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implements PilotAgentsDB {
   // The statements of every match and pilot status change, compiled once (PreparedQuery).
-  readonly #pilotOfStamp = new PreparedQuery(this.db, (db, stamp: string) =>
-    db
-      .selectFrom('PilotAgents')
-      .select(['PilotID', 'InitialJobID'])
-      .where('PilotStamp', '=', stamp),
-  );
-  readonly #mapJob = new PreparedQuery(
+  readonly #startJobByStamp = new PreparedQuery(
     this.db,
-    (db, pilotId: number, jobId: number, time: string) =>
+    (db, stamp: string, jobId: number, time: string) =>
+      db
+        .updateTable('PilotAgents')
+        .set((eb) => ({
+          CurrentJobID: jobId,
+          InitialJobID: eb
+            .case()
+            .when('InitialJobID', '=', 0)
+            .then(jobId)
+            .else(eb.ref('InitialJobID'))
+            .end(),
+          Status: 'Running',
+          LastUpdateTime: time,
+        }))
+        .where('PilotStamp', '=', stamp),
+  );
+  readonly #mapJobByStamp = new PreparedQuery(
+    this.db,
+    (db, stamp: string, jobId: number, time: string) =>
       db
         .insertInto('JobToPilotMapping')
-        .values({ PilotID: pilotId, JobID: jobId, StartTime: time }),
-  );
-  readonly #updateById = new PreparedQuery(this.db, (db, pilotId: number, fields: PilotUpdate) =>
-    db.updateTable('PilotAgents').set(fields).where('PilotID', '=', pilotId),
+        .columns(['PilotID', 'JobID', 'StartTime'])
+        .expression(
+          db
+            .selectFrom('PilotAgents')
+            .select((eb) => ['PilotID', eb.val(jobId).as('JobID'), eb.val(time).as('StartTime')])
+            .where('PilotStamp', '=', stamp),
+        ),
   );
   readonly #updateByStamp = new PreparedQuery(this.db, (db, stamp: string, fields: PilotUpdate) =>
     db.updateTable('PilotAgents').set(fields).where('PilotStamp', '=', stamp),
@@ -158,18 +173,13 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
   }
 
   async recordMatch(stamp: string, jobId: number, time: string) {
-    return this.db.transaction().execute(async (tx) => {
-      const [pilot] = await this.#pilotOfStamp.rows(tx, stamp);
-      if (pilot === undefined) return false;
-      await this.#mapJob.execute(tx, pilot.PilotID, jobId, time);
-      await this.#updateById.execute(tx, pilot.PilotID, {
-        CurrentJobID: jobId,
-        ...(pilot.InitialJobID === 0 ? { InitialJobID: jobId } : {}),
-        Status: 'Running',
-        LastUpdateTime: time,
-      });
-      return true;
-    });
+    // Two statements, each whole on its own, rather than a transaction: this runs on every
+    // match, and a transaction's begin and commit cost as much as the statements. The
+    // mapping follows the update, so a stamp nobody has adds nothing.
+    const updated = await this.#startJobByStamp.execute(this.db, stamp, jobId, time);
+    if (Number(updated.numAffectedRows ?? 0) === 0) return false;
+    await this.#mapJobByStamp.execute(this.db, stamp, jobId, time);
+    return true;
   }
 
   search(query: TableSearch) {
