@@ -296,11 +296,22 @@ async function matchIn(
   );
   for (const tq of drawn) {
     const jobs = await deps.taskQueueDb.queueJobs(tq.tqId, JOB_WINDOW);
-    if (jobs.length === 0) snapshot.emptied.add(tq.tqId);
+    if (jobs.length === 0) {
+      // Emptied by claims that each saw other jobs left (below): deleted by whoever finds it.
+      await deps.cache.dropIfEmpty(deps, snapshot, tq);
+      snapshot.emptied.add(tq.tqId);
+      continue;
+    }
+    // The jobs the read saw that nobody has been seen taking since.
+    let seenLeft = jobs.length;
     for (const job of weightedFirst(jobs, (j) => j.realPriority, CLAIMS_PER_QUEUE, deps.rng)) {
+      seenLeft--;
       if (!(await deps.taskQueueDb.claimJob(tq.tqId, job.jobId))) continue;
       const matched = await assign(deps, slot, tq, job.jobId);
-      await deps.cache.dropIfEmpty(deps, snapshot, tq);
+      // A queue is deleted once empty, as DIRAC's matcher does after each match; looking
+      // costs a statement per match, and is needed only when this claim may have taken the
+      // last job.
+      if (seenLeft === 0) await deps.cache.dropIfEmpty(deps, snapshot, tq);
       if (matched !== undefined) return matched;
     }
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../core/index.ts';
+import type { TaskQueueDB } from '../../db/index.ts';
 import { MATCH_SNAPSHOT_TTL_MS } from '../../logic/index.ts';
 import { sqlBackends } from '../../db/sql-backends.testkit.ts';
 import { type TestBox, type TestBoxOptions, testBox } from '../../app/test-box.testkit.ts';
@@ -327,6 +328,11 @@ describe.each(sqlBackends)('matching under concurrency, over HTTP, on %s', (back
       expect(got).toHaveLength(submitted.length);
       expect(new Set(got).size).toBe(submitted.length);
       expect([...got].sort((a, b) => a - b)).toEqual([...submitted].sort((a, b) => a - b));
+      // Each queue emptied is deleted, also one whose last jobs went to pilots who each saw
+      // others left: a pilot that finds it empty deletes it.
+      const taskQueueDb = apps[0]!.app.dbs.get('TaskQueueDB') as TaskQueueDB;
+      const ids = Array.from({ length: 1000 }, (_, i) => i + 1);
+      expect(await taskQueueDb.definitions(ids)).toEqual([]);
     } finally {
       for (const replica of apps) await replica.close();
     }
