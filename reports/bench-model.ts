@@ -100,11 +100,6 @@ export interface RouteResult {
    * before; the last count (one more than the bounds) is those slower than every bound.
    */
   histogram: { bounds_ms: number[]; counts: number[] };
-  /**
-   * At a fixed rate, the same percentiles counted from when each request was due rather
-   * than sent (coordinated omission corrected); null when the load ran as fast as answered.
-   */
-  corrected: { p50_ms: number; p95_ms: number; p99_ms: number; max_ms: number } | null;
 }
 
 export interface ThresholdOutcome {

@@ -50,7 +50,6 @@ const benchResult: BenchResult = {
       errors: 0,
       error_rate: 0,
       histogram: { bounds_ms: [1, 2], counts: [2, 2, 0] },
-      corrected: null,
     },
   },
   timeline: [

@@ -3,6 +3,7 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { type LoginStream, type LoginTotals, driveLogins } from './login-driver.ts';
+import { type PacedStream, drivePaced } from './paced-driver.ts';
 import { type StreamResult, emptyStreamResult } from './stream-result.ts';
 
 /** What one connection sends, every time. */
@@ -27,7 +28,10 @@ export interface LoadStream {
   /** One per connection: connection i sends requests[i % length]. */
   requests: readonly ConnectionRequest[];
   connections: number;
-  /** Requests per second over all of this stream's connections (autocannon's overallRate). */
+  /**
+   * Requests per second: sent at that fixed rate by drivePaced, `connections` the most in
+   * flight at once. Absent: as fast as answered, each connection waiting for its answer.
+   */
   ratePerS?: number;
 }
 
@@ -119,71 +123,97 @@ async function runLoad(load: ThreadLoad): Promise<Omit<WorkerResult, 'generatorC
   const startedMs = performance.now();
   let responses = 0;
   const instances: autocannon.Instance[] = [];
-  const results = load.streams.map((stream) => {
-    const result = emptyStreamResult(stream.route);
-    let connection = 0;
-    const done = new Promise<void>((resolve, reject) => {
-      const instance = autocannon(
-        {
-          url: stream.url,
-          method: stream.method,
-          // A count below the connections would leave some without a request, which
-          // autocannon refuses: fewer connections then (a warm-up on a tiny backlog).
-          connections: Math.min(stream.connections, load.amountPerStream ?? Infinity),
-          ...(load.amountPerStream === undefined
-            ? { duration: load.durationS }
-            : { amount: load.amountPerStream }),
-          ...(stream.ratePerS === undefined ? {} : { overallRate: stream.ratePerS }),
-          setupClient: (client) => {
-            const request = stream.requests[connection++ % stream.requests.length]!;
-            if (request.rotatingRefreshToken !== undefined) {
-              client.setRequests([rotatingRequest(stream, request, request.rotatingRefreshToken)]);
-              return;
-            }
-            client.setHeaders(request.headers);
-            if (request.body !== undefined) client.setBody(request.body);
+  const stopAll = () => {
+    for (const instance of instances) instance.stop();
+  };
+  const counted = () => {
+    if (++responses < load.maxRequests) return false;
+    stopAll();
+    return true;
+  };
+  // A refresh chain needs each answer before its next request: it runs as fast as answered.
+  const isPaced = (stream: LoadStream): stream is PacedStream =>
+    stream.ratePerS !== undefined &&
+    stream.requests.every((request) => request.rotatingRefreshToken === undefined);
+  const pacedStreams = load.streams.filter(isPaced);
+  const paced =
+    pacedStreams.length === 0
+      ? undefined
+      : drivePaced(
+          pacedStreams,
+          startedMs,
+          startedMs + load.durationS * 1000,
+          load.amountPerStream ?? Infinity,
+          counted,
+        );
+  const results = load.streams
+    .filter((stream) => !isPaced(stream))
+    .map((stream) => {
+      const result = emptyStreamResult(stream.route);
+      let connection = 0;
+      const done = new Promise<void>((resolve, reject) => {
+        const instance = autocannon(
+          {
+            url: stream.url,
+            method: stream.method,
+            // A count below the connections would leave some without a request, which
+            // autocannon refuses: fewer connections then (a warm-up on a tiny backlog).
+            connections: Math.min(stream.connections, load.amountPerStream ?? Infinity),
+            ...(load.amountPerStream === undefined
+              ? { duration: load.durationS }
+              : { amount: load.amountPerStream }),
+            setupClient: (client) => {
+              const request = stream.requests[connection++ % stream.requests.length]!;
+              if (request.rotatingRefreshToken !== undefined) {
+                client.setRequests([
+                  rotatingRequest(stream, request, request.rotatingRefreshToken),
+                ]);
+                return;
+              }
+              client.setHeaders(request.headers);
+              if (request.body !== undefined) client.setBody(request.body);
+            },
           },
-        },
-        (error, raw) => {
-          if (error) reject(error);
-          else {
-            result.timeouts = raw.timeouts;
-            result.durationS = raw.duration;
-            resolve();
-          }
-        },
-      );
-      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-        const atMs = performance.now() - startedMs;
-        const second = Math.floor(atMs / 1000);
-        result.latenciesMs.push(responseTime);
-        result.arrivalsMs.push(atMs);
-        result.statuses[statusCode] = (result.statuses[statusCode] ?? 0) + 1;
-        result.perSecond[second] = (result.perSecond[second] ?? 0) + 1;
-        if (statusCode === 200) result.okPerSecond[second] = (result.okPerSecond[second] ?? 0) + 1;
-        if (++responses >= load.maxRequests) for (const other of instances) other.stop();
+          (error, raw) => {
+            if (error) reject(error);
+            else {
+              result.timeouts = raw.timeouts;
+              result.durationS = raw.duration;
+              resolve();
+            }
+          },
+        );
+        instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+          const atMs = performance.now() - startedMs;
+          const second = Math.floor(atMs / 1000);
+          result.latenciesMs.push(responseTime);
+          result.arrivalsMs.push(atMs);
+          result.statuses[statusCode] = (result.statuses[statusCode] ?? 0) + 1;
+          result.perSecond[second] = (result.perSecond[second] ?? 0) + 1;
+          if (statusCode === 200)
+            result.okPerSecond[second] = (result.okPerSecond[second] ?? 0) + 1;
+          counted();
+        });
+        instance.on('reqError', () => result.errors++);
+        instances.push(instance);
       });
-      instance.on('reqError', () => result.errors++);
-      instances.push(instance);
+      return { result, done };
     });
-    return { result, done };
-  });
   const logins =
     load.logins === undefined
       ? undefined
-      : driveLogins(load.logins, startedMs, startedMs + load.durationS * 1000, () => {
-          if (++responses >= load.maxRequests) for (const other of instances) other.stop();
-        });
+      : driveLogins(load.logins, startedMs, startedMs + load.durationS * 1000, counted);
   const timer =
-    load.amountPerStream === undefined
-      ? undefined
-      : setTimeout(() => {
-          for (const instance of instances) instance.stop();
-        }, load.durationS * 1000);
+    load.amountPerStream === undefined ? undefined : setTimeout(stopAll, load.durationS * 1000);
   await Promise.all(results.map(({ done }) => done));
   clearTimeout(timer);
+  const pacedResults = (await paced) ?? [];
   const loginResults = await logins;
-  const streams = [...results.map(({ result }) => result), ...(loginResults?.routes ?? [])];
+  const streams = [
+    ...results.map(({ result }) => result),
+    ...pacedResults,
+    ...(loginResults?.routes ?? []),
+  ];
   const wallS = (performance.now() - startedMs) / 1000;
   // autocannon's own measure of each run; the wall time also counts closing the sockets.
   const durationS = Math.max(...streams.map((result) => result.durationS)) || wallS;

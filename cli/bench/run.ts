@@ -286,7 +286,6 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
   let failed = 0;
   for (const stream of load.streams) {
     const sorted = Float64Array.from(stream.latenciesMs).sort();
-    const ratePerS = streams.find(({ route }) => route === stream.route)?.ratePerS;
     const answered = sorted.length;
     // A device-code poll answered 400 authorization_pending is the protocol, not a failure.
     const pending = stream.authorizationPending ?? 0;
@@ -318,10 +317,6 @@ export async function runBench(run: BenchRun): Promise<BenchResult> {
       errors: streamFailed,
       error_rate: round(streamFailed / Math.max(1, answered + stream.errors), 6),
       histogram: { bounds_ms: HISTOGRAM_BOUNDS_MS, counts },
-      corrected:
-        ratePerS === undefined
-          ? null
-          : correctedPercentiles(stream.latenciesMs, stream.arrivalsMs, ratePerS),
     };
     requests += answered;
     failed += streamFailed;
@@ -515,24 +510,6 @@ function checkThreshold(threshold: Threshold, result: BenchResult): ThresholdOut
   }
   const names = threshold.route === undefined ? Object.keys(result.routes) : [threshold.route];
   return names.map((name) => outcome(name, result.routes[name]?.[metric] ?? Infinity));
-}
-
-/**
- * Latencies corrected for coordinated omission: at a fixed rate the k-th request was due
- * k / rate seconds after the start, so its latency is counted from then (as wrk2 and
- * HdrHistogram's correction do), not from when a held-back connection got to send it.
- * Responses are taken in arrival order, an approximation when they overtake each other.
- */
-function correctedPercentiles(latenciesMs: number[], arrivalsMs: number[], ratePerS: number) {
-  const corrected = Float64Array.from(latenciesMs, (latency, k) =>
-    Math.max(latency, arrivalsMs[k]! - (k * 1000) / ratePerS),
-  ).sort();
-  return {
-    p50_ms: round(percentile(corrected, 0.5), 3),
-    p95_ms: round(percentile(corrected, 0.95), 3),
-    p99_ms: round(percentile(corrected, 0.99), 3),
-    max_ms: round(corrected.length === 0 ? 0 : corrected[corrected.length - 1]!, 3),
-  };
 }
 
 /** The nearest-rank percentile of sorted values; 0 when there are none. */
