@@ -77,7 +77,7 @@ export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements 
   /**
    * One record in one statement, its SeqNum the job's next: a transaction's begin and commit
    * around a read and an insert cost as much again, and most status changes (a match, a
-   * pilot's report) add one record.
+   * pilot's report) add one record. SQLite only (see insertRecords).
    */
   readonly #insertOne = new PreparedQuery(
     this.db,
@@ -130,7 +130,10 @@ export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements 
 
   async insertRecords(records: readonly JobLoggingRecord[]): Promise<void> {
     if (records.length === 0) return;
-    if (records.length === 1) {
+    // MySQL's INSERT…SELECT locks what its SELECT reads, the gap after a new job's last
+    // record included, and concurrent records of neighbouring jobs deadlocked on those gaps.
+    // SQLite has one writer: nothing to lock against.
+    if (records.length === 1 && this.conn.dialect === 'sqlite') {
       const [record] = records as [JobLoggingRecord];
       await this.#insertOne.execute(
         this.db,

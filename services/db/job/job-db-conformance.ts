@@ -501,6 +501,35 @@ const jobLoggingDbChecks: JobCheck[] = [
       assert.equal(records[1]!.StatusSource.length, 32, 'a long source is cut to 32 characters');
     },
   },
+  {
+    name: 'takes records and heartbeats of many jobs at the same time, none refused',
+    async run(open) {
+      await using db = await open();
+      // New jobs are neighbours in every index: a write that locks the gap after the last
+      // key (MySQL's next-key locks) deadlocks with the others' inserts into that gap.
+      const ids = await db.jobs.insertJobs(Array.from({ length: 24 }, (_, i) => newJob(`j${i}`)));
+      const time = '2026-06-01 12:00:00';
+      const outcomes = await Promise.allSettled(
+        ids.flatMap((id) => [
+          db.logging.insertRecords([
+            { jobId: id, status: 'Received', timeMs: T0, source: 'JobManager' },
+          ]),
+          db.jobs.addHeartbeatRecords(id, { LoadAverage: 1, CPUConsumed: 2 }, time),
+        ]),
+      );
+      const refused = outcomes.filter((o) => o.status === 'rejected');
+      assert.deepEqual(
+        refused.map((o) => String((o as PromiseRejectedResult).reason)),
+        [],
+        'every write of every job lands',
+      );
+      for (const id of ids)
+        assert.deepEqual(
+          (await db.logging.getRecords(id)).map((r) => [r.SeqNum, r.Status]),
+          [[1, 'Received']],
+        );
+    },
+  },
 ];
 
 const taskQueueDbChecks: JobCheck[] = [

@@ -111,6 +111,17 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
         .where('HeartBeatTime', '=', time)
         .where('Name', 'in', names),
   );
+  readonly #heartbeatsWritten = new PreparedQuery(
+    this.db,
+    (db, jobId: number, time: string, names: readonly string[]) =>
+      db
+        .selectFrom('HeartBeatLoggingInfo')
+        .select('Name')
+        .where('JobID', '=', jobId)
+        .where('HeartBeatTime', '=', time)
+        .where('Name', 'in', names)
+        .limit(1),
+  );
   readonly #insertHeartbeats = new PreparedQuery(
     this.db,
     (db, jobId: number, time: string, names: readonly string[], values: readonly string[]) =>
@@ -278,6 +289,14 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
     const names = Object.keys(measurements);
     if (names.length === 0) return;
     const values = names.map((name) => String(measurements[name]));
+    // Only a retry finds its values written already. Otherwise the delete is skipped, which
+    // is not only a statement less: on MySQL, deleting rows that are not there locks the gap
+    // where they would be, and concurrent heartbeats of new jobs, neighbours in the index,
+    // deadlocked on each other's gaps.
+    if ((await this.#heartbeatsWritten.rows(this.db, jobId, time, names)).length === 0) {
+      await this.#insertHeartbeats.execute(this.db, jobId, time, names, values);
+      return;
+    }
     await this.db.transaction().execute(async (tx) => {
       await this.#deleteHeartbeats.execute(tx, jobId, time, names);
       await this.#insertHeartbeats.execute(tx, jobId, time, names, values);
