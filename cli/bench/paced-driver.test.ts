@@ -16,6 +16,25 @@ async function recordingServer(holdMs: number) {
   return { url: `http://127.0.0.1:${port}/api/jobs/status`, arrivals, server };
 }
 
+/** One stream of status reads at `ratePerS`, for a minute at most or `amount` requests. */
+async function paced(
+  url: string,
+  stream: { connections: number; ratePerS: number },
+  startedMs: number,
+  amount: number,
+  onResponse: () => boolean,
+) {
+  const route = 'GET /api/jobs/status';
+  const [result] = await drivePaced(
+    [{ route, url, method: 'GET', requests: [{ headers: {} }], ...stream }],
+    startedMs,
+    startedMs + 60_000,
+    amount,
+    onResponse,
+  );
+  return result!;
+}
+
 let close: (() => void) | undefined;
 afterEach(() => close?.());
 
@@ -24,23 +43,8 @@ describe('drivePaced', () => {
     const { url, arrivals, server } = await recordingServer(0);
     close = () => server.close();
     const startedMs = performance.now();
-    const [result] = await drivePaced(
-      [
-        {
-          route: 'GET /api/jobs/status',
-          url,
-          method: 'GET',
-          requests: [{ headers: {} }],
-          connections: 8,
-          ratePerS: 100,
-        },
-      ],
-      startedMs,
-      startedMs + 60_000,
-      20,
-      () => false,
-    );
-    expect(result!.statuses).toEqual({ 200: 20 });
+    const result = await paced(url, { connections: 8, ratePerS: 100 }, startedMs, 20, () => false);
+    expect(result.statuses).toEqual({ 200: 20 });
     // Request k is due k × 10 ms after the start; a burst would send all 20 at once.
     arrivals.forEach((atMs, k) => expect(atMs - startedMs).toBeGreaterThanOrEqual(k * 10 - 1));
   });
@@ -50,26 +54,11 @@ describe('drivePaced', () => {
     const { url, server } = await recordingServer(30);
     close = () => server.close();
     const startedMs = performance.now();
-    const [result] = await drivePaced(
-      [
-        {
-          route: 'GET /api/jobs/status',
-          url,
-          method: 'GET',
-          requests: [{ headers: {} }],
-          connections: 1,
-          ratePerS: 100,
-        },
-      ],
-      startedMs,
-      startedMs + 60_000,
-      10,
-      () => false,
-    );
-    expect(result!.latenciesMs).toHaveLength(10);
+    const result = await paced(url, { connections: 1, ratePerS: 100 }, startedMs, 10, () => false);
+    expect(result.latenciesMs).toHaveLength(10);
     // The k-th answer comes 30 (k + 1) ms after the start at the soonest, and was due at 10 k:
     // timed from its send, each would look like 30 ms.
-    const sorted = [...result!.latenciesMs].sort((a, b) => a - b);
+    const sorted = [...result.latenciesMs].sort((a, b) => a - b);
     expect(sorted[9]).toBeGreaterThanOrEqual(30 * 10 - 10 * 9 - 1);
   });
 
@@ -78,23 +67,14 @@ describe('drivePaced', () => {
     close = () => server.close();
     let answers = 0;
     const startedMs = performance.now();
-    const [result] = await drivePaced(
-      [
-        {
-          route: 'GET /api/jobs/status',
-          url,
-          method: 'GET',
-          requests: [{ headers: {} }],
-          connections: 1,
-          ratePerS: 50,
-        },
-      ],
+    const result = await paced(
+      url,
+      { connections: 1, ratePerS: 50 },
       startedMs,
-      startedMs + 60_000,
       Infinity,
       () => ++answers >= 5,
     );
-    expect(result!.latenciesMs.length).toBeGreaterThanOrEqual(5);
-    expect(result!.latenciesMs.length).toBeLessThan(3000);
+    expect(result.latenciesMs.length).toBeGreaterThanOrEqual(5);
+    expect(result.latenciesMs.length).toBeLessThan(3000);
   });
 });
