@@ -47,6 +47,10 @@ export async function drivePaced(
         bodyTimeout: ANSWER_TIMEOUT_MS,
       }),
   );
+  const paths = streams.map((stream) => {
+    const url = new URL(stream.url);
+    return `${url.pathname}${url.search}`;
+  });
   const sent = streams.map(() => 0);
   const answers: Promise<void>[] = [];
   let stopped = false;
@@ -55,10 +59,9 @@ export async function drivePaced(
     const stream = streams[s]!;
     const result = results[s]!;
     const request = stream.requests[sent[s]! % stream.requests.length]!;
-    const url = new URL(stream.url);
     const answer = pools[s]!.request({
       method: stream.method,
-      path: `${url.pathname}${url.search}`,
+      path: paths[s]!,
       headers: request.headers,
       ...(request.body === undefined ? {} : { body: request.body }),
     }).then(
