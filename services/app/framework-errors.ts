@@ -2,8 +2,9 @@ import { STATUS_CODES, maxHeaderSize } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import AjvCompiler from '@fastify/ajv-compiler';
-import SerializerSelector from '@fastify/fast-json-stringify-compiler';
+import type SerializerSelector from '@fastify/fast-json-stringify-compiler';
 import { InvalidRequestError } from '../core/index.ts';
+import { buildSerializer } from './response-serializer.ts';
 
 /**
  * Errors that Fastify or Node's HTTP parser answer before any route runs, given the
@@ -115,13 +116,7 @@ export const validatorCompilers: {
     });
     return (route) => lazyValidator(() => (route.httpPart === 'body' ? strict : lenient)(route));
   },
-  buildSerializer(externalSchemas, options) {
-    const compile = SerializerSelector()(externalSchemas, options);
-    return (route) => {
-      let serialize: SerializerSelector.Serializer | undefined;
-      return (data) => (serialize ??= compile(route))(data);
-    };
-  },
+  buildSerializer,
 };
 
 /**
