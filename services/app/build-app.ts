@@ -5,7 +5,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { pino } from 'pino';
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes } from 'node:crypto';
 import {
   type Clock,
   type ConfigSource,
@@ -209,7 +209,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         bucket: 'sandboxes',
         urlValidityS: 300,
         maxSizeBytes: 100 * 1024 * 1024,
-        signingKey: randomBytes(32),
+        signingKey: createSecretKey(randomBytes(32)),
         ...options.sandboxes?.settings,
       },
     });
