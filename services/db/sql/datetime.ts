@@ -8,8 +8,17 @@ export function toSqlDateTime(ms: number): string {
   // A DATETIME outside this range is a database error on MySQL and unordered text on SQLite.
   if (!isStorableTime(ms))
     throw new InvalidRequestError(`Time ${ms} ms is outside the years 1 to 9999`);
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('T', ' ').slice(0, 19);
+  const second = Math.floor(ms / 1000);
+  // Every write of a request stamps the same second, and so do most requests in a row.
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastText = new Date(second * 1000).toISOString().replace('T', ' ').slice(0, 19);
+  }
+  return lastText;
 }
+
+let lastSecond = Number.NaN;
+let lastText = '';
 
 const FIRST_MS = Date.parse('0001-01-01T00:00:00Z');
 const LAST_MS = Date.parse('9999-12-31T23:59:59.999Z');
