@@ -365,6 +365,11 @@ const jobDbChecks: JobCheck[] = [
 
       const page = await search([], { offset: 1, limit: 1 });
       assert.deepEqual(page, { total: 3, rows: [{ JobName: 'beta' }] });
+      // A lookup that needs no total gets the same rows and counts only those.
+      assert.deepEqual(await search([], { offset: 1, limit: 1, withTotal: false }), {
+        total: 1,
+        rows: [{ JobName: 'beta' }],
+      });
       assert.equal((await search([], { parameters: ['Owner'], distinct: true })).total, 1);
 
       const summary = await db.jobs.summary(['Status'], []);

@@ -222,6 +222,11 @@ export interface TableSearch {
   distinct: boolean;
   offset: number;
   limit: number;
+  /**
+   * False when the caller needs no total (a lookup by ids): the count of every matching
+   * row is then not run, and `total` is the number of rows returned.
+   */
+  withTotal?: boolean;
 }
 
 function checkedColumns(
@@ -254,16 +259,19 @@ export async function searchTable(
     isSqliteDb(kysely),
   ).select(chosen as never[]);
   if (query.distinct) base = base.distinct();
-  const counted = await kysely
-    .selectFrom(base.as('matching'))
-    .select((eb) => eb.fn.countAll<number>().as('total'))
-    .executeTakeFirstOrThrow();
+  const counted =
+    query.withTotal === false
+      ? undefined
+      : await kysely
+          .selectFrom(base.as('matching'))
+          .select((eb) => eb.fn.countAll<number>().as('total'))
+          .executeTakeFirstOrThrow();
   const rows = await applySort(base, columns, query.sorts)
     .limit(query.limit)
     .offset(query.offset)
     .execute();
   return {
-    total: Number(counted.total),
+    total: counted === undefined ? rows.length : Number(counted.total),
     rows: rows.map((row) => presentRow(columns, row as Record<string, unknown>)),
   };
 }

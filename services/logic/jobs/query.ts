@@ -126,6 +126,7 @@ export async function jobStatuses(deps: QueryDeps, caller: Caller, jobIds: reado
     distinct: false,
     offset: 0,
     limit: jobIds.length,
+    withTotal: false,
   });
   return Object.fromEntries(
     rows.map(({ JobID, ...status }) => [
