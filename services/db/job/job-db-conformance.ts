@@ -631,6 +631,41 @@ const taskQueueDbChecks: JobCheck[] = [
       assert.equal(afterNext, next);
     },
   },
+  {
+    name: "offers a queue's first jobs as it holds them, through claims, insertions and deletions",
+    async run(open) {
+      await using db = await open();
+      const insert = (jobIds: number[]) =>
+        db.queues.insertJobs(
+          jobIds.map((jobId) => ({ jobId, userPriority: jobId % 4 })),
+          key(),
+        );
+      const [tqId] = await insert(Array.from({ length: 150 }, (_, i) => 1000 + i));
+      const held = async () =>
+        (
+          await db.sql.kysely
+            .selectFrom('tq_Jobs')
+            .select(['JobId', 'RealPriority'])
+            .where('TQId', '=', tqId!)
+            .orderBy('JobId')
+            .limit(50)
+            .execute()
+        ).map((row) => ({ jobId: Number(row.JobId), realPriority: Number(row.RealPriority) }));
+      let claimedLast = 0;
+      for (let step = 0; step < 80; step++) {
+        const offered = await db.queues.queueJobs(tqId!, 50);
+        assert.deepEqual(plain(offered), await held(), `step ${step}`);
+        if (step % 20 === 5) await insert([step]); // a rescheduled job: a low id, back in
+        if (step % 20 === 15) await db.queues.deleteJobs([offered[1]!.jobId]);
+        if (step % 20 === 10) assert.equal(await db.queues.claimJob(tqId!, claimedLast), false);
+        claimedLast = offered[(step * 7) % offered.length]!.jobId;
+        assert.equal(await db.queues.claimJob(tqId!, claimedLast), true);
+      }
+      for (const { jobId } of await db.queues.queueJobs(tqId!, 1000))
+        assert.equal(await db.queues.claimJob(tqId!, jobId), true);
+      assert.deepEqual(await db.queues.queueJobs(tqId!, 50), []);
+    },
+  },
 ];
 
 const suite = (db: string, checks: JobCheck[]): ConformanceSuite<JobDBs> => ({

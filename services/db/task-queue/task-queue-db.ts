@@ -2,6 +2,7 @@ import { type Insertable, type Kysely, sql } from 'kysely';
 import { type Database, SqlDatabase } from '../database.ts';
 import { MAX_BOUND_VALUES, chunksOf } from '../sql/chunks.ts';
 import { PreparedQuery } from '../sql/prepared-query.ts';
+import { JobWindows } from './job-windows.ts';
 import type { TaskQueueDefinition } from './matching.ts';
 import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
 
@@ -42,6 +43,10 @@ export const MAX_JOBS_PER_TASK_QUEUE = 5000;
 const ROWS_PER_INSERT = 1000;
 /** Queue signatures one TaskQueueDB keeps before it starts afresh (LHCb runs ~500 queues). */
 const MAX_REMEMBERED_QUEUES = 100_000;
+/** A queue's jobs are read this many times the matcher's window at once (see JobWindows). */
+const WINDOW_READ_FACTOR = 4;
+/** How long kept jobs of a database other processes may share are trusted, in milliseconds. */
+const SHARED_WINDOW_TTL_MS = 1000;
 
 /** One string for a queue's requirement sets, each sorted and without repeats. */
 function signatureOf(sets: Record<SetName, readonly string[]>): string {
@@ -132,6 +137,14 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   readonly #voChanges = new Map<string, number>();
   /** Changes whose VO is not at hand (queues deleted, priorities set): they count for every VO. */
   #allChanges = 0;
+  /**
+   * The jobs matches draw from, kept between matches (see JobWindows). Only this process
+   * writes a private in-memory database; any other may be shared by replicas, whose
+   * changes are seen within a second, as the matcher's snapshot sees theirs.
+   */
+  readonly #windows = new JobWindows(
+    this.conn.displayUrl === 'sqlite::memory:' ? Infinity : SHARED_WINDOW_TTL_MS,
+  );
 
   // The queries of every match, compiled once (see PreparedQuery).
   readonly #queueJobs = new PreparedQuery(this.db, (db, tqId: number, limit: number) =>
@@ -247,63 +260,65 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       SET_NAMES.map((name) => [name, [...new Set(key[name])].sort()]),
     ) as Record<SetName, string[]>;
     let isQueueFilled = false;
-    const inserted = await this.db.transaction().execute(async (tx) => {
-      // 1. The queues of this key and how many jobs each holds, read once for the batch.
-      const candidates = await this.#queuesOfKey.rows(
-        tx,
-        key.owner,
-        key.ownerGroup,
-        key.vo,
-        cpuTime,
-      );
-      // Only the queues of exactly this key are counted: counting every queue of the owner's
-      // CPU bucket made each request's cost grow with the backlog.
-      const ids = candidates.map((c) => c.TQId);
-      await this.#learnSignatures(
-        tx,
-        ids.filter((id) => !this.#signatures.has(id)),
-      );
-      const wantedSignature = signatureOf(wanted);
-      const matching = ids.filter((id) => this.#signatures.get(id) === wantedSignature);
-      const sizes = new Map<number, number>(matching.map((id) => [id, 0]));
-      if (matching.length > 0) {
-        const counted = await this.#jobCounts.rows(tx, matching);
-        for (const c of counted) sizes.set(c.TQId, Number(c.jobs));
-      }
-      // 2. Each job in turn goes to the smallest queue with room, or to a new one.
-      const tqIds: number[] = [];
-      const newTqIds: number[] = [];
-      while (tqIds.length < jobs.length) {
-        let tqId: number | undefined;
-        for (const [id, size] of sizes) {
-          if (size >= MAX_JOBS_PER_TASK_QUEUE) continue;
-          if (
-            tqId === undefined ||
-            size < sizes.get(tqId)! ||
-            (size === sizes.get(tqId) && id < tqId)
-          )
-            tqId = id;
+    const inserted = await this.#windows.change(() =>
+      this.db.transaction().execute(async (tx) => {
+        // 1. The queues of this key and how many jobs each holds, read once for the batch.
+        const candidates = await this.#queuesOfKey.rows(
+          tx,
+          key.owner,
+          key.ownerGroup,
+          key.vo,
+          cpuTime,
+        );
+        // Only the queues of exactly this key are counted: counting every queue of the owner's
+        // CPU bucket made each request's cost grow with the backlog.
+        const ids = candidates.map((c) => c.TQId);
+        await this.#learnSignatures(
+          tx,
+          ids.filter((id) => !this.#signatures.has(id)),
+        );
+        const wantedSignature = signatureOf(wanted);
+        const matching = ids.filter((id) => this.#signatures.get(id) === wantedSignature);
+        const sizes = new Map<number, number>(matching.map((id) => [id, 0]));
+        if (matching.length > 0) {
+          const counted = await this.#jobCounts.rows(tx, matching);
+          for (const c of counted) sizes.set(c.TQId, Number(c.jobs));
         }
-        if (tqId === undefined) {
-          tqId = await createQueue(tx, key, cpuTime, wanted);
-          newTqIds.push(tqId);
+        // 2. Each job in turn goes to the smallest queue with room, or to a new one.
+        const tqIds: number[] = [];
+        const newTqIds: number[] = [];
+        while (tqIds.length < jobs.length) {
+          let tqId: number | undefined;
+          for (const [id, size] of sizes) {
+            if (size >= MAX_JOBS_PER_TASK_QUEUE) continue;
+            if (
+              tqId === undefined ||
+              size < sizes.get(tqId)! ||
+              (size === sizes.get(tqId) && id < tqId)
+            )
+              tqId = id;
+          }
+          if (tqId === undefined) {
+            tqId = await createQueue(tx, key, cpuTime, wanted);
+            newTqIds.push(tqId);
+          }
+          // A new queue, or one left empty, now holds jobs: the matcher has a queue more.
+          if ((sizes.get(tqId) ?? 0) === 0) isQueueFilled = true;
+          sizes.set(tqId, (sizes.get(tqId) ?? 0) + 1);
+          tqIds.push(tqId);
         }
-        // A new queue, or one left empty, now holds jobs: the matcher has a queue more.
-        if ((sizes.get(tqId) ?? 0) === 0) isQueueFilled = true;
-        sizes.set(tqId, (sizes.get(tqId) ?? 0) + 1);
-        tqIds.push(tqId);
-      }
-      // 3. One insert per slice of rows, under every backend's limit on bound parameters.
-      const rows = jobs.map((job, i) => ({
-        TQId: tqIds[i]!,
-        JobId: job.jobId,
-        Priority: job.userPriority,
-        RealPriority: realPriority(job.userPriority),
-      }));
-      for (let first = 0; first < rows.length; first += ROWS_PER_INSERT)
-        await this.#insertJobs.execute(tx, rows.slice(first, first + ROWS_PER_INSERT));
-      return { tqIds, newTqIds };
-    });
+        // 3. One insert per slice of rows, under every backend's limit on bound parameters.
+        const rows = jobs.map((job, i) => ({
+          TQId: tqIds[i]!,
+          JobId: job.jobId,
+          Priority: job.userPriority,
+          RealPriority: realPriority(job.userPriority),
+        }));
+        for (let first = 0; first < rows.length; first += ROWS_PER_INSERT)
+          await this.#insertJobs.execute(tx, rows.slice(first, first + ROWS_PER_INSERT));
+        return { tqIds, newTqIds };
+      }),
+    );
     if (isQueueFilled) this.#changed(key.vo);
     return inserted;
   }
@@ -406,13 +421,22 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   }
 
   async queueJobs(tqId: number, limit: number) {
-    const { rows } = await this.#queueJobs.execute(this.db, tqId, limit);
-    return rows.map((row) => ({ jobId: row.JobId, realPriority: Number(row.RealPriority) }));
+    const kept = this.#windows.jobs(tqId, limit);
+    if (kept !== undefined) return kept;
+    const ticket = this.#windows.ticket();
+    // More than asked for: the next matches on the queue take theirs from the same read.
+    const readLimit = limit * WINDOW_READ_FACTOR;
+    const { rows } = await this.#queueJobs.execute(this.db, tqId, readLimit);
+    const jobs = rows.map((row) => ({ jobId: row.JobId, realPriority: Number(row.RealPriority) }));
+    this.#windows.keep(tqId, ticket, jobs, jobs.length < readLimit);
+    return jobs.slice(0, limit);
   }
 
   async claimJob(tqId: number, jobId: number) {
     const result = await this.#claimJob.execute(this.db, tqId, jobId);
-    return Number(result.numAffectedRows ?? 0) === 1;
+    const won = Number(result.numAffectedRows ?? 0) === 1;
+    this.#windows.claimed(tqId, jobId, won);
+    return won;
   }
 
   async dropIfEmpty(tqId: number): Promise<boolean> {
@@ -428,42 +452,47 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', tqId).execute();
       return true;
     });
-    if (isDropped) this.#changed();
+    if (isDropped) {
+      this.#windows.dropped(tqId);
+      this.#changed();
+    }
     return isDropped;
   }
 
   async deleteJobs(jobIds: readonly number[]): Promise<QueueGroup[]> {
     if (jobIds.length === 0) return [];
     const groups = new Map<string, QueueGroup>();
-    await this.db.transaction().execute(async (tx) => {
-      const queues = new Set<number>();
-      for (const chunk of chunksOf(jobIds)) {
-        const rows = await tx
-          .selectFrom('tq_Jobs')
-          .select('TQId')
-          .distinct()
-          .where('JobId', 'in', chunk)
-          .execute();
-        for (const { TQId } of rows) queues.add(TQId);
-        await tx.deleteFrom('tq_Jobs').where('JobId', 'in', chunk).execute();
-      }
-      for (const TQId of queues) {
-        if (await hasJobs(tx, TQId)) continue;
-        const queue = await tx
-          .selectFrom('tq_TaskQueues')
-          .select(['VO', 'OwnerGroup'])
-          .where('TQId', '=', TQId)
-          .executeTakeFirst();
-        for (const table of TQ_REQUIREMENT_TABLES)
-          await tx.deleteFrom(table).where('TQId', '=', TQId).execute();
-        await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', TQId).execute();
-        if (queue !== undefined)
-          groups.set(`${queue.VO}\u0000${queue.OwnerGroup}`, {
-            vo: queue.VO,
-            ownerGroup: queue.OwnerGroup,
-          });
-      }
-    });
+    await this.#windows.change(() =>
+      this.db.transaction().execute(async (tx) => {
+        const queues = new Set<number>();
+        for (const chunk of chunksOf(jobIds)) {
+          const rows = await tx
+            .selectFrom('tq_Jobs')
+            .select('TQId')
+            .distinct()
+            .where('JobId', 'in', chunk)
+            .execute();
+          for (const { TQId } of rows) queues.add(TQId);
+          await tx.deleteFrom('tq_Jobs').where('JobId', 'in', chunk).execute();
+        }
+        for (const TQId of queues) {
+          if (await hasJobs(tx, TQId)) continue;
+          const queue = await tx
+            .selectFrom('tq_TaskQueues')
+            .select(['VO', 'OwnerGroup'])
+            .where('TQId', '=', TQId)
+            .executeTakeFirst();
+          for (const table of TQ_REQUIREMENT_TABLES)
+            await tx.deleteFrom(table).where('TQId', '=', TQId).execute();
+          await tx.deleteFrom('tq_TaskQueues').where('TQId', '=', TQId).execute();
+          if (queue !== undefined)
+            groups.set(`${queue.VO}\u0000${queue.OwnerGroup}`, {
+              vo: queue.VO,
+              ownerGroup: queue.OwnerGroup,
+            });
+        }
+      }),
+    );
     if (groups.size > 0) this.#changed();
     return [...groups.values()];
   }
