@@ -9,6 +9,7 @@ import {
   taskQueueDbConformance,
 } from './job-db-conformance.ts';
 import { jobDb } from './index.ts';
+import { compressJdl, decompressJdl } from './job-db.ts';
 
 // The checks are the conformance kits' (job-db-conformance.ts), which validate-extension also
 // runs against an extension's DB: here on every backend, with gridbox's own DBs.
@@ -46,5 +47,22 @@ describe('task-queue arithmetic', () => {
     [10, 1e6],
   ])('gives priority %i the real priority %d', (priority, real) => {
     expect(realPriority(priority)).toBe(real);
+  });
+});
+
+describe('stored JDLs', () => {
+  it.each([0, 1, 2047, 2048, 2049, 300_000])(
+    'come back whole at %i characters, over as many chunks as they take',
+    (length) => {
+      const jdl = Array.from({ length }, (_, i) =>
+        String.fromCharCode(32 + ((i * 7919) % 95)),
+      ).join('');
+      expect(decompressJdl(compressJdl(jdl))).toBe(jdl);
+    },
+  );
+
+  it('come back whole with characters beyond ASCII', () => {
+    const jdl = `[ JobName = "µ-ünïcødé 🚀"; Arguments = "${'é'.repeat(3000)}"; ]`;
+    expect(decompressJdl(compressJdl(jdl))).toBe(jdl);
   });
 });
