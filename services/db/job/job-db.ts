@@ -21,20 +21,21 @@ export interface NewJob {
 }
 
 /**
- * A 4 KiB window and a small state: zlib's defaults set up a 256 KiB state per call, and
- * that setup was most of a JDL's compression (41 against 29 µs for an LHCb-like JDL, the
- * same size out). Any inflater reads it, Python's zlib.decompress as DiracX calls it too.
- */
-const JDL_DEFLATE = { windowBits: 12, memLevel: 4 } as const;
-
-/**
- * inflateSync writes into chunks of `chunkSize` bytes cut from Buffer's shared pool. At the
- * default 16 KiB, each match's JDL (about 1 KiB) took a quarter of a 64 KiB pool slab. Under
+ * zlib's sync calls write into chunks of `chunkSize` bytes cut from Buffer's shared pool. At
+ * the default 16 KiB, each JDL (about 1 KiB) took a quarter of a 64 KiB pool slab. Under
  * matching, ArrayBuffer memory then grew by about 40 MB/s, and V8 answered that external
  * memory pressure with a full collection more than once a second. With 2 KiB chunks there is
  * one in 10 s; a larger JDL takes several chunks.
  */
-const JDL_INFLATE = { chunkSize: 2048 } as const;
+const JDL_CHUNK_BYTES = 2048;
+
+/**
+ * A 4 KiB window and a small state: zlib's defaults set up a 256 KiB state per call, and
+ * that setup was most of a JDL's compression (41 against 29 µs for an LHCb-like JDL, the
+ * same size out). Any inflater reads it, Python's zlib.decompress as DiracX calls it too.
+ */
+const JDL_DEFLATE = { windowBits: 12, memLevel: 4, chunkSize: JDL_CHUNK_BYTES } as const;
+const JDL_INFLATE = { chunkSize: JDL_CHUNK_BYTES } as const;
 
 /** DiracX stores JDLs zlib-compressed and base64-encoded. */
 export const compressJdl = (jdl: string) => deflateSync(jdl, JDL_DEFLATE).toString('base64');
