@@ -11,7 +11,7 @@ const STATEMENT_CACHE_SIZE = 500;
  */
 export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, { stmt: StatementSync; reader: boolean }>();
+  readonly #statements = new Map<string, Prepared>();
 
   constructor(location: string) {
     this.#db = new DatabaseSync(location);
@@ -48,15 +48,14 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   prepare(sql: string): SqliteStatement {
     let prepared = this.#statements.get(sql);
     if (prepared === undefined) {
-      const stmt = this.#db.prepare(sql);
-      prepared = { stmt, reader: stmt.columns().length > 0 };
+      prepared = prepareRows(this.#db.prepare(sql));
       if (this.#statements.size >= STATEMENT_CACHE_SIZE) {
         const oldest = this.#statements.keys().next().value as string;
         this.#statements.delete(oldest);
       }
       this.#statements.set(sql, prepared);
     }
-    return new NodeSqliteStatement(prepared.stmt, prepared.reader);
+    return new NodeSqliteStatement(prepared);
   }
 }
 
@@ -81,29 +80,65 @@ export function inlineDatabaseOf(kysely: Kysely<unknown>): NodeSqliteDatabase | 
   return database === undefined || database.inTransaction ? undefined : database;
 }
 
+interface Prepared {
+  stmt: StatementSync;
+  /** The result's column names; empty for a statement that returns no rows. */
+  columns: readonly string[];
+  /** Whether `stmt` returns arrays that `toRow` turns into objects. */
+  arrays: boolean;
+}
+
+/**
+ * node:sqlite makes each row object in V8's old generation, as dictionary-mode objects: a
+ * search page of 100 rows went straight to the space only a full collection frees, and
+ * under `bench api-mix` those rows alone started a full collection every few seconds,
+ * each stalling every request in flight. Rows fetched as arrays and made into objects here
+ * are short-lived young objects, and ordinary fast ones. A column named `__proto__` would
+ * set the prototype of such an object, so a statement with one keeps node:sqlite's objects.
+ */
+function prepareRows(stmt: StatementSync): Prepared {
+  const columns = stmt.columns().map((column) => column.name);
+  const arrays = columns.length > 0 && !columns.includes('__proto__');
+  if (arrays) stmt.setReturnArrays(true);
+  return { stmt, columns, arrays };
+}
+
+/** A row as node:sqlite's objects give it: a later column of the same name wins. */
+function toRow(values: readonly unknown[], columns: readonly string[]): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) row[columns[i]!] = values[i];
+  return row;
+}
+
 class NodeSqliteStatement implements SqliteStatement {
-  readonly #stmt: StatementSync;
+  readonly #prepared: Prepared;
   // Kysely asks on every execution; node:sqlite builds the column list anew each time.
   readonly reader: boolean;
 
-  constructor(stmt: StatementSync, reader: boolean) {
-    this.#stmt = stmt;
-    this.reader = reader;
+  constructor(prepared: Prepared) {
+    this.#prepared = prepared;
+    this.reader = prepared.columns.length > 0;
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
-    return this.#stmt.all(...parameters.map(toSqlite));
+    const { stmt, columns, arrays } = this.#prepared;
+    const rows: unknown[] = stmt.all(...parameters.map(toSqlite));
+    if (arrays)
+      for (let i = 0; i < rows.length; i++) rows[i] = toRow(rows[i] as unknown[], columns);
+    return rows;
   }
 
   run(parameters: ReadonlyArray<unknown>): {
     changes: number | bigint;
     lastInsertRowid: number | bigint;
   } {
-    return this.#stmt.run(...parameters.map(toSqlite));
+    return this.#prepared.stmt.run(...parameters.map(toSqlite));
   }
 
-  iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
-    return this.#stmt.iterate(...parameters.map(toSqlite));
+  *iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
+    const { stmt, columns, arrays } = this.#prepared;
+    for (const values of stmt.iterate(...parameters.map(toSqlite)))
+      yield arrays ? toRow(values as unknown as unknown[], columns) : values;
   }
 }
 

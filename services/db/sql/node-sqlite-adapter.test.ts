@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NodeSqliteDatabase } from './node-sqlite-adapter.ts';
+
+const SETUP = `
+  create table t (id integer primary key, name text, score real, big integer, raw blob);
+  insert into t values (1, 'a', 1.5, 4503599627370496, x'00ff'), (2, null, null, null, null), (3, 'ü', -2, 0, x'');
+`;
+
+/** What node:sqlite itself answers, made plain for comparison. */
+function nativeRows(sql: string, parameters: (string | number)[] = []): unknown[] {
+  const db = new DatabaseSync(':memory:');
+  db.exec(SETUP);
+  const rows = db
+    .prepare(sql)
+    .all(...parameters)
+    .map((row) => ({ ...row }));
+  db.close();
+  return rows;
+}
+
+describe('node:sqlite adapter rows', () => {
+  let db: NodeSqliteDatabase;
+  beforeEach(() => {
+    db = new NodeSqliteDatabase(':memory:');
+    db.exec(SETUP);
+  });
+  afterEach(() => db.close());
+
+  it.each([
+    ['select * from t order by id', []],
+    ['select id, name as label from t where id > ? order by id desc', [1]],
+    ['select count(*) as n, max(score) as top from t', []],
+    ['select id from t where id = ?', [99]],
+    // A later column of the same name wins, as in node:sqlite's own objects.
+    ['select 1 as x, 2 as x, name as x from t where id = 1', []],
+  ] as [string, (string | number)[]][])(
+    'gives what node:sqlite gives for %s',
+    (sql, parameters) => {
+      const expected = nativeRows(sql, parameters);
+      expect(db.prepare(sql).all(parameters)).toStrictEqual(expected);
+      expect([...db.prepare(sql).iterate(parameters)]).toStrictEqual(expected);
+    },
+  );
+
+  it('keeps a column named __proto__ as an own value, not as the row prototype', () => {
+    const [row] = db.prepare('select 7 as "__proto__", 1 as id').all([]) as Record<
+      string,
+      unknown
+    >[];
+    expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).toBe(7);
+    expect(row!['id']).toBe(1);
+  });
+
+  it('runs writes and reports their changes', () => {
+    expect(db.prepare('update t set score = ? where id < ?').run([0, 3])).toMatchObject({
+      changes: 1 + 1,
+    });
+    expect(db.prepare('select score from t where id < 3').all([])).toEqual([
+      { score: 0 },
+      { score: 0 },
+    ]);
+  });
+
+  it('makes rows young: reading many pages leaves the old generation as it was', () => {
+    // node:sqlite's own row objects are allocated in the old generation, which only a full
+    // collection frees: these 2 million rows grew it by 12 MB or more. Measured in a process
+    // of its own, where nothing else allocates.
+    const script = `
+      import v8 from 'node:v8';
+      import { NodeSqliteDatabase } from ${JSON.stringify(new URL('./node-sqlite-adapter.ts', import.meta.url).href)};
+      const page = new NodeSqliteDatabase(':memory:').prepare(
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < 100) " +
+        "select i as id, 'Waiting' as status, 'LCG.CERN.cern' as site from n");
+      const old = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'old_space').space_used_size;
+      const before = old();
+      let read = 0;
+      for (let i = 0; i < 20000; i++) read += page.all([]).length;
+      console.log(JSON.stringify({ read, grown: old() - before }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    const { read, grown } = JSON.parse(out) as { read: number; grown: number };
+    expect(read).toBe(100 * 20_000);
+    expect(grown).toBeLessThan(2_000_000);
+  });
+});
