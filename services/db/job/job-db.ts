@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { unzlibSync } from 'fflate';
 import { type Insertable, type Kysely, type Updateable, sql } from 'kysely';
 import type { SearchSpec } from '../../core/index.ts';
 import { MAX_BOUND_VALUES, chunksByBytes, chunksOf } from '../sql/chunks.ts';
@@ -22,25 +23,37 @@ export interface NewJob {
 
 /**
  * zlib's sync calls write into chunks of `chunkSize` bytes cut from Buffer's shared pool. At
- * the default 16 KiB, each JDL (about 1 KiB) took a quarter of a 64 KiB pool slab. Under
- * matching, ArrayBuffer memory then grew by about 40 MB/s, and V8 answered that external
- * memory pressure with a full collection more than once a second. With 2 KiB chunks there is
- * one in 10 s; a larger JDL takes several chunks.
- */
-const JDL_CHUNK_BYTES = 2048;
-
-/**
+ * the default 16 KiB, each JDL (about 1 KiB) took a quarter of a 64 KiB pool slab, and V8
+ * answered the external memory growth with full collections.
  * A 4 KiB window and a small state: zlib's defaults set up a 256 KiB state per call, and
  * that setup was most of a JDL's compression (41 against 29 µs for an LHCb-like JDL, the
  * same size out). Any inflater reads it, Python's zlib.decompress as DiracX calls it too.
  */
-const JDL_DEFLATE = { windowBits: 12, memLevel: 4, chunkSize: JDL_CHUNK_BYTES } as const;
-const JDL_INFLATE = { chunkSize: JDL_CHUNK_BYTES } as const;
+const JDL_DEFLATE = { windowBits: 12, memLevel: 4, chunkSize: 2048 } as const;
 
 /** DiracX stores JDLs zlib-compressed and base64-encoded. */
 export const compressJdl = (jdl: string) => deflateSync(jdl, JDL_DEFLATE).toString('base64');
-export const decompressJdl = (stored: string) =>
-  inflateSync(Buffer.from(stored, 'base64'), JDL_INFLATE).toString('utf8');
+
+/**
+ * Where JDLs are inflated, reused: grown (doubled) to the largest JDL read so far.
+ * JDLs are inflated by fflate rather than node:zlib, whose every call makes a native stream
+ * object freed by a weak callback during the next scavenge: one per match, and under
+ * `bench matching` those callbacks were 2 of a scavenge's 4 to 5 ms, a pause every request
+ * in flight waits out. Inflating a JDL into this buffer takes about 2 µs and leaves nothing
+ * for the collector. fflate truncates what does not fit, so a full buffer is read again
+ * into a larger one.
+ */
+let inflated = new Uint8Array(64 * 1024);
+
+export function decompressJdl(stored: string): string {
+  const compressed = Buffer.from(stored, 'base64');
+  for (;;) {
+    const out = unzlibSync(compressed, { out: inflated });
+    if (out.length < inflated.length)
+      return Buffer.from(out.buffer, out.byteOffset, out.length).toString('utf8');
+    inflated = new Uint8Array(inflated.length * 2);
+  }
+}
 
 export type JobSearch = TableSearch;
 
