@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deflateSync } from 'node:zlib';
+import { constants, deflateSync } from 'node:zlib';
 import { unzlibSync } from 'fflate';
 import { type Insertable, type Kysely, type Updateable, sql } from 'kysely';
 import type { SearchSpec } from '../../core/index.ts';
@@ -27,9 +27,18 @@ export interface NewJob {
  * answered the external memory growth with full collections.
  * A 4 KiB window and a small state: zlib's defaults set up a 256 KiB state per call, and
  * that setup was most of a JDL's compression (41 against 29 µs for an LHCb-like JDL, the
- * same size out). Any inflater reads it, Python's zlib.decompress as DiracX calls it too.
+ * same size out). Fixed Huffman codes: a JDL of about 700 characters is stored in about 577
+ * base64 characters rather than 500, and inflating it needs no code tables of its own to be
+ * built first, which was half of its inflation (13-14 against 6-7 µs); its deflation gets
+ * faster too (27 against 21 µs). Any inflater reads it, Python's zlib.decompress as DiracX
+ * calls it too.
  */
-const JDL_DEFLATE = { windowBits: 12, memLevel: 4, chunkSize: 2048 } as const;
+const JDL_DEFLATE = {
+  windowBits: 12,
+  memLevel: 4,
+  strategy: constants.Z_FIXED,
+  chunkSize: 2048,
+} as const;
 
 /** DiracX stores JDLs zlib-compressed and base64-encoded. */
 export const compressJdl = (jdl: string) => deflateSync(jdl, JDL_DEFLATE).toString('base64');
