@@ -666,6 +666,74 @@ const taskQueueDbChecks: JobCheck[] = [
       assert.deepEqual(await db.queues.queueJobs(tqId!, 50), []);
     },
   },
+  {
+    name: "gives each queue's mean RealPriority as its jobs hold them, through claims, insertions and deletions",
+    async run(open) {
+      await using db = await open();
+      const keys = [key(), key({ owner: 'bob' }), key({ sites: ['LCG.CERN.cern'] })];
+      const insert = (jobIds: number[], k: number) =>
+        db.queues.insertJobs(
+          jobIds.map((jobId) => ({ jobId, userPriority: jobId % 7 })),
+          keys[k]!,
+        );
+      const tqIds: number[] = [];
+      for (let k = 0; k < keys.length; k++)
+        tqIds.push(
+          (
+            await insert(
+              Array.from({ length: 60 }, (_, i) => 1000 * (k + 1) + i),
+              k,
+            )
+          )[0]!,
+        );
+      // What DIRAC's aggregate over the jobs gives.
+      const held = async () =>
+        (
+          await db.sql.kysely
+            .selectFrom('tq_Jobs')
+            .select(['TQId', (eb) => eb.fn.avg<number>('RealPriority').as('mean')])
+            .where('TQId', 'in', tqIds)
+            .groupBy('TQId')
+            .orderBy('TQId')
+            .execute()
+        ).map((row) => [Number(row.TQId), Number(row.mean)]);
+      for (let step = 0; step < 60; step++) {
+        const stats = await db.queues.queueStats('lhcb', 'lhcb_user');
+        const expected = await held();
+        assert.deepEqual(
+          stats.map((q) => q.tqId),
+          expected.map(([tqId]) => tqId),
+          `step ${step}`,
+        );
+        for (const [i, [, mean]] of expected.entries())
+          assert.ok(
+            Math.abs(stats[i]!.meanRealPriority - mean!) <= 1e-9 * Math.abs(mean!),
+            `step ${step}: queue ${expected[i]![0]} mean ${stats[i]!.meanRealPriority}, not ${mean}`,
+          );
+        const tqId = tqIds[step % tqIds.length]!;
+        if (step % 10 === 3) await insert([step], step % keys.length);
+        if (step % 10 === 7) {
+          const [first] = await db.queues.queueJobs(tqId, 1);
+          if (first !== undefined) await db.queues.deleteJobs([first.jobId]);
+        }
+        // Every fifth claim is of a job read from the table: after an insertion or a deletion
+        // no job window holds it, and its priority is not at hand.
+        const jobId =
+          step % 5 === 4
+            ? (
+                await db.sql.kysely
+                  .selectFrom('tq_Jobs')
+                  .select('JobId')
+                  .where('TQId', '=', tqId)
+                  .orderBy('JobId', 'desc')
+                  .executeTakeFirst()
+              )?.JobId
+            : (await db.queues.queueJobs(tqId, 50))[step % 3]?.jobId;
+        if (jobId === undefined) continue;
+        if (await db.queues.claimJob(tqId, Number(jobId))) await db.queues.dropIfEmpty(tqId);
+      }
+    },
+  },
 ];
 
 const suite = (db: string, checks: JobCheck[]): ConformanceSuite<JobDBs> => ({

@@ -74,13 +74,14 @@ export class JobWindows {
     this.#windows.set(tqId, { jobs: [...jobs], complete, readAtMs: this.#nowMs() });
   }
 
-  /** A claim of `jobId` in the queue won (true) or lost (false). */
-  claimed(tqId: number, jobId: number, won: boolean): void {
+  /** A claim of `jobId` in the queue won (true) or lost (false); the job, if it was kept. */
+  claimed(tqId: number, jobId: number, won: boolean): QueuedJob | undefined {
     const window = this.#windows.get(tqId);
-    if (window === undefined) return;
+    if (window === undefined) return undefined;
     const at = window.jobs.findIndex((job) => job.jobId === jobId);
-    if (won && at !== -1) window.jobs.splice(at, 1);
-    else this.#windows.delete(tqId);
+    if (won && at !== -1) return window.jobs.splice(at, 1)[0];
+    this.#windows.delete(tqId);
+    return undefined;
   }
 
   /** The queue is gone (deleted once empty). */

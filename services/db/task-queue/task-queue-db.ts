@@ -2,6 +2,7 @@ import { type Insertable, type Kysely, sql } from 'kysely';
 import { type Database, SqlDatabase } from '../database.ts';
 import { MAX_BOUND_VALUES, chunksOf } from '../sql/chunks.ts';
 import { PreparedQuery } from '../sql/prepared-query.ts';
+import { type PriorityCounts, QueuePriorityCounts, meanOf } from './priority-counts.ts';
 import { JobWindows } from './job-windows.ts';
 import type { TaskQueueDefinition } from './matching.ts';
 import { TQ_REQUIREMENT_TABLES, type TaskQueueDBTables } from './schema.ts';
@@ -145,6 +146,8 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   readonly #windows = new JobWindows(
     this.conn.displayUrl === 'sqlite::memory:' ? Infinity : SHARED_WINDOW_TTL_MS,
   );
+  /** The RealPriorities of each queue's jobs, kept on a private database only. */
+  readonly #priorityCounts = new QueuePriorityCounts(this.conn.displayUrl === 'sqlite::memory:');
 
   // The queries of every match, compiled once (see PreparedQuery).
   readonly #queueJobs = new PreparedQuery(this.db, (db, tqId: number, limit: number) =>
@@ -167,6 +170,21 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       .select(['TQId', (eb) => eb.fn.countAll<number>().as('jobs')])
       .where('TQId', 'in', tqIds)
       .groupBy('TQId'),
+  );
+  readonly #groupQueues = new PreparedQuery(this.db, (db, vo: string, ownerGroup: string) =>
+    db
+      .selectFrom('tq_TaskQueues')
+      .select(['TQId', 'Owner', 'Priority'])
+      .where('VO', '=', vo)
+      .where('OwnerGroup', '=', ownerGroup)
+      .orderBy('TQId'),
+  );
+  readonly #priorityCountsOf = new PreparedQuery(this.db, (db, tqIds: readonly number[]) =>
+    db
+      .selectFrom('tq_Jobs')
+      .select(['TQId', 'RealPriority', (eb) => eb.fn.countAll<number>().as('jobs')])
+      .where('TQId', 'in', tqIds)
+      .groupBy(['TQId', 'RealPriority']),
   );
   readonly #candidateQueues = new PreparedQuery(this.db, (db, vo: string) =>
     db
@@ -260,7 +278,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       SET_NAMES.map((name) => [name, [...new Set(key[name])].sort()]),
     ) as Record<SetName, string[]>;
     let isQueueFilled = false;
-    const inserted = await this.#windows.change(() =>
+    const inserted = await this.#changeJobs(() =>
       this.db.transaction().execute(async (tx) => {
         // 1. The queues of this key and how many jobs each holds, read once for the batch.
         const candidates = await this.#queuesOfKey.rows(
@@ -329,25 +347,35 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   }
 
   async queueStats(vo: string, ownerGroup: string) {
-    const rows = await this.db
-      .selectFrom('tq_TaskQueues')
-      .innerJoin('tq_Jobs', 'tq_Jobs.TQId', 'tq_TaskQueues.TQId')
-      .select([
-        'tq_TaskQueues.TQId',
-        'tq_TaskQueues.Owner',
-        'tq_TaskQueues.Priority',
-        (eb) => eb.fn.avg<number>('tq_Jobs.RealPriority').as('mean'),
-      ])
-      .where('tq_TaskQueues.VO', '=', vo)
-      .where('tq_TaskQueues.OwnerGroup', '=', ownerGroup)
-      .groupBy(['tq_TaskQueues.TQId', 'tq_TaskQueues.Owner', 'tq_TaskQueues.Priority'])
-      .execute();
-    return rows.map((row) => ({
-      tqId: row.TQId,
-      owner: row.Owner,
-      priority: Number(row.Priority),
-      meanRealPriority: Number(row.mean),
-    }));
+    const queues = await this.#groupQueues.rows(this.db, vo, ownerGroup);
+    const ticket = this.#priorityCounts.ticket();
+    const counts = new Map<number, PriorityCounts>();
+    const unread: number[] = [];
+    for (const { TQId } of queues) {
+      const kept = this.#priorityCounts.counts(TQId);
+      if (kept === undefined) unread.push(TQId);
+      else counts.set(TQId, kept);
+    }
+    for (const chunk of chunksOf(unread)) {
+      for (const tqId of chunk) counts.set(tqId, new Map());
+      for (const row of await this.#priorityCountsOf.rows(this.db, chunk))
+        counts.get(row.TQId)!.set(Number(row.RealPriority), Number(row.jobs));
+    }
+    for (const tqId of unread) this.#priorityCounts.keep(tqId, ticket, counts.get(tqId)!);
+    // Queues without jobs have no mean, as they have no row in DIRAC's join.
+    return queues
+      .filter((queue) => counts.get(queue.TQId)!.size > 0)
+      .map((queue) => ({
+        tqId: queue.TQId,
+        owner: queue.Owner,
+        priority: Number(queue.Priority),
+        meanRealPriority: meanOf(counts.get(queue.TQId)!),
+      }));
+  }
+
+  /** Runs an insertion or deletion of queued jobs, with what is kept of them dropped. */
+  #changeJobs<T>(work: () => Promise<T>): Promise<T> {
+    return this.#windows.change(() => this.#priorityCounts.change(work));
   }
 
   async setPriorities(priorities: ReadonlyMap<number, number>) {
@@ -435,7 +463,9 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   async claimJob(tqId: number, jobId: number) {
     const result = await this.#claimJob.execute(this.db, tqId, jobId);
     const won = Number(result.numAffectedRows ?? 0) === 1;
-    this.#windows.claimed(tqId, jobId, won);
+    const kept = this.#windows.claimed(tqId, jobId, won);
+    if (won) this.#priorityCounts.claimed(tqId, kept?.realPriority);
+    else this.#priorityCounts.dropped(tqId);
     return won;
   }
 
@@ -454,6 +484,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     });
     if (isDropped) {
       this.#windows.dropped(tqId);
+      this.#priorityCounts.dropped(tqId);
       this.#changed();
     }
     return isDropped;
@@ -462,7 +493,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   async deleteJobs(jobIds: readonly number[]): Promise<QueueGroup[]> {
     if (jobIds.length === 0) return [];
     const groups = new Map<string, QueueGroup>();
-    await this.#windows.change(() =>
+    await this.#changeJobs(() =>
       this.db.transaction().execute(async (tx) => {
         const queues = new Set<number>();
         for (const chunk of chunksOf(jobIds)) {
