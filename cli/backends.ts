@@ -185,7 +185,7 @@ function containerError(error: Error): Error {
     );
   if (/registry|pull access denied|manifest unknown|no such host/i.test(message))
     return new UsageError(
-      `An image of the containers profile cannot be pulled (${firstLine(message)}); where no registry is reachable, run \`gridbox images build\` and pass --mysql-image local --opensearch-image local.`,
+      `An image of the containers profile cannot be pulled (${firstLine(message)}); where no registry is reachable, run \`gridbox images build\` and pass --mysql-image local --opensearch-image local (or set GRIDBOX_MYSQL_IMAGE=local and GRIDBOX_OPENSEARCH_IMAGE=local, which every command reads).`,
     );
   return error;
 }

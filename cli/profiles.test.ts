@@ -81,7 +81,7 @@ describe.skipIf(containers === undefined)('gridbox up on servers (needs TEST_CON
     ]);
     expect(code).toBe(2);
     expect(err).toMatch(
-      /^gridbox: An image of the containers profile cannot be pulled \(.+\); where no registry is reachable, run `gridbox images build` and pass --mysql-image local --opensearch-image local\.\n$/,
+      /^gridbox: An image of the containers profile cannot be pulled \(.+\); where no registry is reachable, run `gridbox images build` and pass --mysql-image local --opensearch-image local \(or set GRIDBOX_MYSQL_IMAGE=local and GRIDBOX_OPENSEARCH_IMAGE=local, which every command reads\)\.\n$/,
     );
   });
   it('serves from the databases and OpenSearch that DiracX’s variables name (external)', async () => {
