@@ -1,4 +1,5 @@
 import { monotonicClock } from '../../core/index.ts';
+import { ReadTickets } from './read-tickets.ts';
 
 /** A job of a task queue as the matcher draws it. */
 export interface QueuedJob {
@@ -38,9 +39,7 @@ export class JobWindows {
   readonly #windows = new Map<number, Window>();
   readonly #ttlMs: number;
   readonly #nowMs: () => number;
-  /** Moves on at the start and end of every change; a read stores only if it did not. */
-  #version = 0;
-  #changing = 0;
+  readonly #tickets = new ReadTickets();
 
   constructor(ttlMs: number, nowMs: () => number = () => monotonicClock.nowMs()) {
     this.#ttlMs = ttlMs;
@@ -64,12 +63,12 @@ export class JobWindows {
 
   /** Call before reading a queue's jobs; hand the answer to `keep` with the ticket. */
   ticket(): number {
-    return this.#changing > 0 ? -1 : this.#version;
+    return this.#tickets.ticket();
   }
 
   /** Keeps what was read (lowest ids first), unless a change ran meanwhile. */
   keep(tqId: number, ticket: number, jobs: readonly QueuedJob[], complete: boolean): void {
-    if (ticket !== this.#version || this.#changing > 0) return;
+    if (!this.#tickets.isCurrent(ticket)) return;
     if (this.#windows.size >= MAX_WINDOWS) this.#windows.clear();
     this.#windows.set(tqId, { jobs: [...jobs], complete, readAtMs: this.#nowMs() });
   }
@@ -90,16 +89,7 @@ export class JobWindows {
   }
 
   /** Runs a change to the queues' jobs (insertion, deletion) with every window dropped. */
-  async change<T>(work: () => Promise<T>): Promise<T> {
-    this.#changing++;
-    this.#version++;
-    this.#windows.clear();
-    try {
-      return await work();
-    } finally {
-      this.#changing--;
-      this.#version++;
-      this.#windows.clear();
-    }
+  change<T>(work: () => Promise<T>): Promise<T> {
+    return this.#tickets.change(() => this.#windows.clear(), work);
   }
 }

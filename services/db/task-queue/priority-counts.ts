@@ -1,3 +1,5 @@
+import { ReadTickets } from './read-tickets.ts';
+
 /** How many jobs of one queue hold each RealPriority. */
 export type PriorityCounts = Map<number, number>;
 
@@ -32,8 +34,7 @@ const MAX_QUEUES = 100_000;
 export class QueuePriorityCounts {
   readonly #counts = new Map<number, PriorityCounts>();
   readonly #isEnabled: boolean;
-  #version = 0;
-  #changing = 0;
+  readonly #tickets = new ReadTickets();
 
   constructor(isEnabled: boolean) {
     this.#isEnabled = isEnabled;
@@ -46,12 +47,12 @@ export class QueuePriorityCounts {
 
   /** Call before reading queues' counts; hand the answer to `keep` with the ticket. */
   ticket(): number {
-    return this.#changing > 0 ? -1 : this.#version;
+    return this.#tickets.ticket();
   }
 
   /** Keeps what was read, unless a change ran meanwhile. */
   keep(tqId: number, ticket: number, counts: PriorityCounts): void {
-    if (!this.#isEnabled || ticket !== this.#version || this.#changing > 0) return;
+    if (!this.#isEnabled || !this.#tickets.isCurrent(ticket)) return;
     if (this.#counts.size >= MAX_QUEUES) this.#counts.clear();
     this.#counts.set(tqId, counts);
   }
@@ -59,7 +60,7 @@ export class QueuePriorityCounts {
   /** A job of the queue was claimed; its RealPriority if known. */
   claimed(tqId: number, realPriority: number | undefined): void {
     // A read under way may have counted the job or not: it is not kept.
-    this.#version++;
+    this.#tickets.invalidate();
     const counts = this.#counts.get(tqId);
     if (counts === undefined) return;
     const n = realPriority === undefined ? undefined : counts.get(realPriority);
@@ -70,21 +71,12 @@ export class QueuePriorityCounts {
 
   /** The queue is gone (deleted once empty). */
   dropped(tqId: number): void {
-    this.#version++;
+    this.#tickets.invalidate();
     this.#counts.delete(tqId);
   }
 
   /** Runs a change to the queues' jobs (insertion, deletion) with every count dropped. */
-  async change<T>(work: () => Promise<T>): Promise<T> {
-    this.#changing++;
-    this.#version++;
-    this.#counts.clear();
-    try {
-      return await work();
-    } finally {
-      this.#changing--;
-      this.#version++;
-      this.#counts.clear();
-    }
+  change<T>(work: () => Promise<T>): Promise<T> {
+    return this.#tickets.change(() => this.#counts.clear(), work);
   }
 }
