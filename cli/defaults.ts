@@ -3,3 +3,6 @@
 
 /** Where `gridbox demo` writes its report unless --report says otherwise (`.gridbox/` is git-ignored). */
 export const DEFAULT_DEMO_REPORT_DIR = '.gridbox/reports/smoke';
+
+/** Where `gridbox bench NAME` writes its report unless --report says otherwise. */
+export const defaultBenchReportDir = (profile: string) => `.gridbox/reports/bench-${profile}`;

@@ -372,7 +372,10 @@ function createProgram(io: Io, actions: Actions): Command {
     .option('--backlog <n>', "jobs to submit first (default: the profile's); a list sweeps")
     .option('--duration <s>', "seconds of measured load (default: the profile's)")
     .option('--rate <r>', "requests per second over all routes (default: the profile's)")
-    .option('--report <dir>', 'write bench.json and a self-contained bench.html here')
+    .option(
+      '--report <dir>',
+      'write bench.json and a self-contained bench.html here (default .gridbox/reports/bench-NAME)',
+    )
     .option('--baseline <file>', "an earlier run's bench.json: report ratios against it")
     .option('--json', 'print the result as one JSON object')
     .option(

@@ -316,6 +316,11 @@ describe('gridbox bench', () => {
       [100, false],
       [200, false],
     ]);
+    // Without --report, the report goes under .gridbox/ (git-ignored) of the working folder.
+    const report = join('.gridbox', 'reports', 'bench-impossible');
+    expect(err).toContain(`report: ${join(report, 'bench.html')}`);
+    expect(JSON.parse(readFileSync(join(report, 'bench.json'), 'utf8'))).toEqual(result);
+    expect(readFileSync(join(report, 'bench.html'), 'utf8')).toContain('impossible');
   });
 
   it('seeds and loads a --target through its public API with the token given', async () => {

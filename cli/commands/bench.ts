@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   type TokenResponse,
   browserLogin,
@@ -16,6 +16,7 @@ import {
 } from '../../reports/index.ts';
 import { type Settings, UsageError, parseSettings } from '../../services/core/index.ts';
 import { type BenchCredentials, runBench } from '../bench/run.ts';
+import { defaultBenchReportDir } from '../defaults.ts';
 import { type HotSite, loadProfile } from '../bench/profile.ts';
 import { type StartedBox, startBox } from '../box.ts';
 import type { Io } from '../io.ts';
@@ -97,10 +98,11 @@ export async function bench(name: string, flags: BenchFlags, io: Io): Promise<nu
       passed: run.passed,
     }));
   const comparison = baseline === undefined ? undefined : compareBench(baseline, result);
-  if (flags.report !== undefined) {
-    const written = await writeBenchReports(result, flags.report);
-    progress(`report: ${written.html}`);
-  }
+  const written = await writeBenchReports(
+    result,
+    flags.report ?? defaultBenchReportDir(basename(name, '.json')),
+  );
+  progress(`report: ${written.html}`);
   if (flags.json === true)
     io.stdout.write(
       `${JSON.stringify(comparison === undefined ? result : { ...result, comparison })}\n`,
