@@ -139,15 +139,14 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
   /** Changes whose VO is not at hand (queues deleted, priorities set): they count for every VO. */
   #allChanges = 0;
   /**
-   * The jobs matches draw from, kept between matches (see JobWindows). Only this process
-   * writes a private in-memory database; any other may be shared by replicas, whose
-   * changes are seen within a second, as the matcher's snapshot sees theirs.
+   * Only this process writes a private in-memory database; any other may be shared by
+   * replicas, whose changes are seen within a second, as the matcher's snapshot sees theirs.
    */
-  readonly #windows = new JobWindows(
-    this.conn.displayUrl === 'sqlite::memory:' ? Infinity : SHARED_WINDOW_TTL_MS,
-  );
+  readonly #isPrivate = this.conn.displayUrl === 'sqlite::memory:';
+  /** The jobs matches draw from, kept between matches (see JobWindows). */
+  readonly #windows = new JobWindows(this.#isPrivate ? Infinity : SHARED_WINDOW_TTL_MS);
   /** The RealPriorities of each queue's jobs, kept on a private database only. */
-  readonly #priorityCounts = new QueuePriorityCounts(this.conn.displayUrl === 'sqlite::memory:');
+  readonly #priorityCounts = new QueuePriorityCounts(this.#isPrivate);
 
   // The queries of every match, compiled once (see PreparedQuery).
   readonly #queueJobs = new PreparedQuery(this.db, (db, tqId: number, limit: number) =>
