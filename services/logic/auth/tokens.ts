@@ -29,6 +29,11 @@ export interface TokenDeps {
   clock: Clock;
   /** `iss` written into, and required of, every access token. */
   issuer: string;
+  /**
+   * Told of every access token signed here, so that its first use is not one more
+   * signature check: a pilot's token is used once or twice in its life on a busy box.
+   */
+  verified?: { remember(token: string, claims: AccessTokenClaims): void };
 }
 
 /** Why a token was refused; callers answer 401 without saying which. */
@@ -61,7 +66,9 @@ export async function issueAccessToken(
     exp: Math.floor(uuid7TimeMs(jti) / 1000 + lifetimeMinutes * 60),
     dirac_policies: claims.dirac_policies ?? {},
   };
-  return { token: await sign(deps.keystore, full as unknown as JWTPayload), claims: full };
+  const token = await sign(deps.keystore, full as unknown as JWTPayload);
+  deps.verified?.remember(token, full);
+  return { token, claims: full };
 }
 
 /** Signs `payload` with the keystore's signing key; DiracX headers carry only typ, alg, kid. */

@@ -57,6 +57,21 @@ describe('VerifiedTokens', () => {
     await expect(verified.verify(deps, token)).rejects.toThrow(InvalidTokenError);
   });
 
+  it('takes a token this app signed on trust, with the claims verifying it gives', async () => {
+    const { clock, wallClock, deps } = await setUp();
+    const verified = new VerifiedTokens(clock, wallClock);
+    const { token } = await issueAccessToken({ ...deps, verified }, alice, 20);
+    const keyless = { ...deps, keystore: { keys: [] } };
+    const remembered = await verified.verify(keyless, token);
+    expect(Object.isFrozen(remembered) && Object.isFrozen(remembered.dirac_properties)).toBe(
+      true,
+    );
+    expect(remembered).toEqual(await new VerifiedTokens(clock, wallClock).verify(deps, token));
+    // Trusted as a verified token is: within the window, and never past its expiry.
+    clock.advance(20 * 60_000);
+    await expect(verified.verify(keyless, token)).rejects.toThrow(InvalidTokenError);
+  });
+
   it('trusts nothing that is not the very token it verified', async () => {
     const { deps, token, verified } = await setUp();
     await verified.verify(deps, token);

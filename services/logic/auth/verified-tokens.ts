@@ -40,16 +40,27 @@ export class VerifiedTokens {
       this.#entries.delete(token);
     }
     const claims = await verifyAccessToken(deps, token);
+    return this.remember(token, claims);
+  }
+
+  /**
+   * Takes `token` on trust with `claims`: for what `verify` checked, or for a token this app
+   * signed itself with exactly these claims (what verifying it would give).
+   */
+  remember(token: string, claims: AccessTokenClaims): AccessTokenClaims {
     if (this.#entries.size >= MAX_ENTRIES) {
       // Maps iterate in insertion order: the first key is the oldest entry.
       this.#entries.delete(this.#entries.keys().next().value!);
     }
-    Object.freeze(claims.dirac_properties);
+    const kept = Object.freeze({
+      ...claims,
+      dirac_properties: Object.freeze([...claims.dirac_properties]) as string[],
+    });
     this.#entries.set(token, {
-      claims: Object.freeze(claims),
+      claims: kept,
       expiresAtMs: claims.exp * 1000,
       trustedUntilMs: this.#wallClock.nowMs() + VERIFIED_TOKEN_TTL_MS,
     });
-    return claims;
+    return kept;
   }
 }
