@@ -237,3 +237,34 @@ describe('the direct transport answers as injection does', () => {
       expect(statuses).toContain(status);
   });
 });
+
+describe('a router root route', () => {
+  it('is served directly with and without its trailing slash, as Fastify serves both', async () => {
+    const { box: each, tokens } = await box();
+    try {
+      const vo = each.vos[0]!;
+      const routes = directCalls(each.app);
+      for (const [path, stamp] of [
+        ['/api/pilots/', 'with-slash'],
+        ['/api/pilots', 'without-slash'],
+      ] as const) {
+        const answer = await routes.call({
+          method: 'POST',
+          path,
+          headers: json(tokens.admin),
+          value: { pilot_stamp: stamp, vo },
+        });
+        expect(answer?.status).toBe(201);
+        const injected = await each.app.inject({
+          method: 'POST',
+          url: path,
+          headers: json(tokens.admin),
+          payload: { pilot_stamp: stamp, vo },
+        });
+        expect(injected.statusCode).toBe(409);
+      }
+    } finally {
+      await each.close();
+    }
+  });
+});

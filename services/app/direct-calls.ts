@@ -103,6 +103,8 @@ const HOST = 'localhost:80';
 export class DirectRoutes implements DirectCalls {
   readonly #static = new Map<string, DirectRoute>();
   readonly #parametric = new Map<string, DirectRoute[]>();
+  /** `METHOD url` of the routes left to the wire. */
+  readonly #declined = new Set<string>();
   readonly #app: FastifyInstance;
   readonly #checkVersion = checkClientVersion(DIRACX_MIN_CLIENT_VERSION);
 
@@ -123,12 +125,15 @@ export class DirectRoutes implements DirectCalls {
     const record = options as unknown as Record<string, unknown>;
     const schema = (options.schema ?? {}) as Record<string, unknown>;
     const body = schema.body as { content?: unknown } | undefined;
+    const decline = () => {
+      for (const method of [options.method].flat()) this.#declined.add(`${method} ${options.url}`);
+    };
     if (
       OTHER_HOOKS.some((hook) => record[hook] !== undefined) ||
       schema.headers !== undefined ||
       (body !== undefined && body.content !== undefined)
     )
-      return;
+      return decline();
     const hooks = (name: 'onRequest' | 'preValidation'): Hook[] => {
       const value = record[name];
       return value === undefined ? [] : Array.isArray(value) ? value : [value as Hook];
@@ -136,7 +141,8 @@ export class DirectRoutes implements DirectCalls {
     // `:name` segments only; anything else find-my-way knows (wildcards, regular expressions,
     // several parameters in one segment) is left to the wire.
     const segments = options.url.split('/');
-    if (segments.some((part) => part.includes('*') || /.:|^:(?![A-Za-z_]\w*$)/.test(part))) return;
+    if (segments.some((part) => part.includes('*') || /.:|^:(?![A-Za-z_]\w*$)/.test(part)))
+      return decline();
     const paramNames = segments.filter((part) => part.startsWith(':')).map((p) => p.slice(1));
     const isParametric = paramNames.length > 0;
     const source = segments
@@ -176,7 +182,8 @@ export class DirectRoutes implements DirectCalls {
   }
 
   #find(method: string, pathname: string) {
-    const route = this.#static.get(`${method} ${pathname}`);
+    const route =
+      this.#static.get(`${method} ${pathname}`) ?? this.#rootWithSlash(method, pathname);
     if (route !== undefined) return { route, params: {} };
     for (const candidate of this.#parametric.get(method) ?? []) {
       const match = candidate.pattern!.exec(pathname);
@@ -194,6 +201,20 @@ export class DirectRoutes implements DirectCalls {
       return { route: candidate, params };
     }
     return undefined;
+  }
+
+  /**
+   * A router's root route (`/` under its prefix) that Fastify mounts at `/prefix` and, by
+   * default, at `/prefix/` too; `onRoute` hears only of the first. Fastify serving the path
+   * with the slash, which no route of its own declared, says which case this is.
+   */
+  #rootWithSlash(method: string, pathname: string): DirectRoute | undefined {
+    const key = `${method} ${pathname}`;
+    if (pathname.length < 2 || !pathname.endsWith('/') || this.#declined.has(key)) return undefined;
+    const root = this.#static.get(`${method} ${pathname.slice(0, -1)}`);
+    if (root === undefined || !this.#app.hasRoute({ method, url: pathname })) return undefined;
+    this.#static.set(key, root);
+    return root;
   }
 
   async call(call: DirectCall): Promise<DirectAnswer | undefined> {
