@@ -63,13 +63,25 @@ describe('VerifiedTokens', () => {
     const { token } = await issueAccessToken({ ...deps, verified }, alice, 20);
     const keyless = { ...deps, keystore: { keys: [] } };
     const remembered = await verified.verify(keyless, token);
-    expect(Object.isFrozen(remembered) && Object.isFrozen(remembered.dirac_properties)).toBe(
-      true,
-    );
+    expect(Object.isFrozen(remembered) && Object.isFrozen(remembered.dirac_properties)).toBe(true);
     expect(remembered).toEqual(await new VerifiedTokens(clock, wallClock).verify(deps, token));
     // Trusted as a verified token is: within the window, and never past its expiry.
     clock.advance(20 * 60_000);
     await expect(verified.verify(keyless, token)).rejects.toThrow(InvalidTokenError);
+  });
+
+  it('makes room by forgetting its oldest tokens first, a tenth at a time', async () => {
+    const { clock, wallClock, deps } = await setUp();
+    const verified = new VerifiedTokens(clock, wallClock, 20);
+    const tokens: string[] = [];
+    for (let i = 0; i < 21; i++)
+      tokens.push((await issueAccessToken({ ...deps, verified }, alice, 20)).token);
+    const keyless = { ...deps, keystore: { keys: [] } };
+    // The 21st made room: the two oldest are forgotten, the others still trusted.
+    for (const [i, token] of tokens.entries()) {
+      if (i < 2) await expect(verified.verify(keyless, token)).rejects.toThrow(InvalidTokenError);
+      else await expect(verified.verify(keyless, token)).resolves.toMatchObject(alice);
+    }
   });
 
   it('trusts nothing that is not the very token it verified', async () => {
