@@ -507,6 +507,34 @@ const jobLoggingDbChecks: JobCheck[] = [
     },
   },
   {
+    name: 'keeps one heartbeat value per name and time: a retry writes over the first',
+    async run(open) {
+      await using db = await open();
+      const [id] = await db.jobs.insertJobs([newJob('beating')]);
+      const first = '2026-06-01 12:00:00';
+      const second = '2026-06-01 12:30:00';
+      await db.jobs.addHeartbeatRecords(id!, { LoadAverage: 1, CPUConsumed: 2 }, first);
+      await db.jobs.addHeartbeatRecords(id!, { LoadAverage: 3, WallClockTime: 4 }, first);
+      await db.jobs.addHeartbeatRecords(id!, { LoadAverage: 5 }, second);
+      const rows = await db.sql.kysely
+        .selectFrom('HeartBeatLoggingInfo')
+        .select(['Name', 'Value', 'HeartBeatTime'])
+        .where('JobID', '=', id!)
+        .orderBy('HeartBeatTime')
+        .orderBy('Name')
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => [String(r.HeartBeatTime).slice(0, 19).replace('T', ' '), r.Name, r.Value]),
+        [
+          [first, 'CPUConsumed', '2'],
+          [first, 'LoadAverage', '3'],
+          [first, 'WallClockTime', '4'],
+          [second, 'LoadAverage', '5'],
+        ],
+      );
+    },
+  },
+  {
     name: 'takes records and heartbeats of many jobs at the same time, none refused',
     async run(open) {
       await using db = await open();

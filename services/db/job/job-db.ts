@@ -173,6 +173,25 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
         })),
       ),
   );
+  readonly #upsertHeartbeats = new PreparedQuery(
+    this.db,
+    (db, jobId: number, time: string, names: readonly string[], values: readonly string[]) =>
+      db
+        .insertInto('HeartBeatLoggingInfo')
+        .values(
+          names.map((Name, i) => ({
+            JobID: jobId,
+            Name,
+            Value: values[i]!,
+            HeartBeatTime: time,
+          })),
+        )
+        .onConflict((conflict) =>
+          conflict
+            .columns(['JobID', 'Name', 'HeartBeatTime'])
+            .doUpdateSet((eb) => ({ Value: eb.ref('excluded.Value') })),
+        ),
+  );
   readonly #pendingCommands = new PreparedQuery(this.db, (db, jobIds: readonly number[]) =>
     db
       .selectFrom('JobCommands')
@@ -328,6 +347,12 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
     const names = Object.keys(measurements);
     if (names.length === 0) return;
     const values = names.map((name) => String(measurements[name]));
+    // SQLite takes a retry's values over the old ones in the insertion itself, a statement
+    // less per heartbeat; on MySQL an upsert locks gaps as a delete does (below).
+    if (this.conn.dialect === 'sqlite') {
+      await this.#upsertHeartbeats.execute(this.db, jobId, time, names, values);
+      return;
+    }
     // Only a retry finds its values written already. Otherwise the delete is skipped, which
     // is not only a statement less: on MySQL, deleting rows that are not there locks the gap
     // where they would be, and concurrent heartbeats of new jobs, neighbours in the index,
