@@ -31,7 +31,7 @@ export interface TokenDeps {
   issuer: string;
   /**
    * Told of every access token signed here, so that its first use is not one more
-   * signature check: a pilot's token is used once or twice in its life on a busy box.
+   * signature check: every pilot trades its secret for a token and uses it at once.
    */
   verified?: { remember(token: string, claims: AccessTokenClaims): void };
 }

@@ -34,7 +34,6 @@ export class VerifiedTokens {
   >();
   readonly #clock: Clock;
   readonly #wallClock: Clock;
-
   readonly #capacity: number;
 
   /** `wallClock` measures the trust window; tests pass a ManualClock, and a small capacity. */
