@@ -1,7 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import packageJson from '../../package.json' with { type: 'json' };
 import { FIXTURE_REF_DATE, loadFixtureSet, namedFixtureSet } from '../../fixtures/index.ts';
 import { type SimReport, writeSimReport } from '../../reports/index.ts';
@@ -84,20 +83,6 @@ function probability(text: string | undefined, flag: string): number | undefined
  * HTTP, with --transport), otherwise in real time over loopback HTTP. With --target it
  * drives that server over HTTP in real time.
  */
-/** How much V8's old generation may grow past what the last full collection kept, in %. */
-const SIM_HEAP_GROWING_PERCENT = 50;
-
-/**
- * A large run keeps a gigabyte or more of live state (the jobs running at once), and V8's
- * own heuristics let the heap grow to twice that and more between two full collections: a
- * million-job run's resident memory peaked at 4.3 GB with 1.0 to 1.4 GB in use. Half again
- * as much as was live is the step here: at 100,000 jobs over 200 sites the largest RSS went
- * from 1.97 to 1.70 GB for 3 % more wall time, and the event log is the same.
- */
-function boundHeapGrowth(): void {
-  setFlagsFromString(`--heap-growing-percent=${SIM_HEAP_GROWING_PERCENT}`);
-}
-
 export async function sim(flags: SimFlags, io: Io): Promise<number> {
   const seed = flags.seed === undefined ? 1 : parseSetting('seed', flags.seed, '--seed');
   const size =
@@ -161,7 +146,6 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
       throw new UsageError(`The folder of --events, ${folder}, does not exist`);
   }
   if (flags.report !== undefined) await reportFolder(flags.report);
-  boundHeapGrowth();
   const fixtureSet =
     flags.configFile === undefined
       ? namedFixtureSet(size, {
