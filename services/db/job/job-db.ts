@@ -139,6 +139,16 @@ export interface JobState {
 
 type JobsUpdate = Updateable<JobDBTables['Jobs']>;
 
+/** One HeartBeatLoggingInfo row per measurement of a heartbeat. */
+function heartbeatRows(
+  jobId: number,
+  time: string,
+  names: readonly string[],
+  values: readonly string[],
+) {
+  return names.map((Name, i) => ({ JobID: jobId, Name, Value: values[i]!, HeartBeatTime: time }));
+}
+
 export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
   // The statements of heartbeats, status changes and matches, compiled once (PreparedQuery).
   readonly #deleteHeartbeats = new PreparedQuery(
@@ -164,28 +174,14 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
   readonly #insertHeartbeats = new PreparedQuery(
     this.db,
     (db, jobId: number, time: string, names: readonly string[], values: readonly string[]) =>
-      db.insertInto('HeartBeatLoggingInfo').values(
-        names.map((Name, i) => ({
-          JobID: jobId,
-          Name,
-          Value: values[i]!,
-          HeartBeatTime: time,
-        })),
-      ),
+      db.insertInto('HeartBeatLoggingInfo').values(heartbeatRows(jobId, time, names, values)),
   );
   readonly #upsertHeartbeats = new PreparedQuery(
     this.db,
     (db, jobId: number, time: string, names: readonly string[], values: readonly string[]) =>
       db
         .insertInto('HeartBeatLoggingInfo')
-        .values(
-          names.map((Name, i) => ({
-            JobID: jobId,
-            Name,
-            Value: values[i]!,
-            HeartBeatTime: time,
-          })),
-        )
+        .values(heartbeatRows(jobId, time, names, values))
         .onConflict((conflict) =>
           conflict
             .columns(['JobID', 'Name', 'HeartBeatTime'])
