@@ -83,6 +83,7 @@ function openSqlite(location: string): SqlConnection {
   // Foreign keys are off by default in SQLite and on in MySQL, and the schema relies on them.
   database.exec('PRAGMA foreign_keys = ON');
   database.exec('PRAGMA busy_timeout = 5000');
+  if (privateFile !== undefined) database.groupCommits(PRIVATE_FILE_COMMIT_GROUP);
   const kysely = new Kysely({ dialect: new SqliteDialect({ database }) });
   registerInline(kysely, database);
   const displayUrl = `sqlite:${location}`;
@@ -109,6 +110,12 @@ function openSqlite(location: string): SqlConnection {
   };
   return connection;
 }
+
+/**
+ * The app's statements and transactions committed at once on the private file, which no
+ * other connection can read (GroupedCommits).
+ */
+const PRIVATE_FILE_COMMIT_GROUP = 1000;
 
 /** The most of the private file SQLite maps into memory (the first 256 MiB). */
 export const PRIVATE_FILE_MMAP_BYTES = 256 * 1024 * 1024;

@@ -1,5 +1,6 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { Kysely, QueryResult, SqliteDatabase, SqliteStatement } from 'kysely';
+import { GroupedCommits } from './grouped-commits.ts';
 import { re2RegexpFunction } from './regex.ts';
 
 /** Statements prepared once and reused; the hot paths (matching) run the same few queries. */
@@ -12,6 +13,7 @@ const STATEMENT_CACHE_SIZE = 500;
 export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, Prepared>();
+  #group: GroupedCommits | undefined;
 
   constructor(location: string) {
     this.#db = new DatabaseSync(location);
@@ -24,7 +26,16 @@ export class NodeSqliteDatabase implements SqliteDatabase {
    * transaction from its `begin` to its `commit`; a statement of anyone else must wait.
    */
   get inTransaction(): boolean {
-    return this.#db.isTransaction;
+    return this.#group === undefined ? this.#db.isTransaction : this.#group.inTransaction;
+  }
+
+  /**
+   * Commits in groups of `size` statements and transactions from now on: only for a file
+   * no other connection can open (GroupedCommits says why). Settings such as foreign keys
+   * must be made before: SQLite ignores them inside a transaction.
+   */
+  groupCommits(size: number): void {
+    this.#group ??= new GroupedCommits(this.#db, size);
   }
 
   /** Runs a compiled statement now, with the result Kysely's SQLite driver gives. */
@@ -41,11 +52,14 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   }
 
   close(): void {
+    this.#group?.close();
     this.#statements.clear();
     this.#db.close();
   }
 
   prepare(sql: string): SqliteStatement {
+    const control = this.#group?.control(sql);
+    if (control !== undefined) return new ControlStatement(control);
     let prepared = this.#statements.get(sql);
     if (prepared === undefined) {
       prepared = prepareRows(this.#db.prepare(sql));
@@ -55,7 +69,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       }
       this.#statements.set(sql, prepared);
     }
-    return new NodeSqliteStatement(prepared);
+    return new NodeSqliteStatement(prepared, this.#group);
   }
 }
 
@@ -110,35 +124,83 @@ function toRow(values: readonly unknown[], columns: readonly string[]): Record<s
   return row;
 }
 
+type RunResult = { changes: number | bigint; lastInsertRowid: number | bigint };
+
 class NodeSqliteStatement implements SqliteStatement {
   readonly #prepared: Prepared;
+  readonly #group: GroupedCommits | undefined;
   // Kysely asks on every execution; node:sqlite builds the column list anew each time.
   readonly reader: boolean;
 
-  constructor(prepared: Prepared) {
+  constructor(prepared: Prepared, group: GroupedCommits | undefined) {
     this.#prepared = prepared;
+    this.#group = group;
     this.reader = prepared.columns.length > 0;
   }
 
   all(parameters: ReadonlyArray<unknown>): unknown[] {
     const { stmt, columns, arrays } = this.#prepared;
-    const rows: unknown[] = stmt.all(...parameters.map(toSqlite));
+    const args = parameters.map(toSqlite);
+    const rows: unknown[] = this.#run(() => stmt.all(...args));
     if (arrays)
       for (let i = 0; i < rows.length; i++) rows[i] = toRow(rows[i] as unknown[], columns);
     return rows;
   }
 
-  run(parameters: ReadonlyArray<unknown>): {
-    changes: number | bigint;
-    lastInsertRowid: number | bigint;
-  } {
-    return this.#prepared.stmt.run(...parameters.map(toSqlite));
+  run(parameters: ReadonlyArray<unknown>): RunResult {
+    const { stmt } = this.#prepared;
+    const args = parameters.map(toSqlite);
+    return this.#run(() => stmt.run(...args));
   }
 
   *iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
     const { stmt, columns, arrays } = this.#prepared;
-    for (const values of stmt.iterate(...parameters.map(toSqlite)))
-      yield arrays ? toRow(values as unknown as unknown[], columns) : values;
+    const group = this.#group;
+    if (group === undefined) {
+      for (const values of stmt.iterate(...parameters.map(toSqlite)))
+        yield arrays ? toRow(values as unknown as unknown[], columns) : values;
+      return;
+    }
+    const rows = group.run(() => stmt.iterate(...parameters.map(toSqlite)));
+    for (;;) {
+      const next = group.run(() => rows.next());
+      if (next.done === true) break;
+      yield arrays ? toRow(next.value as unknown as unknown[], columns) : next.value;
+    }
+    group.ran();
+  }
+
+  #run<T>(statement: () => T): T {
+    const group = this.#group;
+    if (group === undefined) return statement();
+    const result = group.run(statement);
+    group.ran();
+    return result;
+  }
+}
+
+/** Kysely's `begin`, `commit` or `rollback` on a database that groups its commits. */
+class ControlStatement implements SqliteStatement {
+  readonly reader = false;
+  readonly #control: () => void;
+
+  constructor(control: () => void) {
+    this.#control = control;
+  }
+
+  all(): unknown[] {
+    this.#control();
+    return [];
+  }
+
+  run(): RunResult {
+    this.#control();
+    return { changes: 0, lastInsertRowid: 0 };
+  }
+
+  iterate(): IterableIterator<unknown> {
+    this.#control();
+    return [][Symbol.iterator]();
   }
 }
 
