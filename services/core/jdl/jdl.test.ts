@@ -42,6 +42,11 @@ const valid: [string, string, JdlRecord][] = [
     rec(['Arguments', str('say "hi" \\ bye')]),
   ],
   [
+    'a backslash before anything else, a lone escaped backslash and an empty string',
+    '[ A = "C:\\dir\\x"; B = "\\\\"; C = ""; D = "\\"" ]',
+    rec(['A', str('C:\\dir\\x')], ['B', str('\\')], ['C', str('')], ['D', str('"')]),
+  ],
+  [
     'numbers of every shape',
     '[ A = -1; B = 2.5; C = 3e2; D = .5 ]',
     rec(['A', num('-1')], ['B', num('2.5')], ['C', num('3e2')], ['D', num('.5')]),

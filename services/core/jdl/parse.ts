@@ -124,20 +124,28 @@ class Parser {
     return this.#expression();
   }
 
+  // Plain characters are taken a run at a time: a string built one character at a time is
+  // a chain of one small string object per character until something flattens it.
   #string(): string {
+    const text = this.#text;
     const start = this.#at;
-    this.#at++;
     let value = '';
-    for (;;) {
-      const char = this.#text[this.#at];
-      if (char === undefined) this.fail('string is not closed', start);
-      this.#at++;
-      if (char === '"') return value;
-      if (char === '\\' && (this.peek() === '"' || this.peek() === '\\')) {
-        value += this.peek();
-        this.#at++;
-      } else value += char;
+    let run = start + 1;
+    for (let i = run; i < text.length; i++) {
+      const char = text[i];
+      if (char === '"') {
+        this.#at = i + 1;
+        return value + text.slice(run, i);
+      }
+      // A backslash escapes a quote or a backslash; before anything else it is itself.
+      const next = text[i + 1];
+      if (char === '\\' && (next === '"' || next === '\\')) {
+        value += text.slice(run, i) + next;
+        run = ++i + 1;
+      }
     }
+    this.#at = text.length;
+    return this.fail('string is not closed', start);
   }
 
   #list(depth: number): JdlValue {
