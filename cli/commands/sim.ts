@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import packageJson from '../../package.json' with { type: 'json' };
 import { FIXTURE_REF_DATE, loadFixtureSet, namedFixtureSet } from '../../fixtures/index.ts';
 import { type SimReport, writeSimReport } from '../../reports/index.ts';
@@ -78,6 +79,22 @@ function probability(text: string | undefined, flag: string): number | undefined
 }
 
 /**
+ * A large run holds a gigabyte or more of state that lives for minutes (the jobs running at
+ * once, their pilots, tokens and JDLs) among garbage that lives for microseconds, and V8's
+ * heuristics are made for the opposite. Its full collections left the old generation's
+ * pages a third full (after one at 100,000 jobs: 362 MB in use in 1,011 MB of pages),
+ * and the heap may grow to twice what was live or more before the next. Compacting at every
+ * full collection, and collecting again once half as much again as was live is allocated,
+ * took the largest RSS of 100,000 jobs over 200 sites from 1.92 to 1.62 GB, with the same
+ * event log and no more CPU time: the collections are more frequent, the heap denser.
+ * The flags are read at each collection, so setting them once the process runs is enough.
+ */
+function fitHeapToLiveState(): void {
+  setFlagsFromString('--compact-on-every-full-gc');
+  setFlagsFromString('--heap-growing-percent=50');
+}
+
+/**
  * `gridbox sim`: a workload on a simulated grid. Without --target it brings its own box:
  * in virtual time (--virtual) calling the app's routes directly (or by injection, or over
  * HTTP, with --transport), otherwise in real time over loopback HTTP. With --target it
@@ -146,6 +163,7 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
       throw new UsageError(`The folder of --events, ${folder}, does not exist`);
   }
   if (flags.report !== undefined) await reportFolder(flags.report);
+  fitHeapToLiveState();
   const fixtureSet =
     flags.configFile === undefined
       ? namedFixtureSet(size, {
