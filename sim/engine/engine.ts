@@ -3,6 +3,15 @@ import type { SimClock } from './sim-clock.ts';
 
 export type Action = () => Promise<void> | void;
 
+/**
+ * Events run between two turns of Node's event loop. Under virtual time with in-process
+ * calls an event never waits on I/O, so without these turns a run would never leave the
+ * microtask queue, and V8 finishes its garbage collections in tasks of that loop: 10,000
+ * jobs held twice the heap and 1.6 times the resident memory. A turn every 100 events costs
+ * no measurable time.
+ */
+const EVENTS_PER_LOOP_TURN = 100;
+
 export interface RunLimits {
   /** Stop before the first event due after this instant. */
   untilMs?: number;
@@ -43,7 +52,9 @@ export class Engine {
   }
 
   async run(limits: RunLimits = {}): Promise<void> {
-    for (;;) {
+    for (let events = 1; ; events++) {
+      // Between events nothing is in flight, so the turn cannot change what happens.
+      if (events % EVENTS_PER_LOOP_TURN === 0) await new Promise((turn) => setImmediate(turn));
       const next = this.#queue.peek();
       if (next === undefined) return;
       if (limits.untilMs !== undefined && next.atMs > limits.untilMs) return;
