@@ -30,7 +30,7 @@ export async function issueTokens(deps: AuthDeps, request: IssueRequest): Promis
     uuid7TimeMs(refreshJti) / 1000 + deps.settings.refreshTokenExpireMinutes * 60,
   );
   const refreshExp = Math.min(request.refreshExpiresAtS ?? longest, longest);
-  const refreshToken = await sign(deps.tokens.keystore, {
+  const refreshToken = sign(deps.tokens.keystore, {
     jti: refreshJti,
     exp: refreshExp,
     legacy_exchange: request.legacyExchange ?? false,

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
-import { SignJWT, decodeProtectedHeader } from 'jose';
+import { type JWK, SignJWT, decodeProtectedHeader, importJWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/index.ts';
-import { generateKeystore, publicJwks } from './keystore.ts';
+import { generateKeystore, publicJwks, signingKey } from './keystore.ts';
 import { InvalidTokenError, issueAccessToken, sign, verifyAccessToken } from './tokens.ts';
 import { ALICE as alice } from './claims.testkit.ts';
 
@@ -45,6 +45,17 @@ describe('access tokens', () => {
     await expect(
       verifyAccessToken({ ...deps, keystore: eddsa }, signed.token),
     ).resolves.toMatchObject(alice);
+  });
+
+  it('are signed byte for byte as jose signs them, for either header', async () => {
+    for (const store of [keystore, await generateKeystore(clock, 'EdDSA')]) {
+      const key = signingKey(store);
+      const { key_ops: _uses, ...privateJwk } = key as JWK;
+      const byJose = await new SignJWT({ ...claims })
+        .setProtectedHeader({ typ: 'JWT', alg: key.alg, kid: key.kid })
+        .sign(await importJWK(privateJwk, key.alg));
+      expect(sign(store, { ...claims })).toBe(byJose);
+    }
   });
 
   const forgeries: [string, () => Promise<string>, Partial<typeof deps>?][] = [
