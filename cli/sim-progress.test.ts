@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { simProgress } from './sim-progress.ts';
+import { formatTimeLeft, simProgress } from './sim-progress.ts';
 
 /** Runs two phases of `jobs` jobs through a progress display on a recorded stderr. */
 function record(isTTY: boolean, bar: boolean, jobs = 5): string {
@@ -41,5 +41,30 @@ describe('the progress of gridbox sim on stderr', () => {
       'gridbox sim: 4/4 jobs ended (100%)',
       '',
     ]);
+  });
+
+  it("gives the time left at the phase's average rate, however uneven the updates", () => {
+    let err = '';
+    let nowMs = 0;
+    const progress = simProgress(
+      { stderr: { write: (text: string) => (err += text), isTTY: true } },
+      { bar: true, nowMs: () => nowMs },
+    );
+    progress.update('ended', 0, 10_000);
+    // 1,000 jobs in 100 s, in bursts: 999 at once, then one after a long pause.
+    nowMs = 50_000;
+    for (let done = 1; done < 1000; done++) progress.update('ended', done, 10_000);
+    nowMs = 100_000;
+    progress.update('ended', 1000, 10_000);
+    progress.stop();
+    // 9,000 jobs left at 10 jobs/s: 15 minutes, whatever the last updates' spacing.
+    expect(err).toMatch(/1000\/10000 jobs ended \(10%\), 10\.0 jobs\/s, ETA 15m00s/);
+  });
+
+  it('writes the time left in hours and minutes, minutes and seconds, or seconds', () => {
+    expect(formatTimeLeft(4 * 3600 + 7 * 60 + 59)).toBe('4h07m');
+    expect(formatTimeLeft(3599.6)).toBe('1h00m');
+    expect(formatTimeLeft(12 * 60 + 5)).toBe('12m05s');
+    expect(formatTimeLeft(42.2)).toBe('42s');
   });
 });

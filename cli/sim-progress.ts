@@ -18,14 +18,29 @@ const PIPED_EVERY_MS = 5_000;
  * the time left, drawn in place on a terminal and as a line every few seconds otherwise
  * (cli-progress). Without: a line at each tenth of each phase, as before the bar.
  */
-export function simProgress(io: Pick<Io, 'stderr'>, options: { bar: boolean }): SimProgress {
-  return options.bar ? barProgress(io) : tenthsProgress(io);
+export function simProgress(
+  io: Pick<Io, 'stderr'>,
+  options: { bar: boolean; nowMs?: () => number },
+): SimProgress {
+  return options.bar
+    ? barProgress(io, options.nowMs ?? (() => performance.now()))
+    : tenthsProgress(io);
 }
 
-function barProgress(io: Pick<Io, 'stderr'>): SimProgress {
+/** `1h07m`, `12m05s`, `42s`. */
+export function formatTimeLeft(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${two(Math.floor((s % 3600) / 60))}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
+  return `${s}s`;
+}
+
+function barProgress(io: Pick<Io, 'stderr'>, nowMs: () => number): SimProgress {
   let bar: SingleBar | undefined;
   let phase: SimPhase | undefined;
   let startMs = 0;
+  let startDone = 0;
   const stop = () => {
     bar?.stop();
     bar = undefined;
@@ -35,23 +50,30 @@ function barProgress(io: Pick<Io, 'stderr'>): SimProgress {
       if (next !== phase) {
         stop();
         phase = next;
-        startMs = performance.now();
         bar = new SingleBar({
           // The Io's stderr is the process's (a tty.WriteStream on a terminal) or a test's.
           stream: io.stderr as unknown as NodeJS.WritableStream,
-          format: `gridbox sim: {value}/{total} jobs ${next} ({percentage}%), {rate} jobs/s, ETA {eta_formatted}`,
+          format: `gridbox sim: {value}/{total} jobs ${next} ({percentage}%), {rate} jobs/s, ETA {left}`,
           noTTYOutput: true,
           notTTYSchedule: PIPED_EVERY_MS,
           hideCursor: false,
           // Piped, the final line is already out (a terminal keeps the bar, then a newline).
           clearOnComplete: io.stderr.isTTY !== true,
-          etaBuffer: 100,
         });
-        bar.start(total, done, { rate: '0' });
+        bar.start(total, done, { rate: '0', left: '-' });
+        startMs = nowMs();
+        startDone = done;
       }
-      const elapsedS = (performance.now() - startMs) / 1000;
+      // The time left at the phase's own average rate: cli-progress's ETA follows its last
+      // hundred updates, a few milliseconds of a large run, and swung from 20 minutes to
+      // 7 hours between two lines of one run.
+      const elapsedS = (nowMs() - startMs) / 1000;
+      const rate = elapsedS > 0 ? (done - startDone) / elapsedS : 0;
       bar!.setTotal(total);
-      bar!.update(done, { rate: elapsedS > 0 ? (done / elapsedS).toFixed(1) : '0' });
+      bar!.update(done, {
+        rate: rate.toFixed(1),
+        left: rate > 0 ? formatTimeLeft((total - done) / rate) : '-',
+      });
     },
     stop,
   };
