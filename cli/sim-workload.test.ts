@@ -77,3 +77,30 @@ describe('gridbox sim with the lhcb-like workload', () => {
     expect(again.summary.event_log_sha256).toBe(first.summary.event_log_sha256);
   }, 300_000);
 });
+
+describe('gridbox sim submitting in process', () => {
+  it.each(['uniform', 'lhcb-like'] as const)(
+    'lets the event loop turn between requests (%s), so a progress line can be drawn',
+    async (workload) => {
+      let turned: boolean | undefined;
+      let turnedByLastRequest: boolean | undefined;
+      await simulate({
+        seed: 3,
+        jobs: 60,
+        transport: 'direct',
+        clock: new VirtualClock(Date.parse(FIXTURE_REF_DATE)),
+        storage: 'memory',
+        workload,
+        progress: (phase, done, total) => {
+          if (phase !== 'submitted') return;
+          if (turned === undefined) {
+            turned = false;
+            setImmediate(() => (turned = true));
+          }
+          if (done === total) turnedByLastRequest ??= turned;
+        },
+      });
+      expect(turnedByLastRequest).toBe(true);
+    },
+  );
+});

@@ -7,6 +7,7 @@ import {
   drawWork,
   payloadArguments,
 } from './job-types.ts';
+import { loopTurn } from './engine/index.ts';
 import { type SimWorld, record } from './world.ts';
 
 /** Someone who submits jobs: a user of a VO acting in one of their groups. */
@@ -68,6 +69,9 @@ export async function submitWorkload(world: SimWorld, options: WorkloadOptions):
         record(world, 'job.submitted', { job: job.JobID, owner: owner.username });
       }
       options.progress?.(world.jobs.total);
+      // In process, a submission never waits on I/O: without a turn, no progress line
+      // (cli-progress draws on a timer) until the last job, 5 minutes into a million.
+      await loopTurn();
     }
     return;
   }
@@ -108,6 +112,7 @@ export async function submitWorkload(world: SimWorld, options: WorkloadOptions):
         record(world, 'job.submitted', { job: job.JobID, owner: owner.username });
       }
       options.progress?.(world.jobs.total);
+      await loopTurn();
     }
   }
 }

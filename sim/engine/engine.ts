@@ -12,6 +12,12 @@ export type Action = () => Promise<void> | void;
  */
 const EVENTS_PER_LOOP_TURN = 100;
 
+/**
+ * One turn of Node's event loop: what long in-process work awaits now and then so that V8's
+ * collections, timers (a progress line) and signals get their turn.
+ */
+export const loopTurn = (): Promise<void> => new Promise((turn) => setImmediate(turn));
+
 export interface RunLimits {
   /** Stop before the first event due after this instant. */
   untilMs?: number;
@@ -54,7 +60,7 @@ export class Engine {
   async run(limits: RunLimits = {}): Promise<void> {
     for (let events = 1; ; events++) {
       // Between events nothing is in flight, so the turn cannot change what happens.
-      if (events % EVENTS_PER_LOOP_TURN === 0) await new Promise((turn) => setImmediate(turn));
+      if (events % EVENTS_PER_LOOP_TURN === 0) await loopTurn();
       const next = this.#queue.peek();
       if (next === undefined) return;
       if (limits.untilMs !== undefined && next.atMs > limits.untilMs) return;
