@@ -47,6 +47,7 @@ function barProgress(io: Pick<Io, 'stderr'>, nowMs: () => number): SimProgress {
   };
   return {
     update(next, done, total) {
+      if (next === phase && bar === undefined) return; // the phase is complete
       if (next !== phase) {
         stop();
         phase = next;
@@ -74,6 +75,9 @@ function barProgress(io: Pick<Io, 'stderr'>, nowMs: () => number): SimProgress {
         rate: rate.toFixed(1),
         left: rate > 0 ? formatTimeLeft((total - done) / rate) : '-',
       });
+      // Piped, a bar left running repeats its last line every few seconds until the next
+      // phase begins: a million jobs' first end is a minute after the last submission.
+      if (done >= total) stop();
     },
     stop,
   };
