@@ -70,7 +70,7 @@ export async function submitWorkload(world: SimWorld, options: WorkloadOptions):
       }
       options.progress?.(world.jobs.total);
       // In process, a submission never waits on I/O: without a turn, no progress line
-      // (cli-progress draws on a timer) until the last job, 5 minutes into a million.
+      // (cli-progress draws on a timer) until the last job, minutes into a million.
       await loopTurn();
     }
     return;
