@@ -132,15 +132,41 @@ export interface DirectCalls {
 /**
  * The app's routes called in process with the request as a value: the same token check,
  * schemas, access policies, logic and error handler as over HTTP, without light-my-request
- * or a JSON round trip. Bytes (sandbox uploads and downloads) and the calls `routes`
+ * or a JSON round trip. A signed URL without a body (a sandbox download) is followed the
+ * same way, its bytes handed over as the handler sent them. Uploads and the calls `routes`
  * declines go through `wire`, an inject transport into the same app.
  */
 export function directTransport(routes: DirectCalls, wire: Transport): Transport {
   return {
     name: 'direct',
     request: (request) => wire.request(request),
-    requestUrl: (url, request) => wire.requestUrl(url, request),
+    requestUrl: async (url, request) => {
+      if (request.body === undefined) {
+        // As injection does: a URL the server handed out is a path on the app itself.
+        const parsed = new URL(url);
+        const answer = await routes.call({
+          method: request.method,
+          path: `${parsed.pathname}${parsed.search}`,
+          ...(request.headers === undefined ? {} : { headers: request.headers }),
+        });
+        if (answer !== undefined) return asBytes(answer);
+      }
+      return wire.requestUrl(url, request);
+    },
     call: async (call) => (await routes.call(call)) ?? (await sendAsBytes(wire, call)),
+  };
+}
+
+/** A direct answer as a response: bytes and text as they are, any other value as JSON. */
+function asBytes({ status, headers, value }: TransportAnswer): TransportResponse {
+  if (value === undefined) return { status, headers, body: Buffer.alloc(0) };
+  if (value instanceof Uint8Array)
+    return { status, headers, body: Buffer.from(value.buffer, value.byteOffset, value.byteLength) };
+  if (typeof value === 'string') return { status, headers, body: Buffer.from(value) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: Buffer.from(JSON.stringify(value)),
   };
 }
 

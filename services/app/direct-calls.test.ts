@@ -268,3 +268,46 @@ describe('a router root route', () => {
     }
   });
 });
+
+describe('a signed URL followed directly', () => {
+  it('gives the bytes and refusals injection gives, without going through the wire', async () => {
+    const { box: each, tokens } = await box();
+    try {
+      const tarball = Buffer.from('a sandbox followed directly '.repeat(40));
+      const user = each.client(tokens.user);
+      const pfn = await user.uploadSandbox(tarball, 'tar.zst');
+      const { url } = await user.request<{ url: string }>(
+        'Locating a sandbox',
+        'GET',
+        `/api/jobs/sandbox?pfn=${encodeURIComponent(pfn)}`,
+      );
+      const injected = injectTransport(each.app);
+      let wired = 0;
+      const wire = {
+        ...injected,
+        requestUrl: (...args: Parameters<typeof injected.requestUrl>) => {
+          wired++;
+          return injected.requestUrl(...args);
+        },
+      };
+      const direct = directTransport(directCalls(each.app), wire);
+      const forged = url.replace(/signature=[^&]+/, 'signature=0000');
+      const seen = async (transport: typeof direct, target: string) => {
+        const response = await transport.requestUrl(target, { method: 'GET' });
+        return {
+          status: response.status,
+          type: response.headers['content-type'],
+          body: response.body.toString('latin1'),
+        };
+      };
+      for (const target of [url, forged]) {
+        expect(await seen(direct, target)).toEqual(await seen(injected, target));
+      }
+      expect((await direct.requestUrl(url, { method: 'GET' })).body).toEqual(tarball);
+      expect((await seen(direct, forged)).status).toBe(403);
+      expect(wired).toBe(0);
+    } finally {
+      await each.close();
+    }
+  });
+});
