@@ -9,6 +9,7 @@ import {
 import { type Database, SqlDatabase } from '../database.ts';
 import { sqlDateTimeToIso, toSqlDateTime } from '../sql/datetime.ts';
 import { PreparedQuery } from '../sql/prepared-query.ts';
+import { transaction } from '../sql/node-sqlite-adapter.ts';
 import { findFilesByMetadata } from './metadata-search.ts';
 import { chunked, derivedGuid, selfAndAncestors, splitLfn } from './paths.ts';
 import type { FileCatalogDBTables } from './schema.ts';
@@ -161,7 +162,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
 
   async addFiles(files: readonly FileEntry[], user: CatalogUser, timeMs: number) {
     const now = toSqlDateTime(timeMs);
-    return this.db.transaction().execute(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const failed = new Map<string, string>();
       // 1. Paths that must be directories: an LFN cannot be one, nor lie below a file.
       const needed = new Set(files.flatMap((f) => selfAndAncestors(splitLfn(f.lfn)[0])));
@@ -250,7 +251,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   }
 
   async removeFiles(lfns: readonly string[]) {
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       const ids = [...(await findFiles(this.#queries, tx, lfns)).values()].map((row) => row.FileID);
       for (const piece of chunked(ids, CHUNK)) {
         await tx.deleteFrom('FC_Replicas').where('FileID', 'in', piece).execute();
@@ -267,7 +268,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
 
   async addReplicas(entries: readonly ReplicaEntry[], timeMs: number) {
     const now = toSqlDateTime(timeMs);
-    return this.db.transaction().execute(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const failed = new Map<string, string>();
       const files = await findFiles(
         this.#queries,
@@ -298,7 +299,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   }
 
   async removeReplicas(entries: readonly { lfn: string; se: string }[]) {
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       const files = await findFiles(
         this.#queries,
         tx,
@@ -332,7 +333,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
     timeMs: number,
   ) {
     const now = toSqlDateTime(timeMs);
-    return this.db.transaction().execute(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const failed = new Map<string, string>();
       const statusIds = await this.statusIds(tx);
       const files = await findFiles(
@@ -390,7 +391,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   }
 
   async createDirectory(path: string, user: CatalogUser, timeMs: number) {
-    return this.db.transaction().execute(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const wanted = selfAndAncestors(path);
       const dirs = await directoryIds(this.#queries, tx, wanted);
       const blocking = await findFiles(
@@ -460,7 +461,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   }
 
   async setMetadata(path: string, metadata: CatalogMetadata) {
-    return this.db.transaction().execute(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const keys = Object.keys(metadata);
       const dirId = (await directoryIds(this.#queries, tx, [path])).get(path);
       const fileId =

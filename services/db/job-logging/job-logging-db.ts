@@ -3,6 +3,7 @@ import { type Database, SqlDatabase } from '../database.ts';
 import { MAX_BOUND_VALUES, chunksOf } from '../sql/chunks.ts';
 import { toSqlDateTime } from '../sql/datetime.ts';
 import { PreparedQuery } from '../sql/prepared-query.ts';
+import { transaction } from '../sql/node-sqlite-adapter.ts';
 import { type JobLoggingDBTables, STATUS_TIME_ORDER_EPOCH_S } from './schema.ts';
 
 /** One line of a job's history. Fields not given are stored as DIRAC's `idem`. */
@@ -147,7 +148,7 @@ export class SqlJobLoggingDB extends SqlDatabase<JobLoggingDBTables> implements 
       );
       return;
     }
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       const nextSeq = new Map<number, number>();
       for (const jobIds of chunksOf([...new Set(records.map((r) => r.jobId))])) {
         const last = await this.#lastSeqNums.rows(tx, jobIds);

@@ -10,6 +10,7 @@ import { JOB_COLUMNS } from './search.ts';
 import { type Database, SqlDatabase } from '../database.ts';
 import type { JobDBTables } from './schema.ts';
 import { PreparedQuery } from '../sql/prepared-query.ts';
+import { transaction } from '../sql/node-sqlite-adapter.ts';
 
 /** A job as submission writes it: its Jobs row (less the id) and its JDLs. */
 export interface NewJob {
@@ -243,7 +244,7 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
       requirements: job.jobRequirements,
       original: compressJdl(job.originalJdl),
     }));
-    return this.db.transaction().execute(async (tx) => {
+    return transaction(this.db, async (tx) => {
       // 1. JobJDLs, several rows a statement: the ids come from its auto-increment.
       const ids: number[] = [];
       const jdlBytes = (row: (typeof rows)[number]) =>
@@ -357,7 +358,7 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
       await this.#insertHeartbeats.execute(this.db, jobId, time, names, values);
       return;
     }
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await this.#deleteHeartbeats.execute(tx, jobId, time, names);
       await this.#insertHeartbeats.execute(tx, jobId, time, names, values);
     });
@@ -373,7 +374,7 @@ export class SqlJobDB extends SqlDatabase<JobDBTables> implements JobDB {
       (await this.#pendingCommands.rows(this.db, jobIds)).length === 0
     )
       return [];
-    return this.db.transaction().execute(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const taken: { jobId: number; command: string; arguments: string }[] = [];
       for (const chunk of chunksOf(jobIds)) {
         const pending = await this.#pendingCommands.rows(tx, chunk);

@@ -6,6 +6,7 @@ import { type Database, SqlDatabase } from '../database.ts';
 import { fromSqlDateTime, toSqlDateTime } from '../sql/datetime.ts';
 import type { PilotAgentsDBTables } from './schema.ts';
 import { PreparedQuery } from '../sql/prepared-query.ts';
+import { transaction } from '../sql/node-sqlite-adapter.ts';
 
 export interface NewPilot {
   stamp: string;
@@ -140,7 +141,7 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
 
   async registerPilots(pilots: readonly NewPilot[], secrets: readonly PilotSecret[], clock: Clock) {
     const now = toSqlDateTime(clock.nowMs());
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       if (pilots.length > 0) {
         await this.#insertPilots.execute(
           tx,
@@ -200,7 +201,7 @@ export class SqlPilotAgentsDB extends SqlDatabase<PilotAgentsDBTables> implement
     updates: ReadonlyMap<string, Updateable<PilotAgentsDBTables['PilotAgents']>>,
     time: string,
   ) {
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       for (const [stamp, fields] of updates) {
         await this.#updateByStamp.execute(tx, stamp, { ...fields, LastUpdateTime: time });
       }

@@ -1,6 +1,7 @@
 import { type Database, SqlDatabase } from '../database.ts';
 import { fromSqlDateTime, toSqlDateTime } from '../sql/datetime.ts';
 import { PreparedQuery } from '../sql/prepared-query.ts';
+import { transaction } from '../sql/node-sqlite-adapter.ts';
 import type { ResourceStatusDBTables } from './schema.ts';
 
 export interface SiteStatusRow {
@@ -46,7 +47,7 @@ export class SqlResourceStatusDB
 
   async setSiteStatus(row: SiteStatusRow, timeMs: number) {
     const now = toSqlDateTime(timeMs);
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       await tx
         .deleteFrom('SiteStatus')
         .where('Name', '=', row.name)

@@ -1,6 +1,7 @@
 import { type Database, SqlDatabase } from '../database.ts';
 import { toSqlDateTime } from '../sql/datetime.ts';
 import { PreparedQuery } from '../sql/prepared-query.ts';
+import { transaction } from '../sql/node-sqlite-adapter.ts';
 import type { SandboxMetadataDBTables } from './schema.ts';
 
 export interface SandboxOwner {
@@ -72,7 +73,7 @@ export class SqlSandboxMetadataDB
     timeMs: number,
   ) {
     const now = toSqlDateTime(timeMs);
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       let row = await tx
         .selectFrom('sb_Owners')
         .select('OwnerID')
@@ -133,7 +134,7 @@ export class SqlSandboxMetadataDB
   }
 
   async assign(jobId: number, seName: string, pfn: string, type: SandboxType) {
-    return this.db.transaction().execute(async (tx) => {
+    return transaction(this.db, async (tx) => {
       const row = await tx
         .selectFrom('sb_SandBoxes')
         .select(['SBId', 'Assigned'])
@@ -177,7 +178,7 @@ export class SqlSandboxMetadataDB
 
   async unassignJobs(jobIds: readonly number[]) {
     if (jobIds.length === 0) return;
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       const entities = jobIds.map((id) => `Job:${id}`);
       const linked = await tx
         .selectFrom('sb_EntityMapping')

@@ -3,9 +3,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type StartedDatabases, openDatabases, taskQueueDb } from '../index.ts';
 import { sqlBackends } from '../sql-backends.testkit.ts';
 import type { TaskQueueDBTables } from '../task-queue/schema.ts';
+import { inlineDatabaseOf, transaction } from './node-sqlite-adapter.ts';
 import { MAX_COMPILED_SHAPES, PreparedQuery } from './prepared-query.ts';
 
-describe.each(sqlBackends)('PreparedQuery on %s', (_backend, url) => {
+describe.each(sqlBackends)('PreparedQuery on %s', (backend, url) => {
   let databases: StartedDatabases;
   let db: Kysely<TaskQueueDBTables>;
   let tqId: number;
@@ -187,5 +188,40 @@ describe.each(sqlBackends)('PreparedQuery on %s', (_backend, url) => {
     expect((await outside!) as object).toMatchObject({ numAffectedRows: 1n });
     const ids = await db.selectFrom('tq_Jobs').select('JobId').orderBy('JobId').execute();
     expect(ids.map((row) => row.JobId)).toEqual([1, 2, 3, 4, 5, 7]);
+  });
+
+  it('runs the statements of a transaction it opened in it, and keeps the others out', async () => {
+    const insert = new PreparedQuery(db, (k, jobId: number) =>
+      k.insertInto('tq_Jobs').values({ TQId: tqId, JobId: jobId, Priority: 1, RealPriority: 1 }),
+    );
+    const jobIds = new PreparedQuery(db, (k, tq: number) =>
+      k.selectFrom('tq_Jobs').select('JobId').where('TQId', '=', tq).orderBy('JobId'),
+    );
+    const embedded = backend.startsWith('SQLite');
+    let outside: Promise<unknown> | undefined;
+    let seen: number[] = [];
+    let held: Kysely<TaskQueueDBTables> | undefined;
+    await expect(
+      transaction(db, async (tx) => {
+        held = tx;
+        // On SQLite the transaction holds the connection: its statements need not queue.
+        expect(inlineDatabaseOf(tx) !== undefined).toBe(embedded);
+        expect(inlineDatabaseOf(db)).toBeUndefined();
+        await insert.execute(tx, 6);
+        outside = insert.execute(db, 7);
+        await insert.execute(tx, 8);
+        seen = (await jobIds.rows(tx, tqId)).map((row) => row.JobId);
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 8]);
+    expect((await outside!) as object).toMatchObject({ numAffectedRows: 1n });
+    expect((await jobIds.rows(db, tqId)).map((row) => row.JobId)).toEqual([1, 2, 3, 4, 5, 7]);
+    // Once it ended, its Kysely no longer reaches the connection directly.
+    expect(inlineDatabaseOf(held!)).toBeUndefined();
+    await transaction(db, async (tx) => {
+      await insert.execute(tx, 9);
+    });
+    expect((await jobIds.rows(db, tqId)).map((row) => row.JobId)).toEqual([1, 2, 3, 4, 5, 7, 9]);
   });
 });

@@ -78,7 +78,7 @@ export class PreparedQuery<Tables, Row, Args extends readonly unknown[]> {
         parameters[i] = value;
       }
     }
-    const inline = inlineDatabaseOf(db as Kysely<unknown>);
+    const inline = inlineDatabaseOf(db);
     if (inline !== undefined) return inline.executeNow<Row>(compiled.query.sql, parameters);
     return db.executeQuery({ ...compiled.query, parameters });
   }

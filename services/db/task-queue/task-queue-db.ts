@@ -2,6 +2,7 @@ import { type Insertable, type Kysely, sql } from 'kysely';
 import { type Database, SqlDatabase } from '../database.ts';
 import { MAX_BOUND_VALUES, chunksOf } from '../sql/chunks.ts';
 import { PreparedQuery } from '../sql/prepared-query.ts';
+import { transaction } from '../sql/node-sqlite-adapter.ts';
 import { type PriorityCounts, QueuePriorityCounts, meanOf } from './priority-counts.ts';
 import { JobWindows } from './job-windows.ts';
 import type { TaskQueueDefinition } from './matching.ts';
@@ -278,7 +279,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     ) as Record<SetName, string[]>;
     let isQueueFilled = false;
     const inserted = await this.#changeJobs(() =>
-      this.db.transaction().execute(async (tx) => {
+      transaction(this.db, async (tx) => {
         // 1. The queues of this key and how many jobs each holds, read once for the batch.
         const candidates = await this.#queuesOfKey.rows(
           tx,
@@ -382,7 +383,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     // One statement per chunk, not one per queue: a group's share split again after a queue
     // emptied rewrote about 128 queues one by one, 2-3 ms inside a match (a round trip each
     // on MySQL).
-    await this.db.transaction().execute(async (tx) => {
+    await transaction(this.db, async (tx) => {
       for (const chunk of chunksOf([...priorities], MAX_BOUND_VALUES / 3)) {
         const cases = sql.join(
           chunk.map(([tqId, priority]) => sql`when ${tqId} then ${priority}`),
@@ -474,7 +475,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
       (await left.execute(db, tqId)).rows.length > 0;
     // Most claims leave jobs behind: a plain read answers those without a transaction.
     if (await hasJobs(this.db)) return false;
-    const isDropped = await this.db.transaction().execute(async (tx) => {
+    const isDropped = await transaction(this.db, async (tx) => {
       if (await hasJobs(tx)) return false;
       for (const table of TQ_REQUIREMENT_TABLES)
         await tx.deleteFrom(table).where('TQId', '=', tqId).execute();
@@ -493,7 +494,7 @@ export class SqlTaskQueueDB extends SqlDatabase<TaskQueueDBTables> implements Ta
     if (jobIds.length === 0) return [];
     const groups = new Map<string, QueueGroup>();
     await this.#changeJobs(() =>
-      this.db.transaction().execute(async (tx) => {
+      transaction(this.db, async (tx) => {
         const queues = new Set<number>();
         for (const chunk of chunksOf(jobIds)) {
           const rows = await tx
