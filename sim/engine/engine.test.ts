@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Engine } from './engine.ts';
@@ -188,6 +189,17 @@ describe('EventLog', () => {
     expect(write([[1000, 'x', { n: 1 }]]).log.hash()).toBe(a);
     expect(write([[1001, 'x', { n: 1 }]]).log.hash()).not.toBe(a);
     expect(write([[1000, 'x', { n: 2 }]]).log.hash()).not.toBe(a);
+  });
+
+  it('hashes what an events file holds: each line and its newline, over many batches', () => {
+    const events = Array.from(
+      { length: 20_000 },
+      (_, i) => [1000 + i, 'job.running', { job: i }] as [number, string, Record<string, number>],
+    );
+    const { log, lines } = write(events);
+    const file = lines.map((line) => `${line}\n`).join('');
+    expect(file.length).toBeGreaterThan(3 * 256 * 1024);
+    expect(log.hash()).toBe(createHash('sha256').update(file).digest('hex'));
   });
 
   it('takes no event once its hash is out', () => {
