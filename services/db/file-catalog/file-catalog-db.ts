@@ -166,13 +166,17 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       const failed = new Map<string, string>();
       // 1. Paths that must be directories: an LFN cannot be one, nor lie below a file.
       const needed = new Set(files.flatMap((f) => selfAndAncestors(splitLfn(f.lfn)[0])));
-      const dirs = await directoryIds(this.#queries, tx, [...needed, ...files.map((f) => f.lfn)]);
+      const asked = [...needed, ...files.map((f) => f.lfn)];
+      const dirs = await directoryIds(this.#queries, tx, asked);
+      // Read once: the transaction's later lookups of these paths take them from here.
+      const known: KnownDirectories = { asked: new Set(asked), ids: dirs };
       for (const { lfn } of files)
         if (dirs.has(lfn) || needed.has(lfn)) failed.set(lfn, CatalogFailure.isDirectory);
       const blocking = await findFiles(
         this.#queries,
         tx,
         [...needed].filter((d) => !dirs.has(d)),
+        known,
       );
       for (const { lfn } of files) {
         if (!failed.has(lfn) && selfAndAncestors(splitLfn(lfn)[0]).some((d) => blocking.has(d)))
@@ -184,6 +188,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         this.#queries,
         tx,
         candidates.map((f) => f.lfn),
+        known,
       );
       const replicas = await replicasByFile(tx, existing);
       for (const file of candidates) {
@@ -214,6 +219,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         uid,
         gid,
         now,
+        known,
       );
       for (const piece of chunked(fresh, CHUNK)) {
         await this.#queries.insertFiles.execute(
@@ -240,6 +246,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         this.#queries,
         tx,
         fresh.map((f) => f.lfn),
+        { asked: new Set(dirIds.keys()), ids: dirIds },
       );
       await insertReplicas(this.#queries, tx, fresh, created, {
         status: good,
@@ -594,14 +601,29 @@ function selectFiles(db: Db) {
     ]);
 }
 
-/** The ids of the directories among `paths` that exist. */
+/**
+ * Directories a transaction has looked up already: each path of `asked` exists if and only
+ * if it is in `ids`. Only for the transaction that read them, which alone changes them.
+ */
+interface KnownDirectories {
+  readonly asked: ReadonlySet<string>;
+  readonly ids: ReadonlyMap<string, number>;
+}
+
+/** The ids of the directories among `paths` that exist; `known` ones are not read again. */
 async function directoryIds(
   queries: CatalogQueries,
   db: Db,
   paths: readonly string[],
+  known?: KnownDirectories,
 ): Promise<Map<string, number>> {
   const ids = new Map<string, number>();
-  for (const piece of chunked([...new Set(paths)], CHUNK)) {
+  const unknown: string[] = [];
+  for (const path of new Set(paths)) {
+    if (known?.asked.has(path) !== true) unknown.push(path);
+    else if (known.ids.has(path)) ids.set(path, known.ids.get(path)!);
+  }
+  for (const piece of chunked(unknown, CHUNK)) {
     const rows = await queries.directoryIds.rows(db, piece);
     for (const row of rows) ids.set(row.DirName, row.DirID);
   }
@@ -613,6 +635,7 @@ async function findFiles(
   queries: CatalogQueries,
   db: Db,
   lfns: readonly string[],
+  known?: KnownDirectories,
 ): Promise<Map<string, FileRow>> {
   const found = new Map<string, FileRow>();
   if (lfns.length === 0) return found;
@@ -621,6 +644,7 @@ async function findFiles(
     queries,
     db,
     lfns.map((lfn) => splitLfn(lfn)[0]),
+    known,
   );
   const dirNames = new Map([...dirIds].map(([name, id]) => [id, name]));
   const inKnownDirs = [...wanted].filter((lfn) => dirIds.has(splitLfn(lfn)[0]));
@@ -733,9 +757,10 @@ async function ensureDirectories(
   uid: number,
   gid: number,
   now: string,
+  known?: KnownDirectories,
 ): Promise<Map<string, number>> {
   const all = [...new Set(paths.flatMap(selfAndAncestors))];
-  const ids = await directoryIds(queries, db, all);
+  const ids = await directoryIds(queries, db, all, known);
   const missing = all.filter((path) => !ids.has(path));
   const levels = groupBy(missing, (path) => selfAndAncestors(path).length);
   for (const depth of [...levels.keys()].sort((a, b) => a - b)) {
