@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqlBackends } from './sql-backends.testkit.ts';
-import { PRIVATE_FILE_MMAP_BYTES } from './sql/connection.ts';
+import { PRIVATE_FILE_MMAP_BYTES } from './sql/private-file.ts';
 import {
   authDb,
   jobDb,

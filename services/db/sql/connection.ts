@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
 import { UsageError } from '../../core/index.ts';
 import { guardedPool } from './mysql-pool.ts';
 import { NodeSqliteDatabase, registerInline } from './node-sqlite-adapter.ts';
+import { PRIVATE_FILE_COMMIT_GROUP, openPrivateFile } from './private-file.ts';
 
 export type SqlDialectName = 'sqlite' | 'mysql';
 
@@ -109,48 +107,6 @@ function openSqlite(location: string): SqlConnection {
     },
   };
   return connection;
-}
-
-/**
- * The app's statements and transactions committed at once on the private file, which no
- * other connection can read (GroupedCommits).
- */
-const PRIVATE_FILE_COMMIT_GROUP = 1000;
-
-/** The most of the private file SQLite maps into memory (the first 256 MiB). */
-export const PRIVATE_FILE_MMAP_BYTES = 256 * 1024 * 1024;
-
-/**
- * What `sqlite::memory:` opens: a file nobody else can open, unlinked at once so nothing
- * outlives the process, with its journal in memory and no syncs. SQLite's own :memory:
- * database keeps every page in its page cache, and scans all of it on a commit after a
- * b-tree rebalance swapped pages (the swap leaves the cache's high-water mark at the
- * pending-byte page): at 100,000 jobs one status change in fifteen cost 2-3 ms. A file
- * keeps a small page cache and leaves its pages to the operating system's.
- * Undefined without a writable temporary directory: SQLite's :memory: still works there.
- */
-function openPrivateFile():
-  { database: NodeSqliteDatabase; removeOnClose: string | undefined } | undefined {
-  const path = join(tmpdir(), `gridbox-${randomUUID()}.db`);
-  let database: NodeSqliteDatabase;
-  try {
-    database = new NodeSqliteDatabase(path);
-  } catch {
-    return undefined;
-  }
-  database.exec('PRAGMA journal_mode = MEMORY');
-  database.exec('PRAGMA synchronous = OFF');
-  database.exec('PRAGMA locking_mode = EXCLUSIVE');
-  // Reads straight from the mapped file rather than through a read call per page. Mapped
-  // pages a read touched count in the process's resident memory until the kernel wants
-  // them back, so the map is bounded: a million-job simulation's file passes 4 GB.
-  database.exec(`PRAGMA mmap_size = ${PRIVATE_FILE_MMAP_BYTES}`);
-  try {
-    rmSync(path);
-    return { database, removeOnClose: undefined };
-  } catch {
-    return { database, removeOnClose: path }; // where an open file cannot be unlinked (Windows)
-  }
 }
 
 async function openMysql(url: string, timeoutMs: number): Promise<SqlConnection> {
