@@ -69,10 +69,9 @@ export function privateFileDirectory(probe: DirectoryProbe = systemProbe()): str
  * keeps a small page cache and leaves its pages to the operating system's.
  * Undefined without a writable directory for it: SQLite's :memory: still works there.
  */
-export function openPrivateFile(
-  directory: string = privateFileDirectory(),
-): { database: NodeSqliteDatabase; removeOnClose: string | undefined } | undefined {
-  const path = join(directory, `gridbox-${randomUUID()}.db`);
+export function openPrivateFile():
+  { database: NodeSqliteDatabase; removeOnClose: string | undefined } | undefined {
+  const path = join(privateFileDirectory(), `gridbox-${randomUUID()}.db`);
   let database: NodeSqliteDatabase;
   try {
     database = new NodeSqliteDatabase(path);
