@@ -42,7 +42,7 @@ export const SettingsSchema = Type.Object({
     pattern: '^(sqlite:.+|mysql://.+)$',
     expected: 'sqlite::memory:, sqlite:PATH or mysql://user:pass@host:port/db',
     description:
-      'SQL database of every DB in the embedded profile (the containers and external profiles have their own): `sqlite::memory:` (private to the process and gone with it; kept in an already-deleted temporary file, so the operating system holds its pages), `sqlite:PATH` (kept across restarts) or `mysql://user:pass@host:port/db`.',
+      'SQL database of every DB in the embedded profile (the containers and external profiles have their own): `sqlite::memory:` (private to the process and gone with it; kept in an already-deleted file on `/dev/shm` when it has room, else in the temporary folder, so the operating system holds its pages), `sqlite:PATH` (kept across restarts) or `mysql://user:pass@host:port/db`.',
   }),
   profile: Type.Enum(['embedded', 'containers', 'external'], {
     default: 'embedded',
