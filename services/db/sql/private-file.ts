@@ -49,7 +49,7 @@ const systemProbe = (): DirectoryProbe => ({
  * user's TMPDIR, when set, is obeyed instead.
  */
 export function privateFileDirectory(probe: DirectoryProbe = systemProbe()): string {
-  if (probe.named !== undefined && probe.named !== '') return probe.tmpdir();
+  if (probe.named !== undefined) return probe.tmpdir();
   try {
     const { type, bavail, bsize } = probe.statfs(SHARED_MEMORY_DIRECTORY);
     if (type === TMPFS_MAGIC && bavail * bsize >= SHARED_MEMORY_MIN_FREE_BYTES)
