@@ -48,6 +48,11 @@ export interface SimTarget {
    * read-only query, so the run is the same whether or not it is asked.
    */
   dbBytes?: () => Promise<number>;
+  /**
+   * Why the box stopped serving, when its own database failed under it (a full file
+   * system): the run's calls only saw HTTP 500s.
+   */
+  failure?: () => Error | undefined;
   close(): Promise<void>;
 }
 
@@ -116,6 +121,7 @@ export async function embeddedTarget(options: {
         .map((group) => ({ vo: user.vo, username: user.username, group })),
     ),
     ...(watched.sqlite() === undefined ? {} : { dbBytes: () => sqliteBytes(watched.sqlite()!) }),
+    failure: () => watched.sqlite()?.lost?.(),
     close: () => app.close(),
   };
 }

@@ -231,6 +231,8 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
         : { sink: (line: string) => sinks.forEach((sink) => sink(line)) }),
       ...(sampler === undefined ? {} : { observer: sampler }),
       progress: progress.update,
+    }).catch((error: unknown) => {
+      throw target.failure?.() ?? error;
     });
     if (sampler !== undefined)
       report = {

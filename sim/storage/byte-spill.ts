@@ -28,6 +28,8 @@ export class ByteSpill {
   #fd: number | undefined;
   /** Set where an open file cannot be unlinked (Windows): removed on close. */
   #removeOnClose: string | undefined;
+  /** Where the file is, for the message when its file system fills up. */
+  #directory = '';
   /** Where copies go when no temporary file could be created. */
   #memory: ByteSlabs | undefined;
   #size = 0;
@@ -47,8 +49,18 @@ export class ByteSpill {
       return { offset, length: data.length, held: this.#memory!.copy(data) };
     }
     let written = 0;
-    while (written < data.length)
-      written += writeSync(fd, data, written, data.length - written, offset + written);
+    try {
+      while (written < data.length)
+        written += writeSync(fd, data, written, data.length - written, offset + written);
+    } catch (error) {
+      // The directory is the temporary one, which the user may never have chosen.
+      if ((error as NodeJS.ErrnoException).code === 'ENOSPC')
+        throw new Error(
+          `The simulated storage elements' file is in ${this.#directory}, whose file system is full: set TMPDIR to a directory with more room.`,
+          { cause: error },
+        );
+      throw error;
+    }
     this.#size += data.length;
     return { offset, length: data.length };
   }
@@ -83,7 +95,8 @@ export class ByteSpill {
   #open(): number | undefined {
     if (this.#closed) throw new Error('the spill file is closed');
     if (this.#fd !== undefined || this.#memory !== undefined) return this.#fd;
-    const path = join(tmpdir(), `gridbox-se-${randomUUID()}.bin`);
+    this.#directory = tmpdir();
+    const path = join(this.#directory, `gridbox-se-${randomUUID()}.bin`);
     let fd: number;
     try {
       // 'wx+': created here, by nobody else; 0o600: readable by this user only.

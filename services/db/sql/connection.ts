@@ -3,7 +3,11 @@ import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
 import { UsageError } from '../../core/index.ts';
 import { guardedPool } from './mysql-pool.ts';
 import { NodeSqliteDatabase, registerInline } from './node-sqlite-adapter.ts';
-import { PRIVATE_FILE_COMMIT_GROUP, openPrivateFile } from './private-file.ts';
+import {
+  PRIVATE_FILE_COMMIT_GROUP,
+  fullFileSystemAdvice,
+  openPrivateFile,
+} from './private-file.ts';
 
 export type SqlDialectName = 'sqlite' | 'mysql';
 
@@ -25,6 +29,12 @@ export interface SqlConnection {
    * and one transaction. Closing the view does nothing; close the connection.
    */
   forDb(dbName: string, schema?: string): SqlConnection;
+  /**
+   * The error every statement fails with since the embedded database lost changes it had
+   * accepted (a full file system under its private file), if it did. A service turns such
+   * an error into a 500, so whoever drove the box asks here why it failed.
+   */
+  lost?(): Error | undefined;
   close(): Promise<void>;
 }
 
@@ -81,7 +91,8 @@ function openSqlite(location: string): SqlConnection {
   // Foreign keys are off by default in SQLite and on in MySQL, and the schema relies on them.
   database.exec('PRAGMA foreign_keys = ON');
   database.exec('PRAGMA busy_timeout = 5000');
-  if (privateFile !== undefined) database.groupCommits(PRIVATE_FILE_COMMIT_GROUP);
+  if (privateFile !== undefined)
+    database.groupCommits(PRIVATE_FILE_COMMIT_GROUP, fullFileSystemAdvice(privateFile.directory));
   const kysely = new Kysely({ dialect: new SqliteDialect({ database }) });
   registerInline(kysely, database);
   const displayUrl = `sqlite:${location}`;
@@ -89,6 +100,7 @@ function openSqlite(location: string): SqlConnection {
     kysely,
     dialect: 'sqlite',
     displayUrl,
+    lost: () => database.lost,
     // One file holds every DB; openDatabases refuses per-DB SQLite URLs before asking.
     forDb: (_dbName, schema) => {
       if (schema !== undefined) throw new Error('SQLite keeps every DB in one database');
@@ -97,6 +109,7 @@ function openSqlite(location: string): SqlConnection {
         dialect: 'sqlite',
         displayUrl,
         forDb: connection.forDb,
+        lost: connection.lost,
         close: () => Promise.resolve(),
       };
     },

@@ -99,5 +99,6 @@ describe('grouped commits', () => {
       'The embedded database lost its uncommitted changes: x is not allowed',
     );
     await expect(insert('b')).rejects.toThrow('lost its uncommitted changes');
+    expect((db.lost?.cause as Error).message).toBe('x is not allowed');
   });
 });

@@ -1,5 +1,11 @@
 import type { DatabaseSync } from 'node:sqlite';
 
+/**
+ * What the user can do about the error that lost a group (a full file system: where it is),
+ * or undefined when there is nothing to add to SQLite's message.
+ */
+export type LossExplanation = (error: unknown) => string | undefined;
+
 /** The savepoint that stands for one of the app's transactions inside a group. */
 const SAVEPOINT = 'gridbox_app_transaction';
 
@@ -18,21 +24,28 @@ const SAVEPOINT = 'gridbox_app_transaction';
  * The one difference: an error after which SQLite rolls back the whole transaction (disk
  * full, an I/O error) takes the group's earlier statements with it, where each would have
  * been committed. The database then refuses every statement with that error, rather than
- * go on without changes the app saw made.
+ * go on without changes the app saw made; the error that lost the group is its cause.
  */
 export class GroupedCommits {
   readonly #db: DatabaseSync;
   readonly #size: number;
+  readonly #explain: LossExplanation;
   /** How many of the app's transactions are open: Kysely runs one at a time. */
   #depth = 0;
   /** The app's statements and transactions in the group so far. */
   #count = 0;
   #lost: Error | undefined;
 
-  constructor(db: DatabaseSync, size: number) {
+  constructor(db: DatabaseSync, size: number, explain: LossExplanation = () => undefined) {
     this.#db = db;
     this.#size = size;
+    this.#explain = explain;
     db.exec('BEGIN');
+  }
+
+  /** The error every statement now fails with, once the group was lost. */
+  get lost(): Error | undefined {
+    return this.#lost;
   }
 
   /** Whether one of the app's transactions is open. */
@@ -71,8 +84,10 @@ export class GroupedCommits {
     try {
       return statement();
     } catch (error) {
-      this.#checkGroup(error);
-      throw error;
+      // The statement that lost the group reports the loss too: its caller may be the
+      // only one to see it, and SQLite's message alone ("database or disk is full") says
+      // neither which disk nor that earlier changes went with it.
+      throw this.#checkGroup(error) ?? error;
     }
   }
 
@@ -93,10 +108,14 @@ export class GroupedCommits {
     this.run(() => this.#db.exec(sql));
   }
 
-  #checkGroup(error: unknown): void {
-    if (this.#db.isTransaction) return;
+  #checkGroup(error: unknown): Error | undefined {
+    if (this.#db.isTransaction) return undefined;
+    const advice = this.#explain(error);
     this.#lost = new Error(
-      `The embedded database lost its uncommitted changes: ${(error as Error).message}`,
+      `The embedded database lost its uncommitted changes: ${(error as Error).message}.` +
+        (advice === undefined ? '' : ` ${advice}`),
+      { cause: error },
     );
+    return this.#lost;
   }
 }

@@ -1,6 +1,6 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { Kysely, QueryResult, SqliteDatabase, SqliteStatement, Transaction } from 'kysely';
-import { GroupedCommits } from './grouped-commits.ts';
+import { GroupedCommits, type LossExplanation } from './grouped-commits.ts';
 import { re2RegexpFunction } from './regex.ts';
 
 /** Statements prepared once and reused; the hot paths (matching) run the same few queries. */
@@ -32,10 +32,16 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   /**
    * Commits in groups of `size` statements and transactions from now on: only for a file
    * no other connection can open (GroupedCommits says why). Settings such as foreign keys
-   * must be made before: SQLite ignores them inside a transaction.
+   * must be made before: SQLite ignores them inside a transaction. `explain` adds what the
+   * user can do to the error that loses a group.
    */
-  groupCommits(size: number): void {
-    this.#group ??= new GroupedCommits(this.#db, size);
+  groupCommits(size: number, explain?: LossExplanation): void {
+    this.#group ??= new GroupedCommits(this.#db, size, explain);
+  }
+
+  /** The error every statement fails with since a group of commits was lost, if one was. */
+  get lost(): Error | undefined {
+    return this.#group?.lost;
   }
 
   /** Runs a compiled statement now, with the result Kysely's SQLite driver gives. */
@@ -58,6 +64,8 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   }
 
   prepare(sql: string): SqliteStatement {
+    // Preparing reads the schema, which fails in its own words once the group is lost.
+    if (this.#group?.lost !== undefined) throw this.#group.lost;
     const control = this.#group?.control(sql);
     if (control !== undefined) return new ControlStatement(control);
     let prepared = this.#statements.get(sql);

@@ -1,4 +1,5 @@
 import { readdirSync, readlinkSync } from 'node:fs';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openSql } from './connection.ts';
 import {
@@ -79,4 +80,41 @@ describe('the directory of the private file behind sqlite::memory:', () => {
       );
     },
   );
+});
+
+describe('a full file system under the private file', () => {
+  it('fails every statement with an error that says where the file is and what to do', async () => {
+    const connection = await openSql('sqlite::memory:');
+    try {
+      const db = connection.kysely;
+      await sql`create table t (data blob not null)`.execute(db);
+      // A file system with 16 pages of room, as SQLite sees it: a write beyond fails as a
+      // full disk does (SQLITE_FULL), and takes the uncommitted group with it.
+      await sql`PRAGMA max_page_count = 16`.execute(db);
+      await sql`insert into t values (zeroblob(1000))`.execute(db);
+      const advice =
+        `The embedded database lost its uncommitted changes: database or disk is full. ` +
+        `The private database's file is in ${privateFileDirectory()}, whose file system is full: ` +
+        'set TMPDIR to a directory with more room.';
+      await expect(sql`insert into t values (zeroblob(100000))`.execute(db)).rejects.toThrow(
+        advice,
+      );
+      expect(connection.lost?.()?.message).toBe(advice);
+      await expect(sql`select count(*) from t`.execute(db)).rejects.toThrow(advice);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('is not blamed for other errors', async () => {
+    const connection = await openSql('sqlite::memory:');
+    try {
+      await expect(sql`select * from no_such_table`.execute(connection.kysely)).rejects.toThrow(
+        'no such table: no_such_table',
+      );
+      expect(connection.lost?.()).toBeUndefined();
+    } finally {
+      await connection.close();
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { LossExplanation } from './grouped-commits.ts';
 import { NodeSqliteDatabase } from './node-sqlite-adapter.ts';
 
 /**
@@ -60,6 +61,21 @@ export function privateFileDirectory(probe: DirectoryProbe = systemProbe()): str
   return probe.tmpdir();
 }
 
+/** SQLite's result code for a write that found no room (node:sqlite's `errcode`). */
+const SQLITE_FULL = 13;
+
+/**
+ * What to do when the private file's file system fills up. SQLite says "database or disk is
+ * full" without naming either; the directory was chosen for the user (privateFileDirectory),
+ * so the user may not know where it is, nor that TMPDIR moves it.
+ */
+export function fullFileSystemAdvice(directory: string): LossExplanation {
+  return (error) =>
+    (error as { errcode?: unknown }).errcode === SQLITE_FULL
+      ? `The private database's file is in ${directory}, whose file system is full: set TMPDIR to a directory with more room.`
+      : undefined;
+}
+
 /**
  * What `sqlite::memory:` opens: a file nobody else can open, unlinked at once so nothing
  * outlives the process, with its journal in memory and no syncs. SQLite's own :memory:
@@ -70,8 +86,10 @@ export function privateFileDirectory(probe: DirectoryProbe = systemProbe()): str
  * Undefined without a writable directory for it: SQLite's :memory: still works there.
  */
 export function openPrivateFile():
-  { database: NodeSqliteDatabase; removeOnClose: string | undefined } | undefined {
-  const path = join(privateFileDirectory(), `gridbox-${randomUUID()}.db`);
+  | { database: NodeSqliteDatabase; directory: string; removeOnClose: string | undefined }
+  | undefined {
+  const directory = privateFileDirectory();
+  const path = join(directory, `gridbox-${randomUUID()}.db`);
   let database: NodeSqliteDatabase;
   try {
     database = new NodeSqliteDatabase(path);
@@ -87,8 +105,8 @@ export function openPrivateFile():
   database.exec(`PRAGMA mmap_size = ${PRIVATE_FILE_MMAP_BYTES}`);
   try {
     rmSync(path);
-    return { database, removeOnClose: undefined };
+    return { database, directory, removeOnClose: undefined };
   } catch {
-    return { database, removeOnClose: path }; // where an open file cannot be unlinked (Windows)
+    return { database, directory, removeOnClose: path }; // where an open file cannot be unlinked (Windows)
   }
 }
