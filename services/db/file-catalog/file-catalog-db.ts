@@ -11,10 +11,18 @@ import { sqlDateTimeToIso, toSqlDateTime } from '../sql/datetime.ts';
 import { PreparedQuery } from '../sql/prepared-query.ts';
 import { transaction } from '../sql/node-sqlite-adapter.ts';
 import { findFilesByMetadata } from './metadata-search.ts';
+import { CommittedNameIds, type NameIds, TransactionNameIds } from './name-ids.ts';
 import { chunked, derivedGuid, selfAndAncestors, splitLfn } from './paths.ts';
 import type { FileCatalogDBTables } from './schema.ts';
 
 type Db = Kysely<FileCatalogDBTables>;
+
+/** The ids of users, groups and storage elements, as a transaction sees them. */
+interface CatalogNames {
+  users: NameIds;
+  groups: NameIds;
+  storageElements: NameIds;
+}
 
 /**
  * Rows per statement: well below SQLite's 32766 bound parameters and MySQL's 65535 even
@@ -159,10 +167,29 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   /** Status name → id; the statuses are written by the migration and never change. */
   #statusIds: Map<string, number> | undefined;
   readonly #queries = catalogQueries(this.db);
+  readonly #names = {
+    users: new CommittedNameIds(),
+    groups: new CommittedNameIds(),
+    storageElements: new CommittedNameIds(),
+  };
+
+  /** A transaction whose name ids are remembered once it committed (CommittedNameIds). */
+  async #transaction<T>(work: (tx: Db, names: CatalogNames) => Promise<T>): Promise<T> {
+    const names = {
+      users: new TransactionNameIds(this.#names.users),
+      groups: new TransactionNameIds(this.#names.groups),
+      storageElements: new TransactionNameIds(this.#names.storageElements),
+    };
+    const result = await transaction(this.db, (tx) => work(tx, names));
+    names.users.commit();
+    names.groups.commit();
+    names.storageElements.commit();
+    return result;
+  }
 
   async addFiles(files: readonly FileEntry[], user: CatalogUser, timeMs: number) {
     const now = toSqlDateTime(timeMs);
-    return transaction(this.db, async (tx) => {
+    return this.#transaction(async (tx, names) => {
       const failed = new Map<string, string>();
       // 1. Paths that must be directories: an LFN cannot be one, nor lie below a file.
       const needed = new Set(files.flatMap((f) => selfAndAncestors(splitLfn(f.lfn)[0])));
@@ -209,8 +236,8 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       if (fresh.length === 0) return failed;
 
       // 3. New files, then their replicas (which need the files' ids).
-      const uid = await userId(this.#queries, tx, user.owner);
-      const gid = await groupId(this.#queries, tx, user.group);
+      const uid = await userId(this.#queries, tx, user.owner, names.users);
+      const gid = await groupId(this.#queries, tx, user.group, names.groups);
       const good = (await this.statusIds(tx)).get('AprioriGood')!;
       const dirIds = await ensureDirectories(
         this.#queries,
@@ -248,7 +275,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         fresh.map((f) => f.lfn),
         { asked: new Set(dirIds.keys()), ids: dirIds },
       );
-      await insertReplicas(this.#queries, tx, fresh, created, {
+      await insertReplicas(this.#queries, tx, names.storageElements, fresh, created, {
         status: good,
         repType: 'Master',
         now,
@@ -275,7 +302,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
 
   async addReplicas(entries: readonly ReplicaEntry[], timeMs: number) {
     const now = toSqlDateTime(timeMs);
-    return transaction(this.db, async (tx) => {
+    return this.#transaction(async (tx, names) => {
       const failed = new Map<string, string>();
       const files = await findFiles(
         this.#queries,
@@ -296,7 +323,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       }
       if (fresh.length === 0) return failed;
       const good = (await this.statusIds(tx)).get('AprioriGood')!;
-      await insertReplicas(this.#queries, tx, fresh, files, {
+      await insertReplicas(this.#queries, tx, names.storageElements, fresh, files, {
         status: good,
         repType: 'Replica',
         now,
@@ -306,7 +333,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   }
 
   async removeReplicas(entries: readonly { lfn: string; se: string }[]) {
-    await transaction(this.db, async (tx) => {
+    await this.#transaction(async (tx, names) => {
       const files = await findFiles(
         this.#queries,
         tx,
@@ -315,6 +342,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       const seIds = await storageElementIds(
         this.#queries,
         tx,
+        names.storageElements,
         entries.map((e) => e.se),
         false,
       );
@@ -340,7 +368,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
     timeMs: number,
   ) {
     const now = toSqlDateTime(timeMs);
-    return transaction(this.db, async (tx) => {
+    return this.#transaction(async (tx, names) => {
       const failed = new Map<string, string>();
       const statusIds = await this.statusIds(tx);
       const files = await findFiles(
@@ -352,6 +380,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
       const seIds = await storageElementIds(
         this.#queries,
         tx,
+        names.storageElements,
         entries.map((e) => e.se),
         false,
       );
@@ -398,7 +427,7 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
   }
 
   async createDirectory(path: string, user: CatalogUser, timeMs: number) {
-    return transaction(this.db, async (tx) => {
+    return this.#transaction(async (tx, names) => {
       const wanted = selfAndAncestors(path);
       const dirs = await directoryIds(this.#queries, tx, wanted);
       const blocking = await findFiles(
@@ -407,8 +436,8 @@ export class SqlFileCatalogDB extends SqlDatabase<FileCatalogDBTables> implement
         wanted.filter((d) => !dirs.has(d)),
       );
       if (blocking.size > 0) return CatalogFailure.notDirectory;
-      const uid = await userId(this.#queries, tx, user.owner);
-      const gid = await groupId(this.#queries, tx, user.group);
+      const uid = await userId(this.#queries, tx, user.owner, names.users);
+      const gid = await groupId(this.#queries, tx, user.group, names.groups);
       await ensureDirectories(this.#queries, tx, [path], uid, gid, toSqlDateTime(timeMs));
       return undefined;
     });
@@ -689,6 +718,7 @@ async function replicasByFile(
 async function insertReplicas(
   queries: CatalogQueries,
   db: Db,
+  known: NameIds,
   replicas: readonly { lfn: string; se: string; pfn: string }[],
   files: ReadonlyMap<string, FileRow>,
   row: { status: number; repType: 'Master' | 'Replica'; now: string },
@@ -696,6 +726,7 @@ async function insertReplicas(
   const seIds = await storageElementIds(
     queries,
     db,
+    known,
     replicas.map((r) => r.se),
   );
   for (const piece of chunked(replicas, CHUNK)) {
@@ -721,27 +752,53 @@ async function insertReplicas(
 async function storageElementIds(
   queries: CatalogQueries,
   db: Db,
+  known: NameIds,
   names: readonly string[],
   create = true,
 ): Promise<Map<string, number>> {
-  const unique = [...new Set(names)];
-  if (unique.length === 0) return new Map();
-  if (create) await queries.addStorageElements.execute(db, unique);
-  const rows = await queries.storageElementIds.rows(db, unique);
-  return new Map(rows.map((row) => [row.SEName, row.SEID]));
+  const ids = new Map<string, number>();
+  const unknown: string[] = [];
+  for (const name of new Set(names)) {
+    const id = known.get(name);
+    if (id === undefined) unknown.push(name);
+    else ids.set(name, id);
+  }
+  if (unknown.length === 0) return ids;
+  if (create) await queries.addStorageElements.execute(db, unknown);
+  for (const row of await queries.storageElementIds.rows(db, unknown)) {
+    ids.set(row.SEName, row.SEID);
+    known.learn(row.SEName, row.SEID);
+  }
+  return ids;
 }
 
-async function userId(queries: CatalogQueries, db: Db, name: string): Promise<number> {
+async function userId(
+  queries: CatalogQueries,
+  db: Db,
+  name: string,
+  known: NameIds,
+): Promise<number> {
+  const id = known.get(name);
+  if (id !== undefined) return id;
   await queries.addUser.execute(db, name);
   const [row] = await queries.userId.rows(db, name);
   if (row === undefined) throw new Error(`user ${name} not in FC_Users after its insert`);
+  known.learn(name, row.UID);
   return row.UID;
 }
 
-async function groupId(queries: CatalogQueries, db: Db, name: string): Promise<number> {
+async function groupId(
+  queries: CatalogQueries,
+  db: Db,
+  name: string,
+  known: NameIds,
+): Promise<number> {
+  const id = known.get(name);
+  if (id !== undefined) return id;
   await queries.addGroup.execute(db, name);
   const [row] = await queries.groupId.rows(db, name);
   if (row === undefined) throw new Error(`group ${name} not in FC_Groups after its insert`);
+  known.learn(name, row.GID);
   return row.GID;
 }
 
