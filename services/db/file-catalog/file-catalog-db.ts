@@ -772,34 +772,39 @@ async function storageElementIds(
   return ids;
 }
 
-async function userId(
-  queries: CatalogQueries,
-  db: Db,
-  name: string,
-  known: NameIds,
-): Promise<number> {
-  const id = known.get(name);
-  if (id !== undefined) return id;
-  await queries.addUser.execute(db, name);
-  const [row] = await queries.userId.rows(db, name);
-  if (row === undefined) throw new Error(`user ${name} not in FC_Users after its insert`);
-  known.learn(name, row.UID);
-  return row.UID;
-}
+const userId = (queries: CatalogQueries, db: Db, name: string, known: NameIds) =>
+  nameId(
+    known,
+    name,
+    'FC_Users',
+    () => queries.addUser.execute(db, name),
+    async () => (await queries.userId.rows(db, name))[0]?.UID,
+  );
 
-async function groupId(
-  queries: CatalogQueries,
-  db: Db,
-  name: string,
+const groupId = (queries: CatalogQueries, db: Db, name: string, known: NameIds) =>
+  nameId(
+    known,
+    name,
+    'FC_Groups',
+    () => queries.addGroup.execute(db, name),
+    async () => (await queries.groupId.rows(db, name))[0]?.GID,
+  );
+
+/** The id of a user or group: known already, or numbered when new and read back. */
+async function nameId(
   known: NameIds,
+  name: string,
+  table: string,
+  add: () => Promise<unknown>,
+  read: () => Promise<number | undefined>,
 ): Promise<number> {
-  const id = known.get(name);
+  let id = known.get(name);
   if (id !== undefined) return id;
-  await queries.addGroup.execute(db, name);
-  const [row] = await queries.groupId.rows(db, name);
-  if (row === undefined) throw new Error(`group ${name} not in FC_Groups after its insert`);
-  known.learn(name, row.GID);
-  return row.GID;
+  await add();
+  id = await read();
+  if (id === undefined) throw new Error(`${name} not in ${table} after its insert`);
+  known.learn(name, id);
+  return id;
 }
 
 /**
