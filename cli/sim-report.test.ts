@@ -35,6 +35,7 @@ function modelTimeSeries(report: SimReport) {
     wall_ms_per_job: _perJob,
     rss_bytes: _rss,
     heap_used_bytes: _heap,
+    db_ms_per_job: _db,
     ...rest
   } = report.series;
   return rest;
@@ -101,6 +102,27 @@ describe('gridbox sim --report', () => {
     series.rss_bytes!.forEach((rss, i) => expect(series.heap_used_bytes![i]!).toBeLessThan(rss));
     expect(totals.rss_bytes_max).toBe(Math.max(...series.rss_bytes!));
     expect(html).toContain('id="memory"');
+
+    // The box's database, timed around each statement: a part of the wall time, by kind.
+    const db = totals.db_time!;
+    expect(db.statements).toBeGreaterThan(50 * 20);
+    expect(db.statements_per_job).toBeCloseTo(db.statements / 50, 2);
+    expect(db.share_of_wall).toBeGreaterThan(0);
+    expect(db.share_of_wall).toBeLessThan(1);
+    expect(sum(db.by_kind.map((kind) => kind.calls))).toBe(db.statements);
+    expect(db.by_kind.map((kind) => kind.sql)).toContainEqual(
+      expect.stringMatching(/^update "Jobs" set "Status" = \?/),
+    );
+    for (const kind of db.by_kind) expect(kind.sql).not.toContain('?, ?');
+    series.db_ms_per_job!.forEach((ms, i) => {
+      if (series.jobs_finished[i] === 0) expect(ms).toBeNull();
+      else expect(ms!).toBeLessThanOrEqual(series.wall_ms_per_job[i]!);
+    });
+    expect(html).toContain("Where the database's time went");
+    // What the services ask of the database is a function of the inputs too.
+    expect(readReport(join(scratch, 'again')).report.totals.db_time!.statements).toBe(
+      db.statements,
+    );
 
     // The model-time series are a function of the inputs.
     expect(modelTimeSeries(readReport(join(scratch, 'again')).report)).toEqual(

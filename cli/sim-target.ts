@@ -13,7 +13,7 @@ import { Agent } from 'undici';
 import type { FixtureSet } from '../fixtures/index.ts';
 import { sql } from 'kysely';
 import { type Registry, buildApp, builtinRegistry, directCalls } from '../services/index.ts';
-import type { SqlConnection } from '../services/db/index.ts';
+import { type SqlConnection, StatementTimings } from '../services/db/index.ts';
 import {
   type Clock,
   type Config,
@@ -53,6 +53,12 @@ export interface SimTarget {
    * system): the run's calls only saw HTTP 500s.
    */
   failure?: () => Error | undefined;
+  /**
+   * Starts timing each statement of the box's database, for a box of its own on SQLite: the
+   * database's share of the run's wall time, by kind of statement. Timing reads a clock and
+   * changes nothing the run does.
+   */
+  timeStatements?: () => StatementTimings;
   close(): Promise<void>;
 }
 
@@ -122,6 +128,15 @@ export async function embeddedTarget(options: {
     ),
     ...(watched.sqlite() === undefined ? {} : { dbBytes: () => sqliteBytes(watched.sqlite()!) }),
     failure: () => watched.sqlite()?.lost?.(),
+    ...(watched.sqlite()?.timeStatements === undefined
+      ? {}
+      : {
+          timeStatements: () => {
+            const timings = new StatementTimings();
+            watched.sqlite()!.timeStatements!(timings);
+            return timings;
+          },
+        }),
     close: () => app.close(),
   };
 }

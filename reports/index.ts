@@ -21,7 +21,13 @@ export {
 } from './bench-report.ts';
 export { type ChartModel, chartModel } from './chart-model.ts';
 export { type ChartSeries, type ChartSpec, chartFigures, chartScripts } from './chart-page.ts';
-export type { LatencyStats, SimReport, SimRunSummary, SimSeries } from './sim-model.ts';
+export type {
+  DbTimeTotals,
+  LatencyStats,
+  SimReport,
+  SimRunSummary,
+  SimSeries,
+} from './sim-model.ts';
 export { renderSimHtml, simCharts, writeSimReport } from './sim-report.ts';
 export { renderHtml, writeHtmlReport } from './html-report.ts';
 export { writeJsonReport } from './json-report.ts';

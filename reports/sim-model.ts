@@ -35,8 +35,35 @@ export interface SimReport {
     db_bytes_max?: number;
     /** Largest resident memory of the process (the box's too when it ran its own) at a sample. */
     rss_bytes_max?: number;
+    /** Where the database's wall time went; absent when the box cannot say (a --target). */
+    db_time?: DbTimeTotals;
   };
   series: SimSeries;
+}
+
+/**
+ * The wall time the box's database spent in its statements (measured in process, around
+ * each statement), per job ended and by kind of statement, most time first.
+ */
+export interface DbTimeTotals {
+  statements: number;
+  wall_s: number;
+  /** `wall_s` over the run's wall time; null for a run of no wall time. */
+  share_of_wall: number | null;
+  /** Per job ended; null when none ended. */
+  statements_per_job: number | null;
+  ms_per_job: number | null;
+  /**
+   * Kinds of statement: the SQL with lists of values folded to `(…)`; the kinds beyond the
+   * report's first are summed as `(other statements)`.
+   */
+  by_kind: {
+    sql: string;
+    calls: number;
+    calls_per_job: number | null;
+    wall_s: number;
+    us_per_call: number;
+  }[];
 }
 
 /** The parts of `gridbox sim`'s summary (its --json output) that the report shows. */
@@ -99,4 +126,6 @@ export interface SimSeries {
   wall_s: number[];
   /** `wall_s` per job finished in the interval, in ms; null when none finished. */
   wall_ms_per_job: (number | null)[];
+  /** Of `wall_ms_per_job`, the database's statements; absent when the box cannot say. */
+  db_ms_per_job?: (number | null)[];
 }

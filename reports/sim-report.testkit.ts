@@ -58,3 +58,44 @@ export function targetReport(): SimReport {
     },
   };
 }
+
+/** The same run as a box of its own would report it: its DB's size and time. */
+export function ownBoxReport(): SimReport {
+  const report = targetReport();
+  return {
+    ...report,
+    inputs: { ...report.inputs, target: null, fixtures: 'small', clock: 'virtual' },
+    totals: {
+      ...report.totals,
+      db_bytes_max: 3_000_000,
+      db_time: {
+        statements: 320,
+        wall_s: 0.4,
+        share_of_wall: 0.25,
+        statements_per_job: 80,
+        ms_per_job: 100,
+        by_kind: [
+          {
+            sql: 'update "Jobs" set "Status" = ? where "JobID" in (…) and "Status" <> ?',
+            calls: 8,
+            calls_per_job: 2,
+            wall_s: 0.25,
+            us_per_call: 31_250,
+          },
+          {
+            sql: '(other statements)',
+            calls: 312,
+            calls_per_job: 78,
+            wall_s: 0.15,
+            us_per_call: 480.8,
+          },
+        ],
+      },
+    },
+    series: {
+      ...report.series,
+      db_bytes: [1_000_000, 2_500_000, 3_000_000],
+      db_ms_per_job: [null, 50, 100],
+    },
+  };
+}

@@ -3,14 +3,15 @@ import { join } from 'node:path';
 import { type ChartSeries, type ChartSpec, chartFigures, chartScripts } from './chart-page.ts';
 import { timeUnit } from './chart-model.ts';
 import { esc, pageHead, scriptJson } from './html-report.ts';
-import type { SimReport } from './sim-model.ts';
+import type { DbTimeTotals, SimReport } from './sim-model.ts';
 
 const CSS =
   'body{font-family:system-ui,sans-serif;margin:2em;max-width:72em}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}td.n{text-align:right}#plots{display:grid;grid-template-columns:repeat(auto-fit,minmax(30em,1fr));gap:0 2em}.chart{position:relative;height:20em}.note{color:#59636e}';
 
 /**
  * The plots of a run over simulated time: throughput, queue lengths, matcher latency, the
- * DB's size (when the box could say), and the wall-clock cost of the simulation.
+ * DB's size (when the box could say), and the wall-clock cost of the simulation with the
+ * database's part of it (when the box could say).
  */
 export function simCharts(report: SimReport): ChartSpec[] {
   const { series } = report;
@@ -61,6 +62,9 @@ export function simCharts(report: SimReport): ChartSpec[] {
   charts.push(
     chart('wall-per-job', 'Wall-clock cost per simulated job', 'wall ms per job finished', [
       { label: 'wall ms per job', data: series.wall_ms_per_job },
+      ...(series.db_ms_per_job === undefined
+        ? []
+        : [{ label: "of which the database's statements", data: series.db_ms_per_job }]),
     ]),
     chart('wall-per-interval', 'Wall-clock time per simulated interval', 'wall s', [
       { label: `wall s per ${report.interval_s / 60} simulated min`, data: series.wall_s },
@@ -120,7 +124,9 @@ ${rows([
       ? 'not measured'
       : `${(totals.rss_bytes_max / 1e6).toFixed(1)} MB resident at most`,
   ],
+  ['Database time', dbTimeLine(totals.db_time)],
 ])}
+${dbTimeTable(totals.db_time)}
 <h2>Jobs by final status</h2>
 <table>${Object.entries(summary.jobs.by_status)
     .map(([status, n]) => `<tr><th>${esc(status)}</th><td class="n">${n}</td></tr>`)
@@ -134,6 +140,31 @@ ${chartScripts('gridbox-sim-charts', { charts })}
 </body>
 </html>
 `;
+}
+
+function dbTimeLine(db: DbTimeTotals | undefined): string {
+  if (db === undefined) return 'not measured (a --target)';
+  const share =
+    db.share_of_wall === null ? '' : `, ${(db.share_of_wall * 100).toFixed(1)} % of the wall time`;
+  const perJob =
+    db.ms_per_job === null
+      ? ''
+      : `; ${db.statements_per_job} statements and ${db.ms_per_job} ms per job`;
+  return `${db.statements} statements in ${db.wall_s} s${share}${perJob}`;
+}
+
+/** The kinds of statement that took the most time: where a faster run would have to save. */
+function dbTimeTable(db: DbTimeTotals | undefined): string {
+  if (db === undefined || db.by_kind.length === 0) return '';
+  const cell = (value: number | null) => `<td class="n">${value === null ? '' : value}</td>`;
+  return `<h2>Where the database's time went</h2>
+<p class="note">Wall time inside each statement of the box's database, by kind (lists of values folded to (…)), most first.</p>
+<table><tr><th>statement</th><th>calls</th><th>per job</th><th>µs per call</th><th>wall s</th></tr>${db.by_kind
+    .map(
+      (kind) =>
+        `<tr><td><code>${esc(kind.sql)}</code></td>${cell(kind.calls)}${cell(kind.calls_per_job)}${cell(kind.us_per_call)}${cell(kind.wall_s)}</tr>`,
+    )
+    .join('')}</table>`;
 }
 
 /** Writes sim.json and index.html into `dir` (created if missing); returns their paths. */

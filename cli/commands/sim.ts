@@ -194,6 +194,7 @@ export async function sim(flags: SimFlags, io: Io): Promise<number> {
       ? undefined
       : new SimSampler({
           ...(target.dbBytes === undefined ? {} : { dbBytes: target.dbBytes }),
+          ...(target.timeStatements === undefined ? {} : { dbTime: target.timeStatements() }),
           memory: processMemory,
         });
   const sinks = [

@@ -16,6 +16,11 @@ export {
   type SqlOptions,
 } from './sql/connection.ts';
 export { dbUrlsFromEnv, diracxDbUrlVariable } from './sql/diracx-db-urls.ts';
+export {
+  OTHER_STATEMENTS,
+  type StatementTiming,
+  StatementTimings,
+} from './sql/statement-timings.ts';
 export { migrateDb, type Migrations } from './sql/migrate.ts';
 export { columnTypes, type ColumnTypes } from './sql/column-types.ts';
 export {

@@ -3,7 +3,7 @@ import type { Transport, TransportRequest } from '../../client/index.ts';
 import { Engine, VirtualClock } from '../engine/index.ts';
 import { DIRAC_TIMING } from '../timing.ts';
 import { JobTracker, type SimWorld, untilJobsEnd } from '../world.ts';
-import { SimSampler, latencyStats } from './sim-sampler.ts';
+import { type DbTime, SimSampler, latencyStats } from './sim-sampler.ts';
 
 /** The parts of a world a sampler reads: engine, timing, jobs and controls. */
 function world() {
@@ -18,6 +18,26 @@ function world() {
 
 const line = (kind: string, fields: Record<string, unknown>) =>
   JSON.stringify({ t: 0, kind, ...fields });
+
+/** Running totals of a database's time by kind, in the order they were first recorded. */
+function dbTimes(): DbTime & { record(sql: string, ms: number): void } {
+  const kinds = new Map<string, { sql: string; calls: number; ms: number }>();
+  return {
+    get calls() {
+      return [...kinds.values()].reduce((sum, kind) => sum + kind.calls, 0);
+    },
+    get ms() {
+      return [...kinds.values()].reduce((sum, kind) => sum + kind.ms, 0);
+    },
+    top: () => [...kinds.values()],
+    record(sql, ms) {
+      const kind = kinds.get(sql) ?? { sql, calls: 0, ms: 0 };
+      kind.calls++;
+      kind.ms += ms;
+      kinds.set(sql, kind);
+    },
+  };
+}
 
 /** A wall clock that moves only when told. */
 function counter() {
@@ -35,11 +55,13 @@ describe('SimSampler', () => {
       const rssBytes = rss.shift()!;
       return { rssBytes, heapUsedBytes: rssBytes / 2 };
     };
+    const dbTime = dbTimes();
     const sampler = new SimSampler({
       everyS: 600,
       wallMs: wall.wallMs,
       dbBytes: async () => 4096,
       memory,
+      dbTime,
     });
     sampler.attach(w);
     for (const id of [1, 2]) {
@@ -54,11 +76,14 @@ describe('SimSampler', () => {
     });
     engine.at(900_000, () => {
       wall.advance(50);
+      dbTime.record('update "Jobs"', 20);
       jobs.ended(1, 'Done');
       sampler.event(line('job.done', { job: 1 }));
     });
     engine.at(1_500_000, () => {
       wall.advance(30);
+      dbTime.record('insert into "LoggingInfo"', 6);
+      dbTime.record('update "Jobs"', 4);
       jobs.ended(2, 'Failed');
       sampler.event(line('job.failed', { job: 2 }));
     });
@@ -87,6 +112,7 @@ describe('SimSampler', () => {
       heap_used_bytes: [50e6, 75e6, 60e6],
       wall_s: [0, 0.05, 0.03],
       wall_ms_per_job: [null, 50, 30],
+      db_ms_per_job: [null, 20, 10],
     });
     expect(totals).toEqual({
       jobs_ended: 2,
@@ -95,6 +121,29 @@ describe('SimSampler', () => {
       match: { calls: 0, p50_ms: null, p95_ms: null, max_ms: null },
       db_bytes_max: 4096,
       rss_bytes_max: 150e6,
+      db_time: {
+        statements: 3,
+        wall_s: 0.03,
+        share_of_wall: 0.375,
+        statements_per_job: 1.5,
+        ms_per_job: 15,
+        by_kind: [
+          {
+            sql: 'update "Jobs"',
+            calls: 2,
+            calls_per_job: 1,
+            wall_s: 0.024,
+            us_per_call: 12_000,
+          },
+          {
+            sql: 'insert into "LoggingInfo"',
+            calls: 1,
+            calls_per_job: 0.5,
+            wall_s: 0.006,
+            us_per_call: 6_000,
+          },
+        ],
+      },
     });
   });
 

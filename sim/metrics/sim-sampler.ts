@@ -1,5 +1,5 @@
 import type { Transport, TransportCall, TransportRequest } from '../../client/index.ts';
-import type { LatencyStats, SimReport, SimSeries } from '../../reports/index.ts';
+import type { DbTimeTotals, LatencyStats, SimReport, SimSeries } from '../../reports/index.ts';
 import { clockMs } from '../timing.ts';
 import type { SimObserver } from '../run-simulation.ts';
 import type { SimWorld } from '../world.ts';
@@ -19,7 +19,22 @@ export interface SimSamplerOptions {
    * say (the CLI: process.memoryUsage). The run's own box shares the process.
    */
   memory?: () => ProcessMemory;
+  /**
+   * The wall time the box's database has spent so far, by kind of statement, where the box
+   * can say (its embedded SQLite, timed from before the run).
+   */
+  dbTime?: DbTime;
 }
+
+/** Running totals of the database's wall time (the services' StatementTimings). */
+export interface DbTime {
+  readonly calls: number;
+  readonly ms: number;
+  top(n: number): readonly { sql: string; calls: number; ms: number }[];
+}
+
+/** Kinds of statement the report lists; the rest are summed as one. */
+export const DB_STATEMENT_KINDS_SHOWN = 25;
 
 /** Measured beside the run, like wall time: neither enters the event log. */
 export interface ProcessMemory {
@@ -44,6 +59,7 @@ interface Interval {
   fromS: number;
   endedBefore: number;
   wallBeforeMs: number;
+  dbMsBefore: number;
   latenciesMs: number[];
 }
 
@@ -69,6 +85,7 @@ export class SimSampler implements SimObserver {
   readonly #dbBytes: (() => Promise<number>) | undefined;
   readonly #wallMs: () => number;
   readonly #memory: (() => ProcessMemory) | undefined;
+  readonly #dbTime: DbTime | undefined;
   readonly #jobState = new Map<number, JobState>();
   readonly #jobCounts: Record<JobState, number> = {
     waiting: 0,
@@ -84,7 +101,13 @@ export class SimSampler implements SimObserver {
   #world: SimWorld | undefined;
   #startMs = 0;
   #wallStartMs = 0;
-  #current: Interval = { fromS: 0, endedBefore: 0, wallBeforeMs: 0, latenciesMs: [] };
+  #current: Interval = {
+    fromS: 0,
+    endedBefore: 0,
+    wallBeforeMs: 0,
+    dbMsBefore: 0,
+    latenciesMs: [],
+  };
   /** The instant (clock ms) at which the next interval ends, and its index from 1. */
   #nextAtMs = Infinity;
   #next = 1;
@@ -95,6 +118,7 @@ export class SimSampler implements SimObserver {
     this.#dbBytes = options.dbBytes;
     this.#wallMs = options.wallMs ?? (() => performance.now());
     this.#memory = options.memory;
+    this.#dbTime = options.dbTime;
   }
 
   get everyS(): number {
@@ -161,7 +185,13 @@ export class SimSampler implements SimObserver {
     this.#world = world;
     this.#startMs = world.engine.now();
     this.#wallStartMs = this.#wallMs();
-    this.#current = { fromS: 0, endedBefore: 0, wallBeforeMs: this.#wallStartMs, latenciesMs: [] };
+    this.#current = {
+      fromS: 0,
+      endedBefore: 0,
+      wallBeforeMs: this.#wallStartMs,
+      dbMsBefore: this.#dbTime?.ms ?? 0,
+      latenciesMs: [],
+    };
     this.#nextAtMs = this.#boundaryMs(1);
   }
 
@@ -192,7 +222,33 @@ export class SimSampler implements SimObserver {
         match: { calls: this.#allLatenciesMs.length, ...latencyStats(this.#allLatenciesMs) },
         ...(this.#dbBytes === undefined ? {} : { db_bytes_max: Math.max(0, ...dbBytes) }),
         ...(this.#memory === undefined ? {} : { rss_bytes_max: Math.max(0, ...rssBytes) }),
+        ...(this.#dbTime === undefined ? {} : { db_time: this.#dbTotals(ended, wallMs) }),
       },
+    };
+  }
+
+  /**
+   * The database's share of the run: statements and wall time, per job and by kind, counted
+   * from when timing began (`gridbox sim` starts it as the run starts).
+   */
+  #dbTotals(ended: number, wallMs: number): DbTimeTotals {
+    const db = this.#dbTime!;
+    const { calls, ms } = db;
+    const perJob = (value: number, digits: number) =>
+      ended === 0 ? null : round(value / ended, digits);
+    return {
+      statements: calls,
+      wall_s: round(ms / 1000, 3),
+      share_of_wall: wallMs > 0 ? round(ms / wallMs, 3) : null,
+      statements_per_job: perJob(calls, 2),
+      ms_per_job: perJob(ms, 4),
+      by_kind: db.top(DB_STATEMENT_KINDS_SHOWN).map((kind) => ({
+        sql: kind.sql,
+        calls: kind.calls,
+        calls_per_job: perJob(kind.calls, 3),
+        wall_s: round(kind.ms / 1000, 3),
+        us_per_call: kind.calls === 0 ? 0 : round((kind.ms * 1000) / kind.calls, 1),
+      })),
     };
   }
 
@@ -220,6 +276,8 @@ export class SimSampler implements SimObserver {
     const hours = (atS - interval.fromS) / 3600;
     const latency = latencyStats(interval.latenciesMs);
     const memory = this.#memory?.() ?? { rssBytes: -1, heapUsedBytes: -1 };
+    const dbMsNow = this.#dbTime?.ms ?? 0;
+    const dbMs = dbMsNow - interval.dbMsBefore;
     this.#samples.push({
       t_s: atS,
       jobs_finished: finished,
@@ -240,8 +298,15 @@ export class SimSampler implements SimObserver {
       heap_used_bytes: memory.heapUsedBytes,
       wall_s: round(wallMs / 1000, 3),
       wall_ms_per_job: finished > 0 ? round(wallMs / finished, 3) : null,
+      db_ms_per_job: finished > 0 ? round(dbMs / finished, 3) : null,
     });
-    this.#current = { fromS: atS, endedBefore: ended, wallBeforeMs: wallNowMs, latenciesMs: [] };
+    this.#current = {
+      fromS: atS,
+      endedBefore: ended,
+      wallBeforeMs: wallNowMs,
+      dbMsBefore: dbMsNow,
+      latenciesMs: [],
+    };
   }
 
   #series(): SimSeries {
@@ -267,6 +332,7 @@ export class SimSampler implements SimObserver {
         : { rss_bytes: column('rss_bytes'), heap_used_bytes: column('heap_used_bytes') }),
       wall_s: column('wall_s'),
       wall_ms_per_job: column('wall_ms_per_job'),
+      ...(this.#dbTime === undefined ? {} : { db_ms_per_job: column('db_ms_per_job') }),
     };
   }
 }

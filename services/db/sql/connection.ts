@@ -8,6 +8,7 @@ import {
   fullFileSystemAdvice,
   openPrivateFile,
 } from './private-file.ts';
+import type { StatementTimings } from './statement-timings.ts';
 
 export type SqlDialectName = 'sqlite' | 'mysql';
 
@@ -35,6 +36,12 @@ export interface SqlConnection {
    * an error into a 500, so whoever drove the box asks here why it failed.
    */
   lost?(): Error | undefined;
+  /**
+   * From now on, adds the wall time of each statement to `timings`, by kind: the embedded
+   * database only, where a statement's time is the database's work alone (in process, no
+   * network, no pool).
+   */
+  timeStatements?(timings: StatementTimings): void;
   close(): Promise<void>;
 }
 
@@ -101,6 +108,7 @@ function openSqlite(location: string): SqlConnection {
     dialect: 'sqlite',
     displayUrl,
     lost: () => database.lost,
+    timeStatements: (timings) => database.timeStatements(timings),
     // One file holds every DB; openDatabases refuses per-DB SQLite URLs before asking.
     forDb: (_dbName, schema) => {
       if (schema !== undefined) throw new Error('SQLite keeps every DB in one database');
@@ -110,6 +118,7 @@ function openSqlite(location: string): SqlConnection {
         displayUrl,
         forDb: connection.forDb,
         lost: connection.lost,
+        timeStatements: connection.timeStatements,
         close: () => Promise.resolve(),
       };
     },

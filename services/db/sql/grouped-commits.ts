@@ -35,12 +35,18 @@ export class GroupedCommits {
   /** The app's statements and transactions in the group so far. */
   #count = 0;
   #lost: Error | undefined;
+  #timeCommit: ((ms: number) => void) | undefined;
 
   constructor(db: DatabaseSync, size: number, explain: LossExplanation = () => undefined) {
     this.#db = db;
     this.#size = size;
     this.#explain = explain;
     db.exec('BEGIN');
+  }
+
+  /** From now on, passes the wall time of each group's commit (and next begin) to `record`. */
+  timeCommits(record: (ms: number) => void): void {
+    this.#timeCommit = record;
   }
 
   /** The error every statement now fails with, once the group was lost. */
@@ -95,8 +101,10 @@ export class GroupedCommits {
   ran(): void {
     if (this.#depth > 0 || ++this.#count < this.#size) return;
     this.#count = 0;
+    const start = this.#timeCommit === undefined ? 0 : performance.now();
     this.#exec('COMMIT');
     this.#exec('BEGIN');
+    this.#timeCommit?.(performance.now() - start);
   }
 
   /** Commits what the group holds, and begins no other. */

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
+import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NodeSqliteDatabase } from './node-sqlite-adapter.ts';
+import { GROUP_COMMIT, NodeSqliteDatabase } from './node-sqlite-adapter.ts';
+import { StatementTimings } from './statement-timings.ts';
 
 const SETUP = `
   create table t (id integer primary key, name text, score real, big integer, raw blob);
@@ -84,5 +86,60 @@ describe('node:sqlite adapter rows', () => {
     const { read, grown } = JSON.parse(out) as { read: number; grown: number };
     expect(read).toBe(100 * 20_000);
     expect(grown).toBeLessThan(2_000_000);
+  });
+});
+
+describe('node:sqlite adapter timings', () => {
+  it("times each statement by kind, a transaction's control, and the group's commits", async () => {
+    const database = new NodeSqliteDatabase(':memory:');
+    database.exec('create table t (id integer primary key, v text)');
+    database.groupCommits(3);
+    const kysely = new Kysely<{ t: { id: number; v: string } }>({
+      dialect: new SqliteDialect({ database }),
+    });
+    try {
+      const timings = new StatementTimings();
+      database.timeStatements(timings);
+      await kysely
+        .insertInto('t')
+        .values([
+          { id: 1, v: 'a' },
+          { id: 2, v: 'b' },
+        ])
+        .execute();
+      await kysely.insertInto('t').values({ id: 3, v: 'c' }).execute();
+      // The transaction counts once towards the group, which it fills: the group commits.
+      await kysely.transaction().execute(async (tx) => {
+        await tx.updateTable('t').set({ v: 'z' }).where('id', 'in', [1, 2]).execute();
+      });
+      expect([...database.prepare('select id from t where v = ?').iterate(['z'])]).toEqual([
+        { id: 1 },
+        { id: 2 },
+      ]);
+      // A read stopped early is timed too, and leaves its statement usable.
+      for (const row of database.prepare('select id from t where v = ?').iterate(['z'])) {
+        expect(row).toEqual({ id: 1 });
+        break;
+      }
+      expect(database.prepare('select id from t where v = ?').all(['c'])).toEqual([{ id: 3 }]);
+
+      const kinds = timings.top(Infinity);
+      expect(Object.fromEntries(kinds.map((kind) => [kind.sql, kind.calls]))).toEqual({
+        'insert into "t" ("id", "v") values (…)': 2,
+        begin: 1,
+        'update "t" set "v" = ? where "id" in (…)': 1,
+        commit: 1,
+        [GROUP_COMMIT]: 1,
+        'select id from t where v = ?': 3,
+      });
+      expect(timings.calls).toBe(9);
+      for (const kind of kinds) expect(kind.ms).toBeGreaterThanOrEqual(0);
+      expect(timings.ms).toBeCloseTo(
+        kinds.reduce((sum, kind) => sum + kind.ms, 0),
+        9,
+      );
+    } finally {
+      await kysely.destroy();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
 import type { Kysely, QueryResult, SqliteDatabase, SqliteStatement, Transaction } from 'kysely';
 import { GroupedCommits, type LossExplanation } from './grouped-commits.ts';
 import { re2RegexpFunction } from './regex.ts';
+import { type StatementTimings, statementKind } from './statement-timings.ts';
 
 /** Statements prepared once and reused; the hot paths (matching) run the same few queries. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -14,6 +15,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, Prepared>();
   #group: GroupedCommits | undefined;
+  #timings: StatementTimings | undefined;
 
   constructor(location: string) {
     this.#db = new DatabaseSync(location);
@@ -37,6 +39,16 @@ export class NodeSqliteDatabase implements SqliteDatabase {
    */
   groupCommits(size: number, explain?: LossExplanation): void {
     this.#group ??= new GroupedCommits(this.#db, size, explain);
+  }
+
+  /**
+   * From now on, adds the wall time of every statement, transaction control and grouped
+   * commit to `timings`. Only the statements prepared through `prepare` (Kysely's and the
+   * inline path's) are seen; `exec` is not timed.
+   */
+  timeStatements(timings: StatementTimings): void {
+    this.#timings = timings;
+    this.#group?.timeCommits((ms) => timings.record(GROUP_COMMIT, ms));
   }
 
   /** The error every statement fails with since a group of commits was lost, if one was. */
@@ -67,7 +79,7 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     // Preparing reads the schema, which fails in its own words once the group is lost.
     if (this.#group?.lost !== undefined) throw this.#group.lost;
     const control = this.#group?.control(sql);
-    if (control !== undefined) return new ControlStatement(control);
+    if (control !== undefined) return new ControlStatement(control, sql, this.#timings);
     let prepared = this.#statements.get(sql);
     if (prepared === undefined) {
       prepared = prepareRows(this.#db.prepare(sql));
@@ -77,7 +89,8 @@ export class NodeSqliteDatabase implements SqliteDatabase {
       }
       this.#statements.set(sql, prepared);
     }
-    return new NodeSqliteStatement(prepared, this.#group);
+    if (this.#timings !== undefined) prepared.kind ??= statementKind(sql);
+    return new NodeSqliteStatement(prepared, this.#group, this.#timings);
   }
 }
 
@@ -136,7 +149,12 @@ interface Prepared {
   columns: readonly string[];
   /** Whether `stmt` returns arrays that `toRow` turns into objects. */
   arrays: boolean;
+  /** Its {@link statementKind}, once statements are timed. */
+  kind?: string;
 }
+
+/** What the commits of a group of statements are timed as. */
+export const GROUP_COMMIT = 'COMMIT (a group of statements)';
 
 /**
  * node:sqlite makes each row object in V8's old generation, as dictionary-mode objects: a
@@ -165,12 +183,18 @@ type RunResult = { changes: number | bigint; lastInsertRowid: number | bigint };
 class NodeSqliteStatement implements SqliteStatement {
   readonly #prepared: Prepared;
   readonly #group: GroupedCommits | undefined;
+  readonly #timings: StatementTimings | undefined;
   // Kysely asks on every execution; node:sqlite builds the column list anew each time.
   readonly reader: boolean;
 
-  constructor(prepared: Prepared, group: GroupedCommits | undefined) {
+  constructor(
+    prepared: Prepared,
+    group: GroupedCommits | undefined,
+    timings: StatementTimings | undefined,
+  ) {
     this.#prepared = prepared;
     this.#group = group;
+    this.#timings = timings;
     this.reader = prepared.columns.length > 0;
   }
 
@@ -190,27 +214,53 @@ class NodeSqliteStatement implements SqliteStatement {
   }
 
   *iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown> {
-    const { stmt, columns, arrays } = this.#prepared;
+    const { stmt, columns, arrays, kind } = this.#prepared;
     const group = this.#group;
-    if (group === undefined) {
-      for (const values of stmt.iterate(...parameters.map(toSqlite)))
-        yield arrays ? toRow(values as unknown as unknown[], columns) : values;
-      return;
+    const timings = this.#timings;
+    let ms = 0;
+    // Each step of the iteration is the statement's work; the caller's between steps is not.
+    const step = <T>(work: () => T): T => {
+      const start = timings === undefined ? 0 : performance.now();
+      try {
+        return group === undefined ? work() : group.run(work);
+      } finally {
+        if (timings !== undefined) ms += performance.now() - start;
+      }
+    };
+    const rows = step(() => stmt.iterate(...parameters.map(toSqlite)));
+    let done = false;
+    try {
+      while (!done) {
+        const next = step(() => rows.next());
+        done = next.done === true;
+        if (!done) yield arrays ? toRow(next.value as unknown as unknown[], columns) : next.value;
+      }
+    } finally {
+      // A caller that stops early leaves the statement to be reset.
+      if (!done) rows.return?.();
+      timings?.record(kind!, ms);
     }
-    const rows = group.run(() => stmt.iterate(...parameters.map(toSqlite)));
-    for (;;) {
-      const next = group.run(() => rows.next());
-      if (next.done === true) break;
-      yield arrays ? toRow(next.value as unknown as unknown[], columns) : next.value;
-    }
-    group.ran();
+    group?.ran();
   }
 
   #run<T>(statement: () => T): T {
     const group = this.#group;
-    if (group === undefined) return statement();
-    const result = group.run(statement);
-    group.ran();
+    const timings = this.#timings;
+    if (timings === undefined) {
+      if (group === undefined) return statement();
+      const result = group.run(statement);
+      group.ran();
+      return result;
+    }
+    const start = performance.now();
+    let result: T;
+    try {
+      result = group === undefined ? statement() : group.run(statement);
+    } finally {
+      timings.record(this.#prepared.kind!, performance.now() - start);
+    }
+    // The group's commit, when this statement fills it, is timed as a commit.
+    group?.ran();
     return result;
   }
 }
@@ -220,8 +270,18 @@ class ControlStatement implements SqliteStatement {
   readonly reader = false;
   readonly #control: () => void;
 
-  constructor(control: () => void) {
-    this.#control = control;
+  constructor(control: () => void, sql: string, timings: StatementTimings | undefined) {
+    this.#control =
+      timings === undefined
+        ? control
+        : () => {
+            const start = performance.now();
+            try {
+              control();
+            } finally {
+              timings.record(sql, performance.now() - start);
+            }
+          };
   }
 
   all(): unknown[] {
