@@ -236,7 +236,7 @@ class NodeSqliteStatement implements SqliteStatement {
         if (!done) yield arrays ? toRow(next.value as unknown as unknown[], columns) : next.value;
       }
     } finally {
-      // A caller that stops early leaves the statement to be reset.
+      // A caller that stopped early: the statement is reset for its next use.
       if (!done) rows.return?.();
       timings?.record(kind!, ms);
     }
