@@ -11,7 +11,6 @@ import {
 } from '../client/index.ts';
 import { Agent } from 'undici';
 import type { FixtureSet } from '../fixtures/index.ts';
-import { sql } from 'kysely';
 import { type Registry, buildApp, builtinRegistry, directCalls } from '../services/index.ts';
 import { type SqlConnection, StatementTimings } from '../services/db/index.ts';
 import {
@@ -45,7 +44,7 @@ export interface SimTarget {
   owners: JobOwner[];
   /**
    * Bytes the box's database takes (SQLite's pages), for a box of its own on SQLite; a
-   * read-only query, so the run is the same whether or not it is asked.
+   * read beside the services' statements, so the run is the same whether or not it is asked.
    */
   dbBytes?: () => Promise<number>;
   /**
@@ -126,7 +125,9 @@ export async function embeddedTarget(options: {
         .filter((group) => group.endsWith('_user'))
         .map((group) => ({ vo: user.vo, username: user.username, group })),
     ),
-    ...(watched.sqlite() === undefined ? {} : { dbBytes: () => sqliteBytes(watched.sqlite()!) }),
+    ...(watched.sqlite()?.sizeBytes === undefined
+      ? {}
+      : { dbBytes: async () => watched.sqlite()!.sizeBytes!() }),
     failure: () => watched.sqlite()?.lost?.(),
     ...(watched.sqlite()?.timeStatements === undefined
       ? {}
@@ -143,7 +144,7 @@ export async function embeddedTarget(options: {
 
 /**
  * The registry with each SQL DB's `open` wrapped to keep the connection it is given: on
- * SQLite every DB shares one database, whose size `sqliteBytes` can then read.
+ * SQLite every DB shares one database, whose size and statements the run can then read.
  */
 function watchConnection(registry: Registry): {
   registry: Registry;
@@ -164,12 +165,6 @@ function watchConnection(registry: Registry): {
     ]),
   );
   return { registry: { ...registry, dbs }, sqlite: () => seen };
-}
-
-async function sqliteBytes(conn: SqlConnection): Promise<number> {
-  const pages = await sql<{ page_count: number }>`PRAGMA page_count`.execute(conn.kysely);
-  const size = await sql<{ page_size: number }>`PRAGMA page_size`.execute(conn.kysely);
-  return pages.rows[0]!.page_count * size.rows[0]!.page_size;
 }
 
 function mintedCredentials(fixtureSet: FixtureSet, keystore: Keystore, clock: Clock): Credentials {

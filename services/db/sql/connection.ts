@@ -42,6 +42,8 @@ export interface SqlConnection {
    * network, no pool).
    */
   timeStatements?(timings: StatementTimings): void;
+  /** Bytes the embedded database takes (its pages), read without being timed or counted. */
+  sizeBytes?(): number;
   close(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ function openSqlite(location: string): SqlConnection {
     displayUrl,
     lost: () => database.lost,
     timeStatements: (timings) => database.timeStatements(timings),
+    sizeBytes: () => database.sizeBytes(),
     // One file holds every DB; openDatabases refuses per-DB SQLite URLs before asking.
     forDb: (_dbName, schema) => {
       if (schema !== undefined) throw new Error('SQLite keeps every DB in one database');
@@ -119,6 +122,7 @@ function openSqlite(location: string): SqlConnection {
         forDb: connection.forDb,
         lost: connection.lost,
         timeStatements: connection.timeStatements,
+        sizeBytes: connection.sizeBytes,
         close: () => Promise.resolve(),
       };
     },

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, SqliteDialect } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { GROUP_COMMIT, NodeSqliteDatabase } from './node-sqlite-adapter.ts';
 import { StatementTimings } from './statement-timings.ts';
 
@@ -139,6 +139,38 @@ describe('node:sqlite adapter timings', () => {
         9,
       );
     } finally {
+      await kysely.destroy();
+    }
+  });
+
+  it("counts the group's commit inside a transaction's commit once, as the group's", async () => {
+    const database = new NodeSqliteDatabase(':memory:');
+    database.exec('create table t (id integer primary key, v text)');
+    database.groupCommits(1);
+    const kysely = new Kysely<{ t: { id: number; v: string } }>({
+      dialect: new SqliteDialect({ database }),
+    });
+    // Each reading of the clock moves it on by 1 ms: a region read at its start and its end
+    // took 1 ms, and the commit, which holds the group's commit, 3.
+    let nowMs = 0;
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => ++nowMs);
+    try {
+      const timings = new StatementTimings();
+      database.timeStatements(timings);
+      await kysely.transaction().execute(async (tx) => {
+        await tx.insertInto('t').values({ id: 1, v: 'a' }).execute();
+      });
+      clock.mockRestore();
+      expect(timings.top(Infinity)).toEqual([
+        { sql: 'commit', calls: 1, ms: 2 },
+        { sql: 'begin', calls: 1, ms: 1 },
+        { sql: GROUP_COMMIT, calls: 1, ms: 1 },
+        { sql: 'insert into "t" ("id", "v") values (…)', calls: 1, ms: 1 },
+      ]);
+      expect(timings.ms).toBe(5);
+      expect(database.prepare('select v from t').all([])).toEqual([{ v: 'a' }]);
+    } finally {
+      clock.mockRestore();
       await kysely.destroy();
     }
   });

@@ -66,5 +66,13 @@ describe('statement timings', () => {
     });
     expect(all.find((kind) => kind.sql === 'kind 0')!.calls).toBe(2);
     expect(all.reduce((sum, kind) => sum + kind.calls, 0)).toBe(timings.calls);
+    // The kinds summed for want of room and those left out of the top are one row, last.
+    const top = timings.top(10);
+    expect(top.filter((kind) => kind.sql === OTHER_STATEMENTS)).toHaveLength(1);
+    expect(top.at(-1)).toEqual({
+      sql: OTHER_STATEMENTS,
+      calls: timings.calls - 10 * 1 - 1,
+      ms: timings.ms - 10 * 1 - 1,
+    });
   });
 });

@@ -49,20 +49,20 @@ export class StatementTimings {
     return this.#ms;
   }
 
-  /** The `n` kinds that took the most time, most first; the others summed as one. */
+  /** The `n` kinds that took the most time, most first; the others summed as one, last. */
   top(n: number): StatementTiming[] {
-    const all = [...this.#kinds].map(([sql, { calls, ms }]) => ({ sql, calls, ms }));
-    all.sort((a, b) => b.ms - a.ms || a.sql.localeCompare(b.sql));
-    if (all.length <= n) return all;
-    const rest = all.slice(n);
-    return [
-      ...all.slice(0, n),
-      {
-        sql: OTHER_STATEMENTS,
-        calls: rest.reduce((sum, kind) => sum + kind.calls, 0),
-        ms: rest.reduce((sum, kind) => sum + kind.ms, 0),
-      },
-    ];
+    let other = { calls: 0, ms: 0 };
+    const kinds: StatementTiming[] = [];
+    for (const [sql, { calls, ms }] of this.#kinds)
+      if (sql === OTHER_STATEMENTS) other = { calls, ms };
+      else kinds.push({ sql, calls, ms });
+    kinds.sort((a, b) => b.ms - a.ms || a.sql.localeCompare(b.sql));
+    for (const kind of kinds.slice(n)) {
+      other.calls += kind.calls;
+      other.ms += kind.ms;
+    }
+    const shown = kinds.slice(0, n);
+    return other.calls === 0 ? shown : [...shown, { sql: OTHER_STATEMENTS, ...other }];
   }
 }
 
