@@ -89,14 +89,20 @@ describe('node:sqlite adapter rows', () => {
   });
 });
 
+/** A table `t` in a database that commits in groups of `size`, and Kysely on it. */
+function groupedTable(size: number) {
+  const database = new NodeSqliteDatabase(':memory:');
+  database.exec('create table t (id integer primary key, v text)');
+  database.groupCommits(size);
+  const kysely = new Kysely<{ t: { id: number; v: string } }>({
+    dialect: new SqliteDialect({ database }),
+  });
+  return { database, kysely };
+}
+
 describe('node:sqlite adapter timings', () => {
   it("times each statement by kind, a transaction's control, and the group's commits", async () => {
-    const database = new NodeSqliteDatabase(':memory:');
-    database.exec('create table t (id integer primary key, v text)');
-    database.groupCommits(3);
-    const kysely = new Kysely<{ t: { id: number; v: string } }>({
-      dialect: new SqliteDialect({ database }),
-    });
+    const { database, kysely } = groupedTable(3);
     try {
       const timings = new StatementTimings();
       database.timeStatements(timings);
@@ -144,12 +150,7 @@ describe('node:sqlite adapter timings', () => {
   });
 
   it("counts the group's commit inside a transaction's commit once, as the group's", async () => {
-    const database = new NodeSqliteDatabase(':memory:');
-    database.exec('create table t (id integer primary key, v text)');
-    database.groupCommits(1);
-    const kysely = new Kysely<{ t: { id: number; v: string } }>({
-      dialect: new SqliteDialect({ database }),
-    });
+    const { database, kysely } = groupedTable(1);
     // Each reading of the clock moves it on by 1 ms: a region read at its start and its end
     // took 1 ms, and the commit, which holds the group's commit, 3.
     let nowMs = 0;
